@@ -1,0 +1,108 @@
+"""The product's vocabulary: the closed sets of values the regulations name.
+
+Values are stable ASCII strings stored in the database and accepted by the API;
+the Chinese names shown to people live in the Babel catalogs.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """Roles given by the roster. Unit head and unit contact come from the units table."""
+
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    PRINCIPAL = "principal"
+    DEPUTY = "deputy"
+    UNIT_HEAD = "unit_head"
+    UNIT_CONTACT = "unit_contact"
+
+
+ROSTER_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.PRINCIPAL, Role.DEPUTY})
+
+
+class TimeClass(StrEnum):
+    """Time-limit classes (DESIGN §2)."""
+
+    GENERAL = "general"  # 一般事项
+    MAJOR = "major"  # 重大复杂事项
+    ROUTINE = "routine"  # 常态化事项
+    INSTRUCTION = "instruction"  # 领导批示
+    PROPOSAL = "proposal"  # 建议提案
+    MEETING = "meeting"  # 重要会议文件
+    ANNUAL = "annual"  # 年度重点工作
+    CUSTOM = "custom"  # 自定
+
+
+class Source(StrEnum):
+    SUPERIOR = "superior"  # 上级交办
+    DECISION = "decision"  # 重大决策部署
+    WORK_REPORT = "work_report"  # 政府工作报告
+    MEETING = "meeting"  # 会议议定事项
+    INSTRUCTION = "instruction"  # 领导批示
+    PROPOSAL = "proposal"  # 建议提案
+    COMPLAINT = "complaint"  # 群众投诉
+    OTHER = "other"  # 其他
+
+
+class ItemStatus(StrEnum):
+    DRAFT = "draft"
+    PENDING_APPROVAL = "pending_approval"
+    DISPATCHED = "dispatched"
+    IN_PROGRESS = "in_progress"
+    COMPLETION_SUBMITTED = "completion_submitted"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+
+class AssignmentRole(StrEnum):
+    LEAD = "lead"  # 牵头
+    CO = "co"  # 配合
+
+
+class AssignmentStatus(StrEnum):
+    DISPATCHED = "dispatched"  # 已交办, waiting for receipt
+    ACKNOWLEDGED = "acknowledged"  # 已签收
+    IN_PROGRESS = "in_progress"  # 办理中
+    COMPLETION_SUBMITTED = "completion_submitted"  # 办结报告待核签
+    CONFIRMED = "confirmed"  # 单位已核签, with the office
+    COMPLETED = "completed"  # 已办结
+
+
+class ReportKind(StrEnum):
+    PLAN = "plan"  # 研究部署
+    PROGRESS = "progress"  # 进展
+    COMPLETION = "completion"  # 办结
+    EXTENSION = "extension"  # 延期申请
+    MONTHLY = "monthly"  # 月度报告 (routine items)
+    QUARTERLY = "quarterly"  # 季度报告 (annual key tasks)
+
+
+class Light(StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+class ComplaintCategory(StrEnum):
+    POLICY = "policy"  # 政策不落实
+    CONDUCT = "conduct"  # 作风问题
+    LIVELIHOOD = "livelihood"  # 民生问题
+    OTHER = "other"  # 其他
+
+
+class ComplaintStatus(StrEnum):
+    NEW = "new"
+    ACCEPTED = "accepted"
+    MERGED = "merged"
+    REJECTED = "rejected"
+    ANSWERED = "answered"
+
+
+class NotificationStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # retries exhausted
+    UNREACHABLE = "unreachable"  # blocked or chat not found; rerouted to the next in line
