@@ -1,0 +1,29 @@
+"""Telegram handlers: thin translators between updates and the services.
+
+All wiring lives in :func:`register`, in priority order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from handlers import start
+from handlers.context import BotState, DubanContext
+from handlers.errors import on_error
+
+
+def register(application: Application[Any, DubanContext, Any, Any, BotState, Any]) -> None:
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("start", start.start, filters=private))
+    application.add_handler(CommandHandler("help", start.help_command, filters=private))
+    application.add_handler(CommandHandler("lang", start.lang_command, filters=private))
+    application.add_handler(CallbackQueryHandler(start.lang_chosen, pattern=rf"^{start.LANG}:"))
+
+    # Last resort, added last to the same group: anything no feature claimed.
+    application.add_handler(
+        MessageHandler(private & ~filters.StatusUpdate.ALL, start.unknown_user_text)
+    )
+    application.add_handler(CallbackQueryHandler(start.answer_bad_callback))
+    application.add_error_handler(on_error)

@@ -1,0 +1,306 @@
+"""The ``duban`` command line (DESIGN §7)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, NoReturn
+
+from pydantic import ValidationError
+
+from bot.settings import Settings
+from domain.clock import SystemClock
+from domain.errors import DubanError
+from services.runtime import Runtime
+from storage.db import Database, NotMigrated
+
+PROG = "duban"
+
+
+class CliError(Exception):
+    """A failure explained in one line, with the exit status to leave with."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def fail(message: str, status: int = 1) -> NoReturn:
+    raise CliError(message, status)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"DUBAN_{'_'.join(str(p) for p in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        fail(f"bad settings: {problems}", 2)
+
+
+def sqlite_path(url: str) -> Path | None:
+    for prefix in ("sqlite+aiosqlite:///", "sqlite:///"):
+        if url.startswith(prefix):
+            rest = url[len(prefix) :].split("?", 1)[0]
+            return None if rest in ("", ":memory:") else Path(rest)
+    return None
+
+
+async def open_runtime(settings: Settings, *, migrated: bool = True) -> Runtime:
+    path = sqlite_path(settings.database_url)
+    if migrated and path is not None and not path.exists():
+        fail(f"the database {path} does not exist: run `duban db upgrade` first")
+    db = Database(settings.database_url)
+    if migrated:
+        try:
+            await db.ensure_migrated()
+        except NotMigrated:
+            await db.dispose()
+            fail("the database is not migrated to the current schema: run `duban db upgrade`")
+        except Exception as exc:
+            await db.dispose()
+            fail(f"cannot open the database: {type(exc).__name__}: {exc}")
+    return Runtime(
+        db=db,
+        clock=SystemClock(),
+        tz=settings.tz,
+        media_dir=settings.media_dir,
+        default_locale=settings.locale,
+    )
+
+
+def run_async(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    asyncio.run(main())
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> None:
+    settings = load_settings()
+
+    async def main() -> None:
+        db = Database(settings.database_url)
+        try:
+            before = await db.current_revision()
+            await db.upgrade(args.revision)
+            after = await db.current_revision()
+        except Exception as exc:
+            fail(f"migration failed: {type(exc).__name__}: {exc}")
+        finally:
+            await db.dispose()
+        if before == after:
+            print(f"database already at {after}")
+        else:
+            print(f"database upgraded: {before or 'empty'} -> {after}")
+
+    run_async(main)
+
+
+def cmd_roster_import(args: argparse.Namespace) -> None:
+    from domain.roster import parse_roster
+    from services.roster import import_roster
+
+    settings = load_settings()
+    path = Path(args.file)
+    if not path.exists():
+        fail(f"{path}: no such file")
+    try:
+        roster = parse_roster(path)
+    except DubanError as exc:
+        fail(str(exc))
+
+    async def main() -> None:
+        rt = await open_runtime(settings)
+        try:
+            print(f"{path}: {len(roster.people)} people, {len(roster.units)} units; importing…")
+            summary = await import_roster(rt, roster)
+        finally:
+            await rt.db.dispose()
+        print(
+            f"people: {summary.people_added} added, {summary.people_updated} updated, "
+            f"{summary.people_deactivated} deactivated; units: {summary.units_added} added, "
+            f"{summary.units_updated} updated, {summary.units_deactivated} deactivated"
+        )
+
+    run_async(main)
+
+
+def cmd_invite(args: argparse.Namespace) -> None:
+    from services.people import issue_invites, stored_bot_username
+
+    settings = load_settings()
+
+    async def main() -> None:
+        rt = await open_runtime(settings)
+        try:
+            username = args.bot_username or await stored_bot_username(rt)
+            if username is None and settings.bot_token is not None:
+                username = await _ask_bot_username(settings)
+            try:
+                issued = await issue_invites(
+                    rt, bot_username=username, keys=args.person or None, days=args.days
+                )
+            except DubanError as exc:
+                fail(str(exc))
+        finally:
+            await rt.db.dispose()
+        if args.json:
+            print(
+                json.dumps(
+                    [
+                        {"person": i.person, "name": i.name, "token": i.token, "link": i.link}
+                        for i in issued
+                    ],
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+            return
+        if not issued:
+            print("everyone on the roster has joined; no invites issued")
+            return
+        if username is None:
+            print(
+                "note: the bot's username is not known yet (run the bot once, or pass "
+                "--bot-username), so only tokens are shown",
+                file=sys.stderr,
+            )
+        for invite in issued:
+            print(f"{invite.person}\t{invite.name}\t{invite.link or invite.token}")
+        print(f"{len(issued)} invites, valid for {args.days} days, each usable once")
+
+    run_async(main)
+
+
+async def _ask_bot_username(settings: Settings) -> str | None:
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    assert settings.bot_token is not None
+    bot = Bot(
+        settings.bot_token.get_secret_value(),
+        base_url=settings.bot_base_url,
+        base_file_url=settings.bot_file_url,
+    )
+    try:
+        async with bot:
+            return bot.username
+    except (TelegramError, OSError):
+        return None
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    from aiohttp import web
+
+    from bot.app import create_app
+    from bot.logs import configure_logging
+
+    settings = load_settings()
+    if settings.bot_token is None:
+        fail("DUBAN_BOT_TOKEN is not set: put the bot's token in the environment or .env", 2)
+
+    async def check() -> None:
+        rt = await open_runtime(settings)
+        await rt.db.dispose()
+
+    run_async(check)
+    configure_logging(args.log_level)
+    app = create_app(settings)
+    web.run_app(app, host=settings.web_host, port=settings.web_port, print=None)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from bot.demo import run_demo
+
+    run_async(lambda: run_demo(serve=not args.no_serve, workdir=args.workdir))
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Duban (督办): the supervision office's task-supervision bot.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    db = sub.add_parser("db", help="database schema", description="Manage the database schema.")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    upgrade = db_sub.add_parser(
+        "upgrade", help="migrate to the newest schema", description="Apply Alembic migrations."
+    )
+    upgrade.add_argument("revision", nargs="?", default="head", help="target (default: head)")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+
+    roster = sub.add_parser("roster", help="the roster of people and units")
+    roster_sub = roster.add_subparsers(dest="roster_command", required=True, metavar="ACTION")
+    imp = roster_sub.add_parser(
+        "import",
+        help="import a roster (YAML or Excel)",
+        description="Import people and units from a YAML or Excel roster. Re-importing updates "
+        "in place; a file with any problem imports nothing.",
+    )
+    imp.add_argument("file", help="roster.yaml or roster.xlsx")
+    imp.set_defaults(func=cmd_roster_import)
+
+    invite = sub.add_parser(
+        "invite",
+        help="issue invitation links",
+        description="Issue one-time invitation links to everyone not yet joined. A new invite "
+        "replaces the person's earlier unused one.",
+    )
+    invite.add_argument("--json", action="store_true", help="print a JSON list")
+    invite.add_argument("--days", type=int, default=14, help="days until the links expire")
+    invite.add_argument(
+        "--person", action="append", metavar="KEY", help="only this person (repeatable)"
+    )
+    invite.add_argument("--bot-username", help="the bot's @username, for the links")
+    invite.set_defaults(func=cmd_invite)
+
+    run = sub.add_parser(
+        "run",
+        help="run the bot and the web server",
+        description="Run the bot (long polling), the scheduler and the web server.",
+    )
+    run.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    run.set_defaults(func=cmd_run)
+
+    demo = sub.add_parser(
+        "demo",
+        help="play the example county against a built-in fake Telegram",
+        description="Seed the example county, start a fake Bot API, run the bot and play "
+        "simulated people through it, printing the chat transcript. No token needed.",
+    )
+    demo.add_argument("--no-serve", action="store_true", help="exit when the script ends")
+    demo.add_argument("--workdir", type=Path, help="keep the demo's database and media here")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except CliError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return exc.status
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def entry() -> None:
+    sys.exit(main())

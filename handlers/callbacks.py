@@ -1,0 +1,54 @@
+"""Callback data: short ``prefix:arg:arg`` strings, built and checked in one place."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_BYTES = 64  # Telegram's limit for callback_data
+_PART = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
+
+
+class BadCallback(ValueError):
+    """Callback data that this bot did not make, or that no longer fits."""
+
+
+@dataclass(frozen=True)
+class Callback:
+    prefix: str
+    args: tuple[str, ...]
+
+    def arg(self, index: int) -> str:
+        try:
+            return self.args[index]
+        except IndexError:
+            raise BadCallback(self.prefix) from None
+
+    def int_arg(self, index: int) -> int:
+        value = self.arg(index)
+        if not value.isdigit() or len(value) > 12:
+            raise BadCallback(self.prefix)
+        return int(value)
+
+
+def make(prefix: str, *args: object) -> str:
+    parts = [prefix, *(str(arg) for arg in args)]
+    for part in parts:
+        if not _PART.match(part):
+            raise ValueError(f"unfit callback part {part!r}")
+    data = ":".join(parts)
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError("callback data too long")
+    return data
+
+
+def parse(data: str | None, *, prefixes: frozenset[str] | None = None) -> Callback:
+    if not data or len(data.encode()) > MAX_BYTES:
+        raise BadCallback("empty or too long")
+    parts = data.split(":")
+    if not all(_PART.match(part) for part in parts):
+        raise BadCallback("malformed")
+    callback = Callback(parts[0], tuple(parts[1:]))
+    if prefixes is not None and callback.prefix not in prefixes:
+        raise BadCallback("unknown prefix")
+    return callback

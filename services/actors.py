@@ -1,0 +1,80 @@
+"""Who is acting: a person with their roster roles and their place in the units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.vocabulary import Role
+from storage.models import Person, PersonRole, Unit, UnitContact
+
+
+@dataclass(frozen=True)
+class Actor:
+    person_id: int
+    key: str
+    name: str
+    roles: frozenset[Role]
+    head_of: frozenset[int]
+    contact_of: frozenset[int]
+    leads: frozenset[int]
+    locale: str | None
+    chat_id: int | None
+
+    def has(self, *roles: Role) -> bool:
+        return any(role in self.roles for role in roles)
+
+    @property
+    def is_office(self) -> bool:
+        return Role.SUPERVISOR in self.roles
+
+    @property
+    def units(self) -> frozenset[int]:
+        """Units this person works for (as head or contact)."""
+        return self.head_of | self.contact_of
+
+
+async def load_actor(session: AsyncSession, person: Person) -> Actor:
+    role_rows = await session.scalars(
+        select(PersonRole.role).where(PersonRole.person_id == person.id)
+    )
+    roles = {Role(value) for value in role_rows}
+    head_of = set(
+        await session.scalars(select(Unit.id).where(Unit.head_id == person.id, Unit.active))
+    )
+    contact_of = set(
+        await session.scalars(
+            select(UnitContact.unit_id)
+            .join(Unit, Unit.id == UnitContact.unit_id)
+            .where(UnitContact.person_id == person.id, Unit.active)
+        )
+    )
+    leads = set(
+        await session.scalars(select(Unit.id).where(Unit.leader_id == person.id, Unit.active))
+    )
+    if head_of:
+        roles.add(Role.UNIT_HEAD)
+    if contact_of:
+        roles.add(Role.UNIT_CONTACT)
+    return Actor(
+        person_id=person.id,
+        key=person.key,
+        name=person.name,
+        roles=frozenset(roles),
+        head_of=frozenset(head_of),
+        contact_of=frozenset(contact_of),
+        leads=frozenset(leads),
+        locale=person.locale,
+        chat_id=person.telegram_chat_id,
+    )
+
+
+async def actor_by_telegram(session: AsyncSession, telegram_user_id: int) -> Actor | None:
+    person = await session.scalar(
+        select(Person).where(Person.telegram_user_id == telegram_user_id, Person.active)
+    )
+    if person is None:
+        return None
+    return await load_actor(session, person)
