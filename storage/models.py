@@ -6,7 +6,7 @@ Every change to this file is accompanied by an Alembic migration in ``storage/mi
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -36,7 +36,11 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
 
 
 # --- people, roles, units -------------------------------------------------------------------
@@ -121,7 +125,18 @@ class Invite(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
     used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Setting(Base):
+    """Small facts the deployment learns at run time, such as the bot's username."""
+
+    __tablename__ = "settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
 
 
 # --- items ----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 09:00:20.814509
+Create Date: 2026-11-23 09:01:12.382554
 """
 
 from __future__ import annotations
@@ -47,6 +47,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("telegram_user_id", name=op.f("uq_people_telegram_user_id")),
     )
     op.create_table(
+        "settings",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_settings")),
+    )
+    op.create_table(
         "invites",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
@@ -54,6 +61,7 @@ def upgrade() -> None:
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("used_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("used_by_telegram_id", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["person_id"],
@@ -421,6 +429,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_invites_person_id"))
 
     op.drop_table("invites")
+    op.drop_table("settings")
     op.drop_table("people")
     op.drop_table("counters")
     # ### end Alembic commands ###
