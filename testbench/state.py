@@ -1,0 +1,72 @@
+"""Internal state containers of the fake server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .models import BotMessage
+
+__all__ = ["ChatState", "Signal"]
+
+
+class Signal:
+    """Broadcast "something changed" to coroutines waiting for a condition.
+
+    ``notify()`` is synchronous, so state changes made from plain methods (e.g.
+    ``FakeUser.block()``) wake up long polls and ``wait_*`` helpers alike.
+    """
+
+    def __init__(self) -> None:
+        self._waiters: set[asyncio.Future[None]] = set()
+
+    def notify(self) -> None:
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._waiters.clear()
+
+    async def wait_for(self, predicate: Callable[[], bool], within: float | None) -> bool:
+        """Wait until ``predicate()`` holds; return False if ``within`` seconds elapsed first."""
+        loop = asyncio.get_running_loop()
+        deadline = None if within is None else loop.time() + within
+        while not predicate():
+            remaining = None if deadline is None else deadline - loop.time()
+            if remaining is not None and remaining <= 0:
+                return False
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._waiters.add(waiter)
+            try:
+                async with asyncio.timeout(remaining):
+                    await waiter
+            except TimeoutError:
+                return predicate()
+            finally:
+                self._waiters.discard(waiter)
+        return True
+
+
+@dataclass
+class ChatState:
+    """A private chat between the bot and one user (chat id == user id)."""
+
+    chat_id: int
+    started: bool = False
+    next_message_id: int = 1
+    bot_messages: list[BotMessage] = field(default_factory=list)
+    by_id: dict[int, BotMessage] = field(default_factory=dict)
+    user_messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    keyboard: list[list[str]] | None = None
+
+    def take_message_id(self) -> int:
+        message_id = self.next_message_id
+        self.next_message_id += 1
+        return message_id
+
+    def live_bot_message(self, message_id: int) -> BotMessage | None:
+        message = self.by_id.get(message_id)
+        if message is None or message.deleted:
+            return None
+        return message
