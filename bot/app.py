@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.web import add_routes
 from domain.authority import PUBLIC_COMMANDS
 from domain.clock import Clock, SystemClock
+from domain.policy import load_policy
 from handlers.context import BotState
 from services.people import remember_bot_username
 from services.runtime import Runtime
@@ -46,6 +47,7 @@ def create_app(
     settings: Settings, *, clock: Clock | None = None, options: Options | None = None
 ) -> web.Application:
     options = options or Options()
+    policy = load_policy(settings.policy_file)  # a bad policy is refused before anything starts
     app = web.Application()
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
@@ -63,6 +65,8 @@ def create_app(
                 tz=settings.tz,
                 media_dir=settings.media_dir,
                 default_locale=settings.locale,
+                policy=policy,
+                translator=app[TRANSLATOR],
             )
             yield
         finally:
@@ -132,10 +136,9 @@ async def serve(app: web.Application, host: str, port: int) -> AsyncIterator[str
     try:
         site = web.TCPSite(runner, host, port)
         await site.start()
-        server = site._server
         bound = port
-        if server is not None and getattr(server, "sockets", None):
-            bound = server.sockets[0].getsockname()[1]
+        for address in runner.addresses:
+            bound = address[1]
         yield f"http://{host}:{bound}"
     finally:
         await runner.cleanup()

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from bot.settings import Settings
 from domain.clock import SystemClock
 from domain.errors import DubanError
+from domain.policy import load_policy
 from services.runtime import Runtime
 from storage.db import Database, NotMigrated
 
@@ -53,6 +54,10 @@ def sqlite_path(url: str) -> Path | None:
 
 
 async def open_runtime(settings: Settings, *, migrated: bool = True) -> Runtime:
+    try:
+        policy = load_policy(settings.policy_file)
+    except DubanError as exc:
+        fail(str(exc), 2)
     path = sqlite_path(settings.database_url)
     if migrated and path is not None and not path.exists():
         fail(f"the database {path} does not exist: run `duban db upgrade` first")
@@ -72,6 +77,7 @@ async def open_runtime(settings: Settings, *, migrated: bool = True) -> Runtime:
         tz=settings.tz,
         media_dir=settings.media_dir,
         default_locale=settings.locale,
+        policy=policy,
     )
 
 
@@ -212,7 +218,10 @@ def cmd_run(args: argparse.Namespace) -> None:
 
     run_async(check)
     configure_logging(args.log_level)
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except DubanError as exc:
+        fail(str(exc))
     web.run_app(app, host=settings.web_host, port=settings.web_port, print=None)
 
 

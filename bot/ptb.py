@@ -12,9 +12,16 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import Update
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+)
 
 from bot.metrics import Metrics
 from handlers.context import BotState, DubanContext, PerChatUpdateProcessor
@@ -69,20 +76,22 @@ class RetryingRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> JSON:
+        async def counted(*call_args: Any, **call_kwargs: Any) -> JSON:
+            try:
+                return await callback(*call_args, **call_kwargs)
+            except (RetryAfter, NetworkError) as exc:
+                self._metrics.send_failures.labels(failure_reason(exc)).inc()
+                raise
+
         attempt = 0
         while True:
             try:
                 result = await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
+                    counted, args, kwargs, endpoint, data, rate_limit_args
                 )
-            except (BadRequest, Forbidden) as exc:
-                self._metrics.send_failures.labels(failure_reason(exc)).inc()
+            except (BadRequest, Forbidden, RetryAfter):
                 raise
-            except RetryAfter as exc:
-                self._metrics.send_failures.labels("gave_up").inc()
-                raise exc
-            except NetworkError as exc:
-                self._metrics.send_failures.labels(failure_reason(exc)).inc()
+            except NetworkError:
                 if attempt >= self._server_retries:
                     self._metrics.send_failures.labels("gave_up").inc()
                     raise
@@ -141,6 +150,12 @@ def build_application(
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
         .context_types(context_types)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
         .rate_limiter(RetryingRateLimiter(metrics))
         .concurrent_updates(PerChatUpdateProcessor())
         .job_queue(None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.i18n import N_
+
 
 class DubanError(Exception):
     """Base of every error the product expects and explains to the user.
@@ -12,7 +14,7 @@ class DubanError(Exception):
     ``status`` is the HTTP status the JSON API answers with.
     """
 
-    key: str = "Something went wrong."
+    key: str = N_("Something went wrong.")
     status: int = 400
 
     def __init__(self, key: str | None = None, /, **params: Any) -> None:
@@ -23,20 +25,20 @@ class DubanError(Exception):
 
 
 class NotFound(DubanError):
-    key = "Not found."
+    key = N_("Not found.")
     status = 404
 
 
 class Forbidden(DubanError):
-    key = "You are not allowed to do that."
+    key = N_("You are not allowed to do that.")
     status = 403
 
 
 class InvalidInput(DubanError):
-    key = "That input is not valid."
+    key = N_("That input is not valid.")
     status = 422
 
 
 class Conflict(DubanError):
-    key = "That cannot be done in the item's current state."
+    key = N_("That cannot be done in the item's current state.")
     status = 409

@@ -38,7 +38,8 @@ async def start(update: Update, context: DubanContext) -> None:
         if actor is None:
             await message.reply_text(texts.not_joined(t))
         else:
-            await message.reply_text(texts.already_joined(t, **await _describe(context, actor)))
+            units = await people.unit_names(context.rt, actor.units)
+            await message.reply_text(texts.already_joined(t, actor.name, actor.roles, units))
         return
     try:
         joined = await people.accept_invite(context.rt, token, user.id, chat.id)
@@ -47,16 +48,9 @@ async def start(update: Update, context: DubanContext) -> None:
         await message.reply_text(t(exc.key, **exc.params))
         return
     t = context.text_for(joined)
-    await message.reply_text(texts.welcome(t, **await _describe(context, joined)))
     await set_menu(context, joined)
-
-
-async def _describe(context: DubanContext, actor: Actor) -> dict[str, object]:
-    return {
-        "name": actor.name,
-        "roles": actor.roles,
-        "unit_names": await people.unit_names(context.rt, actor.units),
-    }
+    units = await people.unit_names(context.rt, joined.units)
+    await message.reply_text(texts.welcome(t, joined.name, joined.roles, units))
 
 
 async def set_menu(context: DubanContext, actor: Actor) -> None:

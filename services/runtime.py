@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from domain.calendar import WorkCalendar
 from domain.clock import Clock
+from domain.policy import Policy, load_policy
 from storage.db import Database
+from texts import Text, Translator
 
 
 @dataclass(frozen=True)
@@ -17,3 +20,10 @@ class Runtime:
     tz: ZoneInfo
     media_dir: Path
     default_locale: str = "zh_CN"
+    policy: Policy = field(default_factory=lambda: load_policy(None))
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    translator: Translator = field(default_factory=Translator)
+
+    def text(self, locale: str | None) -> Text:
+        """Texts in a person's language, or the deployment's when they chose none."""
+        return self.translator.text(locale or self.default_locale)

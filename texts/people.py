@@ -42,7 +42,7 @@ def role_list(t: Text, roles: frozenset[Role], unit_names: list[str]) -> str:
     return text
 
 
-def welcome(t: Text, *, name: str, roles: frozenset[Role], unit_names: list[str]) -> str:
+def welcome(t: Text, name: str, roles: frozenset[Role], unit_names: list[str]) -> str:
     return t(
         N_(
             "Welcome, {name}.\n"
@@ -54,7 +54,7 @@ def welcome(t: Text, *, name: str, roles: frozenset[Role], unit_names: list[str]
     )
 
 
-def already_joined(t: Text, *, name: str, roles: frozenset[Role], unit_names: list[str]) -> str:
+def already_joined(t: Text, name: str, roles: frozenset[Role], unit_names: list[str]) -> str:
     return t(
         N_("You have already joined, {name}, as <b>{roles}</b>. Send /help to see your commands."),
         name=name,

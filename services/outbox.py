@@ -1,0 +1,74 @@
+"""The outbox: notifications written in the same transaction as the change that causes them.
+
+A notification's ``key`` names its occasion (item, person, kind, level or occasion); queueing
+the same key twice — a re-run, a second process, a retry after a crash — adds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Notification
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: a label and its callback data (or a URL)."""
+
+    text: str
+    data: str | None = None
+    url: str | None = None
+
+    def as_json(self) -> dict[str, str]:
+        if self.url is not None:
+            return {"text": self.text, "url": self.url}
+        return {"text": self.text, "data": self.data or ""}
+
+
+def notification_key(*parts: object) -> str:
+    """``item:17|person:4|remind|due-3d``-style keys, stable across runs."""
+    return "|".join(str(part) for part in parts)
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    key: str,
+    person_id: int,
+    kind: str,
+    text: str,
+    not_before: datetime,
+    created_at: datetime,
+    buttons: list[list[Button]] | None = None,
+    item_id: int | None = None,
+    level: int = 0,
+    photo_path: str | None = None,
+    late: bool = False,
+) -> bool:
+    """Queue one notification; False when one with this key already exists."""
+    values: dict[str, Any] = {
+        "key": key,
+        "person_id": person_id,
+        "item_id": item_id,
+        "kind": kind,
+        "level": level,
+        "text": text,
+        "buttons": [[button.as_json() for button in row] for row in (buttons or [])],
+        "photo_path": photo_path,
+        "status": "pending",
+        "not_before": not_before,
+        "attempts": 0,
+        "late": late,
+        "created_at": created_at,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Notification).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
