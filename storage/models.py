@@ -171,6 +171,9 @@ class Item(Base):
     approval_step: Mapped[int] = mapped_column(Integer, default=0)
     due_date: Mapped[date | None] = mapped_column(Date)
     due_at: Mapped[datetime | None] = mapped_column(index=True)
+    acknowledge_by: Mapped[datetime | None]
+    plan_by: Mapped[datetime | None]
+    first_feedback_by: Mapped[datetime | None]
     dispatched_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     follow_up_on: Mapped[date | None] = mapped_column(Date)
@@ -236,6 +239,8 @@ class Report(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     requested_due: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="submitted")
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    confirmed_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     decided_at: Mapped[datetime | None]
     decision_reason: Mapped[str | None] = mapped_column(Text)

@@ -31,10 +31,7 @@ def test_translations_keep_their_placeholders() -> None:
 def test_english_is_the_message_id_and_parameters_are_escaped() -> None:
     translator = Translator()
     ids = {m for m, _, _ in message_ids()}
-    assert (
-        "Welcome, {name}.\nYou joined Duban as: <b>{roles}</b>.\nYour commands are in the menu; send /help to see what you can do."
-        in ids
-    )
+    assert "Unknown person: {keys}" in ids
     en = translator.text("en")
     assert en("Unknown person: {keys}", keys="<b>x</b>") == "Unknown person: &lt;b&gt;x&lt;/b&gt;"
     zh = translator.text("zh_CN")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 09:01:12.382554
+Create Date: 2026-11-23 09:18:38.584872
 """
 
 from __future__ import annotations
@@ -92,6 +92,9 @@ def upgrade() -> None:
         sa.Column("approval_step", sa.Integer(), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=True),
         sa.Column("due_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("acknowledge_by", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("plan_by", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("first_feedback_by", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("dispatched_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("closed_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("follow_up_on", sa.Date(), nullable=True),
@@ -314,6 +317,8 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("requested_due", sa.Date(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("confirmed_by_id", sa.Integer(), nullable=True),
+        sa.Column("confirmed_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
         sa.Column("decided_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("decision_reason", sa.Text(), nullable=True),
@@ -325,6 +330,9 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["author_id"], ["people.id"], name=op.f("fk_reports_author_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["confirmed_by_id"], ["people.id"], name=op.f("fk_reports_confirmed_by_id_people")
         ),
         sa.ForeignKeyConstraint(
             ["decided_by_id"], ["people.id"], name=op.f("fk_reports_decided_by_id_people")
