@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,7 +15,8 @@ from telegram import BotCommand, BotCommandScopeDefault
 from telegram.error import TelegramError
 
 import handlers
-from bot.keys import DATABASE, METRICS, RUNTIME, SETTINGS, TELEGRAM, TRANSLATOR
+from bot.delivery import Deliverer
+from bot.keys import DATABASE, DELIVERER, METRICS, RUNTIME, SETTINGS, TELEGRAM, TRANSLATOR
 from bot.metrics import Metrics
 from bot.ptb import build_application
 from bot.settings import Settings
@@ -41,6 +44,7 @@ class Options:
 
     polling: bool = True
     scheduler: bool = True
+    delivery: bool = True
 
 
 def create_app(
@@ -93,7 +97,16 @@ def create_app(
             if options.polling and application.updater is not None:
                 await application.updater.start_polling(drop_pending_updates=False)
             log.info("bot_started", extra={"username": application.bot.username})
-            yield
+            deliverer = Deliverer(app[RUNTIME], application.bot, app[METRICS])
+            app[DELIVERER] = deliverer
+            worker = asyncio.create_task(deliverer.run_forever()) if options.delivery else None
+            try:
+                yield
+            finally:
+                if worker is not None:
+                    worker.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await worker
         finally:
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.delivery import Deliverer
 from bot.metrics import Metrics
 from bot.ptb import DubanApplication
 from bot.settings import Settings
@@ -17,3 +18,4 @@ RUNTIME = web.AppKey("runtime", Runtime)
 METRICS = web.AppKey("metrics", Metrics)
 TRANSLATOR = web.AppKey("translator", Translator)
 TELEGRAM = web.AppKey("telegram", DubanApplication)
+DELIVERER = web.AppKey("deliverer", Deliverer)

@@ -11,16 +11,16 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
+from domain import callbacks
 from domain.authority import commands_for
 from domain.errors import DubanError
-from handlers import callbacks
 from handlers.context import DubanContext
 from services import people
 from services.actors import Actor
 from texts import LOCALES, Text
 from texts import people as texts
 
-LANG = "lang"
+LANG = callbacks.LANG
 
 
 async def start(update: Update, context: DubanContext) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,6 +24,11 @@ class Runtime:
     policy: Policy = field(default_factory=lambda: load_policy(None))
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     translator: Translator = field(default_factory=Translator)
+    outbox_ready: asyncio.Event = field(default_factory=asyncio.Event, compare=False)
+
+    def wake_outbox(self) -> None:
+        """Tell the delivery worker that new notifications are waiting (it also polls)."""
+        self.outbox_ready.set()
 
     def text(self, locale: str | None) -> Text:
         """Texts in a person's language, or the deployment's when they chose none."""

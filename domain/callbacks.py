@@ -1,4 +1,9 @@
-"""Callback data: short ``prefix:arg:arg`` strings, built and checked in one place."""
+"""Callback data: short ``prefix:arg:arg`` strings, built and checked in one place.
+
+Buttons are made by the services (notifications in the outbox) and by handlers; both use
+:func:`make`, and every handler reads them with :func:`parse`. The prefixes in use are
+listed here so that no two features take the same one.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,11 @@ import re
 from dataclasses import dataclass
 
 MAX_BYTES = 64  # Telegram's limit for callback_data
+
+# Prefixes in use (one feature each).
+LANG = "lang"  # lang:<locale>
+ACKNOWLEDGE = "ack"  # ack:<assignment id>          签收
+DETAIL = "det"  # det:<item ref>                  详情
 _PART = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
 
 

@@ -1,0 +1,282 @@
+"""Registering (立项) and dispatching (交办) items.
+
+Each function here is one unit of work: it checks who may act, applies the rules, appends to
+the timeline, queues the notifications, and commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import callbacks
+from domain.deadlines import local_date, milestones
+from domain.errors import Forbidden, InvalidInput
+from domain.i18n import N_
+from domain.lifecycle import ItemAction, apply
+from domain.vocabulary import (
+    AssignmentRole,
+    AssignmentStatus,
+    ItemStatus,
+    Role,
+    Source,
+    TimeClass,
+)
+from services.actors import Actor
+from services.outbox import Button, enqueue, notification_key
+from services.runtime import Runtime
+from services.timeline import Kind, record
+from services.views import ItemView, item_view
+from storage.models import Assignment, Counter, Item, Person, PersonRole, Unit, UnitContact
+from texts import items as texts
+
+TITLE_MAX = 200
+BODY_MAX = 5000
+
+
+class NotOffice(Forbidden):
+    key = N_("Only the supervision office can do that.")
+
+
+@dataclass(frozen=True)
+class ItemDraft:
+    """What the office fills in to register an item; units and leader by roster key."""
+
+    title: str
+    body: str
+    source: Source
+    time_class: TimeClass
+    lead_unit: str
+    co_units: tuple[str, ...] = field(default_factory=tuple)
+    leader: str | None = None
+    due: date | None = None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who registers: a person in chat or the console, or another system through the API."""
+
+    actor: Actor | None
+    via_api: bool = False
+
+    @property
+    def person_id(self) -> int | None:
+        return self.actor.person_id if self.actor else None
+
+
+def require_office(origin: Origin) -> None:
+    if origin.via_api:
+        return
+    if origin.actor is None or not origin.actor.is_office:
+        raise NotOffice()
+
+
+async def next_number(session: AsyncSession, name: str, year: int) -> int:
+    """The next number of a per-year sequence; numbers are never reused, even after a rollback
+    elsewhere, and two concurrent callers never get the same one (the row is locked by the
+    UPDATE until the caller's transaction ends)."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(Counter)
+        .values(name=name, year=year, value=0)
+        .on_conflict_do_nothing(index_elements=["name", "year"])
+    )
+    value = await session.scalar(
+        update(Counter)
+        .where(Counter.name == name, Counter.year == year)
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    )
+    assert value is not None
+    return int(value)
+
+
+async def _unit(session: AsyncSession, key: str, field_name: str) -> Unit:
+    unit = await session.scalar(select(Unit).where(Unit.key == key, Unit.active))
+    if unit is None:
+        raise InvalidInput(N_("Unknown unit: {unit}"), unit=key, field=field_name)
+    return unit
+
+
+async def _leader(session: AsyncSession, key: str) -> Person:
+    person = await session.scalar(select(Person).where(Person.key == key, Person.active))
+    roles = set()
+    if person is not None:
+        roles = set(
+            await session.scalars(select(PersonRole.role).where(PersonRole.person_id == person.id))
+        )
+    if person is None or not roles & {Role.DEPUTY, Role.PRINCIPAL}:
+        raise InvalidInput(N_("Unknown leader: {leader}"), leader=key, field="leader")
+    return person
+
+
+def check_text(draft: ItemDraft) -> tuple[str, str]:
+    title = " ".join(draft.title.split())
+    if not title:
+        raise InvalidInput(N_("The title is empty."), field="title")
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(N_("The title is longer than {max} characters."), max=TITLE_MAX)
+    body = draft.body.strip()
+    if len(body) > BODY_MAX:
+        raise InvalidInput(N_("The text is longer than {max} characters."), max=BODY_MAX)
+    return title, body
+
+
+async def register_item(
+    rt: Runtime,
+    origin: Origin,
+    draft: ItemDraft,
+    *,
+    dispatch: bool = False,
+    dispatched_at: datetime | None = None,
+) -> ItemView:
+    """Register an item; with ``dispatch`` it goes out at once (the API, or no approval needed).
+
+    ``dispatched_at`` in the past moves a running ledger in: deadlines count from that moment.
+    """
+    require_office(origin)
+    title, body = check_text(draft)
+    now = rt.clock.now()
+    if dispatched_at is not None and dispatched_at > now:
+        raise InvalidInput(N_("The dispatch time is in the future."), field="dispatched_at")
+    async with rt.db.session() as session:
+        lead = await _unit(session, draft.lead_unit, "lead_unit")
+        co_units = []
+        for key in draft.co_units:
+            unit = await _unit(session, key, "co_units")
+            if unit.id == lead.id or unit in co_units:
+                raise InvalidInput(N_("A unit is named twice: {unit}"), unit=key)
+            co_units.append(unit)
+        if draft.leader:
+            leader_id: int | None = (await _leader(session, draft.leader)).id
+        else:
+            leader_id = lead.leader_id
+        year = local_date(dispatched_at or now, rt.tz).year
+        seq = await next_number(session, "item", year)
+        item = Item(
+            year=year,
+            seq=seq,
+            code=rt.policy.codes.item_code(year, seq),
+            ref=rt.policy.codes.item_ref(year, seq),
+            title=title,
+            body=body,
+            source=str(draft.source),
+            time_class=str(draft.time_class),
+            status=str(ItemStatus.DRAFT),
+            leader_id=leader_id,
+            created_by_id=origin.person_id,
+            approval_step=0,
+            due_date=draft.due,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(item)
+        await session.flush()
+        units = [(lead, AssignmentRole.LEAD)] + [(u, AssignmentRole.CO) for u in co_units]
+        for unit, role in units:
+            session.add(
+                Assignment(
+                    item_id=item.id,
+                    unit_id=unit.id,
+                    role=str(role),
+                    status=str(AssignmentStatus.DISPATCHED),
+                )
+            )
+        record(
+            session,
+            item_id=item.id,
+            at=now,
+            kind=Kind.REGISTERED,
+            actor_id=origin.person_id,
+            detail=title,
+            data={"via": "api" if origin.via_api else "chat"},
+        )
+        # Check the due date against the class before anything is kept.
+        milestones(
+            TimeClass(item.time_class),
+            dispatched_at or now,
+            rt.policy,
+            rt.calendar,
+            rt.tz,
+            draft.due,
+        )
+        if dispatch:
+            await dispatch_now(rt, session, item, origin, at=dispatched_at or now)
+        await session.commit()
+        view = await item_view(session, item, now, rt.policy)
+    rt.wake_outbox()
+    return view
+
+
+async def dispatch_now(
+    rt: Runtime, session: AsyncSession, item: Item, origin: Origin, *, at: datetime
+) -> None:
+    """Send the item to its units: deadlines fixed, assignments open, notices queued."""
+    item.status = str(apply(ItemStatus(item.status), ItemAction.DISPATCH))
+    marks = milestones(TimeClass(item.time_class), at, rt.policy, rt.calendar, rt.tz, item.due_date)
+    item.dispatched_at = at
+    item.due_date = marks.due
+    item.due_at = marks.due_at
+    item.acknowledge_by = marks.acknowledge_by
+    item.plan_by = marks.plan_by
+    item.first_feedback_by = marks.first_feedback_by
+    item.updated_at = rt.clock.now()
+    await session.flush()
+    record(
+        session,
+        item_id=item.id,
+        at=rt.clock.now(),
+        kind=Kind.DISPATCHED,
+        actor_id=origin.person_id,
+        data={"dispatched_at": at.isoformat(), "due": marks.due.isoformat() if marks.due else None},
+    )
+    await queue_dispatch_notices(rt, session, item)
+
+
+async def queue_dispatch_notices(rt: Runtime, session: AsyncSession, item: Item) -> None:
+    """Each unit's contacts get the notice with the acknowledge button; the head gets a copy."""
+    now = rt.clock.now()
+    view = await item_view(session, item, now, rt.policy)
+    for assignment in view.assignments:
+        unit = await session.get_one(Unit, assignment.unit_id)
+        contacts = list(
+            await session.scalars(
+                select(Person)
+                .join(UnitContact, UnitContact.person_id == Person.id)
+                .where(UnitContact.unit_id == unit.id, Person.active)
+                .order_by(UnitContact.position)
+            )
+        )
+        recipients = [(person, True) for person in contacts]
+        if unit.head_id is not None and unit.head_id not in {p.id for p in contacts}:
+            recipients.append((await session.get_one(Person, unit.head_id), False))
+        for person, may_acknowledge in recipients:
+            t = rt.text(person.locale)
+            buttons = [Button(t.raw(texts.DETAILS), callbacks.make(callbacks.DETAIL, item.ref))]
+            if may_acknowledge:
+                buttons.insert(
+                    0,
+                    Button(
+                        t.raw(texts.ACKNOWLEDGE),
+                        callbacks.make(callbacks.ACKNOWLEDGE, assignment.id),
+                    ),
+                )
+            await enqueue(
+                session,
+                key=notification_key("item", item.id, "dispatch", item.dispatched_at, person.id),
+                person_id=person.id,
+                item_id=item.id,
+                kind="dispatch" if may_acknowledge else "dispatch_copy",
+                text=texts.dispatch_notice(
+                    t, view, assignment, rt.tz, now, copy=not may_acknowledge
+                ),
+                buttons=[buttons],
+                not_before=now,
+                created_at=now,
+            )

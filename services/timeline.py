@@ -1,0 +1,69 @@
+"""Appending to an item's timeline (全过程留痕): who, what, when. Never updated, never deleted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import TimelineEvent
+
+
+class Kind:
+    """Timeline event kinds; the API shows them as they are."""
+
+    REGISTERED = "registered"
+    SUBMITTED = "submitted_for_approval"
+    APPROVED = "approved"
+    RETURNED_DRAFT = "returned_draft"
+    DISPATCHED = "dispatched"
+    ACKNOWLEDGED = "acknowledged"
+    REPORTED = "reported"
+    EXTENSION_REQUESTED = "extension_requested"
+    EXTENSION_APPROVED = "extension_approved"
+    EXTENSION_REFUSED = "extension_refused"
+    COMPLETION_SUBMITTED = "completion_submitted"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    CLOSED = "closed"
+    RETURNED = "returned"
+    FOLLOW_UP_SET = "follow_up_set"
+    FOLLOWED_UP = "followed_up"
+    REOPENED = "reopened"
+    INSTRUCTED = "instructed"
+    URGED = "urged"
+    REMINDED = "reminded"
+    ESCALATED = "escalated"
+    NOTICE_ISSUED = "urging_notice"
+    INSPECTION = "inspection_item"
+    TALK_ORDERED = "talk_ordered"
+    CRITICISM_ORDERED = "criticism_ordered"
+    WARNING = "evidence_warning"
+    DELIVERY_FAILED = "delivery_failed"
+    UNREACHABLE = "unreachable"
+    ARCHIVED = "archived"
+
+
+def record(
+    session: AsyncSession,
+    *,
+    item_id: int,
+    at: datetime,
+    kind: str,
+    actor_id: int | None = None,
+    unit_id: int | None = None,
+    detail: str = "",
+    data: dict[str, Any] | None = None,
+) -> TimelineEvent:
+    event = TimelineEvent(
+        item_id=item_id,
+        at=at,
+        kind=kind,
+        actor_id=actor_id,
+        unit_id=unit_id,
+        detail=detail,
+        data=data or {},
+    )
+    session.add(event)
+    return event

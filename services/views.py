@@ -1,0 +1,290 @@
+"""Read models: an item as people and the API see it, with its light and timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from domain.errors import NotFound
+from domain.i18n import N_
+from domain.lights import is_feedback_late, light
+from domain.policy import Policy
+from domain.vocabulary import AssignmentRole, AssignmentStatus, ItemStatus, Light
+from storage.models import Assignment, Item, Person, TimelineEvent, Unit
+
+
+class ItemNotFound(NotFound):
+    key = N_("No item with the number {ref}. Check the number and try again.")
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    id: int
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    id: int
+    unit_id: int
+    unit_key: str
+    unit_name: str
+    role: AssignmentRole
+    status: AssignmentStatus
+    acknowledged_at: datetime | None
+    acknowledged_by: PersonRef | None
+    last_report_at: datetime | None
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: int
+    ref: str
+    code: str
+    title: str
+    body: str
+    source: str
+    time_class: str
+    status: ItemStatus
+    due: date | None
+    due_at: datetime | None
+    acknowledge_by: datetime | None
+    plan_by: datetime | None
+    first_feedback_by: datetime | None
+    dispatched_at: datetime | None
+    closed_at: datetime | None
+    follow_up_on: date | None
+    leader: PersonRef | None
+    escalation_level: int
+    inspection: bool
+    light: Light
+    overdue: bool
+    assignments: tuple[AssignmentView, ...]
+    created_at: datetime
+
+    @property
+    def lead(self) -> AssignmentView | None:
+        return next((a for a in self.assignments if a.role == AssignmentRole.LEAD), None)
+
+    @property
+    def co_units(self) -> tuple[AssignmentView, ...]:
+        return tuple(a for a in self.assignments if a.role == AssignmentRole.CO)
+
+    def assignment_for(self, unit_ids: frozenset[int]) -> AssignmentView | None:
+        return next((a for a in self.assignments if a.unit_id in unit_ids), None)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    actor: PersonRef | None
+    unit_name: str | None
+    detail: str
+    data: dict[str, Any]
+
+
+OPEN_STATUSES = frozenset(
+    {ItemStatus.DISPATCHED, ItemStatus.IN_PROGRESS, ItemStatus.COMPLETION_SUBMITTED}
+)
+DONE = frozenset({AssignmentStatus.COMPLETED})
+
+
+def item_light(item: Item, assignments: list[Assignment], now: datetime, policy: Policy) -> Light:
+    """The light, derived from the dates every time (DESIGN §2)."""
+    status = ItemStatus(item.status)
+    if status not in OPEN_STATUSES:
+        return Light.GREEN
+    late = False
+    for assignment in assignments:
+        if AssignmentStatus(assignment.status) in DONE:
+            continue
+        if assignment.acknowledged_at is None and is_feedback_late(
+            due_by=item.acknowledge_by, reported_at=None, now=now
+        ):
+            late = True
+        due_by = item.plan_by or item.first_feedback_by
+        if is_feedback_late(due_by=due_by, reported_at=assignment.last_report_at, now=now):
+            late = True
+    return light(
+        due_at=item.due_at,
+        now=now,
+        warning_window=policy.lights.warning_window,
+        feedback_late=late,
+        closed=False,
+    )
+
+
+def is_overdue(item: Item, now: datetime) -> bool:
+    return (
+        ItemStatus(item.status) in OPEN_STATUSES and item.due_at is not None and now > item.due_at
+    )
+
+
+async def _people(session: AsyncSession, ids: set[int]) -> dict[int, PersonRef]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Person.id, Person.key, Person.name).where(Person.id.in_(ids))
+    )
+    return {pid: PersonRef(pid, key, name) for pid, key, name in rows}
+
+
+async def find_item(session: AsyncSession, ref: str) -> Item:
+    """The item with this ref (``2026-17``), or its code; ItemNotFound otherwise."""
+    cleaned = ref.strip()
+    item = await session.scalar(select(Item).where(Item.ref == cleaned))
+    if item is None:
+        item = await session.scalar(select(Item).where(Item.code == cleaned))
+    if item is None:
+        raise ItemNotFound(ref=cleaned[:40])
+    return item
+
+
+async def item_view(session: AsyncSession, item: Item, now: datetime, policy: Policy) -> ItemView:
+    rows = (
+        await session.execute(
+            select(Assignment, Unit.key, Unit.name)
+            .join(Unit, Unit.id == Assignment.unit_id)
+            .where(Assignment.item_id == item.id)
+            .order_by(Assignment.role.desc(), Assignment.id)
+        )
+    ).all()
+    assignments = [row[0] for row in rows]
+    people = await _people(
+        session,
+        {a.acknowledged_by_id for a in assignments if a.acknowledged_by_id}
+        | ({item.leader_id} if item.leader_id else set()),
+    )
+    views = tuple(
+        AssignmentView(
+            id=a.id,
+            unit_id=a.unit_id,
+            unit_key=key,
+            unit_name=name,
+            role=AssignmentRole(a.role),
+            status=AssignmentStatus(a.status),
+            acknowledged_at=a.acknowledged_at,
+            acknowledged_by=people.get(a.acknowledged_by_id) if a.acknowledged_by_id else None,
+            last_report_at=a.last_report_at,
+            completed_at=a.completed_at,
+        )
+        for a, key, name in rows
+    )
+    return ItemView(
+        id=item.id,
+        ref=item.ref,
+        code=item.code,
+        title=item.title,
+        body=item.body,
+        source=item.source,
+        time_class=item.time_class,
+        status=ItemStatus(item.status),
+        due=item.due_date,
+        due_at=item.due_at,
+        acknowledge_by=item.acknowledge_by,
+        plan_by=item.plan_by,
+        first_feedback_by=item.first_feedback_by,
+        dispatched_at=item.dispatched_at,
+        closed_at=item.closed_at,
+        follow_up_on=item.follow_up_on,
+        leader=people.get(item.leader_id) if item.leader_id else None,
+        escalation_level=item.escalation_level,
+        inspection=item.inspection,
+        light=item_light(item, assignments, now, policy),
+        overdue=is_overdue(item, now),
+        assignments=views,
+        created_at=item.created_at,
+    )
+
+
+async def load_item(session: AsyncSession, ref: str, now: datetime, policy: Policy) -> ItemView:
+    return await item_view(session, await find_item(session, ref), now, policy)
+
+
+async def timeline(
+    session: AsyncSession, item_id: int, *, limit: int | None = None
+) -> list[TimelineEntry]:
+    """The item's timeline, oldest first (the newest ``limit`` when given)."""
+    unit = aliased(Unit)
+    query = (
+        select(TimelineEvent, unit.name)
+        .outerjoin(unit, unit.id == TimelineEvent.unit_id)
+        .where(TimelineEvent.item_id == item_id)
+        .order_by(TimelineEvent.at.desc(), TimelineEvent.id.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = list((await session.execute(query)).all())
+    rows.reverse()
+    people = await _people(session, {e.actor_id for e, _ in rows if e.actor_id})
+    return [
+        TimelineEntry(
+            at=event.at,
+            kind=event.kind,
+            actor=people.get(event.actor_id) if event.actor_id else None,
+            unit_name=unit_name,
+            detail=event.detail,
+            data=dict(event.data or {}),
+        )
+        for event, unit_name in rows
+    ]
+
+
+def item_json(view: ItemView, entries: list[TimelineEntry] | None = None) -> dict[str, Any]:
+    """The API's item (DESIGN §7)."""
+    lead = view.lead
+    body: dict[str, Any] = {
+        "ref": view.ref,
+        "code": view.code,
+        "title": view.title,
+        "body": view.body,
+        "source": view.source,
+        "status": str(view.status),
+        "class": view.time_class,
+        "light": str(view.light),
+        "overdue": view.overdue,
+        "escalation_level": view.escalation_level,
+        "inspection": view.inspection,
+        "due": view.due.isoformat() if view.due else None,
+        "dispatched_at": _iso(view.dispatched_at),
+        "closed_at": _iso(view.closed_at),
+        "follow_up_on": view.follow_up_on.isoformat() if view.follow_up_on else None,
+        "lead_unit": lead.unit_key if lead else None,
+        "co_units": [a.unit_key for a in view.co_units],
+        "leader": view.leader.key if view.leader else None,
+        "assignments": [
+            {
+                "unit": a.unit_key,
+                "role": str(a.role),
+                "acknowledged_at": _iso(a.acknowledged_at),
+                "acknowledged_by": a.acknowledged_by.key if a.acknowledged_by else None,
+                "status": str(a.status),
+                "completed_at": _iso(a.completed_at),
+            }
+            for a in view.assignments
+        ],
+    }
+    if entries is not None:
+        body["timeline"] = [
+            {
+                "at": _iso(entry.at),
+                "kind": entry.kind,
+                "actor": entry.actor.key if entry.actor else None,
+                "unit": entry.unit_name,
+                "detail": entry.detail,
+            }
+            for entry in entries
+        ]
+    return body
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

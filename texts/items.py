@@ -1,0 +1,205 @@
+"""Messages about items: labels, the dispatch notice, the item card."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+
+from domain.i18n import N_
+from domain.vocabulary import (
+    AssignmentRole,
+    AssignmentStatus,
+    ItemStatus,
+    Light,
+    Source,
+    TimeClass,
+)
+from services.views import AssignmentView, ItemView, TimelineEntry
+from texts import Markup, Text, escape
+
+ACKNOWLEDGE = N_("✅ Acknowledge")
+DETAILS = N_("Details")
+
+LIGHTS = {Light.GREEN: "🟢", Light.YELLOW: "🟡", Light.RED: "🔴"}
+
+CLASS_NAMES: dict[str, str] = {
+    TimeClass.GENERAL: N_("general"),
+    TimeClass.MAJOR: N_("major and complex"),
+    TimeClass.ROUTINE: N_("routine"),
+    TimeClass.INSTRUCTION: N_("leader's instruction"),
+    TimeClass.PROPOSAL: N_("proposal"),
+    TimeClass.MEETING: N_("meeting or document"),
+    TimeClass.ANNUAL: N_("annual key task"),
+    TimeClass.CUSTOM: N_("custom"),
+}
+
+SOURCE_NAMES: dict[str, str] = {
+    Source.SUPERIOR: N_("assigned by higher authorities"),
+    Source.DECISION: N_("major decision"),
+    Source.WORK_REPORT: N_("government work report"),
+    Source.MEETING: N_("meeting decision"),
+    Source.INSTRUCTION: N_("leader's instruction"),
+    Source.PROPOSAL: N_("proposal"),
+    Source.COMPLAINT: N_("public complaint"),
+    Source.OTHER: N_("other"),
+}
+
+STATUS_NAMES: dict[str, str] = {
+    ItemStatus.DRAFT: N_("draft"),
+    ItemStatus.PENDING_APPROVAL: N_("awaiting approval"),
+    ItemStatus.DISPATCHED: N_("dispatched"),
+    ItemStatus.IN_PROGRESS: N_("in progress"),
+    ItemStatus.COMPLETION_SUBMITTED: N_("completion submitted"),
+    ItemStatus.CLOSED: N_("closed"),
+    ItemStatus.ARCHIVED: N_("archived"),
+}
+
+ASSIGNMENT_STATUS_NAMES: dict[str, str] = {
+    AssignmentStatus.DISPATCHED: N_("not acknowledged"),
+    AssignmentStatus.ACKNOWLEDGED: N_("acknowledged"),
+    AssignmentStatus.IN_PROGRESS: N_("in progress"),
+    AssignmentStatus.COMPLETION_SUBMITTED: N_("completion awaiting the head's sign-off"),
+    AssignmentStatus.CONFIRMED: N_("completion with the office"),
+    AssignmentStatus.COMPLETED: N_("completed"),
+}
+
+ROLE_NAMES: dict[str, str] = {
+    AssignmentRole.LEAD: N_("lead unit"),
+    AssignmentRole.CO: N_("co-unit"),
+}
+
+
+def day(t: Text, value: date) -> str:
+    return format_date(value, format="medium", locale=t.locale)
+
+
+def moment(t: Text, value: datetime, tz: ZoneInfo) -> str:
+    return format_datetime(value.astimezone(tz), format="short", locale=t.locale, tzinfo=tz)
+
+
+def due_phrase(t: Text, item: ItemView, tz: ZoneInfo, now: datetime) -> str:
+    """ "2026年12月3日（还剩 10 天）" — the due date with what it means today."""
+    if item.due is None:
+        return t(N_("open-ended"))
+    today = now.astimezone(tz).date()
+    left = (item.due - today).days
+    when = day(t, item.due)
+    if item.status in (ItemStatus.CLOSED, ItemStatus.ARCHIVED):
+        return when
+    if left > 0:
+        return t(N_("{date} ({days} days left)"), date=when, days=left)
+    if left == 0:
+        return t(N_("{date} (due today)"), date=when)
+    return t(N_("{date} (overdue by {days} days)"), date=when, days=-left)
+
+
+def header(t: Text, item: ItemView) -> str:
+    """The first line of every item message: light, code, title."""
+    return t(
+        N_("{light} <b>{code}</b> {title}"),
+        light=LIGHTS[item.light],
+        code=item.code,
+        title=item.title,
+    )
+
+
+def units_line(t: Text, item: ItemView) -> str:
+    lead = item.lead
+    parts = []
+    if lead is not None:
+        parts.append(t(N_("Lead: {unit}"), unit=lead.unit_name))
+    if item.co_units:
+        names = t.raw(N_(", ")).join(a.unit_name for a in item.co_units)
+        parts.append(t(N_("Co-units: {units}"), units=names))
+    return "\n".join(parts)
+
+
+def dispatch_notice(
+    t: Text,
+    item: ItemView,
+    assignment: AssignmentView,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    copy: bool = False,
+) -> str:
+    lines = [
+        header(t, item),
+        t(N_("📋 Dispatched to you as: <b>{role}</b>"), role=t.raw(ROLE_NAMES[assignment.role]))
+        if not copy
+        else t(
+            N_("📋 Copy for the unit head ({unit}, {role})"),
+            unit=assignment.unit_name,
+            role=t.raw(ROLE_NAMES[assignment.role]),
+        ),
+        units_line(t, item),
+    ]
+    if item.leader is not None:
+        lines.append(t(N_("Leader in charge: {name}"), name=item.leader.name))
+    lines.append(t(N_("Due: {due}"), due=Markup(escape(due_phrase(t, item, tz, now)))))
+    if item.body:
+        lines.append("")
+        lines.append(escape(item.body))
+    lines.append("")
+    if copy:
+        lines.append(t(N_("Your unit's contact acknowledges and reports; you confirm completion.")))
+    elif assignment.acknowledged_at is not None:
+        who = assignment.acknowledged_by.name if assignment.acknowledged_by else ""
+        lines.append(
+            t(
+                N_("✅ Acknowledged by {name} at {time}."),
+                name=who,
+                time=moment(t, assignment.acknowledged_at, tz),
+            )
+        )
+    else:
+        lines.append(
+            t(N_("Please acknowledge within 1 day, then report with /report {ref}."), ref=item.ref)
+        )
+    return "\n".join(line for line in lines if line is not None)
+
+
+def timeline_line(t: Text, entry: TimelineEntry, tz: ZoneInfo) -> str:
+    who = entry.actor.name if entry.actor else t.raw(N_("system"))
+    return t(
+        N_("{time} {who}: {what}"),
+        time=moment(t, entry.at, tz),
+        who=who,
+        what=t.raw(EVENT_NAMES.get(entry.kind, entry.kind)),
+    )
+
+
+EVENT_NAMES: dict[str, str] = {
+    "registered": N_("registered"),
+    "submitted_for_approval": N_("submitted for approval"),
+    "approved": N_("approved"),
+    "returned_draft": N_("returned for revision"),
+    "dispatched": N_("dispatched"),
+    "acknowledged": N_("acknowledged"),
+    "reported": N_("reported"),
+    "extension_requested": N_("asked for an extension"),
+    "extension_approved": N_("extension approved"),
+    "extension_refused": N_("extension refused"),
+    "completion_submitted": N_("submitted completion"),
+    "confirmed": N_("confirmed completion"),
+    "declined": N_("sent the completion back"),
+    "closed": N_("closed"),
+    "returned": N_("returned for rework"),
+    "follow_up_set": N_("set a follow-up check"),
+    "followed_up": N_("followed up"),
+    "reopened": N_("reopened for rectification"),
+    "instructed": N_("wrote an instruction"),
+    "urged": N_("urged"),
+    "reminded": N_("reminder sent"),
+    "escalated": N_("escalated"),
+    "urging_notice": N_("written urging notice"),
+    "inspection_item": N_("made a formal inspection item"),
+    "talk_ordered": N_("ordered a talk"),
+    "criticism_ordered": N_("ordered a notice of criticism"),
+    "evidence_warning": N_("evidence warning"),
+    "delivery_failed": N_("message not delivered"),
+    "unreachable": N_("person unreachable"),
+    "archived": N_("archived"),
+}
