@@ -15,6 +15,7 @@ from telegram import BotCommand, BotCommandScopeDefault
 from telegram.error import TelegramError
 
 import handlers
+from bot.api import add_api_routes
 from bot.delivery import Deliverer
 from bot.keys import DATABASE, DELIVERER, METRICS, RUNTIME, SETTINGS, TELEGRAM, TRANSLATOR
 from bot.metrics import Metrics
@@ -57,6 +58,7 @@ def create_app(
     app[METRICS] = Metrics()
     app[TRANSLATOR] = Translator()
     add_routes(app)
+    add_api_routes(app)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         db = Database(settings.database_url)

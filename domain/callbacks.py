@@ -16,6 +16,29 @@ MAX_BYTES = 64  # Telegram's limit for callback_data
 LANG = "lang"  # lang:<locale>
 ACKNOWLEDGE = "ack"  # ack:<assignment id>          签收
 DETAIL = "det"  # det:<item ref>                  详情
+# Registration and approval (/new, 审核)
+NEW_ITEM = "new"  # new:<step>:<value>           the /new conversation's choices
+APPROVE = "apv"  # apv:<item ref>                 审核通过
+RETURN_DRAFT = "rtd"  # rtd:<item ref>            审核退回
+CONFIRM_LOAD = "cfl"  # cfl:<item ref>            load control: dispatch anyway
+# Execution (reports, decisions, leaders)
+REPORT = "rep"  # rep:<item ref>:<kind>           start a report of a kind
+CONFIRM = "cnf"  # cnf:<report id>                核签 by the unit head
+DECLINE = "dcl"  # dcl:<report id>                the head sends it back
+CLOSE = "cls"  # cls:<item ref>                   销号
+RETURN = "ret"  # ret:<item ref>                  退回重办
+EXTENSION_OK = "exy"  # exy:<report id>            同意延期
+EXTENSION_NO = "exn"  # exn:<report id>            不同意延期
+FOLLOW_UP = "fup"  # fup:<item ref>:<ok|reopen>    回头看
+INSTRUCT = "ins"  # ins:<item ref>                批示
+PAGE = "pg"  # pg:<view>:<page>                   paging of /items, /overdue
+# The ladder (reminders and escalations)
+URGE = "urg"  # urg:<item ref>                    督办 with the leader's name
+TALK = "tlk"  # tlk:<item ref>                    约谈
+CRITICISM = "crt"  # crt:<item ref>               通报批评
+# Complaints
+COMPLAINT = "cmp"  # cmp:<step>:<value>           the /complain conversation
+TRIAGE = "tri"  # tri:<complaint id>:<action>     the office's triage
 _PART = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
 
 
