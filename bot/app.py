@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from telegram import BotCommand, BotCommandScopeDefault
+from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 
 import handlers
@@ -22,6 +22,7 @@ from bot.metrics import Metrics
 from bot.ptb import build_application
 from bot.settings import Settings
 from bot.web import add_routes
+from bot.webhook import make_webhook_route, webhook_secret
 from domain.authority import PUBLIC_COMMANDS
 from domain.clock import Clock, SystemClock
 from domain.policy import load_policy
@@ -46,6 +47,7 @@ class Options:
     polling: bool = True
     scheduler: bool = True
     delivery: bool = True
+    webhook_url: str | None = None  # set: receive updates by webhook instead of polling
 
 
 def create_app(
@@ -59,6 +61,9 @@ def create_app(
     app[TRANSLATOR] = Translator()
     add_routes(app)
     add_api_routes(app)
+    if options.webhook_url and settings.bot_token is not None:
+        secret = webhook_secret(settings.bot_token.get_secret_value())
+        app.router.add_routes([make_webhook_route(secret)])
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         db = Database(settings.database_url)
@@ -96,7 +101,13 @@ def create_app(
             await remember_bot_username(app[RUNTIME], application.bot.username)
             await _public_menu(application, app[TRANSLATOR], settings.locale)
             await application.start()
-            if options.polling and application.updater is not None:
+            if options.webhook_url:
+                await application.bot.set_webhook(
+                    url=options.webhook_url,
+                    secret_token=webhook_secret(settings.bot_token.get_secret_value()),
+                    allowed_updates=Update.ALL_TYPES,
+                )
+            elif options.polling and application.updater is not None:
                 await application.updater.start_polling(drop_pending_updates=False)
             log.info("bot_started", extra={"username": application.bot.username})
             deliverer = Deliverer(app[RUNTIME], application.bot, app[METRICS])

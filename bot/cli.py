@@ -205,7 +205,7 @@ async def _ask_bot_username(settings: Settings) -> str | None:
 def cmd_run(args: argparse.Namespace) -> None:
     from aiohttp import web
 
-    from bot.app import create_app
+    from bot.app import Options, create_app
     from bot.logs import configure_logging
 
     settings = load_settings()
@@ -218,8 +218,10 @@ def cmd_run(args: argparse.Namespace) -> None:
 
     run_async(check)
     configure_logging(args.log_level)
+    if args.webhook and not args.webhook.startswith("https://") and not args.insecure_webhook:
+        fail("the webhook URL must start with https:// (Telegram only calls HTTPS webhooks)", 2)
     try:
-        app = create_app(settings)
+        app = create_app(settings, options=Options(webhook_url=args.webhook))
     except DubanError as exc:
         fail(str(exc))
     web.run_app(app, host=settings.web_host, port=settings.web_port, print=None)
@@ -277,9 +279,16 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="run the bot and the web server",
-        description="Run the bot (long polling), the scheduler and the web server.",
+        description="Run the bot (long polling, or a webhook), the scheduler and the web server.",
     )
     run.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    run.add_argument(
+        "--webhook",
+        metavar="URL",
+        help="receive updates by webhook at this public HTTPS URL, which must reach "
+        "this server's /telegram/webhook (default: long polling)",
+    )
+    run.add_argument("--insecure-webhook", action="store_true", help=argparse.SUPPRESS)
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser(
