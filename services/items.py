@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -140,72 +141,9 @@ async def register_item(
 
     ``dispatched_at`` in the past moves a running ledger in: deadlines count from that moment.
     """
-    require_office(origin)
-    title, body = check_text(draft)
     now = rt.clock.now()
-    if dispatched_at is not None and dispatched_at > now:
-        raise InvalidInput(N_("The dispatch time is in the future."), field="dispatched_at")
     async with rt.db.session() as session:
-        lead = await _unit(session, draft.lead_unit, "lead_unit")
-        co_units = []
-        for key in draft.co_units:
-            unit = await _unit(session, key, "co_units")
-            if unit.id == lead.id or unit in co_units:
-                raise InvalidInput(N_("A unit is named twice: {unit}"), unit=key)
-            co_units.append(unit)
-        if draft.leader:
-            leader_id: int | None = (await _leader(session, draft.leader)).id
-        else:
-            leader_id = lead.leader_id
-        year = local_date(dispatched_at or now, rt.tz).year
-        seq = await next_number(session, "item", year)
-        item = Item(
-            year=year,
-            seq=seq,
-            code=rt.policy.codes.item_code(year, seq),
-            ref=rt.policy.codes.item_ref(year, seq),
-            title=title,
-            body=body,
-            source=str(draft.source),
-            time_class=str(draft.time_class),
-            status=str(ItemStatus.DRAFT),
-            leader_id=leader_id,
-            created_by_id=origin.person_id,
-            approval_step=0,
-            due_date=draft.due,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(item)
-        await session.flush()
-        units = [(lead, AssignmentRole.LEAD)] + [(u, AssignmentRole.CO) for u in co_units]
-        for unit, role in units:
-            session.add(
-                Assignment(
-                    item_id=item.id,
-                    unit_id=unit.id,
-                    role=str(role),
-                    status=str(AssignmentStatus.DISPATCHED),
-                )
-            )
-        record(
-            session,
-            item_id=item.id,
-            at=now,
-            kind=Kind.REGISTERED,
-            actor_id=origin.person_id,
-            detail=title,
-            data={"via": "api" if origin.via_api else "chat"},
-        )
-        # Check the due date against the class before anything is kept.
-        milestones(
-            TimeClass(item.time_class),
-            dispatched_at or now,
-            rt.policy,
-            rt.calendar,
-            rt.tz,
-            draft.due,
-        )
+        item = await add_item(rt, session, origin, draft, dispatched_at=dispatched_at)
         if dispatch:
             await dispatch_now(rt, session, item, origin, at=dispatched_at or now)
         await session.commit()
@@ -214,8 +152,93 @@ async def register_item(
     return view
 
 
+async def add_item(
+    rt: Runtime,
+    session: AsyncSession,
+    origin: Origin,
+    draft: ItemDraft,
+    *,
+    dispatched_at: datetime | None = None,
+) -> Item:
+    """Add a draft item in ``session`` (flushed, not committed): code, assignments, timeline.
+
+    The code's number is taken first, so that on SQLite this transaction holds the write lock
+    from its first statement (no snapshot to lose to a concurrent registration).
+    """
+    require_office(origin)
+    title, body = check_text(draft)
+    now = rt.clock.now()
+    if dispatched_at is not None and dispatched_at > now:
+        raise InvalidInput(N_("The dispatch time is in the future."), field="dispatched_at")
+    year = local_date(dispatched_at or now, rt.tz).year
+    seq = await next_number(session, "item", year)
+    lead = await _unit(session, draft.lead_unit, "lead_unit")
+    co_units = []
+    for key in draft.co_units:
+        unit = await _unit(session, key, "co_units")
+        if unit.id == lead.id or unit in co_units:
+            raise InvalidInput(N_("A unit is named twice: {unit}"), unit=key, field="co_units")
+        co_units.append(unit)
+    if draft.leader:
+        leader_id: int | None = (await _leader(session, draft.leader)).id
+    else:
+        leader_id = lead.leader_id
+    # Check the due date against the class before anything is kept.
+    try:
+        milestones(draft.time_class, dispatched_at or now, rt.policy, rt.calendar, rt.tz, draft.due)
+    except InvalidInput as exc:
+        exc.params.setdefault("field", "due")
+        raise
+    item = Item(
+        year=year,
+        seq=seq,
+        code=rt.policy.codes.item_code(year, seq),
+        ref=rt.policy.codes.item_ref(year, seq),
+        title=title,
+        body=body,
+        source=str(draft.source),
+        time_class=str(draft.time_class),
+        status=str(ItemStatus.DRAFT),
+        leader_id=leader_id,
+        created_by_id=origin.person_id,
+        approval_step=0,
+        due_date=draft.due,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(item)
+    await session.flush()
+    units = [(lead, AssignmentRole.LEAD)] + [(u, AssignmentRole.CO) for u in co_units]
+    for unit, role in units:
+        session.add(
+            Assignment(
+                item_id=item.id,
+                unit_id=unit.id,
+                role=str(role),
+                status=str(AssignmentStatus.DISPATCHED),
+            )
+        )
+    record(
+        session,
+        item_id=item.id,
+        at=now,
+        kind=Kind.REGISTERED,
+        actor_id=origin.person_id,
+        detail=title,
+        data={"via": "api" if origin.via_api else "chat"},
+    )
+    await session.flush()
+    return item
+
+
 async def dispatch_now(
-    rt: Runtime, session: AsyncSession, item: Item, origin: Origin, *, at: datetime
+    rt: Runtime,
+    session: AsyncSession,
+    item: Item,
+    origin: Origin,
+    *,
+    at: datetime,
+    note: dict[str, Any] | None = None,
 ) -> None:
     """Send the item to its units: deadlines fixed, assignments open, notices queued."""
     item.status = str(apply(ItemStatus(item.status), ItemAction.DISPATCH))
@@ -234,7 +257,11 @@ async def dispatch_now(
         at=rt.clock.now(),
         kind=Kind.DISPATCHED,
         actor_id=origin.person_id,
-        data={"dispatched_at": at.isoformat(), "due": marks.due.isoformat() if marks.due else None},
+        data={
+            "dispatched_at": at.isoformat(),
+            "due": marks.due.isoformat() if marks.due else None,
+            **(note or {}),
+        },
     )
     await queue_dispatch_notices(rt, session, item)
 
