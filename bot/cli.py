@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sqlite3
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -227,6 +228,39 @@ def cmd_run(args: argparse.Namespace) -> None:
     web.run_app(app, host=settings.web_host, port=settings.web_port, print=None)
 
 
+def cmd_backup(args: argparse.Namespace) -> None:
+    from services.backup import pg_dump_hint, sqlite_backup
+
+    settings = load_settings()
+    if settings.database_url.startswith("postgresql"):
+        fail(
+            "PostgreSQL is backed up with pg_dump, for example:\n  "
+            + pg_dump_hint(settings.database_url, args.file)
+            + "\nand restored with pg_restore --clean --no-owner --dbname=<database> <file>",
+            2,
+        )
+    source = sqlite_path(settings.database_url)
+    if source is None or not source.exists():
+        fail(f"the database {source} does not exist")
+    target = Path(args.file)
+    shown = -1
+
+    def progress(done: int, total: int) -> None:
+        nonlocal shown
+        percent = 100 * done // max(total, 1)
+        if percent // 10 != shown // 10:
+            shown = percent
+            print(f"\rcopying… {percent}% ({done}/{total} pages)", end="", file=sys.stderr)
+
+    try:
+        result = sqlite_backup(source, target, progress=progress)
+    except (OSError, RuntimeError, sqlite3.Error) as exc:
+        print(file=sys.stderr)
+        fail(f"backup failed: {exc}")
+    print(file=sys.stderr)
+    print(f"backup written to {result.path} ({result.pages} pages, integrity {result.integrity})")
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     from bot.demo import run_demo
 
@@ -290,6 +324,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--insecure-webhook", action="store_true", help=argparse.SUPPRESS)
     run.set_defaults(func=cmd_run)
+
+    backup = sub.add_parser(
+        "backup",
+        help="copy the database consistently while the bot runs",
+        description="Write a consistent online copy of the SQLite database to FILE (restore by "
+        "putting the copy in place of the database while the bot is stopped). For PostgreSQL "
+        "it prints the pg_dump command to use.",
+    )
+    backup.add_argument("file", help="where to write the copy (must not exist)")
+    backup.set_defaults(func=cmd_backup)
 
     demo = sub.add_parser(
         "demo",

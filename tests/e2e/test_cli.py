@@ -120,3 +120,21 @@ def test_demo_everyone_joins(tmp_path: Path) -> None:
     for name in names:
         assert f"bot → {name}: {name}，欢迎加入督办系统" in out, name
     assert "已被使用" in out
+
+
+def test_backup_command(tmp_path: Path) -> None:
+    env = {"DUBAN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'd.db'}"}
+    duban("db", "upgrade", cwd=tmp_path, env=env)
+    duban("roster", "import", str(EXAMPLES / "roster.yaml"), cwd=tmp_path, env=env)
+    result = duban("backup", str(tmp_path / "copy.db"), cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "integrity ok" in result.stdout
+    again = duban("backup", str(tmp_path / "copy.db"), cwd=tmp_path, env=env)
+    assert again.returncode != 0 and "already exists" in again.stderr
+    pg = duban(
+        "backup",
+        "x.dump",
+        cwd=tmp_path,
+        env={"DUBAN_DATABASE_URL": "postgresql+asyncpg://u:pw@h/db"},
+    )
+    assert pg.returncode == 2 and "pg_dump" in pg.stderr and "pw" not in pg.stderr
