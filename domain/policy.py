@@ -399,6 +399,14 @@ class Delivery(_Model):
         return timedelta(seconds=seconds)
 
 
+class Evidence(_Model):
+    """Evidence files (佐证材料) attached to reports: size limits and the near-duplicate test."""
+
+    max_photo_bytes: PositiveInt = 20 * 1024 * 1024
+    max_document_bytes: PositiveInt = 20 * 1024 * 1024
+    phash_distance: Annotated[int, Field(ge=0, le=64)] = 6
+
+
 _CODE_FIELDS = frozenset({"year", "seq"})
 _REF_CHARS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -466,6 +474,7 @@ class Policy(_Model):
     approval: Approval = Approval()
     load: Load = Load()
     delivery: Delivery = Delivery()
+    evidence: Evidence = Evidence()
     codes: Codes = Codes()
 
 
