@@ -338,3 +338,50 @@ class ComplaintNote(Base):
     from_office: Mapped[bool] = mapped_column(Boolean, default=False)
     text: Mapped[str] = mapped_column(Text)
     created_on: Mapped[date] = mapped_column(Date)
+
+
+# --- execution: report drafts and chat prompts ----------------------------------------------
+
+
+class ReportDraft(Base):
+    """A report being written in chat (反馈草稿): kind, text and files until it is confirmed.
+
+    One open draft per person and item; an album's photos all land in it. Files are kept as
+    Telegram file ids and downloaded when the report is submitted.
+    """
+
+    __tablename__ = "report_drafts"
+    __table_args__ = (UniqueConstraint("person_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    kind: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text, default="")
+    files: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    media_group_id: Mapped[str | None] = mapped_column(String(64))
+    first_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    prompt_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ChatPrompt(Base):
+    """A bot message that asks for an answer (a reason, a date, report content).
+
+    A reply to it (Telegram's ForceReply) is routed by ``purpose`` to ``target``.
+    """
+
+    __tablename__ = "chat_prompts"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(24))
+    target: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
