@@ -344,7 +344,7 @@ async def store_evidence(
             {
                 "kind": str(WarningKind.REUSED),
                 "items": reused_refs(reuses),
-                "attachment_ids": [reuse.earlier.attachment_id for reuse in reuses],
+                "attachment_ids": [reuse.earlier.attachment_id for reuse in reuses[:20]],
                 "same_bytes": reuses[0].same_bytes,
                 "distance": reuses[0].distance,
             }
