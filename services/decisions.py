@@ -590,3 +590,33 @@ async def reopen_item(rt: Runtime, origin: Origin, ref: str, due: date, reason: 
 
 def _via(origin: Origin) -> str:
     return "api" if origin.via_api else "chat"
+
+
+# --- checks before asking for a reason (chat) -------------------------------------------------
+
+
+async def check_office_move(rt: Runtime, origin: Origin, ref: str, action: ItemAction) -> ItemView:
+    """Refuse now, before a reason is typed, what the office could not do to this item."""
+    require_office(origin)
+    async with rt.db.session() as session:
+        item = await find_item(session, ref)
+        apply(ItemStatus(item.status), action)
+        if action is ItemAction.FOLLOW_UP or action is ItemAction.REOPEN:
+            _check_follow_up_open(item)
+        return await _view(rt, session, item)
+
+
+async def check_pending_report(
+    rt: Runtime, actor: Actor, report_id: int, kind: ReportKind
+) -> ItemView:
+    """The report waits for this person's decision: the head's (completion) or the office's."""
+    async with rt.db.session() as session:
+        report = await _report(session, report_id, kind)
+        assignment = await session.get_one(Assignment, report.assignment_id)
+        if kind == ReportKind.COMPLETION and assignment.unit_id not in actor.head_of:
+            raise NotHead()
+        if kind == ReportKind.EXTENSION:
+            require_office(Origin(actor))
+        if report.status != SUBMITTED:
+            raise AlreadyDecided()
+        return await _view(rt, session, await session.get_one(Item, report.item_id))

@@ -964,3 +964,14 @@ async def item_ref(rt: Runtime, item_id: int) -> str:
         if item is None:
             raise StaleButton()
         return item.ref
+
+
+async def check_instruct(rt: Runtime, actor: Actor, ref: str) -> ItemView:
+    """Refuse now, before the text is typed, an instruction this person may not write."""
+    async with rt.db.session() as session:
+        item = await find_item(session, ref)
+        assignments = await assignments_of(session, item.id)
+        if not may_instruct(actor, item, {a.unit_id for a in assignments}):
+            raise NotLeader()
+        apply(ItemStatus(item.status), ItemAction.INSTRUCT)
+        return await item_view(session, item, rt.clock.now(), rt.policy)

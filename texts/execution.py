@@ -28,7 +28,7 @@ EXCERPT = 300
 
 # Button labels (t.raw).
 REPORT = N_("📝 Report")
-SUBMIT = N_("✅ Submit")
+SUBMIT = N_("✅ Submit the report")
 CANCEL = N_("Cancel")
 CONFIRM = N_("✅ Confirm")
 DECLINE = N_("↩️ Send back")

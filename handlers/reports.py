@@ -1,0 +1,271 @@
+"""Reports (反馈) in chat: ``/report REF`` or a reply to any of the item's messages; a kind by
+button; text, photos, an album or documents; a preview confirmed with a button.
+
+An album arrives as several updates sharing a ``media_group_id``; one chat's updates are
+handled in order, so the first creates the preview and the others join the same draft and
+edit that preview. Replies to a prompt (a reason, a date, an instruction) go to
+:func:`handlers.items.answer_prompt`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Message, Update
+from telegram.error import BadRequest
+
+from domain import callbacks
+from domain.errors import DubanError
+from domain.vocabulary import ReportKind
+from handlers.context import DubanContext
+from handlers.items import CONTENT, answer_prompt, ask, button, joined, markup, parse, refuse
+from handlers.start import answer_bad_callback
+from services import execution
+from services.actors import Actor
+from services.outbox import Button
+from services.views import ItemView
+from texts import Text
+from texts import execution as texts
+
+SEND = "send"
+DROP = "drop"
+START = "start"
+
+
+def kind_buttons(t: Text, item: ItemView, kinds: tuple[ReportKind, ...]) -> list[list[Button]]:
+    labels = [button(t, texts.KIND_NAMES[kind], callbacks.REPORT, item.ref, kind) for kind in kinds]
+    return [labels[i : i + 2] for i in range(0, len(labels), 2)]
+
+
+def preview(t: Text, draft: execution.DraftView) -> tuple[str, list[list[Button]]]:
+    text = texts.draft_preview(
+        t,
+        draft.item,
+        kind=draft.kind,
+        text=draft.text,
+        photos=draft.photos,
+        documents=draft.documents,
+        requested_due=draft.requested_due,
+    )
+    ref = draft.item.ref
+    if draft.kind is None:
+        rows = kind_buttons(t, draft.item, execution.report_kinds(draft.item.time_class))
+    else:
+        rows = []
+        if draft.ready:
+            rows.append([button(t, texts.SUBMIT, callbacks.REPORT, ref, SEND, draft.id)])
+    rows.append([button(t, texts.CANCEL, callbacks.REPORT, ref, DROP, draft.id)])
+    return text, rows
+
+
+async def report_command(update: Update, context: DubanContext) -> None:
+    message = update.effective_message
+    actor = await joined(update, context)
+    if message is None or actor is None:
+        return
+    t = context.text_for(actor)
+    if not context.args:
+        await message.reply_text(texts.report_usage(t))
+        return
+    try:
+        menu = await execution.report_menu(context.rt, actor, context.args[0])
+    except DubanError as exc:
+        await refuse(update, context, t, exc)
+        return
+    await message.reply_text(
+        texts.choose_kind(t, menu.item), reply_markup=markup(kind_buttons(t, menu.item, menu.kinds))
+    )
+
+
+async def report_pressed(update: Update, context: DubanContext) -> None:
+    query = update.callback_query
+    actor = await joined(update, context)
+    if query is None or actor is None:
+        return
+    t = context.text_for(actor)
+    rt = context.rt
+    try:
+        data = parse(update, callbacks.REPORT)
+        ref, action = data.arg(0), data.arg(1)
+        if action == START:
+            menu = await execution.report_menu(rt, actor, ref)
+            await query.answer()
+            await _send(
+                update,
+                context,
+                texts.choose_kind(t, menu.item),
+                kind_buttons(t, menu.item, menu.kinds),
+            )
+            return
+        if action == DROP:
+            await execution.cancel_draft(rt, actor, data.int_arg(2))
+            await query.answer()
+            await _edit(update, texts.draft_cancelled(t), [])
+            return
+        if action == SEND:
+            await _submit(update, context, actor, data.int_arg(2))
+            return
+        draft = await execution.choose_kind(rt, actor, ref, action)
+    except callbacks.BadCallback:
+        await answer_bad_callback(update, context)
+        return
+    except DubanError as exc:
+        await refuse(update, context, t, exc)
+        return
+    await query.answer()
+    if draft.text.strip() or draft.files:
+        # Content came first (a reply to the item's message): this message is the preview.
+        text, rows = preview(t, draft)
+        await _edit(update, text, rows)
+        if query.message is not None:
+            await execution.set_draft_prompt(rt, actor, draft.id, query.message.message_id)
+        return
+    await ask(
+        update,
+        context,
+        actor,
+        texts.content_prompt(t, draft.item, action),
+        item_id=draft.item.id,
+        purpose=CONTENT,
+        target=str(draft.id),
+    )
+
+
+async def _submit(update: Update, context: DubanContext, actor: Actor, draft_id: int) -> None:
+    query = update.callback_query
+    assert query is not None
+    t = context.text_for(actor)
+    draft = await execution.get_draft(context.rt, actor, draft_id)
+    await query.answer()
+    files = [await _download(context, entry) for entry in draft.files]
+    done = await execution.submit_draft(context.rt, actor, draft_id, files)
+    await _edit(update, texts.report_submitted(t, done.item, done.kind, done.warnings), [])
+
+
+async def _download(context: DubanContext, entry: dict[str, Any]) -> execution.EvidenceFile:
+    telegram_file = await context.bot.get_file(str(entry["file_id"]))
+    data = bytes(await telegram_file.download_as_bytearray())
+    return execution.EvidenceFile(
+        data=data,
+        filename=entry.get("name"),
+        mime_type=entry.get("mime") or ("image/jpeg" if entry.get("type") == "photo" else None),
+    )
+
+
+async def _edit(update: Update, text: str, rows: list[list[Button]]) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.edit_message_text(text, reply_markup=markup(rows))
+    except BadRequest:
+        return  # unchanged
+
+
+async def _send(
+    update: Update, context: DubanContext, text: str, rows: list[list[Button]]
+) -> Message | None:
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await context.bot.send_message(chat.id, text, reply_markup=markup(rows))
+
+
+def _file_of(message: Message) -> dict[str, Any] | None:
+    if message.photo:
+        largest = message.photo[-1]
+        return {"type": "photo", "file_id": largest.file_id, "name": None, "mime": "image/jpeg"}
+    if message.document is not None:
+        document = message.document
+        return {
+            "type": "document",
+            "file_id": document.file_id,
+            "name": document.file_name,
+            "mime": document.mime_type,
+        }
+    return None
+
+
+async def on_reply(update: Update, context: DubanContext) -> None:
+    """A reply to one of the bot's messages: report content, or the answer to a prompt."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None or message.reply_to_message is None:
+        return
+    actor = await joined(update, context)
+    if actor is None:
+        return
+    t = context.text_for(actor)
+    rt = context.rt
+    target = await execution.reply_target(rt, actor, chat.id, message.reply_to_message.message_id)
+    if target is None or target.item_id is None:
+        await message.reply_text(texts.no_item_for_reply(t))
+        return
+    text = message.text or message.caption or ""
+    try:
+        if target.purpose not in (None, CONTENT):
+            if not (message.text or "").strip():
+                await message.reply_text(texts.no_item_for_reply(t))
+                return
+            await answer_prompt(
+                update, context, actor, target.purpose, target.target, message.text or ""
+            )
+            return
+        draft = await execution.add_content(
+            rt,
+            actor,
+            target.item_id,
+            text=text,
+            file=_file_of(message),
+            media_group_id=message.media_group_id,
+            message_id=message.message_id,
+        )
+    except DubanError as exc:
+        await refuse(update, context, t, exc)
+        return
+    body, rows = preview(t, draft)
+    if draft.continued_album and draft.prompt_message_id is not None:
+        try:
+            await context.bot.edit_message_text(
+                body, chat_id=chat.id, message_id=draft.prompt_message_id, reply_markup=markup(rows)
+            )
+            return
+        except BadRequest:
+            pass  # the preview is gone: send a new one
+    sent = await message.reply_text(body, reply_markup=markup(rows))
+    await execution.set_draft_prompt(rt, actor, draft.id, sent.message_id)
+
+
+def register(application: Any) -> None:
+    """Wire the execution handlers (items, reports, decisions) into the application."""
+    from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+    from handlers import items
+
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("items", items.items_command, filters=private))
+    application.add_handler(CommandHandler("overdue", items.overdue_command, filters=private))
+    application.add_handler(CommandHandler("item", items.item_command, filters=private))
+    application.add_handler(
+        MessageHandler(private & filters.Regex(r"^/item_\d{4}_\d{1,6}(@\w+)?$"), items.item_command)
+    )
+    application.add_handler(CommandHandler("report", report_command, filters=private))
+    for prefix, callback in (
+        (callbacks.ACKNOWLEDGE, items.acknowledge_pressed),
+        (callbacks.DETAIL, items.details_pressed),
+        (callbacks.PAGE, items.page_chosen),
+        (callbacks.INSTRUCT, items.instruct_pressed),
+        (callbacks.CONFIRM, items.confirm_pressed),
+        (callbacks.DECLINE, items.decline_pressed),
+        (callbacks.CLOSE, items.close_pressed),
+        (callbacks.RETURN, items.return_pressed),
+        (callbacks.EXTENSION_OK, items.extension_approved),
+        (callbacks.EXTENSION_NO, items.extension_refused),
+        (callbacks.FOLLOW_UP, items.follow_up_pressed),
+        (callbacks.REPORT, report_pressed),
+    ):
+        application.add_handler(CallbackQueryHandler(callback, pattern=rf"^{prefix}:"))
+    content = filters.TEXT | filters.PHOTO | filters.Document.ALL
+    application.add_handler(
+        MessageHandler(private & filters.REPLY & content & ~filters.COMMAND, on_reply)
+    )
