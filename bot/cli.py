@@ -344,6 +344,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="exit when the script ends")
     demo.add_argument("--workdir", type=Path, help="keep the demo's database and media here")
     demo.set_defaults(func=cmd_demo)
+
+    from bot.cli_export import add_export_parser
+
+    add_export_parser(sub, sys.modules[__name__])
     return parser
 
 

@@ -74,3 +74,6 @@ async def json_body(request: web.Request) -> Any:
 def add_api_routes(app: web.Application) -> None:
     """Each area adds its routes here (items, decisions, units, complaints, stats)."""
     app.middlewares.append(api_middleware)
+    from bot.api.stats import add_stats_routes
+
+    add_stats_routes(app)

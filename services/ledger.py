@@ -1,0 +1,311 @@
+"""The ledger (台账): every item a viewer may see, filtered, searched, sorted and paged.
+
+Filters that live in the database (status, unit, leader, class, source, search) are SQL; the
+light is derived from dates each time (DESIGN §2), so the light filter and the light sort run
+on the read models. A county's ledger is a few thousand items: that stays cheap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.policy import Policy
+from domain.vocabulary import AssignmentRole, AssignmentStatus, ItemStatus, Light, Role
+from services.actors import Actor
+from services.runtime import Runtime
+from services.views import (
+    OPEN_STATUSES,
+    AssignmentView,
+    ItemView,
+    PersonRef,
+    is_overdue,
+    item_light,
+)
+from storage.models import Assignment, Item, Person, Unit
+
+SORTS = ("code", "due", "light", "status", "dispatched", "title")
+LIGHT_ORDER = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2}
+PER_PAGE = 25
+SEARCH_MAX = 100
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a viewer may see: everything (``units`` None), or their units' items.
+
+    The office and the principal leader see everything; a deputy leader sees the items of
+    the units they lead and the items they are responsible for.
+    """
+
+    units: frozenset[int] | None
+    leader_id: int | None = None
+
+    @classmethod
+    def everything(cls) -> Scope:
+        return cls(None)
+
+    @classmethod
+    def of(cls, actor: Actor) -> Scope:
+        if actor.has(Role.SUPERVISOR, Role.PRINCIPAL):
+            return cls(None)
+        if actor.has(Role.DEPUTY):
+            return cls(actor.leads, actor.person_id)
+        return cls(actor.units)
+
+    @property
+    def all(self) -> bool:
+        return self.units is None
+
+    def allows(self, view: ItemView) -> bool:
+        if self.units is None:
+            return True
+        if self.leader_id is not None and view.leader and view.leader.id == self.leader_id:
+            return True
+        return any(a.unit_id in self.units for a in view.assignments)
+
+
+@dataclass(frozen=True)
+class LedgerQuery:
+    status: str = ""  # an ItemStatus, "open", or "" for all
+    unit: str = ""  # unit key
+    leader: str = ""  # person key
+    time_class: str = ""
+    source: str = ""
+    light: str = ""
+    q: str = ""
+    sort: str = "code"
+    descending: bool = True
+    page: int = 1
+    per_page: int = PER_PAGE
+
+    def normalized(self) -> LedgerQuery:
+        sort = self.sort if self.sort in SORTS else "code"
+        return replace(
+            self,
+            q=" ".join(self.q.split())[:SEARCH_MAX],
+            sort=sort,
+            page=max(1, self.page),
+            per_page=min(max(1, self.per_page), 200),
+        )
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    items: list[ItemView]
+    total: int
+    page: int
+    pages: int
+    query: LedgerQuery
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def matching_items(session: AsyncSession, scope: Scope, query: LedgerQuery) -> list[Item]:
+    """The items the SQL filters let through (no light filter, no order)."""
+    statement = select(Item)
+    if query.status == "open":
+        statement = statement.where(Item.status.in_([str(s) for s in OPEN_STATUSES]))
+    elif query.status:
+        statement = statement.where(Item.status == query.status)
+    if query.time_class:
+        statement = statement.where(Item.time_class == query.time_class)
+    if query.source:
+        statement = statement.where(Item.source == query.source)
+    if query.leader:
+        statement = statement.join(Person, Person.id == Item.leader_id).where(
+            Person.key == query.leader
+        )
+    if query.unit:
+        statement = statement.where(
+            Item.id.in_(
+                select(Assignment.item_id)
+                .join(Unit, Unit.id == Assignment.unit_id)
+                .where(Unit.key == query.unit)
+            )
+        )
+    if scope.units is not None:
+        visible: ColumnElement[bool] = Item.id.in_(
+            select(Assignment.item_id).where(Assignment.unit_id.in_(scope.units))
+        )
+        if scope.leader_id is not None:
+            visible = or_(visible, Item.leader_id == scope.leader_id)
+        statement = statement.where(visible)
+    if query.q:
+        pattern = f"%{_escape_like(query.q)}%"
+        statement = statement.where(
+            or_(
+                Item.code.ilike(pattern, escape="\\"),
+                Item.ref.ilike(pattern, escape="\\"),
+                Item.title.ilike(pattern, escape="\\"),
+                Item.body.ilike(pattern, escape="\\"),
+            )
+        )
+    return list(await session.scalars(statement))
+
+
+async def views_of(
+    session: AsyncSession, items: Sequence[Item], now: datetime, policy: Policy
+) -> list[ItemView]:
+    """Read models of many items in three queries (the same as services.views.item_view)."""
+    if not items:
+        return []
+    ids = [item.id for item in items]
+    rows = (
+        await session.execute(
+            select(Assignment, Unit.key, Unit.name)
+            .join(Unit, Unit.id == Assignment.unit_id)
+            .where(Assignment.item_id.in_(ids))
+            .order_by(Assignment.role.desc(), Assignment.id)
+        )
+    ).all()
+    by_item: dict[int, list[tuple[Assignment, str, str]]] = defaultdict(list)
+    for assignment, key, name in rows:
+        by_item[assignment.item_id].append((assignment, key, name))
+    person_ids = {item.leader_id for item in items if item.leader_id} | {
+        a.acknowledged_by_id for a, _, _ in rows if a.acknowledged_by_id
+    }
+    people: dict[int, PersonRef] = {}
+    if person_ids:
+        for pid, key, name in await session.execute(
+            select(Person.id, Person.key, Person.name).where(Person.id.in_(person_ids))
+        ):
+            people[pid] = PersonRef(pid, key, name)
+    views = []
+    for item in items:
+        assignment_rows = by_item.get(item.id, [])
+        assignments = [a for a, _, _ in assignment_rows]
+        views.append(
+            ItemView(
+                id=item.id,
+                ref=item.ref,
+                code=item.code,
+                title=item.title,
+                body=item.body,
+                source=item.source,
+                time_class=item.time_class,
+                status=ItemStatus(item.status),
+                due=item.due_date,
+                due_at=item.due_at,
+                acknowledge_by=item.acknowledge_by,
+                plan_by=item.plan_by,
+                first_feedback_by=item.first_feedback_by,
+                dispatched_at=item.dispatched_at,
+                closed_at=item.closed_at,
+                follow_up_on=item.follow_up_on,
+                leader=people.get(item.leader_id) if item.leader_id else None,
+                escalation_level=item.escalation_level,
+                inspection=item.inspection,
+                light=item_light(item, assignments, now, policy),
+                overdue=is_overdue(item, now),
+                assignments=tuple(
+                    AssignmentView(
+                        id=a.id,
+                        unit_id=a.unit_id,
+                        unit_key=key,
+                        unit_name=name,
+                        role=AssignmentRole(a.role),
+                        status=AssignmentStatus(a.status),
+                        acknowledged_at=a.acknowledged_at,
+                        acknowledged_by=people.get(a.acknowledged_by_id)
+                        if a.acknowledged_by_id
+                        else None,
+                        last_report_at=a.last_report_at,
+                        completed_at=a.completed_at,
+                    )
+                    for a, key, name in assignment_rows
+                ),
+                created_at=item.created_at,
+            )
+        )
+    return views
+
+
+def _sort_key(sort: str) -> object:
+    far = datetime.max.replace(tzinfo=None)
+
+    def code(v: ItemView) -> tuple[int, int]:
+        year, _, seq = v.ref.partition("-")
+        return (int(year) if year.isdigit() else 0, int(seq) if seq.isdigit() else 0)
+
+    keys = {
+        "code": code,
+        "due": lambda v: (v.due_at.replace(tzinfo=None) if v.due_at else far, code(v)),
+        "light": lambda v: (LIGHT_ORDER[v.light], code(v)),
+        "status": lambda v: (str(v.status), code(v)),
+        "dispatched": lambda v: (
+            v.dispatched_at.replace(tzinfo=None) if v.dispatched_at else far,
+            code(v),
+        ),
+        "title": lambda v: (v.title, code(v)),
+    }
+    return keys[sort]
+
+
+async def ledger_views(rt: Runtime, scope: Scope, query: LedgerQuery) -> list[ItemView]:
+    """Every matching item's read model, sorted (what a page or an export shows)."""
+    query = query.normalized()
+    now = rt.clock.now()
+    async with rt.db.session() as session:
+        items = await matching_items(session, scope, query)
+        views = await views_of(session, items, now, rt.policy)
+    if query.light:
+        views = [v for v in views if str(v.light) == query.light]
+    key = _sort_key(query.sort)
+    views.sort(key=key, reverse=query.descending)  # type: ignore[arg-type]
+    return views
+
+
+async def ledger_page(rt: Runtime, scope: Scope, query: LedgerQuery) -> LedgerPage:
+    query = query.normalized()
+    views = await ledger_views(rt, scope, query)
+    pages = max(1, math.ceil(len(views) / query.per_page))
+    page = min(query.page, pages)
+    start = (page - 1) * query.per_page
+    return LedgerPage(
+        items=views[start : start + query.per_page],
+        total=len(views),
+        page=page,
+        pages=pages,
+        query=replace(query, page=page),
+    )
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The dashboard's counts: open items by light, all items by status, the overdue list."""
+
+    by_light: dict[str, int]
+    by_status: dict[str, int]
+    overdue: list[ItemView]
+    total: int
+
+
+async def overview(rt: Runtime, scope: Scope) -> Overview:
+    views = await ledger_views(rt, scope, LedgerQuery(sort="due", descending=False))
+    by_light = {str(light): 0 for light in Light}
+    by_status: dict[str, int] = {}
+    for view in views:
+        by_status[str(view.status)] = by_status.get(str(view.status), 0) + 1
+        if view.status in OPEN_STATUSES:
+            by_light[str(view.light)] += 1
+    overdue = [v for v in views if v.overdue]
+    return Overview(by_light, by_status, overdue, len(views))
+
+
+async def visible_units(rt: Runtime, scope: Scope) -> list[tuple[int, str, str]]:
+    """(id, key, name) of the active units the scope covers, in roster order."""
+    async with rt.db.session() as session:
+        statement = select(Unit.id, Unit.key, Unit.name).where(Unit.active)
+        if scope.units is not None:
+            statement = statement.where(Unit.id.in_(scope.units))
+        rows = await session.execute(statement.order_by(Unit.position, Unit.id))
+        return [(uid, key, name) for uid, key, name in rows]
