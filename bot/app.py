@@ -18,10 +18,12 @@ import handlers
 from bot.api import add_api_routes
 from bot.delivery import Deliverer
 from bot.keys import DATABASE, DELIVERER, METRICS, RUNTIME, SETTINGS, TELEGRAM, TRANSLATOR
+from bot.logs import guard_library_loggers
 from bot.metrics import Metrics
 from bot.ptb import build_application
 from bot.settings import Settings
 from bot.web import add_routes
+from bot.web_complaints import add_complaint_routes
 from bot.webhook import make_webhook_route, webhook_secret
 from domain.authority import PUBLIC_COMMANDS
 from domain.clock import Clock, SystemClock
@@ -54,6 +56,7 @@ def create_app(
     settings: Settings, *, clock: Clock | None = None, options: Options | None = None
 ) -> web.Application:
     options = options or Options()
+    guard_library_loggers()  # no tokens, update contents or SQL parameters in any log
     policy = load_policy(settings.policy_file)  # a bad policy is refused before anything starts
     app = web.Application()
     app[SETTINGS] = settings
@@ -61,6 +64,7 @@ def create_app(
     app[TRANSLATOR] = Translator()
     add_routes(app)
     add_api_routes(app)
+    add_complaint_routes(app)
     if options.webhook_url and settings.bot_token is not None:
         secret = webhook_secret(settings.bot_token.get_secret_value())
         app.router.add_routes([make_webhook_route(secret)])

@@ -24,12 +24,34 @@ def _render(value: Any) -> str:
     return repr(text) if (" " in text or not text) else text
 
 
+# Libraries that log what must not reach a log at any root level: the bot token (in every Bot
+# API URL: httpx, httpcore), whole updates and request data with a complainant's Telegram id
+# and name (telegram.* at DEBUG), SQL parameters (sqlalchemy.engine at INFO and DEBUG,
+# aiosqlite and asyncpg at DEBUG), client addresses (aiohttp.access). They are held at
+# WARNING whatever the root level is; their warnings and errors still come through.
+GUARDED_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "telegram",
+    "sqlalchemy.engine",
+    "sqlalchemy.pool",
+    "aiosqlite",
+    "asyncpg",
+    "aiohttp.access",
+    "apscheduler",
+)
+
+
+def guard_library_loggers() -> None:
+    """Called by the app factory as well, so it holds however logging was set up."""
+    for name in GUARDED_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def configure_logging(level: int | str = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(KeyValueFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # The bot token is part of every Bot API URL: keep the HTTP client's request lines out.
-    for name in ("httpx", "httpcore", "telegram.request", "aiohttp.access", "apscheduler"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    guard_library_loggers()

@@ -1,0 +1,651 @@
+"""The complaint channel in chat: /complain, /track, and the office's triage buttons.
+
+A complaint in progress lives only in PTB's in-memory ``user_data`` and conversation state
+(this application has no persistence); after a restart the complainant is told to start again.
+These handlers never ask the database who the complainant is, and log nothing about them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from domain import callbacks
+from domain.complaints import PHOTO_BYTES_MAX, PHOTOS_MAX, normalize_code, title_from_text
+from domain.errors import DubanError, InvalidInput
+from domain.evidence import FileTooLarge, megabytes
+from domain.vocabulary import ComplaintCategory, ComplaintStatus, Source, TimeClass
+from handlers.context import BotState, DubanContext
+from handlers.start import answer_bad_callback
+from services import complaints
+from services.complaints import ComplaintDraft, TooManyPhotos, Tracker
+from services.items import ItemDraft, Origin
+from texts import Text
+from texts import complaints as texts
+
+COMPLAINT = callbacks.COMPLAINT
+TRIAGE = callbacks.TRIAGE
+END = ConversationHandler.END
+
+# user_data keys (memory only)
+DRAFT = "complaint_draft"
+TRACKED = "complaint_code"
+ADDITION = "complaint_addition"
+TRIAGING = "complaint_triage"
+
+
+class Step(IntEnum):
+    CATEGORY = 1
+    PLACE = 2
+    TEXT = 3
+    PHOTOS = 4
+    PREVIEW = 5
+    CODE = 6
+    ADD = 7
+
+
+class TriageStep(IntEnum):
+    REASON = 1
+    ANSWER = 2
+    MERGE = 3
+
+
+@dataclass
+class InProgress:
+    """A complaint being written; held in memory only."""
+
+    category: ComplaintCategory = ComplaintCategory.OTHER
+    place: str = ""
+    text: str = ""
+    photos: list[bytes] = field(default_factory=list)
+
+
+@dataclass
+class Addition:
+    texts: list[str] = field(default_factory=list)
+    photos: list[bytes] = field(default_factory=list)
+
+
+def _markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def _t(context: DubanContext) -> Text:
+    # Never look the complainant up: their language is what they chose in this session.
+    return context.text_for(None)
+
+
+def _user_data(context: DubanContext) -> dict[Any, Any]:
+    assert context.user_data is not None
+    return context.user_data
+
+
+def _chat_id(update: Update) -> int:
+    chat = update.effective_chat
+    assert chat is not None
+    return chat.id
+
+
+def _error(t: Text, exc: DubanError) -> str:
+    return t(exc.key, **exc.params)
+
+
+async def _close_buttons(update: Update) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    try:
+        await query.edit_message_reply_markup(None)
+    except TelegramError:
+        return  # already without buttons
+
+
+async def _download(message: Message, context: DubanContext) -> bytes:
+    if message.photo:
+        source = message.photo[-1]
+        size = source.file_size
+        file_id = source.file_id
+    elif message.document is not None:
+        size = message.document.file_size
+        file_id = message.document.file_id
+    else:
+        raise InvalidInput()
+    if size is not None and size > PHOTO_BYTES_MAX:
+        raise FileTooLarge(limit=megabytes(PHOTO_BYTES_MAX))
+    file = await context.bot.get_file(file_id)
+    data = bytes(await file.download_as_bytearray())
+    if len(data) > PHOTO_BYTES_MAX:
+        raise FileTooLarge(limit=megabytes(PHOTO_BYTES_MAX))
+    return data
+
+
+class ComplaintChat:
+    """The handlers, sharing one :class:`Tracker` (per-sender limits, memory only)."""
+
+    def __init__(self) -> None:
+        self.tracker = Tracker()
+
+    # --- /complain ------------------------------------------------------------------------
+
+    async def complain(self, update: Update, context: DubanContext) -> int:
+        message = update.effective_message
+        if message is None:
+            return END
+        t = _t(context)
+        _user_data(context)[DRAFT] = InProgress()
+        rows = [
+            [(texts.category(t, c), callbacks.make(COMPLAINT, "cat", c.value))]
+            for c in ComplaintCategory
+        ]
+        rows.append([(t.raw(texts.CANCEL), callbacks.make(COMPLAINT, "cancel"))])
+        await message.reply_text(texts.start(t), reply_markup=_markup(rows))
+        return Step.CATEGORY
+
+    def _draft(self, context: DubanContext) -> InProgress | None:
+        draft = _user_data(context).get(DRAFT)
+        return draft if isinstance(draft, InProgress) else None
+
+    async def category_chosen(self, update: Update, context: DubanContext) -> int:
+        query = update.callback_query
+        draft = self._draft(context)
+        if query is None or draft is None:
+            return await self.lost(update, context)
+        try:
+            value = ComplaintCategory(callbacks.parse(query.data).arg(1))
+        except (callbacks.BadCallback, ValueError):
+            await answer_bad_callback(update, context)
+            return Step.CATEGORY
+        draft.category = value
+        await _close_buttons(update)
+        t = _t(context)
+        units = await complaints.unit_choices(context.rt)
+        rows = [
+            [(u.name, callbacks.make(COMPLAINT, "unit", u.id)) for u in units[i : i + 2]]
+            for i in range(0, len(units), 2)
+        ]
+        rows.append([(t.raw(texts.SKIP), callbacks.make(COMPLAINT, "skip"))])
+        assert query.message is not None
+        await context.bot.send_message(
+            query.message.chat.id, texts.ask_place(t), reply_markup=_markup(rows)
+        )
+        return Step.PLACE
+
+    async def place_chosen(self, update: Update, context: DubanContext) -> int:
+        query = update.callback_query
+        draft = self._draft(context)
+        if query is None or draft is None:
+            return await self.lost(update, context)
+        parsed = callbacks.parse(query.data)
+        if parsed.arg(0) == "unit":
+            units = {u.id: u.name for u in await complaints.unit_choices(context.rt)}
+            try:
+                draft.place = units[parsed.int_arg(1)]
+            except (KeyError, callbacks.BadCallback):
+                await answer_bad_callback(update, context)
+                return Step.PLACE
+        else:
+            draft.place = ""
+        await _close_buttons(update)
+        assert query.message is not None
+        await context.bot.send_message(query.message.chat.id, texts.ask_text(_t(context)))
+        return Step.TEXT
+
+    async def place_typed(self, update: Update, context: DubanContext) -> int:
+        message = update.effective_message
+        draft = self._draft(context)
+        if message is None or draft is None or message.text is None:
+            return await self.lost(update, context)
+        t = _t(context)
+        try:
+            draft.place = complaints.clean_place(message.text)
+        except DubanError as exc:
+            await message.reply_text(_error(t, exc))
+            return Step.PLACE
+        await message.reply_text(texts.ask_text(t))
+        return Step.TEXT
+
+    async def text_typed(self, update: Update, context: DubanContext) -> int:
+        message = update.effective_message
+        draft = self._draft(context)
+        if message is None or draft is None or message.text is None:
+            return await self.lost(update, context)
+        t = _t(context)
+        try:
+            draft.text = complaints.clean_text(message.text)
+        except DubanError as exc:
+            await message.reply_text(_error(t, exc))
+            return Step.TEXT
+        done = [[(t.raw(texts.DONE), callbacks.make(COMPLAINT, "done"))]]
+        await message.reply_text(texts.ask_photos(t), reply_markup=_markup(done))
+        return Step.PHOTOS
+
+    async def photo_sent(self, update: Update, context: DubanContext) -> int:
+        message = update.effective_message
+        draft = self._draft(context)
+        if message is None or draft is None:
+            return await self.lost(update, context)
+        t = _t(context)
+        done = _markup([[(t.raw(texts.DONE), callbacks.make(COMPLAINT, "done"))]])
+        try:
+            if len(draft.photos) >= PHOTOS_MAX:
+                raise TooManyPhotos(max=PHOTOS_MAX)
+            draft.photos.append(await _download(message, context))
+        except DubanError as exc:
+            await message.reply_text(_error(t, exc), reply_markup=done)
+            return Step.PHOTOS
+        await message.reply_text(texts.photo_received(t, len(draft.photos)), reply_markup=done)
+        return Step.PHOTOS
+
+    async def photos_text(self, update: Update, context: DubanContext) -> int:
+        message = update.effective_message
+        if message is not None:
+            await message.reply_text(texts.send_photo_or_done(_t(context)))
+        return Step.PHOTOS
+
+    async def photos_done(self, update: Update, context: DubanContext) -> int:
+        query = update.callback_query
+        draft = self._draft(context)
+        if query is None or draft is None:
+            return await self.lost(update, context)
+        await _close_buttons(update)
+        t = _t(context)
+        rows = [
+            [
+                (t.raw(texts.SUBMIT), callbacks.make(COMPLAINT, "submit")),
+                (t.raw(texts.CANCEL), callbacks.make(COMPLAINT, "cancel")),
+            ]
+        ]
+        assert query.message is not None
+        await context.bot.send_message(
+            query.message.chat.id,
+            texts.preview(t, draft.category, draft.place, draft.text, len(draft.photos)),
+            reply_markup=_markup(rows),
+        )
+        return Step.PREVIEW
+
+    async def submit(self, update: Update, context: DubanContext) -> int:
+        query = update.callback_query
+        user = update.effective_user
+        draft = self._draft(context)
+        if query is None or user is None or draft is None:
+            return await self.lost(update, context)
+        await _close_buttons(update)
+        t = _t(context)
+        assert query.message is not None
+        chat_id = query.message.chat.id
+        sender = str(user.id)
+        if not self.tracker.may_file(context.rt, sender):
+            await context.bot.send_message(chat_id, texts.too_many_filings(t))
+            return Step.PREVIEW
+        try:
+            filed = await complaints.file_complaint(
+                context.rt,
+                ComplaintDraft(draft.category, draft.place, draft.text, tuple(draft.photos)),
+            )
+        except DubanError as exc:
+            await context.bot.send_message(chat_id, _error(t, exc))
+            return Step.PREVIEW
+        self.tracker.filed(context.rt, sender)
+        _user_data(context).pop(DRAFT, None)
+        await context.bot.send_message(chat_id, texts.filed(t, filed.public_id, filed.code))
+        return END
+
+    async def cancel(self, update: Update, context: DubanContext) -> int:
+        data = _user_data(context)
+        for key in (DRAFT, ADDITION, TRACKED):
+            data.pop(key, None)
+        await _close_buttons(update)
+        chat = update.effective_chat
+        if chat is not None:
+            await context.bot.send_message(chat.id, texts.cancelled(_t(context)))
+        return END
+
+    async def use_buttons(self, update: Update, context: DubanContext) -> int | None:
+        message = update.effective_message
+        if message is not None:
+            await message.reply_text(texts.use_buttons(_t(context)))
+        return None  # stay where we are
+
+    async def lost(self, update: Update, context: DubanContext) -> int:
+        """A button or message of a complaint this process no longer holds."""
+        query = update.callback_query
+        t = _t(context)
+        text = texts.lost(t)
+        if query is not None:
+            parsed = callbacks.parse(query.data) if query.data else None
+            if parsed is not None and parsed.args[:1] in (("add",), ("adddone",)):
+                text = texts.track_first(t)
+            await _close_buttons(update)
+        chat = update.effective_chat
+        if chat is not None:
+            await context.bot.send_message(chat.id, text)
+        return END
+
+    # --- /track ---------------------------------------------------------------------------
+
+    async def track(self, update: Update, context: DubanContext) -> int:
+        message = update.effective_message
+        if message is None:
+            return END
+        if context.args:
+            return await self._check(update, context, " ".join(context.args))
+        await message.reply_text(texts.ask_code(_t(context)))
+        return Step.CODE
+
+    async def code_typed(self, update: Update, context: DubanContext) -> int:
+        message = update.effective_message
+        if message is None or message.text is None:
+            return END
+        return await self._check(update, context, message.text)
+
+    async def _check(self, update: Update, context: DubanContext, code: str) -> int:
+        message = update.effective_message
+        user = update.effective_user
+        assert message is not None and user is not None
+        t = _t(context)
+        result = await self.tracker.check(context.rt, str(user.id), code)
+        if result.refused:
+            await message.reply_text(texts.refused(t))
+            return END
+        status = result.status
+        if status is None:
+            await message.reply_text(texts.wrong_code(t))
+            return END
+        normalized = normalize_code(code)
+        assert normalized is not None
+        _user_data(context)[TRACKED] = normalized
+        add = [[(t.raw(texts.ADD_INFORMATION), callbacks.make(COMPLAINT, "add"))]]
+        await message.reply_text(
+            texts.status_text(
+                t,
+                status.public_id,
+                status.category,
+                status.status,
+                status.created_on,
+                status.answer,
+                status.additions,
+            ),
+            reply_markup=_markup(add),
+        )
+        return END
+
+    async def add_pressed(self, update: Update, context: DubanContext) -> int:
+        if not isinstance(_user_data(context).get(TRACKED), str):
+            return await self.lost(update, context)
+        await _close_buttons(update)
+        _user_data(context)[ADDITION] = Addition()
+        t = _t(context)
+        rows = [
+            [
+                (t.raw(texts.DONE), callbacks.make(COMPLAINT, "adddone")),
+                (t.raw(texts.CANCEL), callbacks.make(COMPLAINT, "cancel")),
+            ]
+        ]
+        chat = update.effective_chat
+        assert chat is not None
+        await context.bot.send_message(chat.id, texts.ask_addition(t), reply_markup=_markup(rows))
+        return Step.ADD
+
+    def _addition(self, context: DubanContext) -> Addition | None:
+        addition = _user_data(context).get(ADDITION)
+        return addition if isinstance(addition, Addition) else None
+
+    async def addition_sent(self, update: Update, context: DubanContext) -> int:
+        message = update.effective_message
+        addition = self._addition(context)
+        if message is None or addition is None:
+            return await self.lost(update, context)
+        t = _t(context)
+        done = _markup([[(t.raw(texts.DONE), callbacks.make(COMPLAINT, "adddone"))]])
+        try:
+            if message.text:
+                addition.texts.append(message.text)
+            else:
+                if len(addition.photos) >= PHOTOS_MAX:
+                    raise TooManyPhotos(max=PHOTOS_MAX)
+                addition.photos.append(await _download(message, context))
+                if message.caption:
+                    addition.texts.append(message.caption)
+        except DubanError as exc:
+            await message.reply_text(_error(t, exc), reply_markup=done)
+            return Step.ADD
+        await message.reply_text(texts.addition_received(t), reply_markup=done)
+        return Step.ADD
+
+    async def addition_done(self, update: Update, context: DubanContext) -> int:
+        user = update.effective_user
+        chat = update.effective_chat
+        addition = self._addition(context)
+        code = _user_data(context).get(TRACKED)
+        if user is None or chat is None or addition is None or not isinstance(code, str):
+            return await self.lost(update, context)
+        await _close_buttons(update)
+        t = _t(context)
+        if not addition.texts and not addition.photos:
+            await context.bot.send_message(chat.id, texts.nothing_added(t))
+            return END
+        sender = str(user.id)
+        if not self.tracker.may_file(context.rt, sender):
+            await context.bot.send_message(chat.id, texts.too_many_filings(t))
+            return Step.ADD
+        try:
+            await complaints.add_information(
+                context.rt, code, "\n".join(addition.texts), tuple(addition.photos)
+            )
+        except DubanError as exc:
+            await context.bot.send_message(chat.id, _error(t, exc))
+            return Step.ADD
+        self.tracker.filed(context.rt, sender)
+        _user_data(context).pop(ADDITION, None)
+        await context.bot.send_message(chat.id, texts.added(t))
+        return END
+
+    # --- the office's triage ----------------------------------------------------------------
+
+    async def triage(self, update: Update, context: DubanContext) -> int:
+        query = update.callback_query
+        if query is None:
+            return END
+        try:
+            parsed = callbacks.parse(query.data, prefixes=frozenset({TRIAGE}))
+            public_id, action = parsed.arg(0), parsed.arg(1)
+        except callbacks.BadCallback:
+            await answer_bad_callback(update, context)
+            return END
+        actor = await context.actor(update)
+        t = context.text_for(actor)
+        origin = Origin(actor)
+        try:
+            view = await complaints.get_complaint(context.rt, origin, public_id)
+            if action == texts.ACT_UNIT:
+                by_id = {u.id: u for u in await complaints.unit_choices(context.rt)}
+                unit = by_id.get(parsed.int_arg(2))
+                if unit is None:
+                    raise callbacks.BadCallback(public_id)
+                draft = ItemDraft(
+                    title=title_from_text(view.text) or view.public_id,
+                    body=view.text,
+                    source=Source.COMPLAINT,
+                    time_class=TimeClass.GENERAL,
+                    lead_unit=unit.key,
+                )
+                _, item = await complaints.accept_complaint(
+                    context.rt, origin, public_id, draft, dispatch=True
+                )
+                await _close_buttons(update)
+                await context.bot.send_message(
+                    _chat_id(update), texts.accepted(t, public_id, item.code, unit.name)
+                )
+                return END
+            if view.status != ComplaintStatus.NEW and action != texts.ACT_ANSWER:
+                raise complaints.NotNew(id=view.public_id, status=view.status)
+        except callbacks.BadCallback:
+            await answer_bad_callback(update, context)
+            return END
+        except DubanError as exc:
+            await query.answer(_error(t, exc), show_alert=True)
+            return END
+        chat_id = _chat_id(update)
+        if action == texts.ACT_ACCEPT:
+            await query.answer()
+            units = await complaints.unit_choices(context.rt)
+            rows = [
+                [
+                    (u.name, callbacks.make(TRIAGE, public_id, texts.ACT_UNIT, u.id))
+                    for u in units[i : i + 2]
+                ]
+                for i in range(0, len(units), 2)
+            ]
+            await context.bot.send_message(
+                chat_id,
+                texts.choose_lead_unit(t, public_id, title_from_text(view.text)),
+                reply_markup=_markup(rows),
+            )
+            return END
+        asks = {
+            texts.ACT_REJECT: (texts.ask_reason, TriageStep.REASON),
+            texts.ACT_ANSWER: (texts.ask_answer, TriageStep.ANSWER),
+            texts.ACT_MERGE: (texts.ask_merge, TriageStep.MERGE),
+        }
+        if action not in asks:
+            await answer_bad_callback(update, context)
+            return END
+        ask, step = asks[action]
+        await query.answer()
+        _user_data(context)[TRIAGING] = public_id
+        await context.bot.send_message(chat_id, ask(t, public_id))
+        return step
+
+    async def triage_text(self, update: Update, context: DubanContext, step: TriageStep) -> int:
+        message = update.effective_message
+        public_id = _user_data(context).get(TRIAGING)
+        if message is None or message.text is None or not isinstance(public_id, str):
+            return END
+        actor = await context.actor(update)
+        t = context.text_for(actor)
+        origin = Origin(actor)
+        try:
+            if step is TriageStep.REASON:
+                await complaints.reject_complaint(context.rt, origin, public_id, message.text)
+                reply = texts.rejected(t, public_id)
+            elif step is TriageStep.ANSWER:
+                await complaints.answer_complaint(context.rt, origin, public_id, message.text)
+                reply = texts.answered(t, public_id)
+            else:
+                await complaints.merge_complaint(context.rt, origin, public_id, message.text)
+                reply = texts.merged(t, public_id, message.text.strip())
+        except InvalidInput as exc:
+            await message.reply_text(_error(t, exc))
+            return step
+        except DubanError as exc:
+            await message.reply_text(_error(t, exc))
+            _user_data(context).pop(TRIAGING, None)
+            return END
+        _user_data(context).pop(TRIAGING, None)
+        await message.reply_text(reply)
+        return END
+
+    async def reason_typed(self, update: Update, context: DubanContext) -> int:
+        return await self.triage_text(update, context, TriageStep.REASON)
+
+    async def answer_typed(self, update: Update, context: DubanContext) -> int:
+        return await self.triage_text(update, context, TriageStep.ANSWER)
+
+    async def merge_typed(self, update: Update, context: DubanContext) -> int:
+        return await self.triage_text(update, context, TriageStep.MERGE)
+
+    async def triage_cancel(self, update: Update, context: DubanContext) -> int:
+        _user_data(context).pop(TRIAGING, None)
+        message = update.effective_message
+        if message is not None:
+            await message.reply_text(texts.triage_stopped(context.text_for(None)))
+        return END
+
+
+def _button(action: str) -> str:
+    return rf"^{COMPLAINT}:{action}(:|$)"
+
+
+def register(application: Application[Any, DubanContext, Any, Any, BotState, Any]) -> None:
+    """Add the complaint channel; call before the fallback handlers."""
+    chat = ComplaintChat()
+    private = filters.ChatType.PRIVATE
+    text = filters.TEXT & ~filters.COMMAND & private
+    image = (filters.PHOTO | filters.Document.IMAGE) & private
+    cancel: list[BaseHandler[Update, DubanContext, Any]] = [
+        CommandHandler("cancel", chat.cancel, filters=private),
+        CallbackQueryHandler(chat.cancel, pattern=_button("cancel")),
+    ]
+    application.add_handler(
+        ConversationHandler(
+            entry_points=[
+                CommandHandler("complain", chat.complain, filters=private),
+                CommandHandler("track", chat.track, filters=private),
+                CallbackQueryHandler(chat.add_pressed, pattern=_button("add")),
+            ],
+            states={
+                Step.CATEGORY: [
+                    CallbackQueryHandler(chat.category_chosen, pattern=_button("cat")),
+                    MessageHandler(text, chat.use_buttons),
+                ],
+                Step.PLACE: [
+                    CallbackQueryHandler(chat.place_chosen, pattern=_button("(unit|skip)")),
+                    MessageHandler(text, chat.place_typed),
+                ],
+                Step.TEXT: [MessageHandler(text, chat.text_typed)],
+                Step.PHOTOS: [
+                    MessageHandler(image, chat.photo_sent),
+                    CallbackQueryHandler(chat.photos_done, pattern=_button("done")),
+                    MessageHandler(text, chat.photos_text),
+                ],
+                Step.PREVIEW: [
+                    CallbackQueryHandler(chat.submit, pattern=_button("submit")),
+                    MessageHandler(text, chat.use_buttons),
+                ],
+                Step.CODE: [MessageHandler(text, chat.code_typed)],
+                Step.ADD: [
+                    MessageHandler(text | image, chat.addition_sent),
+                    CallbackQueryHandler(chat.addition_done, pattern=_button("adddone")),
+                ],
+            },
+            fallbacks=[
+                *cancel,
+                CommandHandler("complain", chat.complain, filters=private),
+                CommandHandler("track", chat.track, filters=private),
+            ],
+            name=None,
+            persistent=False,
+            allow_reentry=True,
+        )
+    )
+    # Buttons of a complaint this process no longer holds (a restart): say so plainly.
+    application.add_handler(CallbackQueryHandler(chat.lost, pattern=rf"^{COMPLAINT}:"))
+    application.add_handler(
+        ConversationHandler(
+            entry_points=[CallbackQueryHandler(chat.triage, pattern=rf"^{TRIAGE}:")],
+            states={
+                TriageStep.REASON: [MessageHandler(text, chat.reason_typed)],
+                TriageStep.ANSWER: [MessageHandler(text, chat.answer_typed)],
+                TriageStep.MERGE: [MessageHandler(text, chat.merge_typed)],
+            },
+            fallbacks=[CommandHandler("cancel", chat.triage_cancel, filters=private)],
+            persistent=False,
+            allow_reentry=True,
+        )
+    )
