@@ -80,3 +80,6 @@ def add_api_routes(app: web.Application) -> None:
     from bot.api import complaints
 
     complaints.add_routes(app)
+    from bot.api import decisions
+
+    decisions.add_routes(app)
