@@ -18,8 +18,9 @@ ACKNOWLEDGE = "ack"  # ack:<assignment id>          签收
 DETAIL = "det"  # det:<item ref>                  详情
 # Registration and approval (/new, 审核)
 NEW_ITEM = "new"  # new:<step>:<value>           the /new conversation's choices
-APPROVE = "apv"  # apv:<item ref>                 审核通过
-RETURN_DRAFT = "rtd"  # rtd:<item ref>            审核退回
+APPROVE = "apv"  # apv:<item ref>:<step>          审核通过
+RETURN_DRAFT = "rtd"  # rtd:<item ref>:<step>     审核退回
+RESUBMIT = "rsb"  # rsb:<item ref>                a returned draft, submitted again
 CONFIRM_LOAD = "cfl"  # cfl:<item ref>            load control: dispatch anyway
 # Execution (reports, decisions, leaders)
 REPORT = "rep"  # rep:<item ref>:<kind>           start a report of a kind

@@ -77,6 +77,9 @@ def add_api_routes(app: web.Application) -> None:
     from bot.api.stats import add_stats_routes
 
     add_stats_routes(app)
+    from bot.api import items
+
+    items.add_routes(app)
     from bot.api import complaints
 
     complaints.add_routes(app)
