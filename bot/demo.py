@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from pydantic import SecretStr
 
 from bot.app import Options, create_app, serve
+from bot.demo_lifecycle import lifecycle
 from bot.settings import Settings
 from domain.clock import FakeClock
 from domain.roster import parse_roster
@@ -69,7 +70,7 @@ async def joining(stage: Stage) -> None:
         await stranger.wait_message(timeout=10)
 
 
-ACTS: list[Act] = [joining]
+ACTS: list[Act] = [joining, lifecycle]
 
 
 async def run_demo(*, serve: bool = True, workdir: Path | None = None) -> None:

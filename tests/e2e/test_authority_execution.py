@@ -190,9 +190,9 @@ async def test_every_action_refused_to_every_role_that_must_not(bench: Bench) ->
 
     # The right people can still act: a decision already taken is not taken twice.
     await qian.press_data(qian.last, f"exy:{r_ext.report_id}")
-    assert "已同意延期" in (await qian.wait_callback_answer(timeout=10)).text
+    assert "已同意延期" in ((await qian.wait_callback_answer(timeout=10)).text or "")
     before = await snapshot(rt)
     await qian.press_data(qian.last, f"exy:{r_ext.report_id}")
     answer = await qian.wait_callback_answer(timeout=10)
-    assert answer.show_alert and "已处理" in answer.text
+    assert answer.show_alert and "已处理" in (answer.text or "")
     assert await snapshot(rt) == before
