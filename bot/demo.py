@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from pydantic import SecretStr
 
 from bot.app import Options, create_app, serve
+from bot.demo_complaint import complaint
 from bot.demo_lifecycle import lifecycle
 from bot.settings import Settings
 from domain.clock import FakeClock
@@ -70,7 +71,7 @@ async def joining(stage: Stage) -> None:
         await stranger.wait_message(timeout=10)
 
 
-ACTS: list[Act] = [joining, lifecycle]
+ACTS: list[Act] = [joining, lifecycle, complaint]
 
 
 async def run_demo(*, serve: bool = True, workdir: Path | None = None) -> None:

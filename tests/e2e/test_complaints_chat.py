@@ -13,6 +13,7 @@ from domain.complaints import new_code
 from domain.vocabulary import ComplaintCategory
 from services import complaints
 from services.complaints import ComplaintDraft
+from services.items import Origin
 from storage.models import Complaint, Item
 from testbench import FakeUser
 from testbench.models import BotMessage
@@ -115,7 +116,7 @@ async def test_office_merges_in_chat(bench: Bench) -> None:
     await qian.send_text("t2026-1")
     await qian.wait_message(has_text("已合并到"))
     await complaints.answer_complaint(
-        bench.rt, complaints.Origin(None, via_api=True), "T2026-1", "已约谈相关工作人员。"
+        bench.rt, Origin(None, via_api=True), "T2026-1", "已约谈相关工作人员。"
     )
     status = await complaints.status_by_code(bench.rt, second)
     assert status is not None and status.answer == "已约谈相关工作人员。"
