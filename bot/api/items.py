@@ -12,8 +12,8 @@ from typing import Annotated, Any
 from aiohttp import web
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from bot.api import json_body
-from bot.keys import RUNTIME
+from bot.api import error_response, json_body
+from bot.keys import RUNTIME, TRANSLATOR
 from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.registration import parse_class, parse_source
@@ -21,6 +21,7 @@ from domain.vocabulary import ItemStatus, Light, Source, TimeClass
 from services.item_search import ItemFilter, search_items
 from services.items import ItemDraft, Origin
 from services.registration import (
+    LoadWarned,
     approve_item,
     create_item,
     dispatch_draft,
@@ -112,15 +113,26 @@ async def post_item(request: web.Request) -> web.Response:
         leader=body.leader,
         due=body.due,
     )
-    view = await create_item(
-        rt,
-        API,
-        draft,
-        dispatch=body.dispatch,
-        dispatched_at=dispatched_at,
-        confirm_load=body.confirm,
-    )
+    try:
+        view = await create_item(
+            rt,
+            API,
+            draft,
+            dispatch=body.dispatch,
+            dispatched_at=dispatched_at,
+            confirm_load=body.confirm,
+        )
+    except LoadWarned as warned:
+        return _load_warning(request, warned)
     return await _item_response(request, view.ref, status=201)
+
+
+def _load_warning(request: web.Request, warned: LoadWarned) -> web.Response:
+    """409 with the warnings; the same request with ``"confirm": true`` goes ahead."""
+    t = request.app[TRANSLATOR].text("en")
+    return error_response(
+        409, t(warned.key), {"warnings": [warning_json(w) for w in warned.warnings]}
+    )
 
 
 def _query_enum(request: web.Request, name: str, kind: Any) -> Any:
@@ -211,7 +223,10 @@ async def return_draft(request: web.Request) -> web.Response:
 async def dispatch(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     body = Dispatch.model_validate(await _optional_body(request))
-    view = await dispatch_draft(rt, API, request.match_info["ref"], confirm_load=body.confirm)
+    try:
+        view = await dispatch_draft(rt, API, request.match_info["ref"], confirm_load=body.confirm)
+    except LoadWarned as warned:
+        return _load_warning(request, warned)
     return await _item_response(request, view.ref)
 
 
