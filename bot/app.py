@@ -11,11 +11,13 @@ from dataclasses import dataclass
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram import Bot, BotCommand, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
+from telegram.request import HTTPXRequest
 
 import handlers
 from bot.api import add_api_routes
+from bot.console import add_console
 from bot.delivery import Deliverer
 from bot.keys import DATABASE, DELIVERER, METRICS, RUNTIME, SETTINGS, TELEGRAM, TRANSLATOR
 from bot.logs import guard_library_loggers
@@ -29,8 +31,11 @@ from domain.authority import PUBLIC_COMMANDS
 from domain.clock import Clock, SystemClock
 from domain.policy import load_policy
 from handlers.context import BotState
+from services.bulletin import send_weekly_bulletin
 from services.people import remember_bot_username
 from services.runtime import Runtime
+from services.sweep import run_sweep
+from services.web_auth import remember_console_url
 from storage.db import Database
 from texts import Translator
 from texts.people import COMMAND_DESCRIPTIONS
@@ -64,6 +69,7 @@ def create_app(
     app[TRANSLATOR] = Translator()
     add_routes(app)
     add_api_routes(app)
+    add_console(app)
     add_complaint_routes(app)
     if options.webhook_url and settings.bot_token is not None:
         secret = webhook_secret(settings.bot_token.get_secret_value())
@@ -114,7 +120,11 @@ def create_app(
             elif options.polling and application.updater is not None:
                 await application.updater.start_polling(drop_pending_updates=False)
             log.info("bot_started", extra={"username": application.bot.username})
-            deliverer = Deliverer(app[RUNTIME], application.bot, app[METRICS])
+            # The outbox has a Bot of its own, without PTB's rate limiter: the Deliverer paces
+            # per chat and overall itself, so one chat's 429 never pauses the others.
+            notifier = notification_bot(settings)
+            await notifier.initialize()
+            deliverer = Deliverer(app[RUNTIME], notifier, app[METRICS])
             app[DELIVERER] = deliverer
             worker = asyncio.create_task(deliverer.run_forever()) if options.delivery else None
             try:
@@ -124,6 +134,7 @@ def create_app(
                     worker.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await worker
+                await notifier.shutdown()
         finally:
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
@@ -136,6 +147,32 @@ def create_app(
             yield
             return
         jobs = AsyncIOScheduler(timezone=settings.tz)
+        rt = app[RUNTIME]
+        metrics = app[METRICS]
+
+        async def sweep() -> None:
+            # Reminders, the ladder and the morning digest; from the database and the time
+            # alone, so a missed or doubled run changes nothing.
+            try:
+                result = await run_sweep(rt)
+            except Exception:
+                log.exception("sweep_failed")
+                return
+            metrics.sweeps.labels("reminder").inc(result.reminders)
+            metrics.sweeps.labels("escalation").inc(result.escalations)
+            metrics.sweeps.labels("digest").inc(result.digests)
+
+        jobs.add_job(sweep, "interval", minutes=1, id="sweep", max_instances=1, coalesce=True)
+        async def bulletin() -> None:
+            # The weekly bulletin, once its time has come this week; keyed by the ISO
+            # week, so checking every few minutes sends it once and catches up after a
+            # restart.
+            try:
+                await send_weekly_bulletin(app[RUNTIME])
+            except Exception:
+                log.exception("bulletin_failed")
+
+        jobs.add_job(bulletin, "interval", minutes=5, id="bulletin", max_instances=1)
         jobs.start()
         try:
             yield
@@ -144,6 +181,19 @@ def create_app(
 
     app.cleanup_ctx.extend([database, telegram, scheduler])
     return app
+
+
+def notification_bot(settings: Settings) -> Bot:
+    """A Bot for the outbox: no rate limiter (the Deliverer paces), its own connection pool."""
+    assert settings.bot_token is not None
+    return Bot(
+        settings.bot_token.get_secret_value(),
+        base_url=settings.bot_base_url,
+        base_file_url=settings.bot_file_url,
+        request=HTTPXRequest(
+            connection_pool_size=4, connect_timeout=10, read_timeout=15, write_timeout=30
+        ),
+    )
 
 
 async def _public_menu(application: object, translator: Translator, locale: str) -> None:
@@ -169,6 +219,8 @@ async def serve(app: web.Application, host: str, port: int) -> AsyncIterator[str
         bound = port
         for address in runner.addresses:
             bound = address[1]
-        yield f"http://{host}:{bound}"
+        url = f"http://{host}:{bound}"
+        await remember_console_url(app[RUNTIME], url)
+        yield url
     finally:
         await runner.cleanup()

@@ -352,6 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli_items import add_items_parser
 
     add_items_parser(sub, sys.modules[__name__])
+
+    from bot.cli_sweep import add_sweep_parser
+
+    add_sweep_parser(sub, sys.modules[__name__])
     return parser
 
 

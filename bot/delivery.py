@@ -1,8 +1,24 @@
-"""The delivery worker: sends what the outbox holds, once, and records what happened.
+"""The delivery worker: sends what the outbox holds, once, paced per chat, and records what
+happened (DESIGN §3, issue "one chat's flood limit never stalls the others").
 
-A notification is claimed (so a second worker leaves it alone), sent through the bot, and
-marked sent with Telegram's message id. Failures are retried later with backoff; a person
-who blocked the bot or never opened a chat with it is marked unreachable.
+Each round claims a batch of due notifications (deadline order: ``not_before``, then creation),
+leaving out chats that must still wait (their pacing interval, or a 429's ``retry_after``).
+Per chat it sends one message: notifications of a mergeable kind (before-due and report
+reminders, digests) due to one chat at once are merged into that message; the rest of the chat's
+batch is given back for the chat's next turn. Sends are spaced by :class:`bot.sender.Pacer`.
+
+Outcomes: sent → marked with the message id; 429 for one chat → that chat's notifications wait
+``retry_after`` in the outbox while every other chat goes on; 429 for the whole bot (see
+:class:`bot.sender.FloodJudge`) → all sending pauses once; 5xx, timeouts, network errors →
+retried with the policy's backoff, counted per notification, failed after ``max_attempts``;
+blocked / chat not found / never joined → unreachable, passed to the next person in line.
+
+The notification bot is a plain ``telegram.Bot`` without PTB's AIORateLimiter (which would
+pause every request on any chat's 429); the application's replies keep that limiter.
+
+One message is in flight at a time and each outcome is committed before the next send, so a
+crash can repeat at most one message (sent, not yet recorded). ``in_flight`` is not offered:
+this is the guarantee "at most one duplicate per crash" costs.
 """
 
 from __future__ import annotations
@@ -10,212 +26,310 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.metrics import Metrics
 from bot.ptb import failure_reason
-from domain.vocabulary import NotificationStatus
+from bot.sender import FloodJudge, Pacer
+from services import delivery as outbox
+from services.delivery import Outgoing
 from services.runtime import Runtime
-from services.timeline import Kind, record
-from storage.models import Notification, Person
+from services.sweep import MERGEABLE
 
 log = logging.getLogger("duban.delivery")
 
-CLAIM = timedelta(minutes=2)
+LEASE = timedelta(seconds=60)
 POLL_SECONDS = 1.0
+PAUSE_POLL_SECONDS = 0.1
+MAX_TEXT = 3800
+MAX_ROWS = 8
+SEPARATOR = "\n\n— — —\n\n"
 
 
 def keyboard(rows: list[Any]) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
-    return InlineKeyboardMarkup(
+    built = [
         [
-            [
-                InlineKeyboardButton(b["text"], url=b["url"])
-                if "url" in b
-                else InlineKeyboardButton(b["text"], callback_data=b["data"])
-                for b in row
-            ]
-            for row in rows
+            InlineKeyboardButton(b["text"], url=b["url"])
+            if "url" in b
+            else InlineKeyboardButton(b["text"], callback_data=b["data"])
+            for b in row
         ]
-    )
+        for row in rows
+    ]
+    built = [row for row in built if row]
+    return InlineKeyboardMarkup(built) if built else None
+
+
+def merged_rows(group: list[Outgoing]) -> list[Any]:
+    """Buttons of a merged message: each notification's rows, labels prefixed with the ref."""
+    if len(group) == 1:
+        return group[0].buttons
+    rows: list[Any] = []
+    for out in group:
+        for row in out.buttons:
+            rows.append(
+                [{**b, "text": f"{out.item_ref} · {b['text']}"} if out.item_ref else b for b in row]
+            )
+    return rows
+
+
+def plan_groups(outs: list[Outgoing]) -> tuple[list[list[Outgoing]], list[Outgoing]]:
+    """One message per chat: the first notification, with what can merge into it; the rest
+    of that chat's notifications wait for its next turn."""
+    by_person: dict[int | None, list[Outgoing]] = {}
+    groups: list[list[Outgoing]] = []
+    later: list[Outgoing] = []
+    for out in outs:
+        if out.person_id is None:
+            groups.append([out])
+            continue
+        group = by_person.get(out.person_id)
+        if group is None:
+            group = [out]
+            by_person[out.person_id] = group
+            groups.append(group)
+            continue
+        mergeable = (
+            group[0].kind in MERGEABLE
+            and out.kind in MERGEABLE
+            and group[0].photo_path is None
+            and out.photo_path is None
+            and sum(len(o.text) for o in group) + len(out.text) <= MAX_TEXT
+            and sum(len(o.buttons) for o in group) + len(out.buttons) <= MAX_ROWS
+        )
+        if mergeable:
+            group.append(out)
+        else:
+            later.append(out)
+    return groups, later
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class Deliverer:
-    def __init__(self, rt: Runtime, bot: Bot, metrics: Metrics, *, batch: int = 50) -> None:
+    def __init__(
+        self,
+        rt: Runtime,
+        bot: Bot,
+        metrics: Metrics,
+        *,
+        batch: int | None = None,
+        lease: timedelta = LEASE,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.rt = rt
         self.bot = bot
         self.metrics = metrics
-        self.batch = batch
+        limits = rt.policy.delivery
+        self.batch = batch or max(10, int(limits.overall_per_second * 2))
+        self.lease = lease
+        self.pacer = Pacer(limits)
+        self.judge = FloodJudge()
+        self.monotonic = monotonic
+        self.parked: dict[int, datetime] = {}  # person id -> until (rt.clock)
+        self.paused_until: datetime | None = None
+        self._chat_people: dict[int, int] = {}
+        self.tally: Counter[str] = Counter()  # outcomes in this process, for `duban sweep`
+
+    def _count(self, state: str, n: int) -> None:
+        self.tally[state] += n
+        self.metrics.notifications.labels(state).inc(n)
+
+    # --- loops ---------------------------------------------------------------------------------
 
     async def run_forever(self) -> None:
         while True:
             try:
-                sent = await self.deliver_due()
+                handled = await self.deliver_due()
             except Exception:
                 log.exception("delivery_pass_failed")
-                sent = 0
-            if sent >= self.batch:
+                handled = 0
+                await asyncio.sleep(POLL_SECONDS)
+            if handled:
                 continue
             self.rt.outbox_ready.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.rt.outbox_ready.wait(), POLL_SECONDS)
+                await asyncio.wait_for(self.rt.outbox_ready.wait(), self._idle_wait())
+
+    def _idle_wait(self) -> float:
+        now = self.monotonic()
+        free = self.pacer.next_free(now)
+        if free is not None:
+            return max(0.01, min(POLL_SECONDS, free - now))
+        if self.paused_until is not None:
+            return PAUSE_POLL_SECONDS
+        return POLL_SECONDS
+
+    async def deliver_until_idle(self, *, max_wait: float = 120.0) -> int:
+        """Deliver everything due, waiting out chats' pacing and other workers' claims (as
+        ``duban sweep`` does); returns how many notifications were handled."""
+        handled = 0
+        started = self.monotonic()
+        while True:
+            count = await self.deliver_due()
+            handled += count
+            if count:
+                continue
+            if await outbox.pending_due(self.rt) == 0:
+                return handled
+            if self.monotonic() - started > max_wait:
+                log.warning("delivery_gave_up_waiting", extra={"handled": handled})
+                return handled
+            await asyncio.sleep(
+                self._idle_wait() if self.pacer.next_free(self.monotonic()) else 0.2
+            )
 
     async def deliver_due(self) -> int:
-        """Send what is due now; returns how many notifications were handled."""
-        ids = await self._claim()
-        for notification_id in ids:
-            await self._deliver(notification_id)
-        return len(ids)
-
-    async def _claim(self) -> list[int]:
+        """One round: claim a batch, send one message per chat. Returns notifications handled."""
+        if self._paused():
+            return 0
         now = self.rt.clock.now()
-        async with self.rt.db.session() as session:
-            candidates = list(
-                await session.scalars(
-                    select(Notification.id)
-                    .where(
-                        Notification.status == NotificationStatus.PENDING,
-                        Notification.not_before <= now,
-                        or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
-                    )
-                    .order_by(Notification.not_before, Notification.id)
-                    .limit(self.batch)
-                )
-            )
-            claimed = []
-            for notification_id in candidates:
-                result = await session.execute(
-                    update(Notification)
-                    .where(
-                        Notification.id == notification_id,
-                        Notification.status == NotificationStatus.PENDING,
-                        or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
-                    )
-                    .values(claimed_until=now + CLAIM)
-                )
-                if result.rowcount == 1:  # type: ignore[attr-defined]
-                    claimed.append(notification_id)
-            await session.commit()
-        return claimed
+        for person in [p for p, until in self.parked.items() if until <= now]:
+            del self.parked[person]
+        busy = {
+            self._chat_people[chat]
+            for chat in self.pacer.busy_chats(self.monotonic())
+            if chat in self._chat_people
+        }
+        skip = frozenset(busy | set(self.parked))
+        outs = await outbox.claim(self.rt, limit=self.batch, lease=self.lease, skip_people=skip)
+        if not outs:
+            return 0
+        groups, later = plan_groups(outs)
+        await outbox.release(self.rt, [o.id for o in later])
+        claimed = {o.id for group in groups for o in group}
+        renewed = self.monotonic()
+        for group in groups:
+            if self._paused():
+                await outbox.release(self.rt, sorted(claimed))
+                break
+            if self.monotonic() - renewed > self.lease.total_seconds() / 3:
+                await outbox.extend(self.rt, sorted(claimed), self.lease)
+                renewed = self.monotonic()
+            await self._deliver(group)
+            claimed -= {o.id for o in group}
+        return len(outs) - len(later)
 
-    async def _deliver(self, notification_id: int) -> None:
-        async with self.rt.db.session() as session:
-            notification = await session.get_one(Notification, notification_id)
-            person = (
-                await session.get(Person, notification.person_id)
-                if notification.person_id
-                else None
-            )
-            chat_id = person.telegram_chat_id if person else None
-        now = self.rt.clock.now()
-        if chat_id is None:
-            await self._unreachable(notification_id, "not joined", now)
+    def _paused(self) -> bool:
+        if self.paused_until is None:
+            return False
+        if self.rt.clock.now() >= self.paused_until:
+            self.paused_until = None
+            return False
+        return True
+
+    # --- one message ---------------------------------------------------------------------------
+
+    async def _deliver(self, group: list[Outgoing]) -> None:
+        first = group[0]
+        if first.chat_id is None:
+            await outbox.unreachable(self.rt, group, "not_joined")
+            self._count("unreachable", len(group))
             return
+        chat_id = first.chat_id
+        if first.person_id is not None:
+            self._chat_people[chat_id] = first.person_id
+        wait = self.pacer.overall_wait(self.monotonic())
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self.pacer.take(chat_id, self.monotonic())
         try:
-            message = await self._send(chat_id, notification)
-        except (Forbidden, BadRequest) as exc:
+            message_id = await self._send(chat_id, group)
+        except RetryAfter as exc:
+            await self._flooded(group, chat_id, _seconds(exc.retry_after))
+            return
+        except Forbidden as exc:
+            self._outcome(chat_id, refused=False)
+            self.metrics.send_failures.labels(failure_reason(exc)).inc()
+            await outbox.unreachable(self.rt, group, "blocked")
+            self._count("unreachable", len(group))
+            return
+        except BadRequest as exc:
+            self._outcome(chat_id, refused=False)
             reason = failure_reason(exc)
-            if reason in ("blocked", "chat_not_found"):
-                await self._unreachable(notification_id, reason, now)
+            self.metrics.send_failures.labels(reason).inc()
+            if reason == "chat_not_found":
+                await outbox.unreachable(self.rt, group, reason)
+                self._count("unreachable", len(group))
             else:
-                await self._failed(notification_id, f"{type(exc).__name__}: {exc}", now)
+                await outbox.fail_now(self.rt, group, f"BadRequest: {exc.message}")
+                self._count("failed", len(group))
             return
-        except (RetryAfter, TelegramError) as exc:
-            await self._retry_later(notification_id, exc, now)
+        except (TimedOut, NetworkError, TelegramError) as exc:
+            self._outcome(chat_id, refused=False)
+            self.metrics.send_failures.labels(failure_reason(exc)).inc()
+            await self._retry(group, f"{type(exc).__name__}: {exc}")
             return
-        async with self.rt.db.session() as session:
-            await session.execute(
-                update(Notification)
-                .where(Notification.id == notification_id)
-                .values(
-                    status=NotificationStatus.SENT,
-                    message_id=message,
-                    sent_at=self.rt.clock.now(),
-                    attempts=Notification.attempts + 1,
-                    claimed_until=None,
-                )
-            )
-            await session.commit()
-        self.metrics.notifications.labels("sent").inc()
+        self._outcome(chat_id, refused=False)
+        late = any(o.is_late(self.rt.clock.now()) for o in group)
+        await outbox.mark_sent(self.rt, group, message_id)
+        self.metrics.sent.labels("outbox").inc()
+        self._count("sent", len(group))
+        if late:
+            self._count("late", len(group))
+        if len(group) > 1:
+            self._count("merged", len(group) - 1)
 
-    async def _send(self, chat_id: int, notification: Notification) -> int:
-        markup = keyboard(notification.buttons)
-        if notification.photo_path:
-            photo_path = self.rt.media_dir / notification.photo_path
+    def _outcome(self, chat_id: int, *, refused: bool) -> bool:
+        return self.judge.outcome(chat_id, refused)
+
+    async def _send(self, chat_id: int, group: list[Outgoing]) -> int:
+        rows = merged_rows(group)
+        markup = keyboard(rows)
+        text = SEPARATOR.join(o.text for o in group)
+        first = group[0]
+        if first.photo_path:
+            photo = (self.rt.media_dir / first.photo_path).read_bytes()
             sent = await self.bot.send_photo(
-                chat_id, photo_path.read_bytes(), caption=notification.text, reply_markup=markup
+                chat_id, photo, caption=text, reply_markup=markup, parse_mode=ParseMode.HTML
             )
         else:
-            sent = await self.bot.send_message(chat_id, notification.text, reply_markup=markup)
+            sent = await self.bot.send_message(
+                chat_id,
+                text,
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
         return sent.message_id
 
-    async def _retry_later(self, notification_id: int, exc: Exception, now: datetime) -> None:
-        async with self.rt.db.session() as session:
-            notification = await session.get_one(Notification, notification_id)
-            notification.attempts += 1
-            notification.last_error = f"{type(exc).__name__}: {exc}"
-            notification.claimed_until = None
-            if notification.attempts >= self.rt.policy.delivery.max_attempts:
-                notification.status = NotificationStatus.FAILED
-                self._note(session, notification, Kind.DELIVERY_FAILED, now)
-                self.metrics.notifications.labels("failed").inc()
-            else:
-                delay = self.rt.policy.delivery.retry_delay(notification.attempts)
-                if isinstance(exc, RetryAfter):
-                    delay = max(
-                        delay,
-                        exc.retry_after
-                        if isinstance(exc.retry_after, timedelta)
-                        else timedelta(seconds=exc.retry_after),
-                    )
-                notification.not_before = now + delay
-            await session.commit()
+    async def _retry(self, group: list[Outgoing], error: str) -> None:
+        attempt = max(o.attempts for o in group) + 1
+        delay = self.rt.policy.delivery.retry_delay(attempt)
+        failed = await outbox.retry_later(self.rt, group, error, delay)
+        if failed:
+            self._count("failed", len(failed))
 
-    async def _failed(self, notification_id: int, error: str, now: datetime) -> None:
-        async with self.rt.db.session() as session:
-            notification = await session.get_one(Notification, notification_id)
-            notification.status = NotificationStatus.FAILED
-            notification.last_error = error
-            notification.claimed_until = None
-            self._note(session, notification, Kind.DELIVERY_FAILED, now)
-            await session.commit()
-        log.error("notification_failed", extra={"notification": notification_id, "error": error})
-        self.metrics.notifications.labels("failed").inc()
-
-    async def _unreachable(self, notification_id: int, reason: str, now: datetime) -> None:
-        async with self.rt.db.session() as session:
-            notification = await session.get_one(Notification, notification_id)
-            notification.status = NotificationStatus.UNREACHABLE
-            notification.last_error = reason
-            notification.claimed_until = None
-            if notification.person_id is not None:
-                person = await session.get_one(Person, notification.person_id)
-                if person.unreachable_at is None:
-                    person.unreachable_at = now
-            self._note(session, notification, Kind.UNREACHABLE, now)
-            await session.commit()
-        self.metrics.notifications.labels("unreachable").inc()
-
-    @staticmethod
-    def _note(session: Any, notification: Notification, kind: str, now: datetime) -> None:
-        if notification.item_id is None:
+    async def _flooded(self, group: list[Outgoing], chat_id: int, retry_after: float) -> None:
+        """A 429: park this chat, or (when every recent chat is refused) pause all sending."""
+        self.pacer.refund()
+        self.metrics.send_failures.labels("rate_limited").inc()
+        wait = timedelta(seconds=max(retry_after, 1.0))
+        until = self.rt.clock.now() + wait
+        failed = await outbox.retry_later(self.rt, group, f"RetryAfter: {retry_after:g}s", wait)
+        if failed:
+            self._count("failed", len(failed))
+        if self._outcome(chat_id, refused=True):
+            if self.paused_until is None or self.paused_until < until:
+                self.paused_until = until
+                self.metrics.pauses.labels("bot").inc()
+                log.warning("delivery_paused", extra={"seconds": retry_after})
             return
-        record(
-            session,
-            item_id=notification.item_id,
-            at=now,
-            kind=kind,
-            actor_id=None,
-            detail=notification.kind,
-            data={
-                "notification": notification.id,
-                "person": notification.person_id,
-                "error": notification.last_error,
-            },
-        )
+        person = group[0].person_id
+        if person is not None:
+            self.parked[person] = until
+            await outbox.park(self.rt, person, until)
+            self.metrics.pauses.labels("chat").inc()
+            log.info("chat_parked", extra={"seconds": retry_after})

@@ -38,8 +38,20 @@ class Metrics:
         )
         self.notifications = Counter(
             "duban_notifications",
-            "Outgoing notifications by final state (sent, failed, unreachable).",
+            "Outgoing notifications by outcome (sent, failed, unreachable, late, merged).",
             ["state"],
+            registry=self.registry,
+        )
+        self.pauses = Counter(
+            "duban_delivery_pauses",
+            "Flood waits honoured by the outbox sender: one chat parked, or the whole bot paused.",
+            ["scope"],
+            registry=self.registry,
+        )
+        self.sweeps = Counter(
+            "duban_sweep_queued",
+            "Notifications queued by the reminder and escalation sweep, by kind.",
+            ["kind"],
             registry=self.registry,
         )
 

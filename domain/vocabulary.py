@@ -106,3 +106,4 @@ class NotificationStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # retries exhausted
     UNREACHABLE = "unreachable"  # blocked or chat not found; rerouted to the next in line
+    CANCELLED = "cancelled"  # a reminder whose item closed or whose due date changed first

@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import complaints, new_item, reports, start
+from handlers import complaints, escalation, new_item, reports, start
 from handlers.context import BotState, DubanContext
 from handlers.errors import on_error
 
@@ -20,6 +20,9 @@ def register(application: Application[Any, DubanContext, Any, Any, BotState, Any
     application.add_handler(CommandHandler("help", start.help_command, filters=private))
     application.add_handler(CommandHandler("lang", start.lang_command, filters=private))
     application.add_handler(CallbackQueryHandler(start.lang_chosen, pattern=rf"^{start.LANG}:"))
+    application.add_handler(
+        CallbackQueryHandler(escalation.ladder_action, pattern=escalation.PATTERN)
+    )
     complaints.register(application)  # first: its conversations claim only their own updates
     new_item.register(application)  # /new, approval and load-control buttons
     reports.register(application)  # execution: /items /item /overdue /report, decisions

@@ -50,6 +50,7 @@ async def enqueue(
     level: int = 0,
     photo_path: str | None = None,
     late: bool = False,
+    basis: str | None = None,
 ) -> bool:
     """Queue one notification; False when one with this key already exists."""
     values: dict[str, Any] = {
@@ -65,6 +66,7 @@ async def enqueue(
         "not_before": not_before,
         "attempts": 0,
         "late": late,
+        "basis": basis,
         "created_at": created_at,
     }
     dialect = session.get_bind().dialect.name

@@ -40,6 +40,7 @@ class Kind:
     TALK_ORDERED = "talk_ordered"
     CRITICISM_ORDERED = "criticism_ordered"
     WARNING = "evidence_warning"
+    DELIVERED = "delivered"
     DELIVERY_FAILED = "delivery_failed"
     UNREACHABLE = "unreachable"
     ARCHIVED = "archived"

@@ -5,7 +5,7 @@ Every change to this file is accompanied by an Alembic migration in ``storage/mi
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -179,12 +180,28 @@ class Item(Base):
     follow_up_on: Mapped[date | None] = mapped_column(Date)
     inspection: Mapped[bool] = mapped_column(Boolean, default=False)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    # When the sweep must look at this item next (reminders, ladder); NULL: nothing ahead.
+    # Changing a date or the status resets it to CHECK_NOW (see the listener below).
+    next_check_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="item", order_by="Assignment.id", lazy="raise"
     )
+
+
+CHECK_NOW = datetime(2000, 1, 1, tzinfo=UTC)
+"""``Item.next_check_at`` meaning "the sweep should look at this item at its next pass"."""
+
+
+def _schedule_changed(target: Item, value: object, oldvalue: object, initiator: object) -> None:
+    if value != oldvalue:
+        target.next_check_at = CHECK_NOW
+
+
+for _attribute in (Item.status, Item.dispatched_at, Item.due_at, Item.acknowledge_by):
+    event.listen(_attribute, "set", _schedule_changed)
 
 
 class Assignment(Base):
@@ -302,6 +319,9 @@ class Notification(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     sent_at: Mapped[datetime | None]
     late: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What a reminder or escalation was computed from (``due:2026-12-03``, ``ack:17``); one
+    # whose basis no longer holds when its turn comes is cancelled instead of sent.
+    basis: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
 

@@ -199,6 +199,7 @@ EVENT_NAMES: dict[str, str] = {
     "talk_ordered": N_("ordered a talk"),
     "criticism_ordered": N_("ordered a notice of criticism"),
     "evidence_warning": N_("evidence warning"),
+    "delivered": N_("message delivered"),
     "delivery_failed": N_("message not delivered"),
     "unreachable": N_("person unreachable"),
     "archived": N_("archived"),

@@ -1,0 +1,298 @@
+"""Messages of the sweep: reminders, the escalation ladder, the leaders' measures, delivery alerts.
+
+Every message starts with the item's light, code and title (``texts.items.header``), says what
+happened and what to do next; buttons carry the action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from domain.i18n import N_
+from domain.vocabulary import Light
+from services.views import ItemView
+from texts import Markup, Text, escape
+from texts.items import LIGHTS, day, header, moment
+
+URGE = N_("📣 Urge")
+INSTRUCT = N_("✍️ Instruction")
+TALK = N_("🗣 Order a talk")
+CRITICISM = N_("📢 Notice of criticism")
+
+SEPARATOR = "\n\n"
+
+
+def _join(*lines: str | None) -> str:
+    return "\n".join(line for line in lines if line is not None)
+
+
+def _names(t: Text, names: Sequence[str]) -> str:
+    return t.raw(N_(", ")).join(names)
+
+
+# --- before the deadline ---------------------------------------------------------------------
+
+
+def receipt_chase(
+    t: Text, item: ItemView, unit: str, tz: ZoneInfo, *, to_head: bool, hours: int
+) -> str:
+    dispatched = moment(t, item.dispatched_at, tz) if item.dispatched_at else ""
+    if to_head:
+        what = t(
+            N_(
+                "⏰ {unit} has not acknowledged this item {hours} hours after it was dispatched "
+                "({time}). Please see that your contact acknowledges it today."
+            ),
+            unit=unit,
+            hours=hours,
+            time=dispatched,
+        )
+    else:
+        what = t(
+            N_(
+                "⏰ Not acknowledged yet: dispatched to {unit} {hours} hours ago ({time}). "
+                "Please press Acknowledge now."
+            ),
+            unit=unit,
+            hours=hours,
+            time=dispatched,
+        )
+    return _join(header(t, item), what)
+
+
+def before_due(t: Text, item: ItemView, unit: str, days: int) -> str:
+    due = day(t, item.due) if item.due else ""
+    if days == 0:
+        what = t(N_("⏰ Due today ({date}) for {unit}."), date=due, unit=unit)
+    else:
+        what = t(N_("⏰ Due in {days} days ({date}) for {unit}."), days=days, date=due, unit=unit)
+    return _join(
+        header(t, item),
+        what,
+        t(
+            N_(
+                "Report progress with /report {ref}; if it cannot be finished in time, ask for "
+                "an extension with a time node and a plan before the date."
+            ),
+            ref=item.ref,
+        ),
+    )
+
+
+def report_due(t: Text, item: ItemView, unit: str, report_on: date, quarterly: bool) -> str:
+    what = (
+        t(
+            N_("📅 The quarterly report of {unit} is due on {date}."),
+            unit=unit,
+            date=day(t, report_on),
+        )
+        if quarterly
+        else t(
+            N_("📅 The monthly report of {unit} is due on {date}."),
+            unit=unit,
+            date=day(t, report_on),
+        )
+    )
+    return _join(header(t, item), what, t(N_("Send it with /report {ref}."), ref=item.ref))
+
+
+# --- the ladder --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LadderFacts:
+    """What an escalation message says, whoever it goes to."""
+
+    level: int
+    overdue_days: int
+    units: tuple[str, ...]
+    leader: str | None
+    notice_code: str | None
+    inspection: bool
+    told: tuple[str, ...]
+
+
+def escalation(t: Text, item: ItemView, facts: LadderFacts, *, audience: str, actions: bool) -> str:
+    """``audience``: "leader" (can act), "unit" (must act), "office" (informed)."""
+    due = day(t, item.due) if item.due else ""
+    lines = [
+        header(t, item),
+        t(
+            N_("🔺 Overdue by {days} days (due {date}): escalation level {level}."),
+            days=facts.overdue_days,
+            date=due,
+            level=facts.level,
+        ),
+        t(N_("Units: {units}"), units=_names(t, facts.units)),
+    ]
+    if facts.leader:
+        lines.append(t(N_("Leader in charge: {name}"), name=facts.leader))
+    if facts.notice_code:
+        lines.append(t(N_("📄 Written urging notice {code}"), code=facts.notice_code))
+    if facts.inspection:
+        lines.append(t(N_("🔴 The item is now a formal inspection item.")))
+    if audience == "unit":
+        lines.append(
+            t(
+                N_(
+                    "Finish it without delay and report with /report {ref}; if it cannot be "
+                    "finished, give the office a time node and a plan."
+                ),
+                ref=item.ref,
+            )
+        )
+    elif audience == "leader" and actions:
+        lines.append(t(N_("You can act on it with the buttons below.")))
+    elif facts.told:
+        lines.append(t(N_("Told: {names}"), names=_names(t, facts.told)))
+    return _join(*lines)
+
+
+def urged(t: Text, item: ItemView, leader: str) -> str:
+    return _join(
+        header(t, item),
+        t(
+            N_(
+                "📣 {leader} urges: this item is overdue. Finish it at once and report with "
+                "/report {ref}."
+            ),
+            leader=leader,
+            ref=item.ref,
+        ),
+    )
+
+
+def urge_done(t: Text, item: ItemView, units: Sequence[str]) -> str:
+    return _join(
+        header(t, item),
+        t(N_("📣 Your urging has been sent to {units}."), units=_names(t, units)),
+    )
+
+
+def talk_ordered(t: Text, item: ItemView, principal: str, units: Sequence[str]) -> str:
+    return _join(
+        header(t, item),
+        t(
+            N_(
+                "🗣 {principal} has ordered a talk (约谈) with the heads of {units} about this "
+                "overdue item. The office arranges the time."
+            ),
+            principal=principal,
+            units=_names(t, units),
+        ),
+    )
+
+
+def criticism_ordered(t: Text, item: ItemView, principal: str, units: Sequence[str]) -> str:
+    return _join(
+        header(t, item),
+        t(
+            N_(
+                "📢 {principal} has ordered a notice of criticism (通报批评) of {units} for this "
+                "overdue item. The office drafts and publishes it."
+            ),
+            principal=principal,
+            units=_names(t, units),
+        ),
+    )
+
+
+def measure_done(t: Text, item: ItemView) -> str:
+    return _join(header(t, item), t(N_("Done: the units and the office have been told.")))
+
+
+def measure_already(t: Text, item: ItemView, when: datetime, tz: ZoneInfo) -> str:
+    return _join(
+        header(t, item), t(N_("This was already ordered on {time}."), time=moment(t, when, tz))
+    )
+
+
+NOT_OVERDUE = N_("This item is not overdue, or it is closed: nothing to do.")
+ONLY_LEADERS = N_("Only the leaders and the supervision office can do that.")
+
+
+# --- delivery --------------------------------------------------------------------------------
+
+
+def forwarded(t: Text, name: str, original: str) -> str:
+    return (
+        t(N_("↪️ For {name}, whom the bot cannot reach:"), name=name) + SEPARATOR + Markup(original)
+    )
+
+
+def unreachable_alert(t: Text, name: str, blocked: bool, next_name: str | None) -> str:
+    why = (
+        t(N_("⚠️ {name} has blocked the bot."), name=name)
+        if blocked
+        else t(N_("⚠️ {name} has not opened a chat with the bot yet."), name=name)
+    )
+    lines = [why]
+    if next_name:
+        lines.append(t(N_("Their messages go to {next} instead."), next=next_name))
+    lines.append(t(N_("Please ask them to open the bot and press Start.")))
+    return _join(*lines)
+
+
+def failed_alert(t: Text, name: str, code: str | None, attempts: int) -> str:
+    if code:
+        return t(
+            N_(
+                "⚠️ A message to {name} about {code} could not be delivered after "
+                "{attempts} attempts."
+            ),
+            name=name,
+            code=code,
+            attempts=attempts,
+        )
+    return t(
+        N_("⚠️ A message to {name} could not be delivered after {attempts} attempts."),
+        name=name,
+        attempts=attempts,
+    )
+
+
+# --- the morning digest ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    light: Light
+    code: str
+    title: str
+    due: date | None
+    unit: str
+
+
+DIGEST_MAX_LINES = 30
+
+
+def digest(t: Text, name: str, lines: Sequence[DigestLine], today: date) -> str:
+    out = [t(N_("☀️ Good morning, {name}. Your open items ({count}):"), name=name, count=len(lines))]
+    for line in lines[:DIGEST_MAX_LINES]:
+        if line.due is None:
+            when = t(N_("open-ended"))
+        else:
+            left = (line.due - today).days
+            if left > 0:
+                when = t(N_("{days} days left"), days=left)
+            elif left == 0:
+                when = t(N_("due today"))
+            else:
+                when = t(N_("overdue by {days} days"), days=-left)
+        out.append(
+            t(
+                N_("{light} <b>{code}</b> {title} · {unit} · {when}"),
+                light=LIGHTS[line.light],
+                code=line.code,
+                title=line.title,
+                unit=line.unit,
+                when=Markup(escape(when)),
+            )
+        )
+    if len(lines) > DIGEST_MAX_LINES:
+        out.append(t(N_("… and {more} more."), more=len(lines) - DIGEST_MAX_LINES))
+    out.append(t(N_("Send /items for the list, /report REF to report.")))
+    return _join(*out)
