@@ -47,6 +47,19 @@ PEOPLE = [
 STRANGER = "stranger"
 SORRY = "出错"
 DELIVERY = ("unreachable", "delivery_failed")
+EXECUTION_NOTICES = (
+    "report",
+    "extension_request",
+    "confirm_request",
+    "completion",
+    "declined",
+    "returned",
+    "closed",
+    "extension_decided",
+    "follow_up",
+    "reopened",
+    "instruction",
+)
 
 
 async def actor(rt: Runtime, key: str) -> Actor:
@@ -74,8 +87,12 @@ async def snapshot(rt: Runtime) -> dict[str, Any]:
     async with rt.db.session() as session:
         counts = {
             table.__tablename__: await session.scalar(select(func.count()).select_from(table))
-            for table in (Report, ReportDraft, ChatPrompt, Notification)
+            for table in (Report, ReportDraft, ChatPrompt)
         }
+        # Notifications an execution action queues (the delivery worker reroutes others).
+        counts["notifications"] = await session.scalar(
+            select(func.count(Notification.id)).where(Notification.kind.in_(EXECUTION_NOTICES))
+        )
         # The delivery worker notes unreachable people (not all have joined) as it goes.
         counts["timeline"] = await session.scalar(
             select(func.count(TimelineEvent.id)).where(TimelineEvent.kind.not_in(DELIVERY))

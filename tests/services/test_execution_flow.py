@@ -181,3 +181,38 @@ async def test_instruction_and_lists(county: Runtime) -> None:
     assert (await execution.list_items(county, wang, overdue=True)).total == 2
     with pytest.raises(Forbidden):
         await execution.item_card(county, chen, view.ref)
+
+
+async def test_head_declines_then_reports_completion_itself(county: Runtime) -> None:
+    view = await new_item(county)
+    lina, zhangjun = await actor(county, "lina"), await actor(county, "zhangjun")
+    caomin, huangwei = await actor(county, "caomin"), await actor(county, "huangwei")
+    done = await execution.submit_report(county, lina, view.ref, ReportKind.COMPLETION, "办结")
+    with pytest.raises(InvalidInput):
+        await decisions.decline_completion(county, zhangjun, done.report_id, "  ")
+    declined = await decisions.decline_completion(county, zhangjun, done.report_id, "数据不全")
+    assert declined.lead is not None and declined.lead.status is AssignmentStatus.IN_PROGRESS
+    (back,) = await notices(county, "declined")
+    assert back.person_id == lina.person_id and "数据不全" in back.text
+    # A co-unit's completion is confirmed but does not move the item.
+    co = await execution.submit_report(county, caomin, view.ref, ReportKind.COMPLETION, "配合完毕")
+    confirmed = await decisions.confirm_completion(county, huangwei, co.report_id)
+    assert confirmed.status is ItemStatus.IN_PROGRESS
+    # The head reporting completion confirms it at once: the item goes to the office.
+    own = await execution.submit_report(county, zhangjun, view.ref, ReportKind.COMPLETION, "已办结")
+    assert own.item.status is ItemStatus.COMPLETION_SUBMITTED
+    completions = await notices(county, "completion")
+    assert any("已办结" in n.text for n in completions)
+    with pytest.raises(Conflict):
+        await decisions.confirm_completion(county, zhangjun, own.report_id)
+    closed = await decisions.close_item(county, Origin(await actor(county, "qian")), view.ref)
+    assert [a.status for a in closed.assignments] == [AssignmentStatus.COMPLETED] * 2
+    with pytest.raises(Conflict):
+        await execution.submit_report(county, lina, view.ref, ReportKind.PROGRESS, "关后再报")
+
+
+def test_find_date_reads_common_forms() -> None:
+    assert execution.find_date("申请延期至2026年12月31日，计划") == date(2026, 12, 31)
+    assert execution.find_date("to 2027/1/5 then") == date(2027, 1, 5)
+    assert execution.find_date("2026-02-30 2026-03-01") == date(2026, 3, 1)
+    assert execution.find_date("下个月") is None
