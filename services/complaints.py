@@ -19,7 +19,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -233,6 +233,7 @@ async def file_complaint(rt: Runtime, draft: ComplaintDraft) -> Filed:
     code = new_code()
     now = rt.clock.now()
     today = local_date(now, rt.tz)
+    day = _day_start(today, rt)
     async with rt.db.session() as session:
         seq = await next_number(session, "complaint", today.year)
         complaint = Complaint(
@@ -243,7 +244,7 @@ async def file_complaint(rt: Runtime, draft: ComplaintDraft) -> Filed:
             text=text,
             status=str(ComplaintStatus.NEW),
             created_on=today,
-            updated_at=now,
+            updated_at=day,  # the complainant's moments are kept to the day
         )
         session.add(complaint)
         await session.flush()
@@ -321,7 +322,7 @@ async def add_information(
                     created_on=local_date(now, rt.tz),
                 )
             )
-        complaint.updated_at = now
+        complaint.updated_at = max(complaint.updated_at, _day_start(local_date(now, rt.tz), rt))
         await session.flush()
         paths = [await _store_photo(rt, session, complaint.id, photo) for photo in photos]
         occasion = secrets.token_hex(6)  # the key names no one and no time
@@ -341,6 +342,11 @@ async def add_information(
     status = await status_by_code(rt, code)
     assert status is not None
     return status
+
+
+def _day_start(day: date, rt: Runtime) -> datetime:
+    """Midnight of a local day, in UTC: what is kept instead of a complainant's exact moment."""
+    return datetime.combine(day, time(0), tzinfo=rt.tz).astimezone(UTC)
 
 
 async def _store_photo(rt: Runtime, session: AsyncSession, complaint_id: int, data: bytes) -> str:

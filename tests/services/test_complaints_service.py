@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from PIL import Image
@@ -94,6 +94,9 @@ async def test_file_keeps_only_the_hash_and_tells_the_office(county: Runtime) ->
         assert row is not None
         assert row.code_hash == hash_code(filed.code) and filed.code not in row.code_hash
         assert row.status == ComplaintStatus.NEW and row.place == "县住建局"
+        # The complainant's moment is kept to the day only (the clock says 09:00).
+        assert row.updated_at.astimezone(county.tz).time() == time(0)
+        assert row.created_on == county.clock.now().astimezone(county.tz).date()
         notices = list(await session.scalars(select(Notification).order_by(Notification.id)))
         photos = list(await session.scalars(select(Attachment)))
     assert len(photos) == 1 and photos[0].complaint_id == row.id
@@ -195,7 +198,8 @@ async def test_merge_into_complaint_follows_its_answer(county: Runtime) -> None:
     view = await complaints.get_complaint(county, API, second.public_id)
     assert view.item_ref == item.ref
     async with county.db.session() as session:
-        assert await complaints.answer_from_closing(session, item.id, "已修复", item.created_at) == 2
+        answered = await complaints.answer_from_closing(session, item.id, "已修复", item.created_at)
+        assert answered == 2
         await session.commit()
     for code in (first.code, second.code):
         status = await complaints.status_by_code(county, code)
