@@ -122,10 +122,14 @@ def check_text(draft: ItemDraft) -> tuple[str, str]:
     if not title:
         raise InvalidInput(N_("The title is empty."), field="title")
     if len(title) > TITLE_MAX:
-        raise InvalidInput(N_("The title is longer than {max} characters."), max=TITLE_MAX)
+        raise InvalidInput(
+            N_("The title is longer than {max} characters."), max=TITLE_MAX, field="title"
+        )
     body = draft.body.strip()
     if len(body) > BODY_MAX:
-        raise InvalidInput(N_("The text is longer than {max} characters."), max=BODY_MAX)
+        raise InvalidInput(
+            N_("The text is longer than {max} characters."), max=BODY_MAX, field="body"
+        )
     return title, body
 
 
