@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import complaints, escalation, new_item, reports, start
+from handlers import complaints, escalation, new_item, reports, start, stats, web
 from handlers.context import BotState, DubanContext
 from handlers.errors import on_error
 
@@ -26,6 +26,9 @@ def register(application: Application[Any, DubanContext, Any, Any, BotState, Any
     complaints.register(application)  # first: its conversations claim only their own updates
     new_item.register(application)  # /new, approval and load-control buttons
     reports.register(application)  # execution: /items /item /overdue /report, decisions
+
+    application.add_handler(CommandHandler("web", web.web_command, filters=private))
+    application.add_handler(CommandHandler("stats", stats.stats_command, filters=private))
 
     # Last resort, added last to the same group: anything no feature claimed.
     application.add_handler(

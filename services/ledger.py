@@ -11,7 +11,8 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +29,16 @@ from services.views import (
     is_overdue,
     item_light,
 )
-from storage.models import Assignment, Item, Person, Unit
+from storage.models import (
+    Assignment,
+    Attachment,
+    Item,
+    Person,
+    PersonRole,
+    Report,
+    Unit,
+    UnitContact,
+)
 
 SORTS = ("code", "due", "light", "status", "dispatched", "title")
 LIGHT_ORDER = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2}
@@ -309,3 +319,172 @@ async def visible_units(rt: Runtime, scope: Scope) -> list[tuple[int, str, str]]
             statement = statement.where(Unit.id.in_(scope.units))
         rows = await session.execute(statement.order_by(Unit.position, Unit.id))
         return [(uid, key, name) for uid, key, name in rows]
+
+
+# --- an item's reports and files, units and people --------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileView:
+    id: int
+    kind: str
+    mime_type: str
+    size: int
+    warnings: list[Any]
+    captured_at: datetime | None
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime_type.startswith("image/")
+
+
+@dataclass(frozen=True)
+class ReportView:
+    id: int
+    kind: str
+    status: str
+    text: str
+    unit_name: str
+    author: str
+    created_at: datetime
+    requested_due: date | None
+    decision_reason: str | None
+    files: list[FileView]
+
+
+async def item_reports(rt: Runtime, item_id: int) -> list[ReportView]:
+    """The item's reports, oldest first, each with its files and their warnings."""
+    async with rt.db.session() as session:
+        rows = (
+            await session.execute(
+                select(Report, Unit.name, Person.name)
+                .join(Assignment, Assignment.id == Report.assignment_id)
+                .join(Unit, Unit.id == Assignment.unit_id)
+                .join(Person, Person.id == Report.author_id)
+                .where(Report.item_id == item_id)
+                .order_by(Report.created_at, Report.id)
+            )
+        ).all()
+        report_ids = [report.id for report, _, _ in rows]
+        files: dict[int, list[FileView]] = defaultdict(list)
+        if report_ids:
+            for attachment in await session.scalars(
+                select(Attachment)
+                .where(Attachment.report_id.in_(report_ids))
+                .order_by(Attachment.id)
+            ):
+                assert attachment.report_id is not None
+                files[attachment.report_id].append(
+                    FileView(
+                        id=attachment.id,
+                        kind=attachment.kind,
+                        mime_type=attachment.mime_type,
+                        size=attachment.size,
+                        warnings=list(attachment.warnings or []),
+                        captured_at=attachment.captured_at,
+                    )
+                )
+    return [
+        ReportView(
+            id=report.id,
+            kind=report.kind,
+            status=report.status,
+            text=report.text,
+            unit_name=unit_name,
+            author=author,
+            created_at=report.created_at,
+            requested_due=report.requested_due,
+            decision_reason=report.decision_reason,
+            files=files.get(report.id, []),
+        )
+        for report, unit_name, author in rows
+    ]
+
+
+async def item_file(rt: Runtime, item_id: int, attachment_id: int) -> tuple[str, str] | None:
+    """(relative path, MIME type) of a file attached to one of this item's reports."""
+    async with rt.db.session() as session:
+        row = (
+            await session.execute(
+                select(Attachment.path, Attachment.mime_type)
+                .join(Report, Report.id == Attachment.report_id)
+                .where(Attachment.id == attachment_id, Report.item_id == item_id)
+            )
+        ).first()
+    return (row[0], row[1]) if row else None
+
+
+@dataclass(frozen=True)
+class PersonEntry:
+    name: str
+    joined: bool
+    unreachable: bool
+
+
+@dataclass(frozen=True)
+class UnitEntry:
+    key: str
+    name: str
+    leader: PersonEntry | None
+    head: PersonEntry | None
+    contacts: list[PersonEntry]
+    open_items: int
+    overdue_items: int
+
+
+async def unit_directory(rt: Runtime, scope: Scope) -> list[UnitEntry]:
+    """The units a scope covers, with their leader, head, contacts and open/overdue counts."""
+    now = rt.clock.now()
+    async with rt.db.session() as session:
+        statement = select(Unit).where(Unit.active).order_by(Unit.position, Unit.id)
+        if scope.units is not None:
+            statement = statement.where(Unit.id.in_(scope.units))
+        units = list(await session.scalars(statement))
+        people = {
+            p.id: PersonEntry(p.name, p.telegram_chat_id is not None, p.unreachable_at is not None)
+            for p in await session.scalars(select(Person).where(Person.active))
+        }
+        contacts: dict[int, list[PersonEntry]] = defaultdict(list)
+        for contact in await session.scalars(select(UnitContact).order_by(UnitContact.position)):
+            if contact.person_id in people:
+                contacts[contact.unit_id].append(people[contact.person_id])
+        open_rows = (
+            await session.execute(
+                select(Assignment.unit_id, Item.due_at)
+                .join(Item, Item.id == Assignment.item_id)
+                .where(Item.status.in_([str(s) for s in OPEN_STATUSES]))
+            )
+        ).all()
+    open_count: dict[int, int] = defaultdict(int)
+    overdue_count: dict[int, int] = defaultdict(int)
+    for unit_id, due_at in open_rows:
+        open_count[unit_id] += 1
+        if due_at is not None and now > due_at:
+            overdue_count[unit_id] += 1
+    return [
+        UnitEntry(
+            key=unit.key,
+            name=unit.name,
+            leader=people.get(unit.leader_id) if unit.leader_id else None,
+            head=people.get(unit.head_id) if unit.head_id else None,
+            contacts=contacts.get(unit.id, []),
+            open_items=open_count[unit.id],
+            overdue_items=overdue_count[unit.id],
+        )
+        for unit in units
+    ]
+
+
+async def leader_choices(rt: Runtime, scope: Scope) -> list[tuple[str, str]]:
+    """(key, name) of the leaders a viewer may filter by: all of them, or only themselves."""
+    async with rt.db.session() as session:
+        statement = (
+            select(Person.key, Person.name)
+            .join(PersonRole, PersonRole.person_id == Person.id)
+            .where(PersonRole.role.in_([Role.PRINCIPAL, Role.DEPUTY]), Person.active)
+            .distinct()
+            .order_by(Person.key)
+        )
+        if scope.units is not None:
+            statement = statement.where(Person.id == (scope.leader_id or -1))
+        return [(key, name) for key, name in await session.execute(statement)]

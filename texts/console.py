@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from domain.i18n import N_
 from domain.vocabulary import Light
 from texts import Text
+
+if TYPE_CHECKING:
+    from services.stats import Stats
 
 LIGHT_NAMES: dict[str, str] = {
     Light.GREEN: N_("green"),
@@ -61,10 +66,6 @@ WEB_LINK = N_(
     "🖥 Your sign-in link to the web console:\n{link}\n\n"
     "It works once, for you only, within {minutes} minutes. Do not forward it."
 )
-WEB_REFUSED = N_(
-    "The web console is for the supervision office and the leaders. "
-    "Units work in this chat: /items, /report."
-)
 WEB_NOT_JOINED = N_("Join first with your invite link.")
 STATS_REFUSED = N_("Statistics are for the supervision office and the leaders.")
 STATS_TITLE = N_("📊 <b>Statistics</b> {start} – {end}")
@@ -76,6 +77,7 @@ STATS_TOTALS = N_("Dispatched {items} · due {due} · closed on time {on_time} �
 CHART_TITLE = N_("On-time rate by unit, {start} – {end}")
 CHART_NO_DATA = N_("Nothing was due in this period")
 NO_RATE = N_("—")
+STATS_USAGE = N_("Send /stats, or /stats FROM TO with dates like 2026-11-01.")
 
 # --- bulletin ---------------------------------------------------------------------------------
 
@@ -95,8 +97,202 @@ BULLETIN_NO_OVERDUE = N_("No item is overdue.")
 
 SEPARATOR = N_(", ")
 
+# --- the web console --------------------------------------------------------------------------
+
+FORBIDDEN = N_("You may not see or do this.")
+NOT_FOUND = N_("Not found, or not yours to see.")
+TOO_LARGE = N_("The file is too large.")
+SOMETHING_WRONG = N_("Something went wrong. Please try again.")
+NOTHING_DUE = N_("nothing due")
+BAD_PERIOD = N_("The dates were not understood; showing this year so far.")
+BAD_DATE = N_("The date was not understood: use YYYY-MM-DD.")
+BAD_CLASS = N_("Unknown time-limit class.")
+IMPORTED = N_("{count} items imported.")
+
+REPORT_STATUSES: dict[str, str] = {
+    "submitted": N_("submitted"),
+    "confirmed": N_("confirmed by the head"),
+    "declined": N_("sent back by the head"),
+    "accepted": N_("accepted"),
+    "returned": N_("returned"),
+    "approved": N_("approved"),
+    "refused": N_("refused"),
+}
+
+LABELS: dict[str, str] = {
+    "app": N_("Duban"),
+    "console": N_("Console"),
+    "dashboard": N_("Dashboard"),
+    "ledger": N_("Ledger"),
+    "statistics": N_("Statistics"),
+    "complaints": N_("Complaints"),
+    "batch_import": N_("Batch registration"),
+    "batch_import_help": N_(
+        "Upload a list of items (督办事项清单) in the same Excel form as "
+        "`duban items import`. Every row is checked; a list with any problem imports nothing."
+    ),
+    "units": N_("Units and people"),
+    "sign_in": N_("Sign in"),
+    "sign_out": N_("Sign out"),
+    "sign_in_as": N_("Sign in to the console as"),
+    "signed_out": N_("You have signed out."),
+    "how_to_sign_in": N_(
+        "To sign in, send /web to the bot in Telegram and open the link it sends."
+    ),
+    "link_invalid": N_(
+        "This sign-in link is used, expired or unknown. Send /web to the bot for a new one."
+    ),
+    "error": N_("Cannot do that"),
+    "back_to_dashboard": N_("Back to the dashboard"),
+    "open_red": N_("open items overdue"),
+    "open_yellow": N_("open items at risk"),
+    "open_green": N_("open items on track"),
+    "by_status": N_("Items by status"),
+    "no_items": N_("No items."),
+    "overdue": N_("Overdue"),
+    "no_overdue": N_("No item is overdue."),
+    "on_time_by_unit": N_("On-time rate by unit (this year)"),
+    "light": N_("Light"),
+    "code": N_("Code"),
+    "title": N_("Title"),
+    "body": N_("Text"),
+    "lead_unit": N_("Lead unit"),
+    "status": N_("Status"),
+    "due": N_("Due"),
+    "leader": N_("Leader"),
+    "search": N_("Search"),
+    "all": N_("All"),
+    "open": N_("Open"),
+    "unit": N_("Unit"),
+    "time_class": N_("Class"),
+    "source": N_("Source"),
+    "sort": N_("Sort by"),
+    "sort_code": N_("code"),
+    "sort_due": N_("due date"),
+    "sort_light": N_("light"),
+    "sort_status": N_("status"),
+    "sort_dispatched": N_("dispatch time"),
+    "sort_title": N_("title"),
+    "order": N_("Order"),
+    "descending": N_("descending"),
+    "ascending": N_("ascending"),
+    "apply": N_("Apply"),
+    "reset": N_("Reset"),
+    "items_found": N_("items"),
+    "download_excel": N_("Download Excel"),
+    "previous": N_("Previous"),
+    "next": N_("Next"),
+    "dispatched": N_("Dispatched"),
+    "closed": N_("Closed"),
+    "escalation": N_("Escalation level"),
+    "inspection": N_("formal inspection item"),
+    "decisions": N_("The office's decision"),
+    "closing_answer": N_("Closing note (optional; also the answer to complaints)"),
+    "close_item": N_("Close the item (销号)"),
+    "return_reason": N_("Reason for returning"),
+    "return_item": N_("Return for rework"),
+    "extension_pending": N_("The unit asks for an extension."),
+    "new_due": N_("New due date (empty: as requested)"),
+    "reason_optional": N_("Reason (required to refuse)"),
+    "approve_extension": N_("Approve the extension"),
+    "refuse_extension": N_("Refuse"),
+    "done_closed": N_("The item is closed."),
+    "done_returned": N_("The completion was returned to the unit."),
+    "done_extension_approved": N_("The extension is approved."),
+    "done_extension_refused": N_("The extension is refused."),
+    "assignments": N_("Units"),
+    "role": N_("Role"),
+    "unit_status": N_("Unit's status"),
+    "acknowledged": N_("Acknowledged"),
+    "last_report": N_("Last report"),
+    "reports": N_("Reports and evidence"),
+    "no_reports": N_("No reports yet."),
+    "requested_due": N_("Requested new due date:"),
+    "photo": N_("Photo"),
+    "file": N_("File"),
+    "verify_evidence": N_("Photos are supporting evidence only; please verify with the unit."),
+    "timeline": N_("Timeline"),
+    "system": N_("system"),
+    "date_from": N_("From"),
+    "date_to": N_("To"),
+    "rate_definition": N_(
+        "On-time rate (按期办结率) = items closed on or before their due date ÷ items whose "
+        "due date fell in the period and has passed or that were closed. Items not yet due "
+        "are not counted."
+    ),
+    "by_unit": N_("By unit"),
+    "by_leader": N_("By leader"),
+    "name": N_("Name"),
+    "items_dispatched": N_("Items dispatched"),
+    "items_due": N_("Items due"),
+    "closed_on_time": N_("Closed on time"),
+    "on_time_rate": N_("On-time rate"),
+    "mean_ack_hours": N_("Mean hours to acknowledge"),
+    "late_feedbacks": N_("Late feedbacks"),
+    "escalations": N_("Escalations"),
+    "level": N_("level "),
+    "returns": N_("Returns"),
+    "extensions": N_("Extensions"),
+    "head": N_("Head"),
+    "contacts": N_("Contacts"),
+    "open_items": N_("Open items"),
+    "not_joined": N_("not joined"),
+    "unreachable": N_("unreachable"),
+    "place": N_("Place"),
+    "answer": N_("Answer"),
+    "answer_text": N_("Answer to the complainant"),
+    "accept": N_("Accept as an item"),
+    "reject": N_("Reject"),
+    "reject_reason": N_("Reason (the complainant reads it)"),
+    "no_complaints": N_("No complaints."),
+    "triaged_accept": N_("The complaint is now an item."),
+    "triaged_reject": N_("The complaint is rejected."),
+    "triaged_answer": N_("The answer is saved for the complainant."),
+    "excel_file": N_("Excel file (.xlsx)"),
+    "dispatch_now": N_("Dispatch the items at once (otherwise they are kept as drafts)"),
+    "upload": N_("Upload and register"),
+}
+
+
+def labels(t: Text) -> dict[str, str]:
+    """The console's labels in one language, for the templates."""
+    return {key: t.raw(message) for key, message in LABELS.items()}
+
 
 def percent(t: Text, rate: float | None) -> str:
     if rate is None:
         return t.raw(NO_RATE)
     return f"{rate * 100:.0f}%"
+
+
+def stats_text(t: Text, stats: Stats, units: list[str] | None) -> str:
+    """``/stats``: the period, the scope, the totals and a line per unit."""
+    total = stats.total
+    lines = [
+        t(STATS_TITLE, start=stats.period.start, end=stats.period.end),
+        t(STATS_SCOPE_ALL)
+        if units is None
+        else t(STATS_SCOPE_UNITS, units=t.raw(SEPARATOR).join(units)),
+        t(
+            STATS_TOTALS,
+            items=total.items,
+            due=total.due,
+            on_time=total.closed_on_time,
+            rate=percent(t, total.on_time_rate),
+        ),
+        "",
+    ]
+    for row in stats.units:
+        if row.due:
+            lines.append(
+                t(
+                    STATS_LINE,
+                    name=row.name,
+                    due=row.due,
+                    on_time=row.closed_on_time,
+                    rate=percent(t, row.on_time_rate),
+                )
+            )
+        else:
+            lines.append(t(STATS_NONE_DUE, name=row.name))
+    return "\n".join(lines)

@@ -1,0 +1,175 @@
+"""The console's forms (POST): sign-in and out, the office's decisions, complaint triage.
+
+Each form is checked for its CSRF token by the console's middleware, then translated into one
+service call; the services check authority again (the office only) and keep the rules.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from bot.console import (
+    COOKIE,
+    PREFIX,
+    form,
+    is_https,
+    render,
+    runtime,
+    viewer,
+)
+from bot.console.pages import visible_item
+from domain.errors import InvalidInput
+from domain.vocabulary import Source, TimeClass
+from services import complaints, decisions
+from services.items import ItemDraft, Origin
+from services.web_auth import (
+    SignInInvalid,
+    check_sign_in,
+    redeem_sign_in,
+    sign_out,
+)
+from texts import console as texts
+
+
+async def sign_in_page(request: web.Request) -> web.Response:
+    token = request.match_info["token"]
+    try:
+        name = await check_sign_in(runtime(request), token)
+    except SignInInvalid:
+        return render(request, "sign_in.html", status=403, name=None, token=None)
+    return render(request, "sign_in.html", name=name, token=token)
+
+
+async def sign_in(request: web.Request) -> web.Response:
+    try:
+        signed = await redeem_sign_in(runtime(request), request.match_info["token"])
+    except SignInInvalid:
+        return render(request, "sign_in.html", status=403, name=None, token=None)
+    response = web.Response(status=303, headers={"Location": f"{PREFIX}/"})
+    response.set_cookie(
+        COOKIE,
+        signed.session_token,
+        max_age=int(signed.expires_in.total_seconds()),
+        path=PREFIX,
+        httponly=True,
+        secure=is_https(request),
+        samesite="Lax",
+    )
+    return response
+
+
+async def sign_out_action(request: web.Request) -> web.Response:
+    who = viewer(request)
+    await sign_out(runtime(request), who.session_token)
+    response = render(request, "signed_out.html", bye=True)
+    response.del_cookie(COOKIE, path=PREFIX)
+    return response
+
+
+def _text(request: web.Request, name: str) -> str:
+    value = form(request).get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _back(ref: str, done: str) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(f"{PREFIX}/items/{quote(ref)}?done={done}")
+
+
+async def _office_item(request: web.Request) -> tuple[Origin, str]:
+    """The office's origin and the item's ref; 404 if not visible, 403 if not the office."""
+    who = viewer(request)
+    view = await visible_item(request, who)
+    if not who.office:
+        raise web.HTTPForbidden()
+    return Origin(who.actor), view.ref
+
+
+async def close(request: web.Request) -> web.Response:
+    origin, ref = await _office_item(request)
+    await decisions.close_item(runtime(request), origin, ref, answer=_text(request, "answer"))
+    raise _back(ref, "closed")
+
+
+async def return_item(request: web.Request) -> web.Response:
+    origin, ref = await _office_item(request)
+    await decisions.return_completion(runtime(request), origin, ref, _text(request, "reason"))
+    raise _back(ref, "returned")
+
+
+async def extension(request: web.Request) -> web.Response:
+    origin, ref = await _office_item(request)
+    rt = runtime(request)
+    report_id = await decisions.pending_extension(rt, ref)
+    if report_id is None or str(report_id) != _text(request, "report"):
+        raise web.HTTPConflict()
+    approve = _text(request, "decision") == "approve"
+    due_text = _text(request, "due")
+    try:
+        due = date.fromisoformat(due_text) if due_text else None
+    except ValueError:
+        raise InvalidInput(texts.BAD_DATE, field="due") from None
+    await decisions.decide_extension(
+        rt,
+        origin,
+        report_id,
+        approve=approve,
+        reason=_text(request, "reason") or None,
+        due=due,
+    )
+    raise _back(ref, "extension_approved" if approve else "extension_refused")
+
+
+def _complaint_origin(request: web.Request) -> Origin:
+    who = viewer(request)
+    if not who.office:
+        raise web.HTTPForbidden()
+    return Origin(who.actor)
+
+
+def _triaged(done: str) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(f"{PREFIX}/complaints?done={done}")
+
+
+async def complaint_action(request: web.Request) -> web.Response:
+    origin = _complaint_origin(request)
+    rt = runtime(request)
+    public_id = request.match_info["id"]
+    action = request.match_info["action"]
+    if action == "reject":
+        await complaints.reject_complaint(rt, origin, public_id, _text(request, "reason"))
+    elif action == "answer":
+        await complaints.answer_complaint(rt, origin, public_id, _text(request, "answer"))
+    elif action == "accept":
+        draft = _draft_from_form(request)
+        await complaints.accept_complaint(rt, origin, public_id, draft)
+    else:
+        raise web.HTTPNotFound()
+    raise _triaged(action)
+
+
+def _draft_from_form(request: web.Request) -> ItemDraft:
+    values: dict[str, Any] = {name: _text(request, name) for name in ("title", "body", "unit")}
+    time_class = _text(request, "class") or str(TimeClass.GENERAL)
+    if time_class not in {str(c) for c in TimeClass}:
+        raise InvalidInput(texts.BAD_CLASS, field="class")
+    return ItemDraft(
+        title=values["title"],
+        body=values["body"],
+        source=Source.COMPLAINT,
+        time_class=TimeClass(time_class),
+        lead_unit=values["unit"],
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get(f"{PREFIX}/signin/{{token}}", sign_in_page)
+    app.router.add_post(f"{PREFIX}/signin/{{token}}", sign_in)
+    app.router.add_post(f"{PREFIX}/signout", sign_out_action)
+    app.router.add_post(f"{PREFIX}/items/{{ref}}/close", close)
+    app.router.add_post(f"{PREFIX}/items/{{ref}}/return", return_item)
+    app.router.add_post(f"{PREFIX}/items/{{ref}}/extension", extension)
+    app.router.add_post(f"{PREFIX}/complaints/{{id}}/{{action}}", complaint_action)
