@@ -151,6 +151,7 @@ class Deliverer:
 
     async def run_forever(self) -> None:
         while True:
+            self.rt.outbox_ready.clear()  # before looking: a wake-up during the round counts
             try:
                 handled = await self.deliver_due()
             except Exception:
@@ -159,7 +160,6 @@ class Deliverer:
                 await asyncio.sleep(POLL_SECONDS)
             if handled:
                 continue
-            self.rt.outbox_ready.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.rt.outbox_ready.wait(), self._idle_wait())
 

@@ -42,7 +42,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import callbacks
-from domain.deadlines import local_date, periodic_report_dates
+from domain.deadlines import at_local_time, local_date, periodic_report_dates
 from domain.ladder import escalation_occasions, respects_quiet_hours
 from domain.policy import LadderAction, LadderLevel, Recipient, ReportEvery
 from domain.quiet_hours import hold_until, is_quiet
@@ -700,7 +700,10 @@ async def run_digest(rt: Runtime, now: datetime) -> int:
                 texts.DigestLine(light, item.code, item.title, item.due_date, unit_name)
             )
         count = 0
-        not_before = hold_until(now, rt.policy.quiet_hours, rt.tz)
+        moment = at_local_time(today, rt.policy.digest.time, rt.tz)
+        if is_quiet(now, rt.policy.quiet_hours, rt.tz):
+            moment = hold_until(now, rt.policy.quiet_hours, rt.tz)
+        not_before = moment
         for person, person_lines in lines.values():
             t = rt.text(person.locale)
             added = await enqueue(

@@ -55,7 +55,9 @@ async def last_id(rt: Runtime) -> int:
         return int(await session.scalar(select(func.max(Notification.id))) or 0)
 
 
-async def at(rt: Runtime, clock: FakeClock, moment: datetime) -> list[tuple[str, str, int, datetime]]:
+async def at(
+    rt: Runtime, clock: FakeClock, moment: datetime
+) -> list[tuple[str, str, int, datetime]]:
     """Move the clock to ``moment``, sweep twice; what the first sweep queued."""
     clock.set(moment)
     before = await last_id(rt)

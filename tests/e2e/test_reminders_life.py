@@ -1,0 +1,140 @@
+"""An item's whole life through the real bot and the fake Telegram, the clock moved by hand:
+exactly which messages each person receives, and when (issue 4)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import aiohttp
+
+from domain.vocabulary import Source, TimeClass
+from services.items import ItemDraft, Origin, register_item
+from services.sweep import run_sweep
+from tests.conftest import SHANGHAI, Bench, import_example_county
+from tests.e2e.reminder_helpers import Inbox, settle
+from tests.e2e.test_lifecycle_loop import join_people
+
+PEOPLE = ["lina", "zhangjun", "wang", "zhao", "qian", "zhoujian", "wuting"]
+OFFICE = ["qian", "zhoujian", "wuting"]
+
+
+def local(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+async def step(bench: Bench, inbox: Inbox, moment: datetime) -> dict[str, list[str]]:
+    bench.clock.set(moment)
+    await run_sweep(bench.rt)
+    await settle(bench)
+    return inbox.new()
+
+
+def kinds(received: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each message by its marker (second line) — the first is the item header or a greeting."""
+    out = {}
+    for key, texts in received.items():
+        out[key] = [_marker(part) for text in texts for part in text.split("\n\n— — —\n\n")]
+    return out
+
+
+def _marker(text: str) -> str:
+    lines = text.splitlines()
+    if lines[0].startswith("☀️"):
+        return "digest"
+    second = lines[1] if len(lines) > 1 else ""
+    for marker, name in (
+        ("⏰ 尚未签收", "chase-contact"),
+        ("仍未签收", "chase-head"),
+        ("还有3天到期", "due-3"),
+        ("还有1天到期", "due-1"),
+        ("今天", "due-0"),
+        ("升级至第1级", "level-1"),
+        ("升级至第2级", "level-2"),
+        ("升级至第3级", "level-3"),
+        ("督办：", "urged"),
+        ("约谈", "talk"),
+        ("督办意见已发送", "urge-done"),
+        ("已办", "done"),
+    ):
+        if marker in second:
+            return name
+    return second
+
+
+async def test_an_item_from_dispatch_up_the_whole_ladder(bench: Bench) -> None:
+    await import_example_county(bench.rt)
+    users = await join_people(bench, PEOPLE, 30_000)
+    inbox = Inbox(users)
+    draft = ItemDraft(
+        title="整治县城背街小巷环境卫生",
+        body="",
+        source=Source.MEETING,
+        time_class=TimeClass.GENERAL,
+        lead_unit="edu",
+        leader="wang",
+    )
+    view = await register_item(bench.rt, Origin(None, via_api=True), draft, dispatch=True)
+    await settle(bench)
+    assert set(inbox.new()) == {"lina", "zhangjun"}  # the dispatch notice and the head's copy
+
+    assert kinds(await step(bench, inbox, local(11, 24, 8, 59))) == {"lina": ["digest"]}
+    assert kinds(await step(bench, inbox, local(11, 24, 9))) == {"lina": ["chase-contact"]}
+    assert kinds(await step(bench, inbox, local(11, 25, 9))) == {
+        "lina": ["digest"],
+        "zhangjun": ["chase-head"],
+    }
+    due3 = await step(bench, inbox, local(11, 30, 9))
+    assert kinds(due3) == {"lina": ["digest", "due-3"]}
+    assert len(due3["lina"]) == 1  # due to one chat at once: merged into one message
+    assert kinds(await step(bench, inbox, local(12, 2, 9))) == {"lina": ["digest", "due-1"]}
+    assert kinds(await step(bench, inbox, local(12, 3, 9))) == {"lina": ["digest", "due-0"]}
+    # Overdue from midnight, but quiet hours (22:00–08:00) hold level 1 until 08:00.
+    assert kinds(await step(bench, inbox, local(12, 4, 0, 1))) == {}
+    assert kinds(await step(bench, inbox, local(12, 4, 7, 59))) == {}
+    level1 = kinds(await step(bench, inbox, local(12, 4, 8, 0)))
+    assert level1 == {key: ["level-1"] for key in ["wang", *OFFICE]}
+    assert inbox.times("wang", 1) == [local(12, 4, 8).astimezone(UTC)]
+    # The deputy leader urges from the message: the unit's contact and head get it, named.
+    wang = users["wang"]
+    message = wang.messages[-1]
+    assert message.button_texts == ["📣 督办", "✍️ 批示", "详情"]
+    await wang.press(message, "📣 督办")
+    await wang.wait_callback_answer()
+    await settle(bench)
+    urged = inbox.new()
+    assert kinds(urged) == {"wang": ["urge-done"], "lina": ["urged"], "zhangjun": ["urged"]}
+    assert "王" in urged["lina"][0].splitlines()[1]
+    # Level 2: the numbered written urging notice, to head and contact; the office told.
+    level2 = await step(bench, inbox, local(12, 7, 8))
+    assert kinds(level2) == {key: ["level-2"] for key in ["zhangjun", "lina", *OFFICE]}
+    assert all("催〔2026〕1号" in texts[0] for texts in level2.values())
+    # Level 3: the principal leader and the office; the item becomes an inspection item.
+    level3 = await step(bench, inbox, local(12, 11, 8))
+    assert kinds(level3) == {key: ["level-3"] for key in ["zhao", *OFFICE]}
+    zhao = users["zhao"]
+    assert zhao.messages[-1].button_texts == ["🗣 约谈", "📢 通报批评", "详情"]
+    await zhao.press(zhao.messages[-1], "🗣 约谈")
+    await zhao.wait_callback_answer()
+    await settle(bench)
+    talk = kinds(inbox.new())
+    assert talk == {
+        "zhao": ["done"],
+        "lina": ["talk"],
+        "zhangjun": ["talk"],
+        **{key: ["talk"] for key in OFFICE},
+    }
+    # Nothing more, however often the sweep runs.
+    assert kinds(await step(bench, inbox, local(12, 11, 8, 1))) == {}
+    headers = {"Authorization": "Bearer test-api-token"}
+    async with (
+        aiohttp.ClientSession(headers=headers) as http,
+        http.get(f"{bench.base_url}/api/items/{view.ref}") as response,
+    ):
+        body = await response.json()
+    assert body["escalation_level"] == 3
+    assert body["inspection"] is True
+    kinds_on_timeline = [entry["kind"] for entry in body["timeline"]]
+    for kind in ("reminded", "escalated", "urging_notice", "inspection_item", "urged"):
+        assert kind in kinds_on_timeline
+    assert "talk_ordered" in kinds_on_timeline
+    assert "delivered" in kinds_on_timeline
