@@ -9,6 +9,7 @@ edit that preview. Replies to a prompt (a reason, a date, an instruction) go to
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from telegram import Message, Update
@@ -19,7 +20,7 @@ from domain.errors import DubanError
 from domain.vocabulary import ReportKind
 from handlers.context import DubanContext
 from handlers.items import CONTENT, answer_prompt, ask, button, joined, markup, parse, refuse
-from handlers.start import answer_bad_callback
+from handlers.start import answer_bad_callback, unknown_user_text
 from services import execution
 from services.actors import Actor
 from services.outbox import Button
@@ -27,6 +28,7 @@ from services.views import ItemView
 from texts import Text
 from texts import execution as texts
 
+LOOSE_MEDIA_WINDOW = timedelta(minutes=30)
 SEND = "send"
 DROP = "drop"
 START = "start"
@@ -186,6 +188,20 @@ def _file_of(message: Message) -> dict[str, Any] | None:
     return None
 
 
+async def on_loose_media(update: Update, context: DubanContext) -> None:
+    """A photo or file sent without replying: it joins the person's draft report opened in the
+    last minutes (clients do not always keep the reply); otherwise the usual help."""
+    message = update.effective_message
+    actor = await joined(update, context)
+    if message is None or actor is None:
+        return
+    item_id = await execution.recent_draft_item(context.rt, actor, LOOSE_MEDIA_WINDOW)
+    if item_id is None:
+        await unknown_user_text(update, context)
+        return
+    await _add(update, context, actor, execution.ReplyTarget(item_id, CONTENT, ""))
+
+
 async def on_reply(update: Update, context: DubanContext) -> None:
     """A reply to one of the bot's messages: report content, or the answer to a prompt."""
     message = update.effective_message
@@ -201,16 +217,32 @@ async def on_reply(update: Update, context: DubanContext) -> None:
     if target is None or target.item_id is None:
         await message.reply_text(texts.no_item_for_reply(t))
         return
-    text = message.text or message.caption or ""
-    try:
-        if target.purpose not in (None, CONTENT):
-            if not (message.text or "").strip():
-                await message.reply_text(texts.no_item_for_reply(t))
-                return
+    if target.purpose not in (None, CONTENT):
+        if not (message.text or "").strip():
+            await message.reply_text(texts.no_item_for_reply(t))
+            return
+        try:
             await answer_prompt(
                 update, context, actor, target.purpose, target.target, message.text or ""
             )
-            return
+        except DubanError as exc:
+            await refuse(update, context, t, exc)
+        return
+    await _add(update, context, actor, target)
+
+
+async def _add(
+    update: Update, context: DubanContext, actor: Actor, target: execution.ReplyTarget
+) -> None:
+    """Add the message's text and file to the draft report on the target item; show it."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None or target.item_id is None:
+        return
+    t = context.text_for(actor)
+    rt = context.rt
+    text = message.text or message.caption or ""
+    try:
         draft = await execution.add_content(
             rt,
             actor,
@@ -269,3 +301,5 @@ def register(application: Any) -> None:
     application.add_handler(
         MessageHandler(private & filters.REPLY & content & ~filters.COMMAND, on_reply)
     )
+    loose = (filters.PHOTO | filters.Document.ALL) & ~filters.REPLY
+    application.add_handler(MessageHandler(private & loose, on_loose_media))

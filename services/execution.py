@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select
@@ -975,3 +975,16 @@ async def check_instruct(rt: Runtime, actor: Actor, ref: str) -> ItemView:
             raise NotLeader()
         apply(ItemStatus(item.status), ItemAction.INSTRUCT)
         return await item_view(session, item, rt.clock.now(), rt.policy)
+
+
+async def recent_draft_item(rt: Runtime, actor: Actor, within: timedelta) -> int | None:
+    """The item of this person's draft report touched within ``within``, if any (for photos
+    sent without replying to the prompt)."""
+    since = rt.clock.now() - within
+    async with rt.db.session() as session:
+        return await session.scalar(
+            select(ReportDraft.item_id)
+            .where(ReportDraft.person_id == actor.person_id, ReportDraft.updated_at >= since)
+            .order_by(ReportDraft.updated_at.desc(), ReportDraft.id.desc())
+            .limit(1)
+        )

@@ -81,3 +81,31 @@ async def test_lists_pages_and_card(bench: Bench) -> None:
     await lina.wait_message(has("教育事项3", "状态"), timeout=10)
     await lina.send_text(f"/item {transport_ref}")
     await lina.wait_message(has("不在您的职责范围内"), timeout=10)
+
+
+async def test_photo_sent_without_reply_joins_the_open_report(bench: Bench) -> None:
+    from tests.e2e.test_lifecycle_loop import photo
+
+    rt = bench.rt
+    await import_example_county(rt)
+    users = await join_people(bench, ["lina"], 61_000)
+    lina = users["lina"]
+    draft = ItemDraft(
+        title="校园食堂检查",
+        body="",
+        source=Source.OTHER,
+        time_class=TimeClass.GENERAL,
+        lead_unit="edu",
+    )
+    ref = (await register_item(rt, API, draft, dispatch=True)).ref
+    await lina.send_photo(photo(9))  # no report open: the usual help
+    await lina.wait_message(has("/help"), timeout=10)
+    await lina.send_text(f"/report {ref}")
+    menu = await lina.wait_message(has("请选择反馈类型"), timeout=10)
+    await lina.press(menu, "进展")
+    await lina.wait_message(has("请回复本消息"), timeout=10)
+    await lina.send_photo(photo(10), caption="食堂已整改")  # the reply was not kept
+    preview = await lina.wait_message(has("照片 1 张", "食堂已整改"), timeout=10)
+    await lina.press(preview, "✅ 确认提交")
+    await lina.wait_edit(preview, timeout=10)
+    assert "进展已提交" in preview.plain_text
