@@ -33,6 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Bot
+from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
@@ -57,6 +58,7 @@ class Run:
     throttled_by_limits: int = 0
     throttled_injected: int = 0
     flooded: set[int] = field(default_factory=set)
+    gave_up: int = 0
 
     @property
     def seconds(self) -> float:
@@ -169,7 +171,10 @@ async def run_ptb(count: int, fault_every: int, retry_after: int) -> Run:
 
     async def send(chat: int) -> None:
         async with gate:
-            await bot.send_message(chat, f"通知 {chat}")
+            try:
+                await bot.send_message(chat, f"通知 {chat}")
+            except RetryAfter:
+                run.gave_up += 1  # AIORateLimiter raises after max_retries: the message is lost
 
     run.started = time.monotonic()
     await asyncio.gather(*(send(chat) for chat in chats(count)))
@@ -190,6 +195,7 @@ def report(run: Run, baseline: Run | None) -> str:
         f"{run.name}: {len(run.arrivals)}/{run.count} delivered in {run.seconds:.1f} s = "
         f"{run.rate:.1f} msg/s; 429 from flood limits: {run.throttled_by_limits}, "
         f"injected 429: {run.throttled_injected}"
+        + (f"; gave up after retries (lost): {run.gave_up}" if run.gave_up else "")
     ]
     if baseline is not None and run.flooded:
         healthy = [

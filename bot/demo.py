@@ -20,6 +20,7 @@ from pydantic import SecretStr
 
 from bot.app import Options, create_app, serve
 from bot.demo_complaint import complaint
+from bot.demo_escalation import escalation
 from bot.demo_lifecycle import lifecycle
 from bot.demo_registration import registering
 from bot.settings import Settings
@@ -72,7 +73,7 @@ async def joining(stage: Stage) -> None:
         await stranger.wait_message(timeout=10)
 
 
-ACTS: list[Act] = [joining, registering, lifecycle, complaint]
+ACTS: list[Act] = [joining, registering, lifecycle, complaint, escalation]
 
 
 async def run_demo(*, serve: bool = True, workdir: Path | None = None) -> None:

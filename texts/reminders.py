@@ -43,21 +43,19 @@ def receipt_chase(
     if to_head:
         what = t(
             N_(
-                "⏰ {unit} has not acknowledged this item {hours} hours after it was dispatched "
-                "({time}). Please see that your contact acknowledges it today."
+                "⏰ {unit} has still not acknowledged this item, dispatched {time}. Please see "
+                "that your contact acknowledges it today."
             ),
             unit=unit,
-            hours=hours,
             time=dispatched,
         )
     else:
         what = t(
             N_(
-                "⏰ Not acknowledged yet: dispatched to {unit} {hours} hours ago ({time}). "
-                "Please press Acknowledge now."
+                "⏰ Not acknowledged yet: dispatched to {unit} {time}. Please press Acknowledge "
+                "now."
             ),
             unit=unit,
-            hours=hours,
             time=dispatched,
         )
     return _join(header(t, item), what)

@@ -44,7 +44,7 @@ def _marker(text: str) -> str:
     second = lines[1] if len(lines) > 1 else ""
     for marker, name in (
         ("⏰ 尚未签收", "chase-contact"),
-        ("仍未签收", "chase-head"),
+        ("至今未签收", "chase-head"),
         ("还有3天到期", "due-3"),
         ("还有1天到期", "due-1"),
         ("今天", "due-0"),
