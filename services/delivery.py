@@ -23,6 +23,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.deadlines import local_date
+from domain.quiet_hours import hold_until
 from domain.vocabulary import NotificationStatus
 from services.outbox import Button, enqueue
 from services.runtime import Runtime
@@ -337,7 +338,7 @@ async def _fail(
             item_id=notification.item_id,
             kind=OFFICE_ALERT,
             text=texts.failed_alert(t, name, code, notification.attempts),
-            not_before=now,
+            not_before=hold_until(now, rt.policy.quiet_hours, rt.tz),
             created_at=now,
         )
 
@@ -409,7 +410,7 @@ async def unreachable(rt: Runtime, outs: list[Outgoing], reason: str) -> None:
                     level=notification.level,
                     text=texts.forwarded(t, name, notification.text),
                     buttons=_buttons(notification.buttons),
-                    not_before=now,
+                    not_before=hold_until(now, rt.policy.quiet_hours, rt.tz),
                     created_at=now,
                     basis=notification.basis,
                 )
@@ -429,7 +430,7 @@ async def unreachable(rt: Runtime, outs: list[Outgoing], reason: str) -> None:
                     item_id=notification.item_id,
                     kind=OFFICE_ALERT,
                     text=texts.unreachable_alert(t, name, blocked, next_name),
-                    not_before=now,
+                    not_before=hold_until(now, rt.policy.quiet_hours, rt.tz),
                     created_at=now,
                 )
         await session.commit()
