@@ -199,6 +199,8 @@ async def test_a_message_that_keeps_failing_is_failed_shown_and_told(bench: Benc
     for _ in range(10):  # each retry waits its backoff (2 s, 4 s, ...) on the clock
         bench.clock.advance(timedelta(hours=2))
         await settle(bench)
+    bench.clock.advance(timedelta(hours=4))  # the office's alert waited for the morning
+    await settle(bench)
     async with bench.rt.db.session() as session:
         states = list(
             await session.scalars(
