@@ -163,6 +163,7 @@ def create_app(
             metrics.sweeps.labels("digest").inc(result.digests)
 
         jobs.add_job(sweep, "interval", minutes=1, id="sweep", max_instances=1, coalesce=True)
+
         async def bulletin() -> None:
             # The weekly bulletin, once its time has come this week; keyed by the ISO
             # week, so checking every few minutes sends it once and catches up after a

@@ -137,7 +137,7 @@ async def test_security_headers_on_every_console_page(bench: Bench) -> None:
                 headers = response.headers
                 assert headers["X-Frame-Options"] == "DENY", path
                 assert headers["X-Content-Type-Options"] == "nosniff"
-                assert headers["Referrer-Policy"] == "no-referrer"
+                assert headers["Referrer-Policy"] == "same-origin"
                 csp = headers["Content-Security-Policy"]
                 assert "script-src" not in csp and "default-src 'none'" in csp
                 assert "frame-ancestors 'none'" in csp
@@ -245,3 +245,40 @@ async def test_the_office_closes_from_the_item_page_and_sees_the_evidence(bench:
         status, _ = await page(chen, f"{bench.base_url}{file_url}")
         assert status == 404
     assert (await actor_of(bench.rt, "chen")).leads
+
+
+async def test_batch_registration_upload_uses_the_items_importer(bench: Bench) -> None:
+    from aiohttp import FormData
+
+    from tests.conftest import EXAMPLES
+
+    await import_example_county(bench.rt)
+    users = await join(bench, ["qian", "wang"])
+    http = await signed_in(bench, users["qian"])
+    async with http:
+        status, html = await page(http, f"{bench.base_url}/console/import")
+        assert status == 200
+        token = csrf_of(html)
+        body = FormData()
+        body.add_field("csrf", token)
+        body.add_field(
+            "file",
+            (EXAMPLES / "items.xlsx").read_bytes(),
+            filename="items.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        async with http.post(f"{bench.base_url}/console/import", data=body) as response:
+            assert response.status == 200, await response.text()
+            assert "已导入" in await response.text()
+        bad = FormData()
+        bad.add_field("csrf", token)
+        bad.add_field("file", b"not a workbook", filename="items.xlsx")
+        async with http.post(f"{bench.base_url}/console/import", data=bad) as response:
+            assert response.status == 422
+            assert 'id="import-problems"' in await response.text()
+    async with bench.rt.db.session() as session:
+        assert len(list(await session.scalars(select(Item)))) > 0
+    deputy = await signed_in(bench, users["wang"])
+    async with deputy:
+        status, _ = await page(deputy, f"{bench.base_url}/console/import")
+        assert status == 403
