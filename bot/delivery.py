@@ -1,7 +1,7 @@
 """The delivery worker: sends what the outbox holds, once, paced per chat, and records what
 happened (DESIGN §3, issue "one chat's flood limit never stalls the others").
 
-Each round claims a batch of due notifications (deadline order: ``not_before``, then creation),
+Each round claims a batch of due notifications (whose ``not_before`` has come; oldest first),
 leaving out chats that must still wait (their pacing interval, or a 429's ``retry_after``).
 Per chat it sends one message: notifications of a mergeable kind (before-due and report
 reminders, digests) due to one chat at once are merged into that message; the rest of the chat's
@@ -111,6 +111,8 @@ def plan_groups(outs: list[Outgoing]) -> tuple[list[list[Outgoing]], list[Outgoi
             group.append(out)
         else:
             later.append(out)
+    for group in groups:
+        group.sort(key=lambda o: (o.not_before, o.id))  # merged: in the order they were due
     return groups, later
 
 

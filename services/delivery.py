@@ -81,7 +81,7 @@ async def claim(
     lease: timedelta,
     skip_people: frozenset[int] = frozenset(),
 ) -> list[Outgoing]:
-    """Take up to ``limit`` due notifications, oldest moment first, leaving out ``skip_people``
+    """Take up to ``limit`` due notifications, oldest first, leaving out ``skip_people``
     (chats that must wait). Reminders that no longer fit their item are cancelled here."""
     now = rt.clock.now()
     async with rt.db.session() as session:
@@ -92,7 +92,9 @@ async def claim(
                 Notification.not_before <= now,
                 _free(now),
             )
-            .order_by(Notification.not_before, Notification.id)
+            # Oldest first among those due: a notification that waited (a chat's flood wait, a
+            # retry, quiet hours) goes before younger ones, not behind the whole backlog.
+            .order_by(Notification.created_at, Notification.id)
             .limit(limit)
         )
         if skip_people:
@@ -124,7 +126,7 @@ async def claim(
                 .outerjoin(Person, Person.id == Notification.person_id)
                 .outerjoin(Item, Item.id == Notification.item_id)
                 .where(Notification.id.in_(taken))
-                .order_by(Notification.not_before, Notification.id)
+                .order_by(Notification.created_at, Notification.id)
                 .execution_options(populate_existing=True)
             )
         ).all()
