@@ -36,7 +36,9 @@ async def test_backup_while_writing_restores_consistently(tmp_path: Path, clock:
             written += 1
 
     task = asyncio.create_task(writer())
-    while written < 20:
+    for _ in range(2000):
+        if written >= 20:
+            break
         await asyncio.sleep(0.01)
     target = tmp_path / "copy.db"
     progress: list[tuple[int, int]] = []
