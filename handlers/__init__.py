@@ -5,6 +5,7 @@ All wiring lives in :func:`register`, in priority order.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -15,6 +16,9 @@ from handlers.errors import on_error
 
 
 def register(application: Application[Any, DubanContext, Any, Any, BotState, Any]) -> None:
+    # Our conversations track one flow per chat (per_message=False) on purpose: their buttons
+    # carry what they act on in their callback data, so PTB's per-message advice is moot.
+    warnings.filterwarnings("ignore", message="If 'per_message=False'")
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", start.start, filters=private))
     application.add_handler(CommandHandler("help", start.help_command, filters=private))
