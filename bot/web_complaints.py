@@ -121,7 +121,8 @@ class WebChannel:
     def csrf_ok(self, token: str | None, given: str | None) -> bool:
         if not token or not given:
             return False
-        return hmac.compare_digest(self.csrf_field(token), given)
+        # As bytes: compare_digest refuses str with non-ASCII characters (a forged field).
+        return hmac.compare_digest(self.csrf_field(token).encode(), given.encode())
 
 
 CHANNEL = web.AppKey("complaint_web", WebChannel)

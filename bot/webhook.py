@@ -45,7 +45,7 @@ def make_webhook_route(secret: str) -> web.RouteDef:
             if not isinstance(data, dict):
                 raise ValueError("not an object")
             update = Update.de_json(data, application.bot)
-        except (ValueError, TypeError, KeyError):
+        except Exception:  # PTB's de_json raises many kinds (AttributeError, ...) on odd shapes
             log.warning("webhook_rejected", extra={"reason": "malformed"})
             return web.json_response({"error": "malformed update"}, status=400)
         await application.update_queue.put(update)
