@@ -1,0 +1,235 @@
+"""Issue 3's whole 督办 loop in chat, from /new to the second closing, through the fake Bot API.
+
+Create in chat (/new) → two-step approval in chat → dispatch to a lead and a co-unit → both
+acknowledge → plan → progress with a 3-photo album (one report) → extension request approved →
+completion → head confirms → office returns → resubmit → close → follow-up reopens → close; every
+step on ``GET /api/items/{ref}``'s timeline, in order, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from bot.app import Options, create_app, serve
+from bot.keys import RUNTIME
+from bot.settings import Settings
+from domain.clock import FakeClock
+from domain.deadlines import add_months
+from storage.db import Database
+from storage.models import Attachment, Item, Report
+from testbench import FakeTelegram
+from tests.conftest import SHANGHAI, Bench, import_example_county
+from tests.e2e.test_lifecycle_loop import api, confirm_by_head, has, join_people, photo, report
+from tests.e2e.test_new_item_chat import fill_new_item, press
+
+# The office deputy director, then the principal, approve before anything goes out.
+POLICY = """
+approval:
+  steps: [[zhoujian], [zhao]]
+"""
+
+PEOPLE = ["wuting", "zhoujian", "zhao", "qian", "lina", "zhangjun", "caomin", "huangwei"]
+
+# The item's own life; delivery records and the like are on the timeline too but not listed here.
+LOOP = [
+    ("registered", "wuting"),
+    ("submitted_for_approval", "wuting"),
+    ("approved", "zhoujian"),
+    ("approved", "zhao"),
+    ("dispatched", "zhao"),  # the last approval sends it out
+    ("acknowledged", "lina"),
+    ("acknowledged", "caomin"),
+    ("reported", "lina"),  # plan deployed
+    ("reported", "lina"),  # progress, the 3-photo album
+    ("reported", "caomin"),  # the co-unit's feedback
+    ("extension_requested", "lina"),
+    ("extension_approved", "qian"),
+    ("completion_submitted", "lina"),
+    ("confirmed", "zhangjun"),
+    ("returned", "qian"),
+    ("completion_submitted", "lina"),
+    ("confirmed", "zhangjun"),
+    ("closed", "qian"),
+    ("follow_up_set", "qian"),
+    ("reopened", "qian"),
+    ("completion_submitted", "lina"),
+    ("confirmed", "zhangjun"),
+    ("closed", "qian"),
+]
+LOOP_KINDS = {kind for kind, _ in LOOP} | {"returned_draft", "declined", "extension_refused"}
+
+
+@pytest.fixture
+async def approval_bench(
+    database_url: str, db: Database, clock: FakeClock, fake: FakeTelegram, tmp_path: Path
+) -> AsyncIterator[Bench]:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    settings = Settings(
+        _env_file=None,
+        bot_token=SecretStr(fake.token),
+        telegram_api_url=fake.url,
+        database_url=database_url,
+        media_dir=tmp_path / "media",
+        web_port=0,
+        api_token=SecretStr("test-api-token"),
+        policy_file=policy,
+    )
+    app = create_app(settings, clock=clock, options=Options())
+    async with serve(app, "127.0.0.1", 0) as base_url:
+        yield Bench(fake=fake, rt=app[RUNTIME], clock=clock, base_url=base_url, app=app)
+
+
+def loop_events(body: dict[str, Any]) -> list[tuple[str, str | None]]:
+    return [(e["kind"], e["actor"]) for e in body["timeline"] if e["kind"] in LOOP_KINDS]
+
+
+async def test_the_whole_loop_from_new_in_chat(approval_bench: Bench) -> None:
+    bench = approval_bench
+    await import_example_county(bench.rt)
+    users = await join_people(bench, PEOPLE, 50_000)
+    wuting, zhoujian, zhao, qian = (users[k] for k in ("wuting", "zhoujian", "zhao", "qian"))
+    lina, zhangjun, caomin = users["lina"], users["zhangjun"], users["caomin"]
+
+    # A supervisor registers it in chat: edu leads, health helps, leader 王立新, due 3 December.
+    preview = await fill_new_item(wuting)
+    sent = await press(wuting, preview, "✅ 提交")
+    assert "已立项并提交审核" in sent.plain_text, sent.plain_text
+    async with bench.rt.db.session() as session:
+        ref = (await session.scalars(select(Item.ref))).one()
+    status, body = await api(bench, "GET", f"/api/items/{ref}")
+    assert status == 200 and body["status"] == "pending_approval", body
+    assert body["lead_unit"] == "edu" and body["co_units"] == ["health"], body
+    assert loop_events(body) == LOOP[:2]
+    assert [len(lina.messages), len(caomin.messages)] == [1, 1]  # the welcome: nothing sent out
+
+    # Approval in chat: step 1 the office deputy director, step 2 the principal.
+    ask = await zhoujian.wait_message(has("待您审核（第 1 步，共 2 步）"), timeout=10)
+    assert "推进校园安全隐患排查整治" in ask.plain_text
+    assert "您已审核通过" in (await press(zhoujian, ask, "✅ 审核通过")).plain_text
+    final = await zhao.wait_message(has("待您审核（第 2 步，共 2 步）"), timeout=10)
+    await press(zhao, final, "✅ 审核通过")
+    told = await wuting.wait_message(has("已审核通过并交办"), timeout=10)
+    assert "督〔2026〕1号" in told.plain_text
+
+    # Dispatched to both units; both acknowledge and the notice is edited in place.
+    notices = {}
+    for user, role in ((lina, "牵头单位"), (caomin, "配合单位")):
+        notice = await user.wait_message(has("督〔2026〕1号", "交办"), timeout=10)
+        assert role in notice.plain_text, notice.plain_text
+        await user.press(notice, "✅ 签收")
+        edited = await user.wait_edit(notice, timeout=10)
+        assert "已于" in edited.plain_text and edited.button_texts == ["📝 反馈", "详情"]
+        assert (await user.wait_callback_answer()).text == "已签收。"
+        notices[user] = edited
+    await zhangjun.wait_message(has("督〔2026〕1号"), timeout=10)  # the head's copy
+    status, body = await api(bench, "GET", f"/api/items/{ref}")
+    assert loop_events(body) == LOOP[:7]
+    assert all(a["acknowledged_at"] for a in body["assignments"])
+
+    # Plan deployed (研究部署).
+    await report(lina, ref, "研究部署", "已召开专题会议，成立工作专班，制定排查方案。")
+    await qian.wait_message(has("报送研究部署", "工作专班"), timeout=10)
+
+    # Progress: a 3-photo album replying to the dispatch notice is ONE report with 3 files.
+    await lina.send_album(
+        [photo(11), photo(12), photo(13)], caption="已完成 12 所学校排查", reply_to=notices[lina]
+    )
+    album = await lina.wait_message(has("照片 3 张"), timeout=10)
+    await lina.press(album, "进展")
+    await lina.wait_edit(album, timeout=10)
+    await lina.press(album, "✅ 确认提交")
+    await lina.wait_edit(album, timeout=10)
+    assert "进展已提交" in album.plain_text, lina.history()
+    await qian.wait_message(has("报送进展", "照片 3 张"), timeout=10)
+    async with bench.rt.db.session() as session:
+        progress = list(await session.scalars(select(Report).where(Report.kind == "progress")))
+        assert len(progress) == 1
+        files = await session.scalar(
+            select(func.count(Attachment.id)).where(Attachment.report_id == progress[0].id)
+        )
+        assert files == 3
+
+    # The co-unit's own feedback stays on the record.
+    await report(caomin, ref, "进展", "已安排校医配合排查。")
+    await qian.wait_message(has("报送进展", "校医"), timeout=10)
+
+    # Extension request, approved by the office: the deadline moves.
+    await report(
+        lina, ref, "延期申请", "申请延期至 2026-12-20。计划：12月10日前完成整改，12月20日前验收。"
+    )
+    ask = await qian.wait_message(has("申请将办结时限延至"), timeout=10)
+    await qian.press(ask, "✅ 同意延期")
+    await qian.wait_message(has("已同意延期"), timeout=10)
+    await lina.wait_message(has("延期申请已同意"), timeout=10)
+    status, body = await api(bench, "GET", f"/api/items/{ref}")
+    assert body["due"] == "2026-12-20"
+
+    # Completion → the head confirms (核签) → the office returns it with a reason (退回).
+    await report(lina, ref, "办结报告", "全部隐患已整改完毕。")
+    await confirm_by_head(zhangjun)
+    completion = await qian.wait_message(has("办结报告", "已核签"), timeout=10)
+    await qian.press(completion, "↩️ 退回重办")
+    prompt = await qian.wait_message(has("退回理由"), timeout=10)
+    await qian.send_text("缺少整改前后对比照片，请补充。", reply_to=prompt)
+    await qian.wait_message(has("已退回重办"), timeout=10)
+    await lina.wait_message(has("退回办结报告", "对比照片"), timeout=10)
+    status, body = await api(bench, "GET", f"/api/items/{ref}")
+    assert body["status"] == "in_progress", body["status"]
+
+    # Resubmitted with a photo → confirmed → closed (销号), follow-up in a month.
+    bench.clock.advance(timedelta(days=2))
+    await report(lina, ref, "办结报告", "已补充整改前后对比照片。", photo_data=photo(14))
+    await confirm_by_head(zhangjun)
+    completion = await qian.wait_message(has("办结报告", "已核签"), timeout=10)
+    await qian.press(completion, "✅ 销号")
+    question = await qian.wait_message(has("是否安排回头看"), timeout=10)
+    await qian.press(question, "1个月后")
+    await lina.wait_message(has("已对该事项销号"), timeout=10)
+    status, body = await api(bench, "GET", f"/api/items/{ref}")
+    assert body["status"] == "closed"
+    follow = add_months(bench.clock.now().astimezone(SHANGHAI).date(), 1)
+    assert body["follow_up_on"] == follow.isoformat()
+
+    # On the follow-up date (回头看) the office is asked and reopens it for rectification (整改).
+    bench.clock.set(datetime.combine(follow, datetime.min.time(), SHANGHAI) + timedelta(hours=9))
+    bench.rt.wake_outbox()
+    check = await qian.wait_message(has("今天是回头看日期"), timeout=10)
+    await qian.press(check, "🔁 重新整改")
+    prompt = await qian.wait_message(has("整改期限"), timeout=10)
+    new_due = follow + timedelta(days=30)
+    await qian.send_text(f"{new_due.isoformat()} 前完成：部分隐患出现反弹。", reply_to=prompt)
+    await qian.wait_message(has("已重新整改"), timeout=10)
+    await lina.wait_message(has("重新整改", "部分隐患出现反弹"), timeout=10)
+    status, body = await api(bench, "GET", f"/api/items/{ref}")
+    assert body["status"] == "in_progress" and body["due"] == new_due.isoformat()
+
+    # Closed again after the rectification, no further follow-up.
+    await report(lina, ref, "办结报告", "整改完成，已建立长效机制。")
+    await confirm_by_head(zhangjun)
+    completion = await qian.wait_message(has("办结报告", "已核签"), timeout=10)
+    await qian.press(completion, "✅ 销号")
+    question = await qian.wait_message(has("是否安排回头看"), timeout=10)
+    await qian.press(question, "不回头看")
+    await qian.wait_message(has("不安排回头看"), timeout=10)
+
+    # Every step, in order, exactly once, on the API's timeline.
+    status, body = await api(bench, "GET", f"/api/items/{ref}")
+    assert status == 200 and body["status"] == "closed" and body["follow_up_on"] is None
+    assert all(a["status"] == "completed" for a in body["assignments"]), body["assignments"]
+    assert loop_events(body) == LOOP
+    reported = [e["detail"] for e in body["timeline"] if e["kind"] == "reported"]
+    assert "工作专班" in reported[0] and "12 所学校" in reported[1] and "校医" in reported[2]
+    assert [e["unit"] for e in body["timeline"] if e["kind"] == "acknowledged"] == [
+        "县教育局",
+        "县卫生健康局",
+    ]
+    times = [e["at"] for e in body["timeline"]]
+    assert times == sorted(times, key=datetime.fromisoformat)
