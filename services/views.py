@@ -280,6 +280,7 @@ def item_json(view: ItemView, entries: list[TimelineEntry] | None = None) -> dic
                 "actor": entry.actor.key if entry.actor else None,
                 "unit": entry.unit_name,
                 "detail": entry.detail,
+                "data": entry.data,
             }
             for entry in entries
         ]

@@ -227,6 +227,11 @@ async def test_the_whole_loop_from_new_in_chat(approval_bench: Bench) -> None:
     assert loop_events(body) == LOOP
     reported = [e["detail"] for e in body["timeline"] if e["kind"] == "reported"]
     assert "工作专班" in reported[0] and "12 所学校" in reported[1] and "校医" in reported[2]
+    # The report's kind and its files are on the API's timeline too.
+    shown = [
+        (e["data"]["kind"], e["data"]["files"]) for e in body["timeline"] if e["kind"] == "reported"
+    ]
+    assert shown[:2] == [("plan", 0), ("progress", 3)]
     assert [e["unit"] for e in body["timeline"] if e["kind"] == "acknowledged"] == [
         "县教育局",
         "县卫生健康局",
