@@ -38,7 +38,8 @@ async def child(url: str, token: str, api: str, idle: float, media: Path) -> Non
     marks = {"imports": 0.0}
     from pydantic import SecretStr
 
-    from bot.app import RUNTIME, Options, create_app, serve
+    from bot.app import Options, create_app, serve
+    from bot.keys import RUNTIME
     from bot.settings import Settings
     from services.sweep import run_sweep
 
