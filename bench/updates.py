@@ -1,0 +1,190 @@
+"""Updates benchmark: contacts acknowledging (✅ 签收) their dispatch notices and sending text
+reports (/report → kind → reply → ✅ 确认提交) through the real app (create_app: PTB polling,
+handlers, services, outbox) against the fake Bot API, with 100k items in the database.
+
+    .venv/bin/python -m bench.updates                    # 100k items, 100 acting contacts
+    .venv/bin/python -m bench.updates --items 10000 --users 50 --profile
+
+The roster and the 100k items are bulk-written (bench.sweep.populate, SQLite file); then one real
+item per acting unit is registered and dispatched (register_item through the API's origin) so
+its contacts get a real notice. Each acting contact then, at once with the others: presses
+✅ 签收 (1 update), sends /report REF (1), picks the kind (1), replies with the text (1) and
+presses ✅ 确认提交 (1): five updates, each answered by the bot (a callback answer, a message or
+an edit). Latency: from the moment the update is handed to the fake until the bot's answer to it
+arrives there. Throughput: updates handled / wall time of the whole burst.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import pstats
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from bench.sweep import PEOPLE_PER_UNIT, machine, populate
+from bot.app import Options, create_app, serve
+from bot.keys import RUNTIME
+from bot.settings import Settings
+from domain.vocabulary import Source, TimeClass
+from services.items import ItemDraft, Origin, register_item
+from testbench import FakeTelegram
+from testbench.users import FakeUser
+
+TIMEOUT = 60.0
+
+
+def has(*parts: str) -> Callable[[Any], bool]:
+    return lambda m: all(p in (m.text or "") for p in parts)
+
+
+async def timed(latencies: list[float], step: Callable[[], Awaitable[Any]]) -> Any:
+    started = time.perf_counter()
+    result = await step()
+    latencies.append((time.perf_counter() - started) * 1000)
+    return result
+
+
+async def act(user: FakeUser, notice: Any, ref: str, latencies: list[float]) -> None:
+
+    async def acknowledge() -> None:
+        await user.press(notice, "✅ 签收")
+        await user.wait_callback_answer(timeout=TIMEOUT)
+
+    await timed(latencies, acknowledge)
+
+    async def ask() -> Any:
+        await user.send_text(f"/report {ref}")
+        return await user.wait_message(has("请选择反馈类型"), timeout=TIMEOUT)
+
+    menu = await timed(latencies, ask)
+
+    async def kind() -> Any:
+        await user.press(menu, "进展")
+        return await user.wait_message(has("请回复本消息"), timeout=TIMEOUT)
+
+    prompt = await timed(latencies, kind)
+
+    async def content() -> Any:
+        await user.send_text("已完成第一阶段排查，整改台账已建立。", reply_to=prompt)
+        return await user.wait_message(lambda m: "✅ 确认提交" in m.button_texts, timeout=TIMEOUT)
+
+    preview = await timed(latencies, content)
+
+    async def submit() -> None:
+        await user.press(preview, "✅ 确认提交")
+        await user.wait_edit(preview, timeout=TIMEOUT)
+
+    await timed(latencies, submit)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def run(args: argparse.Namespace, workdir: Path) -> None:
+    url = f"sqlite+aiosqlite:///{workdir / 'updates.db'}"
+    async with FakeTelegram() as fake:
+        settings = Settings(
+            _env_file=None,
+            bot_token=SecretStr(fake.token),
+            telegram_api_url=fake.url,
+            database_url=url,
+            media_dir=workdir / "media",
+            web_port=0,
+            api_token=SecretStr("bench-api-token"),
+        )
+        from storage.db import Database
+
+        db = Database(url)
+        await db.upgrade()
+        from bench.sweep import runtime
+
+        print(f"populating {args.items:,} items, {args.people:,} people", flush=True)
+        pop = await populate(
+            runtime(db, datetime.now(UTC)), args.items, args.people, datetime.now(UTC), 0.0
+        )
+        await db.dispose()
+        print(f"  populated in {pop.seconds:.1f} s", flush=True)
+        app = create_app(settings, options=Options())
+        async with serve(app, "127.0.0.1", 0):
+            rt = app[RUNTIME]
+            users: list[tuple[FakeUser, str]] = []
+            for k in range(args.users):
+                unit = k * (pop.units // args.users) + 1
+                contact = (unit - 1) * PEOPLE_PER_UNIT + 2
+                user = fake.user(5_000_000 + contact, f"c{contact}")
+                fake._chat(user.id).started = True
+                for other in (contact - 1, contact + 1):  # the head and the second contact
+                    fake._chat(fake.user(5_000_000 + other, f"c{other}").id).started = True
+                view = await register_item(
+                    rt,
+                    Origin(actor=None, via_api=True),
+                    ItemDraft(
+                        title=f"基准事项{k}",
+                        body="",
+                        source=Source.SUPERIOR,
+                        time_class=TimeClass.GENERAL,
+                        lead_unit=f"u{unit}",
+                    ),
+                    dispatch=True,
+                )
+                users.append((user, view.ref))
+            print(f"dispatched {len(users)} real items; waiting for their notices", flush=True)
+            notices = [await user.wait_message(has("签收"), timeout=TIMEOUT) for user, _ in users]
+            latencies: list[float] = []
+            profiler = cProfile.Profile() if args.profile else None
+            if profiler:
+                profiler.enable()
+            started = time.perf_counter()
+            await asyncio.gather(
+                *(
+                    act(user, notice, ref, latencies)
+                    for (user, ref), notice in zip(users, notices, strict=True)
+                )
+            )
+            wall = time.perf_counter() - started
+            if profiler:
+                profiler.disable()
+        count = len(latencies)
+        print(
+            f"\n{args.items:,} items, {args.users} contacts acting at once: {count} updates in "
+            f"{wall:.2f} s = {count / wall:.0f} updates/s; latency p50 "
+            f"{statistics.median(latencies):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms, "
+            f"max {max(latencies):.1f} ms"
+        )
+        if profiler:
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+            print(out.getvalue())
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+            print(out.getvalue())
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.updates", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--items", type=int, default=100_000, help="items in the database")
+    parser.add_argument("--people", type=int, default=10_000, help="roster size")
+    parser.add_argument("--users", type=int, default=100, help="contacts acting at once")
+    parser.add_argument("--profile", action="store_true", help="cProfile the burst")
+    args = parser.parse_args()
+    print(f"machine: {machine()}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="duban-bench-") as tmp:
+        await run(args, Path(tmp))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
