@@ -8,6 +8,7 @@ Typed answers (reasons, dates, instructions) come back as replies to a prompt; s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -335,16 +336,34 @@ async def confirm_pressed(update: Update, context: DubanContext) -> None:
 
 
 async def decline_pressed(update: Update, context: DubanContext) -> None:
+    """The unit head sends a completion report back: ask for the reason."""
+    await _ask_reason_on_report(
+        update,
+        context,
+        callbacks.DECLINE,
+        ReportKind.COMPLETION,
+        texts.decline_reason_question,
+        DECLINE_REASON,
+    )
+
+
+async def _ask_reason_on_report(
+    update: Update,
+    context: DubanContext,
+    prefix: str,
+    kind: ReportKind,
+    question: Callable[[Text], str],
+    purpose: str,
+) -> None:
+    """A decision on a pending report that needs a reason: check first, then ask for it."""
     query = update.callback_query
     actor = await joined(update, context)
     if query is None or actor is None:
         return
     t = context.text_for(actor)
     try:
-        report_id = parse(update, callbacks.DECLINE).int_arg(0)
-        view = await decisions.check_pending_report(
-            context.rt, actor, report_id, ReportKind.COMPLETION
-        )
+        report_id = parse(update, prefix).int_arg(0)
+        view = await decisions.check_pending_report(context.rt, actor, report_id, kind)
     except callbacks.BadCallback:
         await answer_bad_callback(update, context)
         return
@@ -352,14 +371,13 @@ async def decline_pressed(update: Update, context: DubanContext) -> None:
         await refuse(update, context, t, exc)
         return
     await query.answer()
-    question = texts.reason_prompt(t, view, texts.decline_reason_question(t))
     await ask(
         update,
         context,
         actor,
-        question,
+        texts.reason_prompt(t, view, question(t)),
         item_id=view.id,
-        purpose=DECLINE_REASON,
+        purpose=purpose,
         target=str(report_id),
     )
 
@@ -455,32 +473,14 @@ async def extension_approved(update: Update, context: DubanContext) -> None:
 
 
 async def extension_refused(update: Update, context: DubanContext) -> None:
-    query = update.callback_query
-    actor = await joined(update, context)
-    if query is None or actor is None:
-        return
-    t = context.text_for(actor)
-    try:
-        report_id = parse(update, callbacks.EXTENSION_NO).int_arg(0)
-        view = await decisions.check_pending_report(
-            context.rt, actor, report_id, ReportKind.EXTENSION
-        )
-    except callbacks.BadCallback:
-        await answer_bad_callback(update, context)
-        return
-    except DubanError as exc:
-        await refuse(update, context, t, exc)
-        return
-    await query.answer()
-    question = texts.reason_prompt(t, view, texts.refuse_reason_question(t))
-    await ask(
+    """The office refuses an extension request: ask for the reason."""
+    await _ask_reason_on_report(
         update,
         context,
-        actor,
-        question,
-        item_id=view.id,
-        purpose=REFUSE_REASON,
-        target=str(report_id),
+        callbacks.EXTENSION_NO,
+        ReportKind.EXTENSION,
+        texts.refuse_reason_question,
+        REFUSE_REASON,
     )
 
 
