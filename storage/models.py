@@ -435,3 +435,40 @@ class WebSession(Base):
     expires_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+# --- several instances: chat conversations and leases ----------------------------------------
+
+
+class ChatConversation(Base):
+    """Where a person's chat conversation (such as /new) stands, and what it has gathered so far.
+
+    Kept in the database rather than one process's memory, so that the next update may land on
+    any instance. ``state`` is the conversation's step; ``data`` its draft.
+    """
+
+    __tablename__ = "chat_conversations"
+    __table_args__ = (UniqueConstraint("chat_id", "user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(32))
+    state: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime]
+
+
+class Lease(Base):
+    """A named job only one instance may run at a time (the sweep), held until ``expires_at``.
+
+    The holder renews it while it works; when the holder dies the lease runs out and another
+    instance takes it over.
+    """
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
