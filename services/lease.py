@@ -72,7 +72,7 @@ async def acquire(rt: Runtime, name: str, holder: str, ttl: timedelta) -> bool:
         ),
     ).returning(held.holder)
     async with rt.db.session() as session:
-        taken = (await session.execute(stmt)).scalar_one_or_none()
+        taken: str | None = (await session.execute(stmt)).scalar_one_or_none()
         await session.commit()
     return taken == holder
 
