@@ -1,13 +1,18 @@
 """The complaint channel in chat: /complain, /track, and the office's triage buttons.
 
-A complaint in progress lives only in PTB's in-memory ``user_data`` and conversation state
-(this application has no persistence); after a restart the complainant is told to start again.
+A complaint in progress lives only in PTB's in-memory ``user_data`` and conversation state,
+by design: nothing ties the anonymous complainant's chat to the database. After a restart, or
+when the next update lands on another instance, the complainant is told to start again.
 These handlers never ask the database who the complainant is, and log nothing about them.
+
+The office's triage (the reason, answer or merge target being asked for) is staff work and is
+kept in the database like /new, so any instance may take the typed answer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import IntEnum
 from typing import Any
 
@@ -28,7 +33,7 @@ from domain.complaints import PHOTO_BYTES_MAX, PHOTOS_MAX, normalize_code, title
 from domain.errors import DubanError, InvalidInput
 from domain.evidence import FileTooLarge, megabytes
 from domain.vocabulary import ComplaintCategory, ComplaintStatus, Source, TimeClass
-from handlers.context import BotState, DubanContext
+from handlers.context import BotState, DubanContext, keep_in_database
 from handlers.start import answer_bad_callback
 from services import complaints
 from services.complaints import ComplaintDraft, TooManyPhotos, Tracker
@@ -44,7 +49,9 @@ END = ConversationHandler.END
 DRAFT = "complaint_draft"
 TRACKED = "complaint_code"
 ADDITION = "complaint_addition"
+# user_data key and name of the office's triage conversation (kept in the database)
 TRIAGING = "complaint_triage"
+TRIAGE_MAX_AGE = timedelta(days=1)
 
 
 class Step(IntEnum):
@@ -528,13 +535,13 @@ class ComplaintChat:
             return END
         ask, step = asks[action]
         await query.answer()
-        _user_data(context)[TRIAGING] = public_id
+        _user_data(context)[TRIAGING] = {"public_id": public_id}
         await context.bot.send_message(chat_id, ask(t, public_id))
         return step
 
     async def triage_text(self, update: Update, context: DubanContext, step: TriageStep) -> int:
         message = update.effective_message
-        public_id = _user_data(context).get(TRIAGING)
+        public_id = _user_data(context).get(TRIAGING, {}).get("public_id")
         if message is None or message.text is None or not isinstance(public_id, str):
             return END
         actor = await context.actor(update)
@@ -636,16 +643,16 @@ def register(application: Application[Any, DubanContext, Any, Any, BotState, Any
     )
     # Buttons of a complaint this process no longer holds (a restart): say so plainly.
     application.add_handler(CallbackQueryHandler(chat.lost, pattern=rf"^{COMPLAINT}:"))
-    application.add_handler(
-        ConversationHandler(
-            entry_points=[CallbackQueryHandler(chat.triage, pattern=rf"^{TRIAGE}:")],
-            states={
-                TriageStep.REASON: [MessageHandler(text, chat.reason_typed)],
-                TriageStep.ANSWER: [MessageHandler(text, chat.answer_typed)],
-                TriageStep.MERGE: [MessageHandler(text, chat.merge_typed)],
-            },
-            fallbacks=[CommandHandler("cancel", chat.triage_cancel, filters=private)],
-            persistent=False,
-            allow_reentry=True,
-        )
+    triage = ConversationHandler(
+        entry_points=[CallbackQueryHandler(chat.triage, pattern=rf"^{TRIAGE}:")],
+        states={
+            TriageStep.REASON: [MessageHandler(text, chat.reason_typed)],
+            TriageStep.ANSWER: [MessageHandler(text, chat.answer_typed)],
+            TriageStep.MERGE: [MessageHandler(text, chat.merge_typed)],
+        },
+        fallbacks=[CommandHandler("cancel", chat.triage_cancel, filters=private)],
+        allow_reentry=True,
+        name=TRIAGING,
     )
+    application.add_handler(triage)
+    keep_in_database(application, triage, data_key=TRIAGING, max_age=TRIAGE_MAX_AGE)

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import logging
 from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from telegram import Update
-from telegram.ext import BaseUpdateProcessor, CallbackContext, ExtBot
+from telegram import Chat, Update
+from telegram.ext import Application, BaseUpdateProcessor, CallbackContext, ExtBot
+from telegram.ext import ConversationHandler as PTBConversationHandler
 
 from bot.metrics import Metrics
 from services.actors import Actor
+from services.conversations import (
+    NONE,
+    Conversation,
+    is_stale,
+    load_conversations,
+    save_conversations,
+)
 from services.people import whoami
 from services.runtime import Runtime
 from texts import Text, Translator, normalize_locale
@@ -73,13 +85,64 @@ class DubanContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         return await whoami(self.rt, user.id)
 
 
+log = logging.getLogger(__name__)
+
+ConversationKey = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class KeptConversation:
+    """A conversation whose step and draft (``user_data[data_key]``, a JSON dict) are kept in
+    the database between updates, so that any instance may take its next update."""
+
+    handler: PTBConversationHandler[Any]
+    data_key: str
+    max_age: timedelta
+
+
+def keep_in_database(
+    application: Application[Any, DubanContext, Any, Any, BotState, Any],
+    handler: PTBConversationHandler[Any],
+    *,
+    data_key: str,
+    max_age: timedelta,
+) -> None:
+    """Keep this (named, per chat and user) conversation's state in the database."""
+    processor = application.update_processor
+    if not isinstance(processor, PerChatUpdateProcessor):
+        raise RuntimeError("conversations kept in the database need the PerChatUpdateProcessor")
+    processor.keep(application, KeptConversation(handler, data_key, max_age))
+
+
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Updates of different chats run concurrently; one chat's updates run in order."""
+    """Updates of different chats run concurrently; one chat's updates run in order.
+
+    Around each update it also restores the kept conversations (:func:`keep_in_database`) of
+    the person in that chat from the database, and writes back what changed: PTB holds
+    conversation states in memory and its persistence loads them only at start-up, which does
+    not suit several instances. Between updates nothing of these conversations stays in memory.
+    The cost is one indexed read per update of a private chat or button press, and one write
+    when a conversation moved. The lock below orders one chat's updates within one instance;
+    across instances the later write wins (one person types into one chat at a time).
+    """
 
     def __init__(self, max_concurrent_updates: int = 64) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self._application: Application[Any, DubanContext, Any, Any, BotState, Any] | None = None
+        self._kept: dict[str, KeptConversation] = {}
+
+    def keep(
+        self,
+        application: Application[Any, DubanContext, Any, Any, BotState, Any],
+        kept: KeptConversation,
+    ) -> None:
+        handler = kept.handler
+        if not handler.name or not (handler.per_chat and handler.per_user) or handler.per_message:
+            raise ValueError("a kept conversation is named and tracked per chat and user")
+        self._application = application
+        self._kept[handler.name] = kept
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat_id = None
@@ -92,12 +155,78 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._waiting[chat_id] = self._waiting.get(chat_id, 0) + 1
         try:
             async with lock:
-                await coroutine
+                await self._with_conversations(update, coroutine)
         finally:
             self._waiting[chat_id] -= 1
             if self._waiting[chat_id] == 0:
                 del self._waiting[chat_id]
                 del self._locks[chat_id]
+
+    def _key(self, update: object) -> ConversationKey | None:
+        """The kept conversations' key for this update, if it may step one of them: a private
+        chat's update, or a button pressed anywhere (the entry points are buttons)."""
+        if not self._kept or not isinstance(update, Update):
+            return None
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return None
+        if chat.type != Chat.PRIVATE and update.callback_query is None:
+            return None
+        return chat.id, user.id
+
+    async def _with_conversations(self, update: object, coroutine: Awaitable[Any]) -> None:
+        application = self._application
+        key = self._key(update)
+        if application is None or key is None:
+            await coroutine
+            return
+        rt = application.bot_data.runtime
+        chat_id, user_id = key
+        try:
+            stored = await load_conversations(rt, chat_id, user_id)
+        except BaseException:
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()  # the update is not handled (the error handler hears why)
+            raise
+        before: dict[str, Conversation] = {}
+        for name, kept in self._kept.items():
+            found = before[name] = stored.get(name, NONE)
+            live = NONE if is_stale(rt, found, kept.max_age) else found
+            conversations = kept.handler._conversations  # PTB keeps no public setter
+            user_data = application.user_data.get(user_id)
+            if live.state is None:
+                conversations.pop(key, None)
+            else:
+                conversations[key] = live.state
+            if live.data:
+                application.user_data[user_id][kept.data_key] = copy.deepcopy(live.data)
+            elif user_data is not None:
+                user_data.pop(kept.data_key, None)
+        try:
+            await coroutine
+        finally:
+            changed = {}
+            for name, kept in self._kept.items():
+                now = self._take(application, kept, key)
+                then = before[name]
+                if (now.state, now.data) != (then.state, then.data):
+                    changed[name] = now
+            await save_conversations(rt, chat_id, user_id, changed)
+
+    @staticmethod
+    def _take(
+        application: Application[Any, DubanContext, Any, Any, BotState, Any],
+        kept: KeptConversation,
+        key: ConversationKey,
+    ) -> Conversation:
+        """Where the conversation stands after the update, removed from PTB's memory."""
+        state = kept.handler._conversations.pop(key, None)
+        if state is not None and not isinstance(state, int):
+            log.error("conversation_state_not_kept", extra={"conversation": kept.handler.name})
+            state = None
+        user_data = application.user_data.get(key[1])
+        data = user_data.pop(kept.data_key, None) if user_data is not None else None
+        return Conversation(state, data if isinstance(data, dict) and data else {})
 
     async def initialize(self) -> None:
         return None

@@ -1,14 +1,17 @@
 """/new (立项) in chat, and the approvers' and the office's buttons (审核, 基层减负).
 
 The /new conversation asks, one step each: title → body → source → class → lead unit →
-co-units → leader → due date → preview → submit. The draft lives in ``context.user_data`` until
-it is submitted; every step's buttons sit on the conversation's latest message, and a button
-pressed on an older message gets the polite stale-button answer.
+co-units → leader → due date → preview → submit. The draft is ``context.user_data[DRAFT]``
+while an update is handled and lives in the database (``chat_conversations``) between updates,
+as do the step and the reason being asked for a returned draft, so any instance may take the
+next update; a draft untouched for a day is dropped. Every step's buttons sit on the
+conversation's latest message, and a button pressed on an older message gets the polite
+stale-button answer.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from enum import IntEnum
 from typing import Any
 
@@ -27,7 +30,7 @@ from domain.deadlines import local_date, milestones
 from domain.errors import DubanError, InvalidInput
 from domain.registration import parse_day
 from domain.vocabulary import Source, TimeClass
-from handlers.context import BotState, DubanContext
+from handlers.context import BotState, DubanContext, keep_in_database
 from handlers.start import answer_bad_callback
 from services.actors import Actor
 from services.items import BODY_MAX, TITLE_MAX, ItemDraft, Origin
@@ -52,6 +55,8 @@ DRAFT = "new_item"
 RETURNING = "return_draft"
 PAGE_SIZE = 6
 END = ConversationHandler.END
+# A conversation untouched this long no longer holds the person's next message.
+MAX_AGE = timedelta(days=1)
 
 
 class Step(IntEnum):
@@ -658,52 +663,52 @@ def _pattern(*parts: str) -> str:
 def register(application: Application[Any, DubanContext, Any, Any, BotState, Any]) -> None:
     private = filters.ChatType.PRIVATE
     text = filters.TEXT & ~filters.COMMAND & private
-    application.add_handler(
-        ConversationHandler(
-            entry_points=[CommandHandler("new", start_new, filters=private)],
-            states={
-                Step.TITLE: [MessageHandler(text, got_title)],
-                Step.BODY: [MessageHandler(text, got_body)],
-                Step.SOURCE: [CallbackQueryHandler(chose_source, pattern=_pattern(NEW, "src"))],
-                Step.CLASS: [CallbackQueryHandler(chose_class, pattern=_pattern(NEW, "cls"))],
-                Step.LEAD: [
-                    CallbackQueryHandler(chose_lead, pattern=_pattern(NEW, "lead")),
-                    CallbackQueryHandler(unit_page, pattern=_pattern(NEW, "pg")),
-                    MessageHandler(text, search_units),
-                ],
-                Step.CO_UNITS: [
-                    CallbackQueryHandler(toggle_co_unit, pattern=_pattern(NEW, "co")),
-                    CallbackQueryHandler(co_units_done, pattern=_pattern(NEW, "codone")),
-                    CallbackQueryHandler(unit_page, pattern=_pattern(NEW, "pg")),
-                    MessageHandler(text, search_units),
-                ],
-                Step.LEADER: [CallbackQueryHandler(chose_leader, pattern=_pattern(NEW, "ldr"))],
-                Step.DUE: [
-                    CallbackQueryHandler(keep_due, pattern=_pattern(NEW, "due")),
-                    MessageHandler(text, typed_due),
-                ],
-                Step.PREVIEW: [CallbackQueryHandler(submit, pattern=_pattern(NEW, "submit"))],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=_pattern(NEW, "cancel")),
-                CallbackQueryHandler(stale_in_conversation, pattern=_pattern(NEW)),
+    new_item = ConversationHandler(
+        entry_points=[CommandHandler("new", start_new, filters=private)],
+        states={
+            Step.TITLE: [MessageHandler(text, got_title)],
+            Step.BODY: [MessageHandler(text, got_body)],
+            Step.SOURCE: [CallbackQueryHandler(chose_source, pattern=_pattern(NEW, "src"))],
+            Step.CLASS: [CallbackQueryHandler(chose_class, pattern=_pattern(NEW, "cls"))],
+            Step.LEAD: [
+                CallbackQueryHandler(chose_lead, pattern=_pattern(NEW, "lead")),
+                CallbackQueryHandler(unit_page, pattern=_pattern(NEW, "pg")),
+                MessageHandler(text, search_units),
             ],
-            allow_reentry=True,
-            name="new_item",
-        )
-    )
-    application.add_handler(
-        ConversationHandler(
-            entry_points=[
-                CallbackQueryHandler(return_pressed, pattern=_pattern(callbacks.RETURN_DRAFT))
+            Step.CO_UNITS: [
+                CallbackQueryHandler(toggle_co_unit, pattern=_pattern(NEW, "co")),
+                CallbackQueryHandler(co_units_done, pattern=_pattern(NEW, "codone")),
+                CallbackQueryHandler(unit_page, pattern=_pattern(NEW, "pg")),
+                MessageHandler(text, search_units),
             ],
-            states={ReturnStep.REASON: [MessageHandler(text, got_return_reason)]},
-            fallbacks=[CommandHandler("cancel", cancel_return)],
-            allow_reentry=True,
-            name="return_draft",
-        )
+            Step.LEADER: [CallbackQueryHandler(chose_leader, pattern=_pattern(NEW, "ldr"))],
+            Step.DUE: [
+                CallbackQueryHandler(keep_due, pattern=_pattern(NEW, "due")),
+                MessageHandler(text, typed_due),
+            ],
+            Step.PREVIEW: [CallbackQueryHandler(submit, pattern=_pattern(NEW, "submit"))],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            CallbackQueryHandler(cancel, pattern=_pattern(NEW, "cancel")),
+            CallbackQueryHandler(stale_in_conversation, pattern=_pattern(NEW)),
+        ],
+        allow_reentry=True,
+        name=DRAFT,
     )
+    returning = ConversationHandler(
+        entry_points=[
+            CallbackQueryHandler(return_pressed, pattern=_pattern(callbacks.RETURN_DRAFT))
+        ],
+        states={ReturnStep.REASON: [MessageHandler(text, got_return_reason)]},
+        fallbacks=[CommandHandler("cancel", cancel_return)],
+        allow_reentry=True,
+        name=RETURNING,
+    )
+    for conversation in (new_item, returning):
+        application.add_handler(conversation)
+        assert conversation.name is not None
+        keep_in_database(application, conversation, data_key=conversation.name, max_age=MAX_AGE)
     application.add_handler(
         CallbackQueryHandler(approve_pressed, pattern=_pattern(callbacks.APPROVE))
     )
