@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -24,6 +25,7 @@ from bot.logs import guard_library_loggers
 from bot.metrics import Metrics
 from bot.ptb import build_application
 from bot.settings import Settings
+from bot.sweep_job import SWEEP_JOB, SweepJob
 from bot.web import add_routes
 from bot.web_complaints import add_complaint_routes
 from bot.webhook import make_webhook_route, webhook_secret
@@ -32,9 +34,9 @@ from domain.clock import Clock, SystemClock
 from domain.policy import load_policy
 from handlers.context import BotState
 from services.bulletin import send_weekly_bulletin
+from services.lease import SWEEP_LEASE
 from services.people import remember_bot_username
 from services.runtime import Runtime
-from services.sweep import run_sweep
 from services.web_auth import remember_console_url
 from storage.db import Database
 from texts import Translator
@@ -55,6 +57,8 @@ class Options:
     scheduler: bool = True
     delivery: bool = True
     webhook_url: str | None = None  # set: receive updates by webhook instead of polling
+    sweep_every: timedelta = timedelta(minutes=1)  # how often this instance asks for the sweep
+    sweep_lease: timedelta = SWEEP_LEASE  # how long a silent holder keeps it (by the clock)
 
 
 def create_app(
@@ -147,29 +151,36 @@ def create_app(
             yield
             return
         jobs = AsyncIOScheduler(timezone=settings.tz)
-        rt = app[RUNTIME]
-        metrics = app[METRICS]
+        # Of several instances on one database, only the holder of the sweep lease sweeps
+        # and sends the bulletin; the others ask again each turn and take over when the
+        # holder's lease runs out (it died) or is given up (it stopped).
+        job = SweepJob(app[RUNTIME], app[METRICS], ttl=options.sweep_lease)
+        app[SWEEP_JOB] = job
 
         async def sweep() -> None:
             # Reminders, the ladder and the morning digest; from the database and the time
             # alone, so a missed or doubled run changes nothing.
             try:
-                result = await run_sweep(rt)
+                await job.turn()
             except Exception:
                 log.exception("sweep_failed")
-                return
-            metrics.sweeps.labels("reminder").inc(result.reminders)
-            metrics.sweeps.labels("escalation").inc(result.escalations)
-            metrics.sweeps.labels("digest").inc(result.digests)
 
-        jobs.add_job(sweep, "interval", minutes=1, id="sweep", max_instances=1, coalesce=True)
+        jobs.add_job(
+            sweep,
+            "interval",
+            seconds=options.sweep_every.total_seconds(),
+            id="sweep",
+            max_instances=1,
+            coalesce=True,
+        )
 
         async def bulletin() -> None:
             # The weekly bulletin, once its time has come this week; keyed by the ISO
             # week, so checking every few minutes sends it once and catches up after a
             # restart.
             try:
-                await send_weekly_bulletin(app[RUNTIME])
+                if await job.take():
+                    await send_weekly_bulletin(app[RUNTIME])
             except Exception:
                 log.exception("bulletin_failed")
 
@@ -179,6 +190,10 @@ def create_app(
             yield
         finally:
             jobs.shutdown(wait=False)
+            try:
+                await job.release()
+            except Exception:
+                log.exception("sweep_lease_release_failed")
 
     app.cleanup_ctx.extend([database, telegram, scheduler])
     return app

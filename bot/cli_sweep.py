@@ -2,7 +2,9 @@
 
 A deployment can drive the sweep from cron with this instead of (or besides) ``duban run``'s
 every-minute job: both decide from the database and the time alone and queue each notification
-once, so overlapping runs change nothing.
+once, so overlapping runs change nothing. It takes the sweep lease like an instance of
+``duban run`` does (and gives it up when done): while a running instance holds it, this run
+does not sweep (it says who does) and only delivers.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def cmd_sweep(args: argparse.Namespace, cli: ModuleType) -> None:
     from bot.app import notification_bot
     from bot.delivery import Deliverer
     from bot.metrics import Metrics
+    from services import lease
     from services.sweep import run_sweep
 
     settings = cli.load_settings()
@@ -52,15 +55,27 @@ def cmd_sweep(args: argparse.Namespace, cli: ModuleType) -> None:
         rt = await cli.open_runtime(settings)
         if start is not None:
             rt = dataclasses.replace(rt, clock=OffsetClock(start))
+        holder = lease.new_holder_id()
         try:
             now = rt.clock.now()
-            result = await run_sweep(rt, now)
-            print(
-                f"sweep at {now.astimezone(rt.tz).isoformat(timespec='minutes')}: "
-                f"{result.items_checked} items checked; queued {result.reminders} reminders, "
-                f"{result.escalations} escalations, {result.digests} digests",
-                flush=True,
-            )
+            if await lease.acquire(rt, lease.SWEEP, holder, lease.SWEEP_LEASE):
+                try:
+                    result = await run_sweep(rt, now)
+                finally:
+                    await lease.release(rt, lease.SWEEP, holder)
+                print(
+                    f"sweep at {now.astimezone(rt.tz).isoformat(timespec='minutes')}: "
+                    f"{result.items_checked} items checked; queued {result.reminders} "
+                    f"reminders, {result.escalations} escalations, {result.digests} digests",
+                    flush=True,
+                )
+            else:
+                other = await lease.current(rt, lease.SWEEP)
+                print(
+                    f"sweep at {now.astimezone(rt.tz).isoformat(timespec='minutes')}: skipped, "
+                    f"{other.holder if other else 'another process'} holds the sweep lease",
+                    flush=True,
+                )
             if args.no_deliver:
                 return
             if settings.bot_token is None:

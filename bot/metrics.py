@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 __all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
@@ -52,6 +52,12 @@ class Metrics:
             "duban_sweep_queued",
             "Notifications queued by the reminder and escalation sweep, by kind.",
             ["kind"],
+            registry=self.registry,
+        )
+
+        self.sweep_lease_held = Gauge(
+            "duban_sweep_lease_held",
+            "1 while this instance holds the sweep lease (of several instances, one sweeps).",
             registry=self.registry,
         )
 

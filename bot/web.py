@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.keys import DATABASE, METRICS, TELEGRAM
 from bot.metrics import CONTENT_TYPE_LATEST
+from bot.sweep_job import SWEEP_JOB
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -13,11 +14,14 @@ async def healthz(request: web.Request) -> web.Response:
     application = request.app.get(TELEGRAM)
     bot_ok = application is not None and application.running
     status = 200 if database_ok and bot_ok else 503
+    job = request.app.get(SWEEP_JOB)
     return web.json_response(
         {
             "status": "ok" if status == 200 else "unavailable",
             "database": database_ok,
             "bot": bot_ok,
+            # of several instances, the one that holds the sweep lease sweeps
+            "sweep_lease_held": job is not None and job.holding,
         },
         status=status,
     )

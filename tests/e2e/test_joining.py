@@ -126,7 +126,12 @@ async def test_health_and_metrics(bench: Bench) -> None:
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{bench.base_url}/healthz") as resp:
             assert resp.status == 200
-            assert await resp.json() == {"status": "ok", "database": True, "bot": True}
+            assert await resp.json() == {
+                "status": "ok",
+                "database": True,
+                "bot": True,
+                "sweep_lease_held": False,  # its first turn is a minute after the start
+            }
         async with http.get(f"{bench.base_url}/metrics") as resp:
             body = await resp.text()
     assert 'duban_updates_handled_total{kind="command"}' in body
