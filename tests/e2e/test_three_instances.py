@@ -4,7 +4,8 @@ Three processes of the application (``tests/e2e/instance.py``: what ``duban run 
 runs, with a clock the test moves) share nothing but the database and the fake Bot API, whose
 webhook points at a round-robin balancer in front of them. The workload: everyone joins, items
 are dispatched through the instances' APIs, contacts acknowledge and report, time moves so that
-receipt chases, reminders and the whole ladder fall due, a deputy leader urges; mid-way the
+receipt chases, reminders and the whole ladder fall due, a deputy leader urges, the office
+registers an item with /new (its ten steps spread over the instances); mid-way the
 instance holding the sweep lease is killed (SIGKILL).
 
 Checked: every notification ends sent, each reached its chat exactly once; every report is
@@ -38,7 +39,7 @@ from domain.vocabulary import NotificationStatus
 from services import lease
 from services.people import issue_invites
 from services.runtime import Runtime
-from storage.models import ChatPrompt, Item, Lease, Notification, Person, Report
+from storage.models import ChatConversation, ChatPrompt, Item, Lease, Notification, Person, Report
 from testbench import FakeTelegram, FakeUser
 from testbench.balancer import RoundRobinBalancer
 from tests.conftest import EXAMPLES, POSTGRES_URL, SHANGHAI, import_example_county
@@ -276,6 +277,58 @@ async def _prompt_recorded(world: World, chat_id: int, message_id: int) -> bool:
     return found is not None
 
 
+async def register_in_chat(world: World, user: FakeUser) -> str:
+    """/new step by step, each update on the next instance; returns the dispatched answer.
+
+    Like a person reading each question before answering, the next step waits until the
+    instance that asked has stored where the conversation stands."""
+    steps: list[tuple[str, str, str]] = [  # (how, what, the question it brings)
+        ("send", "/new", "第 1 步"),
+        ("send", "推进多实例部署演练", "第 2 步"),
+        ("send", "检验三个实例共同承担工作。", "会议议定事项"),
+        ("press", "会议议定事项", "第 4 步"),
+        ("press", "一般事项", "第 5 步"),
+        ("press", "县交通运输局", "第 6 步"),
+        ("press", "无配合单位", "分管领导"),
+        ("press", "陈明辉（牵头单位分管领导）", "采用此时限"),
+        ("press", "采用此时限", "请核对事项后提交"),
+        ("press", "✅ 提交", "已交办"),
+    ]
+    message = None
+    for how, what, expect in steps:
+        before = await _conversation(world, user.chat_id)
+        if how == "send":
+            await user.send_text(what)
+            message = await user.wait_message(
+                lambda m, e=expect: e in m.plain_text + " ".join(m.button_texts), timeout=15
+            )
+        else:
+            assert message is not None
+            await user.press(message, what)
+            message = await user.wait_edit(message, timeout=15)
+            assert expect in message.plain_text + " ".join(message.button_texts), user.history()
+        if expect != "已交办":
+            await _wait_for(lambda b=before: _conversation_moved(world, user.chat_id, b))
+    assert message is not None
+    return message.plain_text
+
+
+async def _conversation(world: World, chat_id: int) -> tuple[Any, ...] | None:
+    async with world.rt.db.session() as session:
+        row = (
+            await session.execute(
+                select(ChatConversation.state, ChatConversation.data).where(
+                    ChatConversation.chat_id == chat_id, ChatConversation.name == "new_item"
+                )
+            )
+        ).first()
+    return None if row is None else (row[0], repr(row[1]))
+
+
+async def _conversation_moved(world: World, chat_id: int, before: Any) -> bool:
+    return await _conversation(world, chat_id) != before
+
+
 def check_one_holder_at_a_time(events: list[SweepEvent]) -> None:
     """A sweep begins only under a lease; a new holder only once the last one's ran out."""
     until: dict[str, datetime] = {}
@@ -371,6 +424,11 @@ async def run_workload(
 
     for item, lead in reported:  # one contact may have two: one report at a time each
         await report_progress(item, lead)
+    # The office registers one in chat: ten updates, spread over the three instances.
+    served = sum(balancer.served.values())
+    done = await register_in_chat(world, users["wuting"])
+    assert "已交办：县交通运输局" in done, done
+    assert sum(balancer.served.values()) - served >= 10
     await world.settle()
 
     # A day on: receipt chases for the unacknowledged, the morning digest.
