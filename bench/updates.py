@@ -24,16 +24,18 @@ import pstats
 import statistics
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
+from sqlalchemy import event
 
 from bench.sweep import PEOPLE_PER_UNIT, machine, populate
 from bot.app import Options, create_app, serve
-from bot.keys import RUNTIME
+from bot.keys import DATABASE, RUNTIME
 from bot.settings import Settings
 from domain.vocabulary import Source, TimeClass
 from services.items import ItemDraft, Origin, register_item
@@ -146,6 +148,15 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
             profiler = cProfile.Profile() if args.profile else None
             if profiler:
                 profiler.enable()
+            statements: Counter[str] = Counter()
+
+            def count_statement(*event_args: Any) -> None:
+                statements[str(event_args[2]).split(None, 1)[0].upper()] += 1
+
+            engine = app[DATABASE].engine.sync_engine
+            event.listen(engine, "before_cursor_execute", count_statement)
+            calls_before = len(fake.calls)
+            cpu_started, thread_started = time.process_time(), time.thread_time()
             started = time.perf_counter()
             await asyncio.gather(
                 *(
@@ -154,14 +165,28 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
                 )
             )
             wall = time.perf_counter() - started
+            cpu = time.process_time() - cpu_started
+            loop_cpu = time.thread_time() - thread_started
+            calls = Counter(call.method for call in fake.calls[calls_before:])
+            event.remove(engine, "before_cursor_execute", count_statement)
             if profiler:
                 profiler.disable()
+                profiler.dump_stats(str(args.profile_out))
         count = len(latencies)
         print(
             f"\n{args.items:,} items, {args.users} contacts acting at once: {count} updates in "
             f"{wall:.2f} s = {count / wall:.0f} updates/s; latency p50 "
             f"{statistics.median(latencies):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms, "
             f"max {max(latencies):.1f} ms"
+        )
+        print(
+            f"CPU during the burst: {cpu:.2f} s in the process, {loop_cpu:.2f} s in the event "
+            f"loop's thread ({loop_cpu / wall:.0%} of the wall time, "
+            f"{loop_cpu / count * 1000:.1f} ms per update); Bot API calls: "
+            + ", ".join(f"{method} {n}" for method, n in calls.most_common())
+            + f"; SQL statements {sum(statements.values())} ("
+            + ", ".join(f"{verb} {n}" for verb, n in statements.most_common())
+            + ")"
         )
         if profiler:
             out = io.StringIO()
@@ -180,6 +205,9 @@ async def main() -> None:
     parser.add_argument("--people", type=int, default=10_000, help="roster size")
     parser.add_argument("--users", type=int, default=100, help="contacts acting at once")
     parser.add_argument("--profile", action="store_true", help="cProfile the burst")
+    parser.add_argument(
+        "--profile-out", type=Path, default=Path("updates.prof"), help="where --profile saves"
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="duban-bench-") as tmp:

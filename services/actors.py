@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import CompoundSelect, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.vocabulary import Role
 from storage.models import Person, PersonRole, Unit, UnitContact
+
+_ROLE, _HEAD, _CONTACT, _LEADS = "role", "head", "contact", "leads"
 
 
 @dataclass(frozen=True)
@@ -37,23 +39,26 @@ class Actor:
 
 
 async def load_actor(session: AsyncSession, person: Person) -> Actor:
-    role_rows = await session.scalars(
-        select(PersonRole.role).where(PersonRole.person_id == person.id)
+    # One round trip for the roles and the three kinds of unit membership (this runs for
+    # every update a person sends).
+    memberships: CompoundSelect[str, str | None, int | None] = union_all(
+        select(
+            literal(_ROLE).label("kind"), PersonRole.role.label("role"), null().label("unit")
+        ).where(PersonRole.person_id == person.id),
+        select(literal(_HEAD), null(), Unit.id).where(Unit.head_id == person.id, Unit.active),
+        select(literal(_CONTACT), null(), UnitContact.unit_id)
+        .join(Unit, Unit.id == UnitContact.unit_id)
+        .where(UnitContact.person_id == person.id, Unit.active),
+        select(literal(_LEADS), null(), Unit.id).where(Unit.leader_id == person.id, Unit.active),
     )
-    roles = {Role(value) for value in role_rows}
-    head_of = set(
-        await session.scalars(select(Unit.id).where(Unit.head_id == person.id, Unit.active))
-    )
-    contact_of = set(
-        await session.scalars(
-            select(UnitContact.unit_id)
-            .join(Unit, Unit.id == UnitContact.unit_id)
-            .where(UnitContact.person_id == person.id, Unit.active)
-        )
-    )
-    leads = set(
-        await session.scalars(select(Unit.id).where(Unit.leader_id == person.id, Unit.active))
-    )
+    roles: set[Role] = set()
+    units: dict[str, set[int]] = {_HEAD: set(), _CONTACT: set(), _LEADS: set()}
+    for kind, role, unit in await session.execute(memberships):
+        if role is not None:
+            roles.add(Role(role))
+        elif unit is not None:
+            units[kind].add(unit)
+    head_of, contact_of, leads = units[_HEAD], units[_CONTACT], units[_LEADS]
     if head_of:
         roles.add(Role.UNIT_HEAD)
     if contact_of:

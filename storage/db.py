@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,14 +14,15 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, ExecutionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
+from sqlalchemy.util import await_only
 
 from domain.errors import DubanError
 
@@ -39,13 +41,93 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+BUSY_TIMEOUT_SECONDS = 10.0
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+_READS = ("SELECT", "PRAGMA", "EXPLAIN")
+_HOLDS = "duban_sqlite_writer"
+
+
+class SQLiteWriters:
+    """One write transaction at a time per engine, queued in asyncio.
+
+    SQLite has a single writer. Without this, concurrent units of work of one process queue in
+    SQLite's busy handler, whose back-off sleeps (up to 100 ms each) leave the event loop idle
+    while the lock is free. Here a connection takes an :class:`asyncio.Lock` before its first
+    write statement (the driver opens the transaction there) and gives it back when the
+    transaction commits or rolls back, so writers wait their turn in the event loop. Reads do
+    not take it (WAL: readers never wait for the writer). Other processes on the same file still
+    meet the busy timeout. PostgreSQL engines do not use this.
+    """
+
+    def __init__(self, timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+        self.timeout = timeout
+        self._lock = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def install(self, engine: AsyncEngine) -> None:
+        sync_engine = engine.sync_engine
+        event.listen(sync_engine, "before_cursor_execute", self._before_execute)
+        event.listen(sync_engine, "commit", self._release)
+        event.listen(sync_engine, "rollback", self._release)
+        event.listen(sync_engine, "reset", self._release_record)
+        event.listen(sync_engine, "invalidate", self._release_invalidated)
+
+    def _current_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # an asyncio.Lock belongs to one event loop
+            self._lock, self._loop = asyncio.Lock(), loop
+        return self._lock
+
+    async def _acquire(self) -> asyncio.Lock:
+        lock = self._current_lock()
+        try:
+            await asyncio.wait_for(lock.acquire(), self.timeout)
+        except TimeoutError:
+            raise sqlite3.OperationalError("database is locked") from None
+        return lock
+
+    def _before_execute(
+        self,
+        conn: Connection,
+        _cursor: Any,
+        statement: str,
+        _parameters: Any,
+        _context: ExecutionContext | None,
+        _executemany: bool,
+    ) -> None:
+        if _HOLDS in conn.info or statement.lstrip()[:7].upper().startswith(_READS):
+            return
+        conn.info[_HOLDS] = await_only(self._acquire())
+
+    def _release(self, conn: Connection) -> None:
+        if not conn.invalidated:  # else the pool's invalidate event gives it back
+            self._give_back(conn.info)
+
+    def _release_record(
+        self, _dbapi_connection: Any, record: ConnectionPoolEntry, _reset_state: PoolResetState
+    ) -> None:
+        self._give_back(record.info)
+
+    def _release_invalidated(
+        self, _dbapi_connection: Any, record: ConnectionPoolEntry, _exception: Any
+    ) -> None:
+        self._give_back(record.info)
+
+    @staticmethod
+    def _give_back(info: dict[Any, Any]) -> None:
+        lock = info.pop(_HOLDS, None)
+        if lock is not None and lock.locked():
+            lock.release()
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -55,6 +137,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        SQLiteWriters().install(engine)
     return engine
 
 
