@@ -335,7 +335,10 @@ class ComplaintChat:
         t = _t(context)
         text = texts.lost(t)
         if query is not None:
-            parsed = callbacks.parse(query.data) if query.data else None
+            try:
+                parsed: callbacks.Callback | None = callbacks.parse(query.data)
+            except callbacks.BadCallback:  # tampered data: the same plain answer
+                parsed = None
             if parsed is not None and parsed.args[:1] in (("add",), ("adddone",)):
                 text = texts.track_first(t)
             await _close_buttons(update)

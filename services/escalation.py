@@ -2,8 +2,9 @@
 notice of criticism (通报批评). Each is one unit of work: check who acts, record on the
 timeline, tell the units (and the office) through the outbox, commit.
 
-- urge: the item's deputy leader (or any leader, or the office) sends the units a message
-  bearing their name; once per leader and day (a second press adds nothing);
+- urge: the item's deputy leader (or a deputy leading one of its units, the principal leader,
+  or the office) sends the units a message bearing their name; once per leader and day (a
+  second press adds nothing); a deputy of other units may not (they cannot see the item);
 - talk, criticism: the principal leader (or the office on their behalf), once per item and due
   date; the units' heads and contacts and the office are told.
 """
@@ -48,11 +49,12 @@ class MeasureResult:
     already_at: datetime | None = None  # set when the measure had been ordered before
 
 
-def _may_urge(actor: Actor, item: Item) -> bool:
+def _may_urge(actor: Actor, item: Item, units: list[UnitInfo]) -> bool:
     return (
         actor.person_id == item.leader_id
-        or actor.has(Role.DEPUTY, Role.PRINCIPAL)
+        or actor.has(Role.PRINCIPAL)
         or actor.is_office
+        or (actor.has(Role.DEPUTY) and any(u.unit_id in actor.leads for u in units))
     )
 
 
@@ -83,10 +85,10 @@ async def urge(rt: Runtime, actor: Actor, ref: str) -> MeasureResult:
     now = rt.clock.now()
     async with rt.db.session() as session:
         item = await _open_item(session, ref)
-        if not _may_urge(actor, item):
+        units = await unit_infos(session, item)
+        if not _may_urge(actor, item, units):
             raise NotALeader()
         view = await item_view(session, item, now, rt.policy)
-        units = await unit_infos(session, item)
         today = local_date(now, rt.tz).isoformat()
         queued = 0
         for person, unit in _unit_people(units):
