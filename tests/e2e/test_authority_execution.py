@@ -45,7 +45,7 @@ PEOPLE = [
     "linfeng",  # transport head
 ]
 STRANGER = "stranger"
-SORRY = "出错"
+SORRY = "出现了问题"  # the error handler's apology (texts: "Something went wrong")
 DELIVERY = ("unreachable", "delivery_failed")
 EXECUTION_NOTICES = (
     "report",
