@@ -67,7 +67,8 @@ def not_joined(t: Text) -> str:
         N_(
             "You have not joined Duban yet.\n"
             "Open the invitation link the supervision office sent you to join.\n"
-            "To make an anonymous complaint, send /complain."
+            "To make an anonymous complaint, send /complain. If you were writing one, it was "
+            "not kept (the service may have restarted): send /complain to start again."
         )
     )
 
