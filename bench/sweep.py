@@ -1,21 +1,24 @@
-"""Sweep benchmark: one pass of ``services.sweep.run_sweep`` at 10k, 100k (and 1M) items with 1 %
-due, on SQLite (a temporary file) and on PostgreSQL when ``--postgres URL`` is given (a fresh
-database is created in that server and dropped afterwards).
+"""Sweep benchmark: one pass of ``services.sweep.run_sweep`` at 10k, 100k and 1M items with 1 %
+due, on SQLite (a temporary file) and on PostgreSQL when ``--postgres URL`` is given (a database
+``duban_bench_sweep_<size>`` is created in that server and dropped afterwards).
 
-    .venv/bin/python -m bench.sweep                       # 10k and 100k on SQLite
-    .venv/bin/python -m bench.sweep --sizes 10000,100000,1000000
+    .venv/bin/python -m bench.sweep                       # 10k, 100k and 1M on SQLite
     .venv/bin/python -m bench.sweep --postgres postgresql+asyncpg://duban@127.0.0.1:54330/postgres
+    .venv/bin/python -m bench.sweep --sizes 10000,100000 --runs 3 --no-sqlite --postgres URL
 
-The roster, items and assignments are written with bulk INSERTs (not through register_item):
-items in progress, dispatched 30 days ago, acknowledged, one unit each. Each item's
-``next_check_at`` is what the sweep itself would have stored: the earliest occasion of its
-schedule after the previous pass. For ``--due`` of them (1 %) a before-due reminder came due
-within the hour before the measured ``now``; the others' next occasion lies in the future.
+The roster, items and assignments are written with bulk INSERTs (executemany in chunks of
+5,000; not through register_item), with progress every 100,000 items: items in progress,
+dispatched 30 days ago, acknowledged, one unit each. Each item's ``next_check_at`` is what the
+sweep itself would have stored: the earliest occasion of its schedule after the previous pass.
+For ``--due`` of them (1 %) a before-due reminder came due within the hour before the measured
+``now``; the others' next occasion lies in the future.
 
-Measured: the pass with 1 % due (median of ``--runs``; between runs the queued notifications and
-timeline entries are deleted and the due items' ``next_check_at`` restored), and the pass with
-nothing due (the same ``now`` right after a pass). No delivery runs; the once-a-day digest is
-marked as already sent for the day so the pass is the reminders-and-ladder pass.
+Measured, each the median of ``--runs`` (between runs the queued notifications and timeline
+entries are deleted and the due items' ``next_check_at`` restored): the pass with 1 % due, the
+pass with a fixed ``--fixed`` (100) due whatever the size, and the pass with nothing due (the
+same ``now`` right after a pass). Wall time and this process's CPU time (the database server's
+is not in it) are both given: the machine may be shared. No delivery runs; the once-a-day digest
+is marked as already sent for the day so the pass is the reminders-and-ladder pass.
 """
 
 from __future__ import annotations
@@ -27,9 +30,8 @@ import platform
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
@@ -43,7 +45,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from domain.clock import FakeClock
 from domain.deadlines import end_of_day
 from services.runtime import Runtime
-from services.sweep import DIGEST_SETTING, UnitInfo, next_check, plan_item, run_sweep
+from services.sweep import (
+    DIGEST_SETTING,
+    SweepResult,
+    UnitInfo,
+    next_check,
+    plan_item,
+    run_sweep,
+)
 from storage.db import Database
 from storage.models import (
     Assignment,
@@ -132,6 +141,9 @@ class Population:
     due_ids: list[int]
     due_check: datetime
     seconds: float
+
+
+PROGRESS_EVERY = 100_000
 
 
 async def _bulk(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -252,8 +264,14 @@ async def populate(
                 )
             await conn.execute(insert(Item), item_rows)
             await conn.execute(insert(Assignment), assignment_rows)
-            if (start // CHUNK) % 20 == 19:
-                progress(f"  items: {start + len(item_rows):,}")
+            written = start + len(item_rows)
+            if written % PROGRESS_EVERY == 0 or written == items:
+                elapsed = time.monotonic() - started
+                progress(
+                    f"  items: {written:,} / {items:,} ({elapsed:.0f} s, "
+                    f"{written / max(elapsed, 1e-9):,.0f} items/s)"
+                )
+        progress("  indexes and statistics")
         await conn.execute(
             insert(Setting),
             [
@@ -293,15 +311,15 @@ async def populate(
     )
 
 
-async def reset(rt: Runtime, pop: Population) -> None:
-    """Undo a pass: its notifications and timeline entries, and the due items' next check."""
+async def reset(rt: Runtime, pop: Population, due_ids: list[int]) -> None:
+    """Undo a pass: its notifications and timeline entries; ``due_ids`` are due again."""
     async with rt.db.session() as session:
         await session.execute(delete(Notification))
         await session.execute(delete(TimelineEvent))
-        for start in range(0, len(pop.due_ids), 500):
+        for start in range(0, len(due_ids), 500):
             await session.execute(
                 update(Item)
-                .where(Item.id.in_(pop.due_ids[start : start + 500]))
+                .where(Item.id.in_(due_ids[start : start + 500]))
                 .values(next_check_at=pop.due_check)
                 .execution_options(synchronize_session=False)
             )
@@ -309,35 +327,69 @@ async def reset(rt: Runtime, pop: Population) -> None:
 
 
 @dataclass
+class Timing:
+    wall_ms: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(self.wall_ms) if self.wall_ms else 0.0
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpu_ms) if self.cpu_ms else 0.0
+
+
+@dataclass
 class Figures:
     backend: str
     items: int
     due: int
+    fixed: int
     populate_s: float
-    due_ms: list[float]
-    idle_ms: list[float]
+    due_pass: Timing
+    fixed_pass: Timing
+    idle_pass: Timing
     queued: int
 
 
-async def measure(rt: Runtime, pop: Population, now: datetime, runs: int) -> Figures:
-    due_ms, idle_ms, queued = [], [], 0
+async def timed(rt: Runtime, now: datetime, timing: Timing, expect: int) -> SweepResult:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = await run_sweep(rt, now)
+    timing.wall_ms.append((time.perf_counter() - wall) * 1000)
+    timing.cpu_ms.append((time.process_time() - cpu) * 1000)
+    assert result.items_checked == expect and not result.failed, result
+    return result
+
+
+async def measure(rt: Runtime, pop: Population, now: datetime, runs: int, fixed: int) -> Figures:
+    due_pass, fixed_pass, idle_pass = Timing(), Timing(), Timing()
+    queued = 0
+    few = pop.due_ids[:fixed]
     for run in range(runs):
-        await reset(rt, pop)
-        started = time.perf_counter()
-        result = await run_sweep(rt, now)
-        due_ms.append((time.perf_counter() - started) * 1000)
-        assert result.items_checked == len(pop.due_ids), result
+        await reset(rt, pop, pop.due_ids)
+        result = await timed(rt, now, due_pass, len(pop.due_ids))
         queued = result.queued
-        started = time.perf_counter()
-        idle = await run_sweep(rt, now)
-        idle_ms.append((time.perf_counter() - started) * 1000)
-        assert idle.items_checked == 0, idle
+        await timed(rt, now, idle_pass, 0)
+        await reset(rt, pop, few)
+        await timed(rt, now, fixed_pass, len(few))
         print(
-            f"  run {run + 1}: {result.items_checked} due items, {result.queued} queued in "
-            f"{due_ms[-1]:.0f} ms; nothing due: {idle_ms[-1]:.1f} ms",
+            f"  run {run + 1}: {result.items_checked:,} due items, {result.queued:,} queued in "
+            f"{due_pass.wall_ms[-1]:,.0f} ms (cpu {due_pass.cpu_ms[-1]:,.0f}); {len(few)} due: "
+            f"{fixed_pass.wall_ms[-1]:.0f} ms; nothing due: {idle_pass.wall_ms[-1]:.1f} ms",
             flush=True,
         )
-    return Figures(rt.db.dialect, pop.items, len(pop.due_ids), pop.seconds, due_ms, idle_ms, queued)
+    return Figures(
+        rt.db.dialect,
+        pop.items,
+        len(pop.due_ids),
+        len(few),
+        pop.seconds,
+        due_pass,
+        fixed_pass,
+        idle_pass,
+        queued,
+    )
 
 
 def runtime(db: Database, now: datetime) -> Runtime:
@@ -350,9 +402,9 @@ async def on_sqlite(size: int, args: argparse.Namespace, workdir: Path) -> Figur
     await db.upgrade()
     rt = runtime(db, now)
     print(f"sqlite, {size:,} items: populating", flush=True)
-    pop = await populate(rt, size, args.people, now, args.due)
+    pop = await populate(rt, size, args.people, now, args.due, progress)
     print(f"  populated in {pop.seconds:.1f} s", flush=True)
-    figures = await measure(rt, pop, now, args.runs)
+    figures = await measure(rt, pop, now, args.runs, args.fixed)
     await db.dispose()
     return figures
 
@@ -360,18 +412,19 @@ async def on_sqlite(size: int, args: argparse.Namespace, workdir: Path) -> Figur
 async def on_postgres(size: int, args: argparse.Namespace) -> Figures:
     now = bench_now()
     server = make_url(args.postgres)
-    name = f"duban_bench_{uuid.uuid4().hex[:8]}"
+    name = f"duban_bench_sweep_{size}"
     admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         db = Database(server.set(database=name).render_as_string(hide_password=False))
         await db.upgrade()
         rt = runtime(db, now)
         print(f"postgresql, {size:,} items: populating", flush=True)
-        pop = await populate(rt, size, args.people, now, args.due)
+        pop = await populate(rt, size, args.people, now, args.due, progress)
         print(f"  populated in {pop.seconds:.1f} s", flush=True)
-        figures = await measure(rt, pop, now, args.runs)
+        figures = await measure(rt, pop, now, args.runs, args.fixed)
         await db.dispose()
     finally:
         async with admin.connect() as conn:
@@ -380,14 +433,29 @@ async def on_postgres(size: int, args: argparse.Namespace) -> Figures:
     return figures
 
 
+def progress(line: str) -> None:
+    print(line, flush=True)
+
+
 def report(f: Figures) -> str:
+    d, x, i = f.due_pass, f.fixed_pass, f.idle_pass
     return (
-        f"{f.backend} {f.items:,} items ({f.due:,} due): pass "
-        f"median {statistics.median(f.due_ms):.0f} ms "
-        f"(min {min(f.due_ms):.0f}, max {max(f.due_ms):.0f}; "
-        f"{statistics.median(f.due_ms) / max(f.due, 1):.2f} ms per due item, "
-        f"{f.queued} notifications queued); nothing due: median "
-        f"{statistics.median(f.idle_ms):.1f} ms; populate {f.populate_s:.0f} s"
+        f"{f.backend} {f.items:,} items ({f.due:,} due): pass median {d.wall:,.0f} ms "
+        f"(cpu {d.cpu:,.0f}; min {min(d.wall_ms):,.0f}, max {max(d.wall_ms):,.0f}), "
+        f"{d.wall / max(f.due, 1):.3f} ms per due item, {f.queued:,} notifications queued; "
+        f"{f.fixed} due: {x.wall:.0f} ms; nothing due: {i.wall:.1f} ms; "
+        f"populate {f.populate_s:.0f} s"
+    )
+
+
+def table_row(f: Figures) -> str:
+    """A row for bench/RESULTS.md."""
+    d, x, i = f.due_pass, f.fixed_pass, f.idle_pass
+    backend = "PostgreSQL" if f.backend == "postgresql" else "SQLite"
+    return (
+        f"| {backend} | {f.items:,} | {f.due:,} | {d.wall:,.0f} ms (cpu {d.cpu:,.0f}) | "
+        f"{d.wall / max(f.due, 1):.2f} ms | {f.queued:,} | {x.wall:.0f} ms | {i.wall:.1f} ms | "
+        f"{f.populate_s:.0f} s |"
     )
 
 
@@ -396,11 +464,14 @@ async def main() -> None:
         prog="python -m bench.sweep", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument(
-        "--sizes", default="10000,100000", help="item counts, comma-separated (default 10k,100k)"
+        "--sizes",
+        default="10000,100000,1000000",
+        help="item counts, comma-separated (default 10k,100k,1M)",
     )
     parser.add_argument("--due", type=float, default=0.01, help="share due at now (0.01)")
     parser.add_argument("--people", type=int, default=10_000, help="roster size (10000)")
     parser.add_argument("--runs", type=int, default=5, help="passes per size (median)")
+    parser.add_argument("--fixed", type=int, default=100, help="due items of the fixed pass")
     parser.add_argument("--postgres", metavar="URL", help="also on this PostgreSQL server")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
@@ -418,6 +489,9 @@ async def main() -> None:
     print("\nsummary:")
     for figures in results:
         print(report(figures))
+    print()
+    for figures in results:
+        print(table_row(figures))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -157,12 +158,24 @@ async def item_view(session: AsyncSession, item: Item, now: datetime, policy: Po
             .order_by(Assignment.role.desc(), Assignment.id)
         )
     ).all()
-    assignments = [row[0] for row in rows]
     people = await _people(
         session,
-        {a.acknowledged_by_id for a in assignments if a.acknowledged_by_id}
+        {row[0].acknowledged_by_id for row in rows if row[0].acknowledged_by_id}
         | ({item.leader_id} if item.leader_id else set()),
     )
+    return build_item_view(item, [(a, key, name) for a, key, name in rows], people, now, policy)
+
+
+def build_item_view(
+    item: Item,
+    rows: Sequence[tuple[Assignment, str, str]],
+    people: Mapping[int, PersonRef],
+    now: datetime,
+    policy: Policy,
+) -> ItemView:
+    """The view from what is already loaded: the item's (assignment, unit key, unit name) in
+    role-then-id order and the people it names (its leader, who acknowledged)."""
+    assignments = [row[0] for row in rows]
     views = tuple(
         AssignmentView(
             id=a.id,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 
 from domain.i18n import N_
@@ -71,12 +73,18 @@ ROLE_NAMES: dict[str, str] = {
 }
 
 
+@cache
+def _babel(locale: str) -> Locale:
+    """Parsed once: Babel parses a locale name on every call otherwise (~0.2 ms a date)."""
+    return Locale.parse(locale)
+
+
 def day(t: Text, value: date) -> str:
-    return format_date(value, format="medium", locale=t.locale)
+    return format_date(value, format="medium", locale=_babel(t.locale))
 
 
 def moment(t: Text, value: datetime, tz: ZoneInfo) -> str:
-    return format_datetime(value.astimezone(tz), format="short", locale=t.locale, tzinfo=tz)
+    return format_datetime(value.astimezone(tz), format="short", locale=_babel(t.locale), tzinfo=tz)
 
 
 def due_phrase(t: Text, item: ItemView, tz: ZoneInfo, now: datetime) -> str:
