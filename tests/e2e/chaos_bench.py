@@ -1,0 +1,316 @@
+"""The chaos month's machinery: a small county, a Bot API that fails at random, a chat app that
+can crash, and sweep-and-deliver processes that are SIGKILLed.
+
+- :class:`ChaosTelegram` is the fake Bot API with seeded random faults on the sends of the
+  outbox (10% 5xx, 5% gateway timeouts — no answer, then 502 —, and bursts of 429).
+- :class:`ChatApp` is the product's app (PTB polling, handlers, services) on the test's
+  FakeClock, with its scheduler and delivery worker off. ``duban run`` has no injected clock, so a
+  crash of the chat side is simulated in-process: its PTB tasks are cancelled and the app is
+  dropped without any shutdown, then a new one starts (updates not yet confirmed by a getUpdates
+  come again, as after a real crash).
+- :class:`Ticker` runs the real ``duban sweep --now T`` (sweep, then deliver) as a subprocess
+  and SIGKILLs it at random moments, then starts it again, until one run completes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import os
+import random
+import signal
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from pydantic import SecretStr
+
+from bot.app import Options, create_app, notification_bot
+from bot.cli_sweep import OffsetClock
+from bot.delivery import Deliverer
+from bot.keys import DATABASE, RUNTIME
+from bot.metrics import Metrics
+from bot.settings import Settings
+from domain.clock import FakeClock
+from services.runtime import Runtime
+from services.sweep import run_sweep
+from testbench import FakeTelegram
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Eight units, each with a head and a contact; two office staff, a principal, two deputies.
+UNITS = ["edu", "health", "transport", "housing", "resources", "agri", "civil", "eco"]
+UNIT_NAMES = {
+    "edu": "县教育局",
+    "health": "县卫生健康局",
+    "transport": "县交通运输局",
+    "housing": "县住房和城乡建设局",
+    "resources": "县自然资源局",
+    "agri": "县农业农村局",
+    "civil": "县民政局",
+    "eco": "县生态环境分局",
+}
+DEPUTY = {u: ("wang" if i % 2 == 0 else "chen") for i, u in enumerate(UNITS)}
+OFFICE = ["qian"]
+PRINCIPAL = "zhao"
+
+
+def roster_yaml() -> str:
+    lines = [
+        "people:",
+        "  - {key: qian, name: 钱丽华, roles: [supervisor]}",
+        "  - {key: zhao, name: 赵志刚, roles: [principal]}",
+        "  - {key: wang, name: 王立新, roles: [deputy]}",
+        "  - {key: chen, name: 陈明辉, roles: [deputy]}",
+    ]
+    for number, unit in enumerate(UNITS, 1):
+        lines.append(f"  - {{key: head_{unit}, name: 局长{number}号}}")
+        lines.append(f"  - {{key: contact_{unit}, name: 专人{number}号}}")
+    lines.append("units:")
+    for unit in UNITS:
+        lines.append(
+            f"  - {{key: {unit}, name: {UNIT_NAMES[unit]}, leader: {DEPUTY[unit]}, "
+            f"head: head_{unit}, contacts: [contact_{unit}]}}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+# The defaults, except that the sender may go fast: the fake enforces no flood limits, and the
+# month's few thousand messages must fit in the test's time.
+POLICY = """
+delivery:
+  per_chat_per_second: 50
+  overall_per_second: 500
+"""
+
+SENDS = frozenset({"sendmessage", "sendphoto"})
+
+
+class ChaosTelegram(FakeTelegram):
+    """The fake Bot API; while ``chaos`` is on, each send may fail (seeded)."""
+
+    def __init__(self, rng: random.Random, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rng = rng
+        self.chaos = False
+        self.injected: Counter[str] = Counter()
+        self._burst = 0
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        method = request.match_info.get("method", "")
+        if self.chaos and method.lower() in SENDS:
+            self._roll(method)
+        return await super()._handle_api(request)
+
+    def _roll(self, method: str) -> None:
+        # One send is in flight at a time (bot.delivery), so the rule queued here is this call's.
+        if self._burst > 0:
+            self._burst -= 1
+            self.fail(method, status=429, retry_after=1)
+            self.injected["429"] += 1
+            return
+        roll = self.rng.random()
+        if roll < 0.10:
+            self.fail(method, status=self.rng.choice((500, 502, 503)))
+            self.injected["5xx"] += 1
+        elif roll < 0.15:
+            self.delay(method, 0.05, process=False)  # never carried out; 502 after a while
+            self.injected["timeout"] += 1
+        elif roll < 0.17:
+            self._burst = self.rng.randint(1, 4)
+            self.fail(method, status=429, retry_after=1)
+            self.injected["429"] += 1
+            self.injected["429 bursts"] += 1
+
+
+def settings_for(fake: FakeTelegram, database_url: str, workdir: Path) -> Settings:
+    policy = workdir / "policy.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    return Settings(
+        _env_file=None,
+        bot_token=SecretStr(fake.token),
+        telegram_api_url=fake.url,
+        database_url=database_url,
+        media_dir=workdir / "media",
+        policy_file=policy,
+    )
+
+
+def _is_ours(task: asyncio.Task[Any]) -> bool:
+    """A task of PTB (polling, update processing, our handlers run inside it)."""
+    coro = task.get_coro()
+    code = getattr(coro, "cr_code", None)
+    filename = code.co_filename if code is not None else ""
+    return f"{os.sep}telegram{os.sep}" in filename
+
+
+class ChatApp:
+    """The product's app serving chat on the FakeClock; ``crash()`` drops it mid-flight."""
+
+    def __init__(self, settings: Settings, clock: FakeClock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.generation = 0
+        self.crashes = 0
+        self._runner: web.AppRunner | None = None
+        self._dead: list[web.Application] = []
+
+    @property
+    def rt(self) -> Runtime:
+        assert self._runner is not None
+        return self._runner.app[RUNTIME]
+
+    async def start(self) -> None:
+        before = set(asyncio.all_tasks())
+        app = create_app(
+            self.settings, clock=self.clock, options=Options(scheduler=False, delivery=False)
+        )
+        runner = web.AppRunner(app, handle_signals=False)
+        await runner.setup()
+        self._runner = runner
+        self._tasks_before = before
+        self.generation += 1
+
+    async def crash(self) -> None:
+        """Cancel the app's PTB tasks (polling, handlers mid-way) and drop it: no shutdown."""
+        assert self._runner is not None
+        mine = asyncio.current_task()
+        victims = [t for t in asyncio.all_tasks() if t is not mine and _is_ours(t)]
+        for task in victims:
+            task.cancel()
+        await asyncio.gather(*victims, return_exceptions=True)
+        # What the OS does for a killed process: its database connections close.
+        with contextlib.suppress(Exception):
+            await self._runner.app[DATABASE].dispose()
+        self._dead.append(self._runner.app)
+        self._runner = None
+        self.crashes += 1
+        await self.start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        for app in self._dead:  # what a killed process would have left to the OS
+            with contextlib.suppress(Exception):
+                await app[DATABASE].dispose()
+
+
+@dataclass
+class Ticker:
+    """``duban sweep --now T`` in a subprocess, SIGKILLed at random moments and restarted."""
+
+    fake: ChaosTelegram
+    settings: Settings
+    workdir: Path
+    rng: random.Random
+    kill_chance: float = 0.6
+    kills: int = 0
+    runs: int = 0  # subprocesses started
+    inline: int = 0  # sweeps run in this process
+    sweeps: list[datetime] = field(default_factory=list)  # every --now a sweep started at
+    outputs: list[str] = field(default_factory=list)
+
+    def _env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DUBAN_")}
+        assert self.settings.bot_token is not None and self.settings.policy_file is not None
+        env.update(
+            PYTHONPATH=str(ROOT),
+            DUBAN_DATABASE_URL=self.settings.database_url,
+            DUBAN_BOT_TOKEN=self.settings.bot_token.get_secret_value(),
+            DUBAN_TELEGRAM_API_URL=self.fake.url,
+            DUBAN_POLICY_FILE=str(self.settings.policy_file),
+            DUBAN_MEDIA_DIR=str(self.settings.media_dir),
+        )
+        return env
+
+    async def _start(self, now: datetime) -> asyncio.subprocess.Process:
+        self.runs += 1
+        self.sweeps.append(now)
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "sweep",
+            "--now",
+            now.isoformat(),
+            "--lease",
+            "2",
+            "--wait",
+            "30",
+            cwd=self.workdir,
+            env=self._env(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+
+    async def tick(self, at: datetime, rt: Runtime, *, process: bool) -> datetime:
+        """Sweep and deliver at ``at``; returns the moment it ended (``at`` plus the real time
+        it took: the sweep's clock runs on from ``at``, as ``duban sweep --now`` does).
+
+        ``process``: the real ``duban sweep`` in a subprocess, killed at random moments and
+        started again until one run completes; else the same steps in this process, on ``rt``'s
+        database (cheaper: no interpreter to start).
+        """
+        started = time.monotonic()
+        self.fake.chaos = True
+        try:
+            if process:
+                first = True
+                while True:
+                    now = at + timedelta(seconds=time.monotonic() - started)
+                    if not await self._run(await self._start(now), first):
+                        break
+                    first = False
+            else:
+                await self._in_process(at, rt)
+        finally:
+            self.fake.chaos = False
+        return at + timedelta(seconds=time.monotonic() - started)
+
+    async def _in_process(self, at: datetime, rt: Runtime) -> None:
+        """What ``duban sweep --now`` does (bot/cli_sweep.py), in this process."""
+        rt = dataclasses.replace(rt, clock=OffsetClock(at))
+        self.sweeps.append(rt.clock.now())
+        await run_sweep(rt, rt.clock.now())
+        bot = notification_bot(self.settings)
+        await bot.initialize()
+        try:
+            deliverer = Deliverer(rt, bot, Metrics(), lease=timedelta(seconds=2))
+            await deliverer.deliver_until_idle(max_wait=30)
+        finally:
+            await bot.shutdown()
+        self.inline += 1
+
+    def _sends(self) -> int:
+        return sum(self.fake.stats.calls[m] for m in ("sendMessage", "sendPhoto"))
+
+    async def _run(self, process: asyncio.subprocess.Process, first: bool) -> bool:
+        """Let it run, or kill it at a random moment (while it sweeps or sends): killed?"""
+        if self.rng.random() < (self.kill_chance if first else 0.1):
+            by_sends = self.rng.random() < 0.75
+            sends_before = self._sends()
+            target = self.rng.randint(1, 60)
+            deadline = time.monotonic() + self.rng.uniform(1.0, 2.2)
+            while process.returncode is None:
+                if by_sends and self._sends() - sends_before >= target:
+                    break
+                if not by_sends and time.monotonic() >= deadline:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(process.wait(), 0.005)
+            if process.returncode is None:
+                process.send_signal(signal.SIGKILL)
+                await process.wait()
+                self.kills += 1
+                return True
+        out, err = await asyncio.wait_for(process.communicate(), 90)
+        assert process.returncode == 0, err.decode()
+        self.outputs.append(out.decode().strip())
+        return False
