@@ -137,9 +137,9 @@ async def _submit(update: Update, context: DubanContext, actor: Actor, draft_id:
     query = update.callback_query
     assert query is not None
     t = context.text_for(actor)
-    draft = await execution.get_draft(context.rt, actor, draft_id)
+    entries = await execution.draft_files(context.rt, actor, draft_id)
     await query.answer()
-    files = [await _download(context, entry) for entry in draft.files]
+    files = [await _download(context, entry) for entry in entries]
     done = await execution.submit_draft(context.rt, actor, draft_id, files)
     await _edit(update, texts.report_submitted(t, done.item, done.kind, done.warnings), [])
 

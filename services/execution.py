@@ -443,12 +443,13 @@ async def add_content(
         return await _draft_view(rt, session, draft, continued)
 
 
-async def get_draft(rt: Runtime, actor: Actor, draft_id: int) -> DraftView:
+async def draft_files(rt: Runtime, actor: Actor, draft_id: int) -> tuple[dict[str, Any], ...]:
+    """The files (Telegram file ids) of the actor's draft, to download before submitting it."""
     async with rt.db.session() as session:
         draft = await session.get(ReportDraft, draft_id)
         if draft is None or draft.person_id != actor.person_id:
             raise StaleButton()
-        return await _draft_view(rt, session, draft)
+        return tuple(dict(f) for f in draft.files or [])
 
 
 async def set_draft_prompt(rt: Runtime, actor: Actor, draft_id: int, message_id: int) -> None:
