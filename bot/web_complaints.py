@@ -22,6 +22,7 @@ import jinja2
 from aiohttp import BodyPartReader, web
 
 from bot.api import Handler
+from bot.console import is_https
 from bot.keys import RUNTIME, TRANSLATOR
 from domain.complaints import (
     FIELD_BYTES_MAX,
@@ -119,10 +120,12 @@ class WebChannel:
         return hmac.new(self.csrf_key, token.encode(), hashlib.sha256).hexdigest()
 
     def csrf_ok(self, token: str | None, given: str | None) -> bool:
-        if not token or not given:
+        if not token or not given or not token.isascii():
             return False
-        # As bytes: compare_digest refuses str with non-ASCII characters (a forged field).
-        return hmac.compare_digest(self.csrf_field(token).encode(), given.encode())
+        # As bytes: compare_digest refuses str with non-ASCII characters (a forged field),
+        # and undecodable bytes arrive as surrogates, which only surrogateescape encodes.
+        given_bytes = given.encode("utf-8", "surrogateescape")
+        return hmac.compare_digest(self.csrf_field(token).encode(), given_bytes)
 
 
 CHANNEL = web.AppKey("complaint_web", WebChannel)
@@ -159,12 +162,12 @@ def _render(
 ) -> web.Response:
     channel = request.app[CHANNEL]
     token = request.cookies.get(CSRF_COOKIE)
-    if not token or len(token) > 100:
+    if not token or len(token) > 100 or not token.isascii():
         token = secrets.token_urlsafe(32)
     body = channel.pages.get_template(template).render(csrf=channel.csrf_field(token), **values)
     response = web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
     response.set_cookie(
-        CSRF_COOKIE, token, httponly=True, samesite="Strict", path="/", secure=request.secure
+        CSRF_COOKIE, token, httponly=True, samesite="Strict", path="/", secure=is_https(request)
     )
     return response
 

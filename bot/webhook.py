@@ -32,7 +32,8 @@ def webhook_secret(bot_token: str) -> str:
 def make_webhook_route(secret: str) -> web.RouteDef:
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(HEADER, "")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
+        # Undecodable header bytes arrive as surrogates: compare them as the bytes sent.
+        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), secret.encode()):
             log.warning("webhook_rejected", extra={"reason": "secret"})
             return web.json_response({"error": "forbidden"}, status=403)
         application = request.app.get(TELEGRAM)

@@ -151,7 +151,9 @@ def _query_int(request: web.Request, name: str, default: int, top: int | None = 
     value = request.query.get(name)
     if value is None or value == "":
         return default
-    if not value.isdigit() or (top is not None and int(value) > top):
+    # ASCII digits only ("²".isdigit() is true, int() refuses it), and no larger than the
+    # database's integers.
+    if not (value.isascii() and value.isdigit()) or int(value) > (top or 2**31 - 1):
         raise InvalidInput(N_("Unknown {name}: {value}"), name=name, value=value[:40], field=name)
     return int(value)
 

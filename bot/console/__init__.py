@@ -150,7 +150,8 @@ async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse
     public = request.path.startswith(PUBLIC)
     if not public:
         token = request.cookies.get(COOKIE, "")
-        actor = await session_actor(runtime(request), token) if token else None
+        # Our session ids are ASCII; undecodable cookie bytes (surrogates) are no session.
+        actor = await session_actor(runtime(request), token) if token.isascii() else None
         if actor is None:
             response = render(request, "signed_out.html", status=401)
             if token:
@@ -163,7 +164,9 @@ async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse
         request[FORM] = await request.post()
         if not public:
             given = request[FORM].get("csrf", "")
-            if not isinstance(given, str) or not csrf_ok(request[VIEWER].session_token, given):
+            if not (isinstance(given, str) and given.isascii()) or not csrf_ok(
+                request[VIEWER].session_token, given
+            ):
                 raise web.HTTPForbidden()
     return await handler(request)
 

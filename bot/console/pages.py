@@ -301,10 +301,10 @@ async def item_file_download(request: web.Request) -> web.StreamResponse:
     rt = runtime(request)
     who = viewer(request)
     view = await visible_item(request, who)
-    try:
-        attachment_id = int(request.match_info["file"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    typed = request.match_info["file"]
+    if not (typed.isascii() and typed.isdigit()) or not 0 < int(typed) < 2**31:
+        raise web.HTTPNotFound()  # not an id the database could hold
+    attachment_id = int(typed)
     found = await item_file(rt, view.id, attachment_id)
     if found is None:
         raise web.HTTPNotFound()
