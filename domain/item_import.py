@@ -139,8 +139,15 @@ def parse_items_bytes(data: bytes, filename: str, *, today: date, tz: ZoneInfo) 
         problem(None, None, f"not a readable Excel workbook (.xlsx): {exc}")
         raise ItemImportError(problems) from None
     try:
-        sheet = workbook.worksheets[0]
-        rows = list(sheet.iter_rows(values_only=True))
+        if not workbook.worksheets:  # found by atheris: a workbook can have no sheet at all
+            problem(None, None, "the workbook has no sheet")
+            raise ItemImportError(problems)
+        rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    except ItemImportError:
+        raise
+    except Exception as exc:  # read-only mode parses the sheet lazily: a broken one fails here
+        problem(None, None, f"not a readable Excel workbook (.xlsx): {exc}")
+        raise ItemImportError(problems) from None
     finally:
         workbook.close()
     if not rows:
