@@ -162,8 +162,9 @@ class Deliverer:
                 await asyncio.sleep(POLL_SECONDS)
             if handled:
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.rt.outbox_ready.wait(), self._idle_wait())
+            with contextlib.suppress(TimeoutError):  # (wait_for may swallow a cancel on 3.11)
+                async with asyncio.timeout(self._idle_wait()):
+                    await self.rt.outbox_ready.wait()
 
     def _idle_wait(self) -> float:
         now = self.monotonic()

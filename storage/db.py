@@ -91,7 +91,10 @@ class SQLiteWriters:
     async def _acquire(self) -> asyncio.Lock:
         lock = self._current_lock()
         try:
-            await asyncio.wait_for(lock.acquire(), self.timeout)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+            # that arrives as the lock is granted (and keep the lock), so a stopping task runs on.
+            async with asyncio.timeout(self.timeout):
+                await lock.acquire()
         except TimeoutError:
             raise sqlite3.OperationalError("database is locked") from None
         return lock
