@@ -12,9 +12,8 @@ from datetime import timedelta
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from telegram import Bot, BotCommand, BotCommandScopeDefault, Update
+from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
-from telegram.request import HTTPXRequest
 
 import handlers
 from bot.api import add_api_routes
@@ -23,6 +22,7 @@ from bot.delivery import Deliverer
 from bot.keys import DATABASE, DELIVERER, METRICS, RUNTIME, SETTINGS, TELEGRAM, TRANSLATOR
 from bot.logs import guard_library_loggers
 from bot.metrics import Metrics
+from bot.outbox_bot import notification_bot
 from bot.ptb import build_application
 from bot.settings import Settings
 from bot.sweep_job import SWEEP_JOB, SweepJob
@@ -197,19 +197,6 @@ def create_app(
 
     app.cleanup_ctx.extend([database, telegram, scheduler])
     return app
-
-
-def notification_bot(settings: Settings) -> Bot:
-    """A Bot for the outbox: no rate limiter (the Deliverer paces), its own connection pool."""
-    assert settings.bot_token is not None
-    return Bot(
-        settings.bot_token.get_secret_value(),
-        base_url=settings.bot_base_url,
-        base_file_url=settings.bot_file_url,
-        request=HTTPXRequest(
-            connection_pool_size=4, connect_timeout=10, read_timeout=15, write_timeout=30
-        ),
-    )
 
 
 async def _public_menu(application: object, translator: Translator, locale: str) -> None:

@@ -36,9 +36,9 @@ def parse_now(value: str, tz: Any) -> datetime:
 
 
 def cmd_sweep(args: argparse.Namespace, cli: ModuleType) -> None:
-    from bot.app import notification_bot
     from bot.delivery import Deliverer
     from bot.metrics import Metrics
+    from bot.outbox_bot import notification_bot
     from services import lease
     from services.sweep import run_sweep
 

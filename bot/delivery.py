@@ -37,7 +37,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.metrics import Metrics
-from bot.ptb import failure_reason
+from bot.outbox_bot import failure_reason
 from bot.sender import FloodJudge, Pacer
 from services import delivery as outbox
 from services.delivery import Outgoing

@@ -14,7 +14,7 @@ from typing import Any
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -24,6 +24,7 @@ from telegram.ext import (
 )
 
 from bot.metrics import Metrics
+from bot.outbox_bot import failure_reason
 from handlers.context import BotState, DubanContext, PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -31,20 +32,6 @@ log = logging.getLogger(__name__)
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
 
 SENDING = ("send", "edit", "copy", "forward", "delete")
-
-
-def failure_reason(exc: Exception) -> str:
-    if isinstance(exc, RetryAfter):
-        return "rate_limited"
-    if isinstance(exc, Forbidden):
-        return "blocked"
-    if isinstance(exc, BadRequest):
-        return "chat_not_found" if "chat not found" in exc.message.lower() else "bad_request"
-    if isinstance(exc, TimedOut):
-        return "timeout"
-    if isinstance(exc, NetworkError):
-        return "server_error"
-    return "other"
 
 
 class RetryingRateLimiter(AIORateLimiter):
