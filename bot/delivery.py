@@ -11,7 +11,15 @@ Outcomes: sent → marked with the message id; 429 for one chat → that chat's 
 ``retry_after`` in the outbox while every other chat goes on; 429 for the whole bot (see
 :class:`bot.sender.FloodJudge`) → all sending pauses once; 5xx, timeouts, network errors →
 retried with the policy's backoff, counted per notification, failed after ``max_attempts``;
-blocked / chat not found / never joined → unreachable, passed to the next person in line.
+blocked / chat not found / never joined → unreachable, passed to the next person in line;
+any other 400 (a message Telegram refuses, such as "message is too long") → failed at once,
+never retried, and the office told.
+
+Lengths are counted as Telegram counts them (UTF-16 units of the text after the HTML is
+parsed): merging stops short of :data:`MAX_TEXT`, and a message that would still exceed
+Telegram's limit (4096, a caption 1024) is cut between tags with :func:`domain.text.clip_html`
+and logged, rather than refused. The texts shorten people's own words before that
+(``texts.items.user_text``), so the cut is a last resort.
 
 The notification bot is a plain ``telegram.Bot`` without PTB's AIORateLimiter (which would
 pause every request on any chat's 429); the application's replies keep that limiter.
@@ -39,6 +47,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.metrics import Metrics
 from bot.outbox_bot import failure_reason
 from bot.sender import FloodJudge, Pacer
+from domain.text import CAPTION_MAX, MESSAGE_MAX, clip_html, visible_len
 from services import delivery as outbox
 from services.delivery import Outgoing
 from services.runtime import Runtime
@@ -49,7 +58,7 @@ log = logging.getLogger("duban.delivery")
 LEASE = timedelta(seconds=60)
 POLL_SECONDS = 1.0
 PAUSE_POLL_SECONDS = 0.1
-MAX_TEXT = 3800
+MAX_TEXT = 3800  # merged text, in UTF-16 units after HTML parsing (Telegram's limit: 4096)
 MAX_ROWS = 8
 SEPARATOR = "\n\n— — —\n\n"
 
@@ -83,6 +92,19 @@ def merged_rows(group: list[Outgoing]) -> list[Any]:
     return rows
 
 
+def merged_length(group: list[Outgoing]) -> int:
+    """Length of the merged message as Telegram counts it (UTF-16, tags out)."""
+    return visible_len(SEPARATOR.join(o.text for o in group))
+
+
+def fitted(text: str, limit: int) -> str:
+    """The text, or (logged) the text cut to ``limit`` between tags and entities."""
+    if visible_len(text) <= limit:
+        return text
+    log.warning("notification_clipped", extra={"length": visible_len(text), "limit": limit})
+    return clip_html(text, limit)
+
+
 def plan_groups(outs: list[Outgoing]) -> tuple[list[list[Outgoing]], list[Outgoing]]:
     """One message per chat: the first notification, with what can merge into it; the rest
     of that chat's notifications wait for its next turn."""
@@ -104,7 +126,7 @@ def plan_groups(outs: list[Outgoing]) -> tuple[list[list[Outgoing]], list[Outgoi
             and out.kind in MERGEABLE
             and group[0].photo_path is None
             and out.photo_path is None
-            and sum(len(o.text) for o in group) + len(out.text) <= MAX_TEXT
+            and merged_length([*group, out]) <= MAX_TEXT
             and sum(len(o.buttons) for o in group) + len(out.buttons) <= MAX_ROWS
         )
         if mergeable:
@@ -296,12 +318,16 @@ class Deliverer:
         if first.photo_path:
             photo = (self.rt.media_dir / first.photo_path).read_bytes()
             sent = await self.bot.send_photo(
-                chat_id, photo, caption=text, reply_markup=markup, parse_mode=ParseMode.HTML
+                chat_id,
+                photo,
+                caption=fitted(text, CAPTION_MAX),
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
             )
         else:
             sent = await self.bot.send_message(
                 chat_id,
-                text,
+                fitted(text, MESSAGE_MAX),
                 reply_markup=markup,
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),

@@ -29,6 +29,7 @@ from domain import callbacks
 from domain.deadlines import local_date, milestones
 from domain.errors import DubanError, InvalidInput
 from domain.registration import parse_day
+from domain.text import utf16_len
 from domain.vocabulary import Source, TimeClass
 from handlers.context import BotState, DubanContext, keep_in_database
 from handlers.start import answer_bad_callback
@@ -161,7 +162,7 @@ async def got_title(update: Update, context: DubanContext) -> int:
     assert message is not None and message.text is not None
     t = context.text_for(await context.actor(update))
     title = " ".join(message.text.split())
-    if not title or len(title) > TITLE_MAX or "\n" in message.text.strip():
+    if not title or utf16_len(title) > TITLE_MAX or "\n" in message.text.strip():
         await message.reply_text(texts.title_bad(t, TITLE_MAX))
         return Step.TITLE
     _draft(context)["title"] = title
@@ -175,7 +176,7 @@ async def got_body(update: Update, context: DubanContext) -> int:
     assert message is not None and message.text is not None
     t = context.text_for(await context.actor(update))
     body = message.text.strip()
-    if len(body) > BODY_MAX:
+    if utf16_len(body) > BODY_MAX:
         await message.reply_text(texts.body_bad(t, BODY_MAX))
         return Step.BODY
     _draft(context)["body"] = body

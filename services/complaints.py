@@ -42,6 +42,7 @@ from domain.deadlines import local_date
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.evidence import FileTooLarge, megabytes
 from domain.i18n import N_
+from domain.text import PlaceTooLong, check_length
 from domain.vocabulary import ComplaintCategory, ComplaintStatus, ItemStatus, Role
 from services import evidence
 from services.items import ItemDraft, Origin, next_number, register_item, require_office
@@ -76,14 +77,6 @@ class TooManyPhotos(InvalidInput):
 
 class TextTooShort(InvalidInput):
     key = N_("Please describe the problem in at least {min} characters.")
-
-
-class TextTooLong(InvalidInput):
-    key = N_("The text is longer than {max} characters.")
-
-
-class PlaceTooLong(InvalidInput):
-    key = N_("The place is longer than {max} characters.")
 
 
 class EmptyAnswer(InvalidInput):
@@ -184,16 +177,12 @@ def clean_text(text: str) -> str:
     cleaned = text.strip()
     if len(cleaned) < TEXT_MIN:
         raise TextTooShort(min=TEXT_MIN)
-    if len(cleaned) > TEXT_MAX:
-        raise TextTooLong(max=TEXT_MAX)
-    return cleaned
+    return check_length(cleaned, TEXT_MAX)
 
 
 def clean_place(place: str) -> str:
     cleaned = " ".join(place.split())
-    if len(cleaned) > PLACE_MAX:
-        raise PlaceTooLong(max=PLACE_MAX)
-    return cleaned
+    return check_length(cleaned, PLACE_MAX, PlaceTooLong)
 
 
 def check_photos(photos: tuple[bytes, ...] | list[bytes]) -> None:
@@ -206,18 +195,14 @@ def check_photos(photos: tuple[bytes, ...] | list[bytes]) -> None:
 
 def _note_text(text: str) -> str:
     cleaned = text.strip()
-    if len(cleaned) > NOTE_MAX:
-        raise TextTooLong(max=NOTE_MAX)
-    return cleaned
+    return check_length(cleaned, NOTE_MAX)
 
 
 def _answer_text(text: str) -> str:
     cleaned = text.strip()
     if not cleaned:
         raise EmptyAnswer()
-    if len(cleaned) > ANSWER_MAX:
-        raise TextTooLong(max=ANSWER_MAX)
-    return cleaned
+    return check_length(cleaned, ANSWER_MAX)
 
 
 # --- the complainant ------------------------------------------------------------------------

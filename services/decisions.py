@@ -18,6 +18,7 @@ from domain.deadlines import at_local_time, end_of_day
 from domain.errors import Conflict, Forbidden, InvalidInput
 from domain.i18n import N_
 from domain.lifecycle import AssignmentAction, ItemAction, apply, apply_assignment
+from domain.text import ReasonTooLong, check_length
 from domain.vocabulary import AssignmentRole, AssignmentStatus, ItemStatus, ReportKind
 from services import complaints
 from services.actors import Actor
@@ -64,9 +65,7 @@ def _reason(reason: str | None, *, required: bool) -> str:
     text = (reason or "").strip()
     if required and not text:
         raise InvalidInput(N_("Please give a reason."), field="reason")
-    if len(text) > TEXT_MAX:
-        raise InvalidInput(N_("The text is longer than {max} characters."), max=TEXT_MAX)
-    return text
+    return check_length(text, TEXT_MAX, ReasonTooLong)
 
 
 async def _report(session: AsyncSession, report_id: int, kind: ReportKind) -> Report:

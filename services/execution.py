@@ -22,6 +22,7 @@ from domain import callbacks
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.i18n import N_
 from domain.lifecycle import AssignmentAction, ItemAction, apply, apply_assignment
+from domain.text import check_length
 from domain.vocabulary import (
     AssignmentStatus,
     ItemStatus,
@@ -425,9 +426,7 @@ async def add_content(
         continued = media_group_id is not None and draft.media_group_id == media_group_id
         if text.strip():
             combined = f"{draft.text}\n{text.strip()}" if draft.text else text.strip()
-            if len(combined) > TEXT_MAX:
-                raise InvalidInput(N_("The text is longer than {max} characters."), max=TEXT_MAX)
-            draft.text = combined
+            draft.text = check_length(combined, TEXT_MAX)
         if file is not None:
             files = list(draft.files or [])
             if len(files) >= MAX_FILES:
@@ -555,8 +554,7 @@ async def _submit(
     text = text.strip()
     if not text and not files:
         raise InvalidInput(N_("The report is empty: add text, a photo or a file."))
-    if len(text) > TEXT_MAX:
-        raise InvalidInput(N_("The text is longer than {max} characters."), max=TEXT_MAX)
+    check_length(text, TEXT_MAX)
     today = now.astimezone(rt.tz).date()
     if kind == ReportKind.EXTENSION:
         if requested_due is None:
@@ -779,8 +777,7 @@ async def instruct(rt: Runtime, actor: Actor, ref: str, text: str) -> ItemView:
             raise NotLeader()
         if not text:
             raise InvalidInput(N_("The instruction is empty."))
-        if len(text) > TEXT_MAX:
-            raise InvalidInput(N_("The text is longer than {max} characters."), max=TEXT_MAX)
+        check_length(text, TEXT_MAX)
         item.status = str(apply(ItemStatus(item.status), ItemAction.INSTRUCT))
         item.updated_at = now
         event = record(

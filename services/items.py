@@ -20,6 +20,7 @@ from domain.deadlines import local_date, milestones
 from domain.errors import Forbidden, InvalidInput
 from domain.i18n import N_
 from domain.lifecycle import ItemAction, apply
+from domain.text import TitleTooLong, check_length
 from domain.vocabulary import (
     AssignmentRole,
     AssignmentStatus,
@@ -121,15 +122,8 @@ def check_text(draft: ItemDraft) -> tuple[str, str]:
     title = " ".join(draft.title.split())
     if not title:
         raise InvalidInput(N_("The title is empty."), field="title")
-    if len(title) > TITLE_MAX:
-        raise InvalidInput(
-            N_("The title is longer than {max} characters."), max=TITLE_MAX, field="title"
-        )
-    body = draft.body.strip()
-    if len(body) > BODY_MAX:
-        raise InvalidInput(
-            N_("The text is longer than {max} characters."), max=BODY_MAX, field="body"
-        )
+    check_length(title, TITLE_MAX, TitleTooLong, field="title")
+    body = check_length(draft.body.strip(), BODY_MAX, field="body")
     return title, body
 
 

@@ -29,6 +29,7 @@ from domain.i18n import N_
 from domain.item_import import ImportProblem, ImportRow, ItemImportError
 from domain.lifecycle import ItemAction, apply, check_approve, check_dispatch
 from domain.registration import LoadWarning, UnitLoad, load_warnings
+from domain.text import ReasonTooLong, check_length
 from domain.vocabulary import ItemStatus, Role
 from services.actors import Actor
 from services.items import ItemDraft, Origin, add_item, dispatch_now, require_office
@@ -500,10 +501,7 @@ async def return_item(
     reason = reason.strip()
     if not reason:
         raise InvalidInput(N_("Please give a reason."), field="reason")
-    if len(reason) > REASON_MAX:
-        raise InvalidInput(
-            N_("The reason is longer than {max} characters."), max=REASON_MAX, field="reason"
-        )
+    check_length(reason, REASON_MAX, ReasonTooLong, field="reason")
     now = rt.clock.now()
     async with rt.db.session() as session:
         item, current = await _pending(rt, session, ref, step, ItemAction.RETURN_DRAFT)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from domain.i18n import N_
+from domain.text import shorten
 from domain.vocabulary import ReportKind
 from services.views import ItemView, TimelineEntry
 from texts import Markup, Text, escape
@@ -22,6 +23,7 @@ from texts.items import (
     header,
     timeline_line,
     units_line,
+    user_text,
 )
 
 EXCERPT = 300
@@ -61,8 +63,8 @@ def kind_name(t: Text, kind: str) -> str:
 
 
 def excerpt(text: str, limit: int = EXCERPT) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """The start of a text (at most ``limit`` UTF-16 units, as Telegram counts), plain."""
+    return shorten(text.strip(), limit)
 
 
 def files_line(t: Text, photos: int, documents: int) -> str | None:
@@ -148,7 +150,7 @@ def declined_notice(t: Text, item: ItemView, *, head: str, reason: str) -> str:
         [
             header(t, item),
             t(N_("↩️ {head} sent the completion report back:"), head=head),
-            escape(reason),
+            user_text(t, reason),
             t(N_("Revise it and submit again with /report {ref}."), ref=item.ref),
         ]
     )
@@ -159,7 +161,7 @@ def returned_notice(t: Text, item: ItemView, *, reason: str) -> str:
         [
             header(t, item),
             t(N_("↩️ The office returned the completion report for rework:")),
-            escape(reason),
+            user_text(t, reason),
             t(N_("Continue the work and submit again with /report {ref}."), ref=item.ref),
         ]
     )
@@ -181,7 +183,7 @@ def extension_decided_notice(
         line = t(
             N_("❌ Extension refused; the due date stays {due}."), due=due_phrase(t, item, tz, now)
         )
-    return _join([header(t, item), line, escape(reason) if reason else None])
+    return _join([header(t, item), line, user_text(t, reason) if reason else None])
 
 
 def follow_up_due_notice(t: Text, item: ItemView) -> str:
@@ -201,7 +203,7 @@ def reopened_notice(t: Text, item: ItemView, tz: ZoneInfo, now: datetime, *, rea
         [
             header(t, item),
             t(N_("🔁 The follow-up check found a problem: the item is reopened.")),
-            escape(reason) if reason else None,
+            user_text(t, reason) if reason else None,
             t(N_("New due date: {due}"), due=Markup(escape(due_phrase(t, item, tz, now)))),
             t(N_("Report with /report {ref}."), ref=item.ref),
         ]
@@ -213,7 +215,7 @@ def instruction_notice(t: Text, item: ItemView, *, leader: str, text: str) -> st
         [
             header(t, item),
             t(N_("✍️ Instruction from {leader}:"), leader=leader),
-            escape(text),
+            user_text(t, text),
         ]
     )
 
@@ -228,7 +230,7 @@ def direct_extension_notice(
                 N_("📅 The office moved the due date: {due}"),
                 due=Markup(escape(due_phrase(t, item, tz, now))),
             ),
-            escape(reason) if reason else None,
+            user_text(t, reason) if reason else None,
         ]
     )
 

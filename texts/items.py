@@ -10,6 +10,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 
 from domain.i18n import N_
+from domain.text import shorten
 from domain.vocabulary import (
     AssignmentRole,
     AssignmentStatus,
@@ -23,6 +24,10 @@ from texts import Markup, Text, escape
 
 ACKNOWLEDGE = N_("✅ Acknowledge")
 DETAILS = N_("Details")
+
+# UTF-16 units of one person's text inside a message, leaving the rest of a 4096-unit message
+# (header, title, lines around it) room to spare.
+NOTICE_TEXT_MAX = 3000
 
 LIGHTS = {Light.GREEN: "🟢", Light.YELLOW: "🟡", Light.RED: "🔴"}
 
@@ -113,6 +118,21 @@ def header(t: Text, item: ItemView) -> str:
     )
 
 
+def user_text(t: Text, text: str, limit: int = NOTICE_TEXT_MAX) -> str:
+    """Someone's text put into a message: escaped, and when it is longer than ``limit``
+    UTF-16 units, shortened (before escaping) with a line saying where the whole text is."""
+    text = text.strip()
+    short = shorten(text, limit)
+    if short == text:
+        return escape(text)
+    return "\n".join(
+        [
+            escape(short),
+            t(N_("(Shortened: the whole text is on the item's page in the web console.)")),
+        ]
+    )
+
+
 def units_line(t: Text, item: ItemView) -> str:
     lead = item.lead
     parts = []
@@ -149,7 +169,7 @@ def dispatch_notice(
     lines.append(t(N_("Due: {due}"), due=Markup(escape(due_phrase(t, item, tz, now)))))
     if item.body:
         lines.append("")
-        lines.append(escape(item.body))
+        lines.append(user_text(t, item.body))
     lines.append("")
     if copy:
         lines.append(t(N_("Your unit's contact acknowledges and reports; you confirm completion.")))

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from domain.i18n import N_
 from domain.registration import LoadWarning
 from services.views import ItemView
-from texts import Markup, Text, escape
+from texts import Markup, Text
 from texts import items as item_texts
 
 # Buttons
@@ -60,7 +60,7 @@ def card(t: Text, c: Card) -> str:
         lines.append(t(N_("Leader in charge: {name}"), name=c.leader))
     lines.append(t(N_("Due: {due}"), due=due_text(t, c.due)))
     if c.body:
-        lines += ["", escape(c.body)]
+        lines += ["", item_texts.user_text(t, c.body)]
     return "\n".join(lines)
 
 
@@ -100,7 +100,11 @@ def ask_title(t: Text) -> str:
 
 def title_bad(t: Text, limit: int) -> str:
     return t(
-        N_("The title must be one line of at most {max} characters. Send it again."), max=limit
+        N_(
+            "The title must be one line of at most {max} characters (an emoji or a rare "
+            "character counts as two). Send it again."
+        ),
+        max=limit,
     )
 
 
@@ -109,7 +113,13 @@ def ask_body(t: Text) -> str:
 
 
 def body_bad(t: Text, limit: int) -> str:
-    return t(N_("The content must be at most {max} characters. Send it again."), max=limit)
+    return t(
+        N_(
+            "The content must be at most {max} characters (an emoji or a rare character "
+            "counts as two). Send it again."
+        ),
+        max=limit,
+    )
 
 
 def ask_source(t: Text) -> str:
