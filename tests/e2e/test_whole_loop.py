@@ -193,6 +193,8 @@ async def test_the_whole_loop_from_new_in_chat(approval_bench: Bench) -> None:
     question = await qian.wait_message(has("是否安排回头看"), timeout=10)
     await qian.press(question, "1个月后")
     await lina.wait_message(has("已对该事项销号"), timeout=10)
+    # The office's own confirmation comes after the follow-up date is stored.
+    await qian.wait_message(has("已安排", "回头看"), timeout=10)
     status, body = await api(bench, "GET", f"/api/items/{ref}")
     assert body["status"] == "closed"
     follow = add_months(bench.clock.now().astimezone(SHANGHAI).date(), 1)
