@@ -5,11 +5,17 @@ can crash, and sweep-and-deliver processes that are SIGKILLed.
   outbox (10% 5xx, 5% gateway timeouts — no answer, then 502 —, and bursts of 429).
 - :class:`ChatApp` is the product's app (PTB polling, handlers, services) on the test's
   FakeClock, with its scheduler and delivery worker off. ``duban run`` has no injected clock, so a
-  crash of the chat side is simulated in-process: its PTB tasks are cancelled and the app is
-  dropped without any shutdown, then a new one starts (updates not yet confirmed by a getUpdates
-  come again, as after a real crash).
+  crash of the chat side is simulated in-process: its PTB tasks are cancelled, the database
+  connections they held are closed as the OS would close a dead process's (a cancelled task can
+  leave one checked out mid-transaction, holding SQLite's write lock or PostgreSQL's row locks),
+  and the app is dropped without any shutdown, then a new one starts (updates not yet confirmed
+  by a getUpdates come again, as after a real crash).
 - :class:`Ticker` runs the real ``duban sweep --now T`` (sweep, then deliver) as a subprocess
-  and SIGKILLs it at random moments, then starts it again, until one run completes.
+  and SIGKILLs it at random moments, then starts it again, until one run completes. A run
+  killed mid-sweep keeps the sweep lease until it runs out, so the next run starts then (the
+  clock moves on to it), as cron's next turn would; before, it started a second later, skipped
+  the sweep ("another holder") and the test still counted it as a sweep: the lost day of
+  reminders and escalations seen with seed 72700.
 """
 
 from __future__ import annotations
@@ -30,14 +36,17 @@ from typing import Any
 
 from aiohttp import web
 from pydantic import SecretStr
+from sqlalchemy import event
 
-from bot.app import Options, create_app, notification_bot
+from bot.app import Options, create_app
 from bot.cli_sweep import OffsetClock
 from bot.delivery import Deliverer
 from bot.keys import DATABASE, RUNTIME
 from bot.metrics import Metrics
+from bot.outbox_bot import notification_bot
 from bot.settings import Settings
 from domain.clock import FakeClock
+from services import lease
 from services.runtime import Runtime
 from services.sweep import run_sweep
 from testbench import FakeTelegram
@@ -122,7 +131,7 @@ class ChaosTelegram(FakeTelegram):
         elif roll < 0.15:
             self.delay(method, 0.05, process=False)  # never carried out; 502 after a while
             self.injected["timeout"] += 1
-        elif roll < 0.17:
+        elif roll < 0.158:
             self._burst = self.rng.randint(1, 4)
             self.fail(method, status=429, retry_after=1)
             self.injected["429"] += 1
@@ -160,6 +169,8 @@ class ChatApp:
         self.crashes = 0
         self._runner: web.AppRunner | None = None
         self._dead: list[web.Application] = []
+        self._checked_out: dict[int, Any] = {}  # the live app's connections in use
+        self.left_open = 0  # connections a crash found in use (closed as the OS would)
 
     @property
     def rt(self) -> Runtime:
@@ -173,6 +184,18 @@ class ChatApp:
         )
         runner = web.AppRunner(app, handle_signals=False)
         await runner.setup()
+        checked_out: dict[int, Any] = {}
+        pool = app[DATABASE].engine.sync_engine.pool
+
+        def checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+            checked_out[id(dbapi_connection)] = dbapi_connection
+
+        def checkin(dbapi_connection: Any, _record: Any) -> None:
+            checked_out.pop(id(dbapi_connection), None)
+
+        event.listen(pool, "checkout", checkout)
+        event.listen(pool, "checkin", checkin)
+        self._checked_out = checked_out
         self._runner = runner
         self._tasks_before = before
         self.generation += 1
@@ -185,7 +208,16 @@ class ChatApp:
         for task in victims:
             task.cancel()
         await asyncio.gather(*victims, return_exceptions=True)
-        # What the OS does for a killed process: its database connections close.
+        # What the OS does for a killed process: its database connections close, those a
+        # cancelled task left checked out (maybe mid-transaction, holding locks) too.
+        for connection in list(self._checked_out.values()):
+            self.left_open += 1
+            driver = connection.driver_connection
+            with contextlib.suppress(Exception):
+                if hasattr(driver, "terminate"):
+                    driver.terminate()  # asyncpg: the socket closes, the server rolls back
+                else:
+                    await driver.close()  # aiosqlite: SQLite rolls back, its locks go
         with contextlib.suppress(Exception):
             await self._runner.app[DATABASE].dispose()
         self._dead.append(self._runner.app)
@@ -214,6 +246,8 @@ class Ticker:
     kills: int = 0
     runs: int = 0  # subprocesses started
     inline: int = 0  # sweeps run in this process
+    skipped: int = 0  # runs that found the sweep lease held (not counted as sweeps)
+    lease_waits: int = 0  # times the next run waited for a killed run's lease to run out
     sweeps: list[datetime] = field(default_factory=list)  # every --now a sweep started at
     outputs: list[str] = field(default_factory=list)
 
@@ -257,22 +291,42 @@ class Ticker:
         ``process``: the real ``duban sweep`` in a subprocess, killed at random moments and
         started again until one run completes; else the same steps in this process, on ``rt``'s
         database (cheaper: no interpreter to start).
+
+        A run killed while it swept leaves the sweep lease held until it runs out
+        (``services.lease``); a run started before then would skip the sweep and only deliver.
+        So, as cron's next turn would, the next run starts once the lease has run out (the
+        clock moves on to then). A run that skipped all the same is not counted as a sweep.
         """
         started = time.monotonic()
+        shift = timedelta(0)  # clock time added to wait out a dead run's lease
+
+        def now() -> datetime:
+            return at + shift + timedelta(seconds=time.monotonic() - started)
+
         self.fake.chaos = True
         try:
             if process:
                 first = True
                 while True:
-                    now = at + timedelta(seconds=time.monotonic() - started)
-                    if not await self._run(await self._start(now), first):
+                    moment = now()
+                    outcome = await self._run(await self._start(moment), first)
+                    if outcome == "done":
                         break
+                    if outcome == "skipped":
+                        self.sweeps.remove(moment)
+                        self.skipped += 1
                     first = False
+                    held = await lease.current(
+                        dataclasses.replace(rt, clock=FakeClock(now())), lease.SWEEP
+                    )
+                    if held is not None:
+                        shift += held.expires_at + timedelta(seconds=1) - now()
+                        self.lease_waits += 1
             else:
                 await self._in_process(at, rt)
         finally:
             self.fake.chaos = False
-        return at + timedelta(seconds=time.monotonic() - started)
+        return now()
 
     async def _in_process(self, at: datetime, rt: Runtime) -> None:
         """What ``duban sweep --now`` does (bot/cli_sweep.py), in this process."""
@@ -291,8 +345,9 @@ class Ticker:
     def _sends(self) -> int:
         return sum(self.fake.stats.calls[m] for m in ("sendMessage", "sendPhoto"))
 
-    async def _run(self, process: asyncio.subprocess.Process, first: bool) -> bool:
-        """Let it run, or kill it at a random moment (while it sweeps or sends): killed?"""
+    async def _run(self, process: asyncio.subprocess.Process, first: bool) -> str:
+        """Let it run, or kill it at a random moment (while it sweeps or sends): "killed",
+        "skipped" (it found the sweep lease held) or "done"."""
         if self.rng.random() < (self.kill_chance if first else 0.1):
             by_sends = self.rng.random() < 0.75
             sends_before = self._sends()
@@ -309,8 +364,9 @@ class Ticker:
                 process.send_signal(signal.SIGKILL)
                 await process.wait()
                 self.kills += 1
-                return True
+                return "killed"
         out, err = await asyncio.wait_for(process.communicate(), 90)
         assert process.returncode == 0, err.decode()
-        self.outputs.append(out.decode().strip())
-        return False
+        output = out.decode().strip()
+        self.outputs.append(output)
+        return "skipped" if "skipped" in output.splitlines()[0] else "done"
