@@ -9,6 +9,7 @@ edit that preview. Replies to a prompt (a reason, a date, an instruction) go to
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +30,9 @@ from texts import Text
 from texts import execution as texts
 
 LOOSE_MEDIA_WINDOW = timedelta(minutes=30)
+# A prompt is stored just after Telegram accepts it, so with several instances a quick reply can
+# reach another instance before that commit: look again a few times before giving up.
+PROMPT_LOOKUPS = (0.2, 0.4, 0.8)
 SEND = "send"
 DROP = "drop"
 START = "start"
@@ -213,7 +217,14 @@ async def on_reply(update: Update, context: DubanContext) -> None:
         return
     t = context.text_for(actor)
     rt = context.rt
-    target = await execution.reply_target(rt, actor, chat.id, message.reply_to_message.message_id)
+    replied = message.reply_to_message
+    target = await execution.reply_target(rt, actor, chat.id, replied.message_id)
+    if target is None and replied.from_user is not None and replied.from_user.is_bot:
+        for pause in PROMPT_LOOKUPS:
+            await asyncio.sleep(pause)
+            target = await execution.reply_target(rt, actor, chat.id, replied.message_id)
+            if target is not None:
+                break
     if target is None or target.item_id is None:
         await message.reply_text(texts.no_item_for_reply(t))
         return
