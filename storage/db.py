@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.util import await_only
 
 from domain.errors import DubanError
@@ -64,7 +64,7 @@ class SQLiteWriters:
     SQLite's busy handler, whose back-off sleeps (up to 100 ms each) leave the event loop idle
     while the lock is free. Here a connection takes an :class:`asyncio.Lock` before its first
     write statement (the driver opens the transaction there) and gives it back when the
-    transaction commits or rolls back, so writers wait their turn in the event loop. Reads do
+    transaction's COMMIT or ROLLBACK has run, so writers wait their turn in the event loop. Reads do
     not take it (WAL: readers never wait for the writer). Other processes on the same file still
     meet the busy timeout. PostgreSQL engines do not use this.
     """
@@ -73,14 +73,33 @@ class SQLiteWriters:
         self.timeout = timeout
         self._lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._holders: dict[int, asyncio.Lock] = {}  # id of a DBAPI connection -> its turn
 
     def install(self, engine: AsyncEngine) -> None:
         sync_engine = engine.sync_engine
         event.listen(sync_engine, "before_cursor_execute", self._before_execute)
-        event.listen(sync_engine, "commit", self._release)
-        event.listen(sync_engine, "rollback", self._release)
+        # The turn is given back once COMMIT or ROLLBACK has run: the engine's "commit" and
+        # "rollback" events come before it, and a writer let in then meets SQLite's lock.
+        dialect = sync_engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(connection: Any) -> None:
+            try:
+                commit(connection)
+            finally:
+                self._give_back(connection)
+
+        def do_rollback(connection: Any) -> None:
+            try:
+                rollback(connection)
+            finally:
+                self._give_back(connection)
+
+        dialect.do_commit = do_commit  # type: ignore[method-assign,assignment]
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign,assignment]
         event.listen(sync_engine, "reset", self._release_record)
-        event.listen(sync_engine, "invalidate", self._release_invalidated)
+        event.listen(sync_engine, "invalidate", self._release_record)
+        event.listen(sync_engine, "close", self._release_closed)
 
     def _current_lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
@@ -108,27 +127,20 @@ class SQLiteWriters:
         _context: ExecutionContext | None,
         _executemany: bool,
     ) -> None:
-        if _HOLDS in conn.info or statement.lstrip()[:7].upper().startswith(_READS):
+        key = id(conn.connection.dbapi_connection)
+        if key in self._holders or statement.lstrip()[:7].upper().startswith(_READS):
             return
-        conn.info[_HOLDS] = await_only(self._acquire())
+        self._holders[key] = await_only(self._acquire())
 
-    def _release(self, conn: Connection) -> None:
-        if not conn.invalidated:  # else the pool's invalidate event gives it back
-            self._give_back(conn.info)
+    def _release_record(self, dbapi_connection: Any, _record: Any, _detail: Any) -> None:
+        self._give_back(dbapi_connection)
 
-    def _release_record(
-        self, _dbapi_connection: Any, record: ConnectionPoolEntry, _reset_state: PoolResetState
-    ) -> None:
-        self._give_back(record.info)
+    def _release_closed(self, dbapi_connection: Any, _record: Any) -> None:
+        self._give_back(dbapi_connection)
 
-    def _release_invalidated(
-        self, _dbapi_connection: Any, record: ConnectionPoolEntry, _exception: Any
-    ) -> None:
-        self._give_back(record.info)
-
-    @staticmethod
-    def _give_back(info: dict[Any, Any]) -> None:
-        lock = info.pop(_HOLDS, None)
+    def _give_back(self, connection: Any) -> None:
+        """Give back the turn of this connection (a pool's proxy or the DBAPI connection)."""
+        lock = self._holders.pop(id(getattr(connection, "dbapi_connection", connection)), None)
         if lock is not None and lock.locked():
             lock.release()
 
