@@ -280,15 +280,18 @@ async def send_weekly_bulletin(rt: Runtime, *, force: bool = False) -> BulletinR
     contents: dict[tuple[str, Scope], BulletinContent] = {}
     folder = Path("bulletins")
     queued = 0
+    # Every content (statistics, ledger, chart) before the writing transaction begins: computed
+    # between its writes, they would hold the write lock (on SQLite, every writer's turn).
+    for actor in recipients:
+        t = rt.text(actor.locale)
+        cache_key = (t.locale, Scope.of(actor))
+        if cache_key not in contents:
+            contents[cache_key] = await bulletin_content(rt, cache_key[1], t, today)
     async with rt.db.session() as session:
         for actor in recipients:
             scope = Scope.of(actor)
             t = rt.text(actor.locale)
-            cache_key = (t.locale, scope)
-            content = contents.get(cache_key)
-            if content is None:
-                content = await bulletin_content(rt, scope, t, today)
-                contents[cache_key] = content
+            content = contents[(t.locale, scope)]
             name = "all" if scope.all else actor.key
             relative = folder / f"{week}-{name}-{t.locale}.png"
             target = rt.media_dir / relative
