@@ -2,11 +2,13 @@
 
 Eight units get 200 items over the month (10 a day for 20 days, plus complaints the office
 accepts). Contacts acknowledge, report progress, ask for extensions and submit completions in
-chat; heads confirm; the office closes, decides extensions and triages complaints. Each day the
-real ``duban sweep --now`` (sweep, then deliver) runs as a subprocess and is SIGKILLed at random
-moments and started again; the Bot API fails its sends at random (10% 5xx, 5% gateway timeouts,
-bursts of 429); one contact blocks the bot; on a few days no sweep runs at all; the chat app
-crashes mid-flight on some days. At the end:
+chat; heads confirm; the office closes, decides extensions and triages complaints. Each day a
+sweep runs (sweep, then deliver): on seven random days the real ``duban sweep --now`` as a
+subprocess, SIGKILLed at random moments and started again, on the others the same steps in this
+process (an interpreter start costs a second); the Bot API fails its sends at random (10% 5xx,
+5% gateway timeouts, bursts of 429); one contact blocks the bot; on a few days no sweep runs at
+all; the chat app crashes mid-flight on some days (its tasks cancelled, its connections closed).
+At the end:
 
 - every reminder, receipt chase, escalation and digest the policy calls for (computed in
   ``chaos_model`` from what the simulation did, not from the bot's records) was queued, and
