@@ -199,6 +199,15 @@ async def mark_sent(rt: Runtime, sent: list[Outgoing], message_id: int) -> None:
     """Delivered (several when merged into one message): state, timeline, escalation level."""
     now = rt.clock.now()
     async with rt.db.session() as session:
+        escalated = {out.item_id for out in sent if out.kind == ESCALATION and out.item_id}
+        if escalated:
+            # The items' rows first, as the sweep takes them (it claims an item, then inserts its
+            # notifications, an insert that waits for our update of a conflicting one): in the
+            # other order the two deadlock on PostgreSQL, and an aborted mark_sent would send the
+            # message again.
+            await session.execute(
+                select(Item.id).where(Item.id.in_(escalated)).order_by(Item.id).with_for_update()
+            )
         items: set[int] = set()
         for out in sent:
             notification = await session.get_one(Notification, out.id)
