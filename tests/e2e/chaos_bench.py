@@ -223,9 +223,8 @@ class ChatApp:
         with contextlib.suppress(Exception):
             await self._runner.app[DATABASE].dispose()
         self._dead.append(self._runner.app)
-        self._runner = None
         self.crashes += 1
-        await self.start()
+        await self.start()  # replaces the runner: ``rt`` is never missing meanwhile
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -251,6 +250,7 @@ class Ticker:
     skipped: int = 0  # runs that found the sweep lease held (not counted as sweeps)
     lease_waits: int = 0  # times the next run waited for a killed run's lease to run out
     seconds: float = 0.0  # real time spent sweeping and delivering
+    mid_sweep: int = 0  # kills of a run holding the sweep lease
     sweeps: list[datetime] = field(default_factory=list)  # every --now a sweep started at
     outputs: list[str] = field(default_factory=list)
 
@@ -312,7 +312,7 @@ class Ticker:
                 first = True
                 while True:
                     moment = now()
-                    outcome = await self._run(await self._start(moment), first)
+                    outcome = await self._run(await self._start(moment), first, rt)
                     if outcome == "done":
                         break
                     if outcome == "skipped":
@@ -349,18 +349,22 @@ class Ticker:
     def _sends(self) -> int:
         return sum(self.fake.stats.calls[m] for m in ("sendMessage", "sendPhoto"))
 
-    async def _run(self, process: asyncio.subprocess.Process, first: bool) -> str:
-        """Let it run, or kill it at a random moment (while it sweeps or sends): "killed",
-        "skipped" (it found the sweep lease held) or "done"."""
+    async def _run(self, process: asyncio.subprocess.Process, first: bool, rt: Runtime) -> str:
+        """Let it run, or kill it at a random moment (after some sends, after some time, or
+        while it holds the sweep lease: mid-sweep): "killed", "skipped" (it found the sweep
+        lease held) or "done"."""
         if self.rng.random() < (self.kill_chance if first else 0.1):
-            by_sends = self.rng.random() < 0.75
+            how = self.rng.choices(["sends", "time", "sweeping"], [50, 25, 25])[0]
             sends_before = self._sends()
             target = self.rng.randint(1, 60)
-            deadline = time.monotonic() + self.rng.uniform(1.0, 2.2)
+            deadline = time.monotonic() + self.rng.uniform(0.5, 2.0)
             while process.returncode is None:
-                if by_sends and self._sends() - sends_before >= target:
+                if how == "sends" and self._sends() - sends_before >= target:
                     break
-                if not by_sends and time.monotonic() >= deadline:
+                if how == "time" and time.monotonic() >= deadline:
+                    break
+                if how == "sweeping" and await lease.current(rt, lease.SWEEP) is not None:
+                    self.mid_sweep += 1
                     break
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(process.wait(), 0.005)

@@ -26,6 +26,7 @@ The seed and the counts are written to the terminal even under ``pytest -q`` (CI
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -344,8 +345,9 @@ class Month:
     async def act(self, day: int) -> None:
         self.clock.set(local(day, ACT_AT))
         crash: asyncio.Task[None] | None = None
+        over = asyncio.Event()
         if day > 0 and self.rng.random() < 0.35:
-            crash = asyncio.create_task(self._crash_after(self.rng.uniform(0.05, 1.5)))
+            crash = asyncio.create_task(self._crash_after(self.rng.uniform(0.05, 1.5), over))
         if day == BLOCK_DAY:
             self.users[BLOCKED].block()
             self.block_at = self.clock.now()
@@ -353,14 +355,15 @@ class Month:
         people += [self._head(u) for u in UNITS]
         people.append(self._office())
         await asyncio.gather(*people)
+        over.set()
         if crash is not None:
-            if crash.done():
-                await crash
-            else:
-                crash.cancel()
+            await crash  # a crash under way runs to its end (a new app serving)
 
-    async def _crash_after(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)  # real time: a random point of the day's chat
+    async def _crash_after(self, seconds: float, over: asyncio.Event) -> None:
+        """Crash the chat app ``seconds`` (real time) into the day's chat, unless it is over."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(over.wait(), seconds)
+            return
         await self.chat.crash()
 
     async def dispatch(self, day: int) -> None:
@@ -902,8 +905,9 @@ async def verify(
     kinds = Counter(e.kind for e in expected)
     say(
         f"chaos month: {len(month.plans)} items, {len(submitted)} reports, "
-        f"{len(month.complaints)} complaints; {ticker.runs} sweep runs, {ticker.kills} killed, "
-        f"{ticker.lease_waits} waits for a killed run's sweep lease, {ticker.skipped} skipped, "
+        f"{len(month.complaints)} complaints; {ticker.runs} sweep runs, {ticker.kills} killed "
+        f"({ticker.mid_sweep} mid-sweep; {ticker.lease_waits} waits for a killed run's sweep "
+        f"lease, {ticker.skipped} runs skipped), "
         f"{chat.crashes} chat crashes ({chat.left_open} connections left in use), "
         f"{month.retries} user retries; faults {dict(fake.injected)}"
     )
