@@ -173,6 +173,7 @@ class ChatApp:
         self._dead: list[web.Application] = []
         self._checked_out: dict[int, Any] = {}  # the live app's connections in use
         self.left_open = 0  # connections a crash found in use (closed as the OS would)
+        self.crashing = False
 
     @property
     def rt(self) -> Runtime:
@@ -205,11 +206,15 @@ class ChatApp:
     async def crash(self) -> None:
         """Cancel the app's PTB tasks (polling, handlers mid-way) and drop it: no shutdown."""
         assert self._runner is not None
+        self.crashing = True
         mine = asyncio.current_task()
         victims = [t for t in asyncio.all_tasks() if t is not mine and _is_ours(t)]
         for task in victims:
             task.cancel()
-        await asyncio.gather(*victims, return_exceptions=True)
+        # (bounded: a dead process waits for nothing; what is still running is abandoned)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(5):
+                await asyncio.gather(*victims, return_exceptions=True)
         # What the OS does for a killed process: its database connections close, those a
         # cancelled task left checked out (maybe mid-transaction, holding locks) too.
         for connection in list(self._checked_out.values()):
@@ -219,12 +224,15 @@ class ChatApp:
                 if hasattr(driver, "terminate"):
                     driver.terminate()  # asyncpg: the socket closes, the server rolls back
                 else:
-                    await driver.close()  # aiosqlite: SQLite rolls back, its locks go
+                    async with asyncio.timeout(5):
+                        await driver.close()  # aiosqlite: SQLite rolls back, its locks go
         with contextlib.suppress(Exception):
-            await self._runner.app[DATABASE].dispose()
+            async with asyncio.timeout(5):
+                await self._runner.app[DATABASE].dispose()
         self._dead.append(self._runner.app)
         self.crashes += 1
         await self.start()  # replaces the runner: ``rt`` is never missing meanwhile
+        self.crashing = False
 
     async def stop(self) -> None:
         if self._runner is not None:
