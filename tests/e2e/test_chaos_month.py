@@ -209,12 +209,15 @@ class Month:
         predicate: Callable[[BotMessage], bool],
         *,
         stale_ok: bool = False,
+        since: int | None = None,
     ) -> BotMessage | None:
         """Do ``action`` until the bot answers with a new message matching ``predicate``.
 
         After a crash the action is done again. A press answered with no message (its work was
         done before a crash, or the conversation it belonged to was lost in one): with
-        ``stale_ok`` None, else :class:`Lost`; so is a reply the bot cannot place.
+        ``stale_ok`` None, else :class:`Lost`; so is a reply the bot cannot place, and one it
+        leaves unanswered when the app crashed since ``since`` (the generation when the flow
+        began: the crash may have come between the prompt and keeping its state).
         """
         baseline = self._newest(user)
 
@@ -230,12 +233,18 @@ class Month:
             generation = self.chat.generation
             answers = len(user.callback_answers)
             answered: list[float] = []
+            began = clock_time.monotonic()
 
-            def outcome(answers: int = answers, answered: list[float] = answered) -> object:
+            def outcome(
+                answers: int = answers, answered: list[float] = answered, began: float = began
+            ) -> object:
                 message = found()
                 if message is not None:
                     return message
                 if lost():
+                    return LOST
+                crashed = since is not None and self.chat.generation != since
+                if crashed and clock_time.monotonic() - began > 3.0:
                     return LOST
                 if len(user.callback_answers) > answers:
                     # the press is answered; a message it brings follows within a moment
@@ -472,6 +481,7 @@ class Month:
         previews: list[BotMessage] = []
 
         async def steps() -> None:
+            since = self.chat.generation
             menu = await self.must(
                 user, lambda: user.send_text(f"/report {plan.ref}"), has("请选择反馈类型")
             )
@@ -486,13 +496,14 @@ class Month:
                 # became the preview.
                 previews.append(menu)
                 return
-            previews.append(
-                await self.must(
-                    user,
-                    lambda: user.send_text(f"{text}{token}", reply_to=prompt),
-                    lambda m: "✅ 确认提交" in m.button_texts,
-                )
+            preview = await self.ask(
+                user,
+                lambda: user.send_text(f"{text}{token}", reply_to=prompt),
+                lambda m: "✅ 确认提交" in m.button_texts,
+                since=since,
             )
+            assert preview is not None
+            previews.append(preview)
 
         await self.again(steps)
         preview = previews[-1]
@@ -567,13 +578,13 @@ class Month:
                 plan.extension_decided = True
 
     async def _refuse(self, user: FakeUser, message: BotMessage) -> None:
-        prompt = await self.must(
-            user, self.pressing(user, message, "❌ 不同意"), has("不同意延期的理由")
-        )
-        await self.must(
+        await self._reason(
             user,
-            lambda: user.send_text("整改时间充足，请按期办结。", reply_to=prompt),
-            has("已不同意延期"),
+            message,
+            "❌ 不同意",
+            "不同意延期的理由",
+            "整改时间充足，请按期办结。",
+            "已不同意延期",
         )
 
     async def _complain(self, day: int, fate: str) -> None:
@@ -632,8 +643,12 @@ class Month:
     async def _reason(
         self, user: FakeUser, message: BotMessage, button: str, asked: str, text: str, done: str
     ) -> None:
+        since = self.chat.generation
         prompt = await self.must(user, self.pressing(user, message, button), has(asked))
-        await self.must(user, lambda: user.send_text(text, reply_to=prompt), has(done))
+        answer = await self.ask(
+            user, lambda: user.send_text(text, reply_to=prompt), has(done), since=since
+        )
+        assert answer is not None
 
 
 async def test_a_month_of_chaos(
