@@ -112,6 +112,40 @@ class ChaosTelegram(FakeTelegram):
         self.chaos = False
         self.injected: Counter[str] = Counter()
         self._burst = 0
+        # (monotonic time, method, chat id, fault, chaos on) of each injected fault as a call
+        # took it: which chat a fault hit, and whether one outlived the chaos that queued it
+        self.hits: list[tuple[float, str, int | None, str, bool]] = []
+        faults = self._faults
+        take_failure, take_delay = faults.take_failure, faults.take_delay
+
+        def failure(method: str, chat_id: int | None) -> Any:
+            rule = take_failure(method, chat_id)
+            if rule is not None:
+                self.hits.append((time.monotonic(), method, chat_id, str(rule.status), self.chaos))
+            return rule
+
+        def delayed(method: str, chat_id: int | None) -> Any:
+            rule = take_delay(method, chat_id)
+            if rule is not None:
+                self.hits.append((time.monotonic(), method, chat_id, "timeout", self.chaos))
+            return rule
+
+        faults.take_failure = failure  # type: ignore[method-assign]
+        faults.take_delay = delayed  # type: ignore[method-assign]
+
+    def hits_for(self, chat_id: int, seconds: float) -> list[str]:
+        """The injected faults that hit ``chat_id`` in the last ``seconds`` (and any, for any
+        chat, taken while chaos was off: left over from a send that never took its own)."""
+        since = time.monotonic() - seconds
+        return [
+            f"{at - time.monotonic():.1f}s {method} chat={chat} {fault} chaos={on}"
+            for at, method, chat, fault, on in self.hits
+            if at >= since and (chat == chat_id or not on)
+        ]
+
+    def queued(self) -> str:
+        faults = self._faults
+        return f"{len(faults.failures)} failures, {len(faults.delays)} delays queued"
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info.get("method", "")
@@ -120,7 +154,9 @@ class ChaosTelegram(FakeTelegram):
         return await super()._handle_api(request)
 
     def _roll(self, method: str) -> None:
-        # One send is in flight at a time (bot.delivery), so the rule queued here is this call's.
+        # One send is in flight at a time (bot.delivery; chaos is on only during a sweep, which
+        # starts once the chat app is quiet), so the rule queued here is this call's. ``hits``
+        # shows which chat each fault hit, and one taken with chaos off (none seen).
         if self._burst > 0:
             self._burst -= 1
             self.fail(method, status=429, retry_after=1)

@@ -80,6 +80,7 @@ BLOCK_DAY = 6
 COMPLAINT_DAYS = {2: "accept", 7: "reject", 11: "accept", 16: "answer"}
 CODE = re.compile(r"督〔2026〕\d+号")
 LOST = "无法判断是哪个事项"  # the bot's answer to a reply it cannot place
+HANDLED = "已经处理过了"  # a complaint's button pressed after its triage was done
 ANSWERED = "answered without a message"
 RECEIPT = re.compile(r"查询码[：:]\s*([A-Z0-9-]{6,})")
 
@@ -175,6 +176,8 @@ class Month:
         self.day = 0
         self.process_days: set[int] = set()
         self.crash_failed: BaseException | None = None
+        self.pressed: list[str] = []  # "chat:button@message" of the presses done (diagnostics)
+        self.found_done = 0  # presses done again after a crash whose button was gone
 
     # --- waiting and retrying ------------------------------------------------------------------
 
@@ -183,7 +186,9 @@ class Month:
         messages = user.messages
         return max((m.message_id for m in messages), default=0)
 
-    async def _until(self, done: Callable[[], Any], generation: int, who: str = "") -> Any:
+    async def _until(
+        self, done: Callable[[], Any], generation: int, who: str = "", chat: int = 0
+    ) -> Any:
         """Wait for ``done()`` to give something; None if a crash swallowed the request."""
         started = clock_time.monotonic()
         while True:
@@ -197,10 +202,15 @@ class Month:
             if clock_time.monotonic() - started > 15:
                 raise AssertionError(
                     f"{who}: no answer within 15 s (day {self.day}, crashes {self.chat.crashes}, "
-                    f"one under way: {self.chat.crashing})"
+                    f"one under way: {self.chat.crashing}; presses: {self._presses(chat)}; "
+                    f"injected faults on this chat in the last 20 s: "
+                    f"{self.fake.hits_for(chat, 20)}; {self.fake.queued()})"
                 )
             # woken by any change at the fake Bot API, or after a moment (crashes, grace times)
             await self.fake._signal.wait_for(lambda: bool(done()), 0.1)
+
+    def _presses(self, chat: int) -> list[str]:
+        return [p for p in self.pressed if p.startswith(f"{chat}:")][-3:]
 
     async def ask(
         self,
@@ -254,8 +264,21 @@ class Month:
                         return ANSWERED
                 return None
 
-            await action()
-            got = await self._until(outcome, generation, user.history()[-600:])
+            done = await action()
+            if done is False:  # pressing(): the button is gone, the press was carried out
+                self.found_done += 1
+
+                def outcome_gone(
+                    outcome: Callable[[], object] = outcome, began: float = began
+                ) -> object:
+                    # nothing was sent: what it brought may still arrive, else it is answered
+                    got = outcome()
+                    if got is None and clock_time.monotonic() - began > 3.0:
+                        return ANSWERED
+                    return got
+
+                outcome = outcome_gone
+            got = await self._until(outcome, generation, user.history()[-600:], user.chat_id)
             if isinstance(got, BotMessage):
                 return got
             if got == ANSWERED and stale_ok:
@@ -299,19 +322,25 @@ class Month:
                 lambda n=answers: len(user.callback_answers) > n,
                 generation,
                 f"[{button}] {user.history()[-600:]}",
+                user.chat_id,
             )
             if answered:
                 return
             self.retries += 1
         raise AssertionError(f"{user.display_name}: [{button}] never answered")
 
-    @staticmethod
-    def pressing(user: FakeUser, message: BotMessage, button: str) -> Callable[[], Awaitable[Any]]:
+    def pressing(
+        self, user: FakeUser, message: BotMessage, button: str
+    ) -> Callable[[], Awaitable[Any]]:
         """Press ``button`` if it is still there (a crash may have left the press done)."""
 
-        async def go() -> None:
+        async def go() -> bool:
             if button in message.button_texts:
                 await user.press(message, button)
+                self.pressed.append(f"{user.chat_id}:{button}@{message.message_id}")
+                return True
+            self.pressed.append(f"{user.chat_id}:{button}@{message.message_id} gone")
+            return False  # a press before a crash was carried out (its keyboard went)
 
         return go
 
@@ -644,7 +673,15 @@ class Month:
         self, user: FakeUser, message: BotMessage, button: str, asked: str, text: str, done: str
     ) -> None:
         since = self.chat.generation
-        prompt = await self.must(user, self.pressing(user, message, button), has(asked))
+        answers = len(user.callback_answers)
+        try:
+            prompt = await self.must(user, self.pressing(user, message, button), has(asked))
+        except Lost:
+            # the flow was carried out before a crash lost its answer: the bot says so
+            if any(HANDLED in (a.text or "") for a in user.callback_answers[answers:]):
+                self.found_done += 1
+                return
+            raise
         answer = await self.ask(
             user, lambda: user.send_text(text, reply_to=prompt), has(done), since=since
         )
@@ -653,8 +690,8 @@ class Month:
 
 @pytest.mark.skipif(
     not os.environ.get("DUBAN_CHAOS_MONTH"),
-    reason="set DUBAN_CHAOS_MONTH=1: not yet in the normal run (~2 min here; an intermittent "
-    "stall remains: the office's press on 销号 sometimes gets no answer within 15 s)",
+    reason="set DUBAN_CHAOS_MONTH=1: not yet in the normal run (~2 min here; the 15 s stall on "
+    "销号 was the test's own: a press whose button a crash had left gone was waited on)",
 )
 async def test_a_month_of_chaos(
     database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -940,7 +977,9 @@ async def verify(
         f"({ticker.mid_sweep} mid-sweep; {ticker.lease_waits} waits for a killed run's sweep "
         f"lease, {ticker.skipped} runs skipped), "
         f"{chat.crashes} chat crashes ({chat.left_open} connections left in use), "
-        f"{month.retries} user retries; faults {dict(fake.injected)}"
+        f"{month.retries} user retries ({month.found_done} found done); "
+        f"faults {dict(fake.injected)} "
+        f"({sum(not on for *_, on in fake.hits)} taken with chaos off; {fake.queued()})"
     )
     say(
         f"called for {len(expected)} ({dict(kinds)}): {dict(outcomes)}; "
