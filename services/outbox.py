@@ -118,8 +118,5 @@ async def enqueue(
         late=late,
         basis=basis,
     )
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(Notification).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    result = await session.execute(statement)
+    result = await session.execute(_insert(session).values(**values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
