@@ -456,6 +456,11 @@ async def run_workload(
     late = [(item, lead) for n, (item, lead, _) in enumerate(items) if n % 2 == 1][:2]
     for item, lead in late:
         await acknowledge(users[units[lead]["contacts"][0]], item["title"])
+    # Round robin may have stepped past the dead instance so far; three updates in a row
+    # cannot: each attempt takes the next backend, so one of them is the dead one.
+    for _ in range(3):
+        await users["wuting"].send_text("/help")
+        await users["wuting"].wait_message(has("您可以："), timeout=15)
     assert balancer.refused[dead.url] > 0  # the balancer found it dead and moved on
 
     # Reminders before the deadline, then the ladder; a deputy leader urges from level 1.
