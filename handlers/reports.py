@@ -230,7 +230,7 @@ async def on_reply(update: Update, context: DubanContext) -> None:
         return
     if target.purpose not in (None, CONTENT):
         if not (message.text or "").strip():
-            await message.reply_text(texts.no_item_for_reply(t))
+            await message.reply_text(texts.answer_in_words(t))
             return
         try:
             await answer_prompt(

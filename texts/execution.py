@@ -314,8 +314,16 @@ def draft_cancelled(t: Text) -> str:
 
 def no_item_for_reply(t: Text) -> str:
     return t(
-        N_("I could not tell which item this is about. Use /report followed by the item number.")
+        N_(
+            "I could not tell which item this is about: the message you replied to may have "
+            "expired. To report on an item, send /report followed by its number; for anything "
+            "else, press the button again."
+        )
     )
+
+
+def answer_in_words(t: Text) -> str:
+    return t(N_("Please answer this question in words, replying to it."))
 
 
 def report_usage(t: Text) -> str:

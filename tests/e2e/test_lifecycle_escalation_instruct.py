@@ -11,6 +11,7 @@ from services.sweep import run_sweep
 from services.views import load_item, timeline
 from tests.conftest import Bench, import_example_county
 from tests.e2e.test_lifecycle_loop import has, join_people
+from tests.security.test_web_security import jpeg
 
 
 async def test_level_one_instruct_button(bench: Bench) -> None:
@@ -33,6 +34,9 @@ async def test_level_one_instruct_button(bench: Bench) -> None:
     urge = await wang.wait_message(lambda m: "✍️ 批示" in m.button_texts, timeout=10)
     await wang.press(urge, "✍️ 批示")
     prompt = await wang.wait_message(has("批示内容"), timeout=10)
+    # A photo is no instruction: the leader is asked for words, and nothing is recorded.
+    await wang.send_photo(jpeg(), reply_to=prompt)
+    await wang.wait_message(has("请用文字回复这条提问"), timeout=10)
     await wang.send_text("立即组织清理，三日内报结果。", reply_to=prompt)
     await wang.wait_message(has("批示已送达"), timeout=10)
     for user in (lina, zhangjun):
@@ -40,6 +44,5 @@ async def test_level_one_instruct_button(bench: Bench) -> None:
     async with rt.db.session() as session:
         item = await load_item(session, view.ref, rt.clock.now(), rt.policy)
         entries = await timeline(session, item.id)
-    assert any(
-        e.kind == "instructed" and e.detail == "立即组织清理，三日内报结果。" for e in entries
-    )
+    instructions = [e.detail for e in entries if e.kind == "instructed"]
+    assert instructions == ["立即组织清理，三日内报结果。"]
