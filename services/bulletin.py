@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from domain.text import shorten
 from domain.vocabulary import Light, Role
 from services.actors import Actor, load_actor
 from services.ledger import LedgerQuery, Scope, ledger_views
@@ -51,6 +52,9 @@ CJK_FONTS = (
 )
 CJK_FILES = ("wqy-microhei", "wqy-zenhei", "notosanscjk", "notoserifcjk", "sourcehansans")
 OVERDUE_LINES = 10
+OVERDUE_TITLE = 60
+"""UTF-16 units of each overdue title shown: ten full titles (200 characters, emoji count
+twice) would pass Telegram's 4,096 and the message would be cut mid-list."""
 BEST_WORST = 3
 LAST_WEEK_SENT = "bulletin_week"
 
@@ -198,7 +202,7 @@ def bulletin_text(
                 t(
                     texts.BULLETIN_OVERDUE_LINE,
                     code=view.code,
-                    title=view.title,
+                    title=shorten(view.title, OVERDUE_TITLE),
                     unit=view.lead.unit_name if view.lead else "",
                     days=_days_overdue(view, today),
                 )

@@ -8,10 +8,11 @@ from datetime import timedelta
 from PIL import Image
 from sqlalchemy import select, update
 
-from services.bulletin import send_weekly_bulletin
+from domain.text import MESSAGE_MAX, visible_len
+from services.bulletin import OVERDUE_LINES, send_weekly_bulletin
 from services.runtime import Runtime
 from storage.models import Notification, Person
-from tests.services.console_scenario import build
+from tests.services.console_scenario import _register, build, local
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -85,3 +86,24 @@ async def test_bulletin_text_chart_scope_and_once_a_week(county: Runtime) -> Non
     county.clock.set(county.clock.now() + timedelta(days=7))  # type: ignore[attr-defined]
     next_week = await send_weekly_bulletin(county)
     assert next_week.week == "2026-W49" and next_week.queued == 6
+
+
+async def test_a_bulletin_of_many_long_overdue_titles_fits_one_message(county: Runtime) -> None:
+    """Twelve overdue items with titles at the 200-unit limit, half emoji: the bulletin lists
+    ten, each title shortened to a line a phone shows, then says how many more there are."""
+    await build(county)
+    ids = await joined(county, "zhao")
+    title = "🚧" * 49 + "道路" * 50  # 200 UTF-16 units with the two digits in front
+    for day in range(1, 12):
+        await _register(county, f"{day:02d}{title}", "transport", (), local(day))
+    await send_weekly_bulletin(county)
+    text = (await notes(county, ids["zhao"]))["bulletin"].text
+    assert visible_len(text) <= MESSAGE_MAX // 2
+    assert "逾期事项（12 件）：" in text
+    listed = [line for line in text.splitlines() if line.startswith("🔴 督〔2026〕")]
+    assert len(listed) == OVERDUE_LINES
+    long = [line for line in listed if "🚧" in line]
+    assert len(long) == OVERDUE_LINES - 1  # and B's
+    assert all(visible_len(line) < 120 and "🚧… — 县交通运输局" in line for line in long), long
+    assert "督〔2026〕2号" in text  # the oldest first
+    assert text.rstrip().endswith("另有 2 件，请在控制台查看。"), text[-200:]
