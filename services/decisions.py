@@ -26,10 +26,12 @@ from services.execution import (
     TEXT_MAX,
     StaleButton,
     assignments_of,
+    commit_and_view,
     details_button,
     item_people,
     notify,
     office_people,
+    record_and_notify,
     unit_buttons,
     unit_people,
 )
@@ -91,10 +93,7 @@ async def confirm_completion(rt: Runtime, actor: Actor, report_id: int) -> ItemV
         if report.status != SUBMITTED:
             raise AlreadyDecided()
         await confirm_in_session(rt, session, actor, report)
-        await session.commit()
-        view = await _view(rt, session, await session.get_one(Item, report.item_id))
-    rt.wake_outbox()
-    return view
+        return await commit_and_view(rt, session, await session.get_one(Item, report.item_id))
 
 
 async def confirm_in_session(
@@ -114,16 +113,6 @@ async def confirm_in_session(
     report.confirmed_by_id = actor.person_id
     report.confirmed_at = now
     item.updated_at = now
-    event = record(
-        session,
-        item_id=item.id,
-        at=now,
-        kind=Kind.CONFIRMED,
-        actor_id=actor.person_id,
-        unit_id=assignment.unit_id,
-        data={"report": report.id, "lead": lead},
-    )
-    await session.flush()
     unit = await session.get_one(Unit, assignment.unit_id)
 
     def buttons(t: Any, view: ItemView) -> list[list[Button]]:
@@ -138,13 +127,16 @@ async def confirm_in_session(
         rows.append([details_button(t, view)])
         return rows
 
-    await notify(
+    await record_and_notify(
         rt,
         session,
+        item,
         await office_people(session),
-        occasion=f"event{event.id}",
-        kind="completion",
-        item=item,
+        event=Kind.CONFIRMED,
+        actor_id=actor.person_id,
+        unit_id=assignment.unit_id,
+        data={"report": report.id, "lead": lead},
+        notice="completion",
         render=lambda t, view: texts.completion_to_office(
             t, view, unit=unit.name, head=actor.name, text=report.text, lead=lead
         ),
@@ -171,32 +163,21 @@ async def decline_completion(rt: Runtime, actor: Actor, report_id: int, reason: 
         report.decision_reason = text
         item = await session.get_one(Item, report.item_id)
         item.updated_at = now
-        event = record(
+        await record_and_notify(
+            rt,
             session,
-            item_id=item.id,
-            at=now,
-            kind=Kind.DECLINED,
+            item,
+            [await session.get_one(Person, report.author_id)],
+            event=Kind.DECLINED,
             actor_id=actor.person_id,
             unit_id=assignment.unit_id,
             detail=text,
             data={"report": report.id},
-        )
-        await session.flush()
-        author = await session.get_one(Person, report.author_id)
-        await notify(
-            rt,
-            session,
-            [author],
-            occasion=f"event{event.id}",
-            kind="declined",
-            item=item,
+            notice="declined",
             render=lambda t, view: texts.declined_notice(t, view, head=actor.name, reason=text),
             buttons=unit_buttons,
         )
-        await session.commit()
-        view = await _view(rt, session, item)
-    rt.wake_outbox()
-    return view
+        return await commit_and_view(rt, session, item)
 
 
 # --- the office: 销号 / 退回 ------------------------------------------------------------------
@@ -247,35 +228,25 @@ async def close_item(
             report.decided_at = now
         item.closed_at = now
         item.updated_at = now
-        event = record(
+        await record_and_notify(
+            rt,
             session,
-            item_id=item.id,
-            at=now,
-            kind=Kind.CLOSED,
+            item,
+            await item_people(session, item.id),
+            event=Kind.CLOSED,
             actor_id=origin.person_id,
             detail=answer_text,
             data={"report": report.id if report else None, "via": _via(origin)},
+            notice="closed",
+            render=texts.closed_notice,
+            buttons=lambda t, view: [[details_button(t, view)]],
         )
         await complaints.answer_from_closing(
             session, item.id, answer_text or (report.text if report else item.title), now
         )
-        await session.flush()
-        await notify(
-            rt,
-            session,
-            await item_people(session, item.id),
-            occasion=f"event{event.id}",
-            kind="closed",
-            item=item,
-            render=texts.closed_notice,
-            buttons=lambda t, view: [[details_button(t, view)]],
-        )
         if follow_up_on is not None:
             await _set_follow_up(rt, session, origin, item, follow_up_on)
-        await session.commit()
-        view = await _view(rt, session, item)
-    rt.wake_outbox()
-    return view
+        return await commit_and_view(rt, session, item)
 
 
 async def return_completion(rt: Runtime, origin: Origin, ref: str, reason: str) -> ItemView:
@@ -296,31 +267,21 @@ async def return_completion(rt: Runtime, origin: Origin, ref: str, reason: str) 
             report.decided_at = now
             report.decision_reason = text
         item.updated_at = now
-        event = record(
+        await record_and_notify(
+            rt,
             session,
-            item_id=item.id,
-            at=now,
-            kind=Kind.RETURNED,
+            item,
+            await unit_people(session, lead.unit_id),
+            event=Kind.RETURNED,
             actor_id=origin.person_id,
             unit_id=lead.unit_id,
             detail=text,
             data={"report": report.id if report else None, "via": _via(origin)},
-        )
-        await session.flush()
-        await notify(
-            rt,
-            session,
-            await unit_people(session, lead.unit_id),
-            occasion=f"event{event.id}",
-            kind="returned",
-            item=item,
+            notice="returned",
             render=lambda t, view: texts.returned_notice(t, view, reason=text),
             buttons=unit_buttons,
         )
-        await session.commit()
-        view = await _view(rt, session, item)
-    rt.wake_outbox()
-    return view
+        return await commit_and_view(rt, session, item)
 
 
 # --- extensions (延期) -----------------------------------------------------------------------
@@ -368,34 +329,24 @@ async def decide_extension(
         report.decided_at = now
         report.decision_reason = text or None
         item.updated_at = now
-        event = record(
-            session,
-            item_id=item.id,
-            at=now,
-            kind=Kind.EXTENSION_APPROVED if approve else Kind.EXTENSION_REFUSED,
-            actor_id=origin.person_id,
-            unit_id=(await session.get_one(Assignment, report.assignment_id)).unit_id,
-            detail=text,
-            data=data,
-        )
-        await session.flush()
         assignment = await session.get_one(Assignment, report.assignment_id)
-        await notify(
+        await record_and_notify(
             rt,
             session,
+            item,
             await unit_people(session, assignment.unit_id),
-            occasion=f"event{event.id}",
-            kind="extension_decided",
-            item=item,
+            event=Kind.EXTENSION_APPROVED if approve else Kind.EXTENSION_REFUSED,
+            actor_id=origin.person_id,
+            unit_id=assignment.unit_id,
+            detail=text,
+            data=data,
+            notice="extension_decided",
             render=lambda t, view: texts.extension_decided_notice(
                 t, view, rt.tz, now, approved=approve, reason=text
             ),
             buttons=unit_buttons,
         )
-        await session.commit()
-        view = await _view(rt, session, item)
-    rt.wake_outbox()
-    return view
+        return await commit_and_view(rt, session, item)
 
 
 async def pending_extension(rt: Runtime, ref: str) -> int | None:
@@ -425,30 +376,20 @@ async def extend_item(rt: Runtime, origin: Origin, ref: str, due: date, reason: 
         item.status = str(apply(ItemStatus(item.status), ItemAction.APPROVE_EXTENSION))
         data: dict[str, Any] = {"via": _via(origin), **_move_due(rt, item, due)}
         item.updated_at = now
-        event = record(
+        await record_and_notify(
+            rt,
             session,
-            item_id=item.id,
-            at=now,
-            kind=Kind.EXTENSION_APPROVED,
+            item,
+            await item_people(session, item.id),
+            event=Kind.EXTENSION_APPROVED,
             actor_id=origin.person_id,
             detail=text,
             data=data,
-        )
-        await session.flush()
-        await notify(
-            rt,
-            session,
-            await item_people(session, item.id),
-            occasion=f"event{event.id}",
-            kind="extension_decided",
-            item=item,
+            notice="extension_decided",
             render=lambda t, view: texts.direct_extension_notice(t, view, rt.tz, now, reason=text),
             buttons=unit_buttons,
         )
-        await session.commit()
-        view = await _view(rt, session, item)
-    rt.wake_outbox()
-    return view
+        return await commit_and_view(rt, session, item)
 
 
 # --- follow-up (回头看) and rectification (整改) -----------------------------------------------
@@ -459,10 +400,7 @@ async def set_follow_up(rt: Runtime, origin: Origin, ref: str, on: date) -> Item
     async with rt.db.session() as session:
         item = await find_item(session, ref)
         await _set_follow_up(rt, session, origin, item, on)
-        await session.commit()
-        view = await _view(rt, session, item)
-    rt.wake_outbox()
-    return view
+        return await commit_and_view(rt, session, item)
 
 
 async def _set_follow_up(
@@ -561,30 +499,20 @@ async def reopen_item(rt: Runtime, origin: Origin, ref: str, due: date, reason: 
         item.closed_at = None
         item.follow_up_on = None
         item.updated_at = now
-        event = record(
+        await record_and_notify(
+            rt,
             session,
-            item_id=item.id,
-            at=now,
-            kind=Kind.REOPENED,
+            item,
+            await item_people(session, item.id),
+            event=Kind.REOPENED,
             actor_id=origin.person_id,
             detail=text,
             data=data,
-        )
-        await session.flush()
-        await notify(
-            rt,
-            session,
-            await item_people(session, item.id),
-            occasion=f"event{event.id}",
-            kind="reopened",
-            item=item,
+            notice="reopened",
             render=lambda t, view: texts.reopened_notice(t, view, rt.tz, now, reason=text),
             buttons=unit_buttons,
         )
-        await session.commit()
-        view = await _view(rt, session, item)
-    rt.wake_outbox()
-    return view
+        return await commit_and_view(rt, session, item)
 
 
 def _via(origin: Origin) -> str:

@@ -52,6 +52,7 @@ from storage.models import (
     PersonRole,
     Report,
     ReportDraft,
+    TimelineEvent,
     Unit,
     UnitContact,
 )
@@ -178,6 +179,57 @@ async def notify(
             not_before=not_before or now,
             created_at=now,
         )
+
+
+async def record_and_notify(
+    rt: Runtime,
+    session: AsyncSession,
+    item: Item,
+    people: Iterable[Person],
+    *,
+    event: str,
+    actor_id: int | None,
+    notice: str,
+    render: Any,
+    buttons: Any = None,
+    unit_id: int | None = None,
+    detail: str = "",
+    data: dict[str, Any] | None = None,
+    exclude: int | None = None,
+) -> TimelineEvent:
+    """Put ``event`` on the item's timeline and queue its ``notice`` to ``people``, keyed by
+    the event, so a retried unit of work never sends it twice."""
+    entry = record(
+        session,
+        item_id=item.id,
+        at=rt.clock.now(),
+        kind=event,
+        actor_id=actor_id,
+        unit_id=unit_id,
+        detail=detail,
+        data=data,
+    )
+    await session.flush()
+    await notify(
+        rt,
+        session,
+        people,
+        occasion=f"event{entry.id}",
+        kind=notice,
+        item=item,
+        render=render,
+        buttons=buttons,
+        exclude=exclude,
+    )
+    return entry
+
+
+async def commit_and_view(rt: Runtime, session: AsyncSession, item: Item) -> ItemView:
+    """Commit the unit of work, wake the sender for what it queued, and show the item."""
+    await session.commit()
+    view = await item_view(session, item, rt.clock.now(), rt.policy)
+    rt.wake_outbox()
+    return view
 
 
 def details_button(t: Any, view: ItemView) -> Button:
@@ -780,33 +832,23 @@ async def instruct(rt: Runtime, actor: Actor, ref: str, text: str) -> ItemView:
         check_length(text, TEXT_MAX)
         item.status = str(apply(ItemStatus(item.status), ItemAction.INSTRUCT))
         item.updated_at = now
-        event = record(
-            session,
-            item_id=item.id,
-            at=now,
-            kind=Kind.INSTRUCTED,
-            actor_id=actor.person_id,
-            detail=text,
-        )
-        await session.flush()
         recipients = await item_people(session, item.id)
         known = {p.id for p in recipients}
         recipients += [p for p in await office_people(session) if p.id not in known]
-        await notify(
+        await record_and_notify(
             rt,
             session,
+            item,
             recipients,
-            occasion=f"event{event.id}",
-            kind="instruction",
-            item=item,
+            event=Kind.INSTRUCTED,
+            actor_id=actor.person_id,
+            detail=text,
+            notice="instruction",
             render=lambda t, view: texts.instruction_notice(t, view, leader=actor.name, text=text),
             buttons=lambda t, view: [[details_button(t, view)]],
             exclude=actor.person_id,
         )
-        await session.commit()
-        view = await item_view(session, item, now, rt.policy)
-    rt.wake_outbox()
-    return view
+        return await commit_and_view(rt, session, item)
 
 
 # --- views ----------------------------------------------------------------------------------
