@@ -19,7 +19,16 @@ import handlers
 from bot.api import add_api_routes
 from bot.console import add_console
 from bot.delivery import Deliverer
-from bot.keys import DATABASE, DELIVERER, METRICS, RUNTIME, SETTINGS, TELEGRAM, TRANSLATOR
+from bot.keys import (
+    CONSOLE_BASE,
+    DATABASE,
+    DELIVERER,
+    METRICS,
+    RUNTIME,
+    SETTINGS,
+    TELEGRAM,
+    TRANSLATOR,
+)
 from bot.logs import guard_library_loggers
 from bot.metrics import Metrics
 from bot.outbox_bot import notification_bot
@@ -28,6 +37,7 @@ from bot.settings import Settings
 from bot.sweep_job import SWEEP_JOB, SweepJob
 from bot.web import add_routes
 from bot.web_complaints import add_complaint_routes
+from bot.webhook import PATH as WEBHOOK_PATH
 from bot.webhook import make_webhook_route, webhook_secret
 from domain.authority import PUBLIC_COMMANDS
 from domain.clock import Clock, SystemClock
@@ -61,6 +71,24 @@ class Options:
     sweep_lease: timedelta = SWEEP_LEASE  # how long a silent holder keeps it (by the clock)
 
 
+def console_base(settings: Settings, webhook_url: str | None) -> str:
+    """The console's address for the sign-in links the bot sends: ``DUBAN_PUBLIC_URL``, else
+    the public origin the webhook is reached at, else the address this server listens on."""
+    if settings.public_url:
+        return settings.public_url
+    if webhook_url and webhook_url.rstrip("/").endswith(WEBHOOK_PATH):
+        return webhook_url.rstrip("/")[: -len(WEBHOOK_PATH)]
+    return listening_url(settings.web_host, settings.web_port)
+
+
+def listening_url(host: str, port: int) -> str:
+    if host in ("", "0.0.0.0", "::"):  # listening everywhere: this machine's loopback works
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def create_app(
     settings: Settings, *, clock: Clock | None = None, options: Options | None = None
 ) -> web.Application:
@@ -71,6 +99,7 @@ def create_app(
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[TRANSLATOR] = Translator()
+    app[CONSOLE_BASE] = console_base(settings, options.webhook_url)
     add_routes(app)
     add_api_routes(app)
     add_console(app)
@@ -93,6 +122,7 @@ def create_app(
                 policy=policy,
                 translator=app[TRANSLATOR],
             )
+            await remember_console_url(app[RUNTIME], app[CONSOLE_BASE])
             yield
         finally:
             await db.dispose()
@@ -223,7 +253,10 @@ async def serve(app: web.Application, host: str, port: int) -> AsyncIterator[str
         for address in runner.addresses:
             bound = address[1]
         url = f"http://{host}:{bound}"
-        await remember_console_url(app[RUNTIME], url)
+        settings = app[SETTINGS]
+        if not settings.public_url and app[CONSOLE_BASE] == console_base(settings, None):
+            # no public address configured: links go where this server really listens
+            await remember_console_url(app[RUNTIME], listening_url(host, bound))
         yield url
     finally:
         await runner.cleanup()

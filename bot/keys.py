@@ -19,3 +19,5 @@ METRICS = web.AppKey("metrics", Metrics)
 TRANSLATOR = web.AppKey("translator", Translator)
 TELEGRAM = web.AppKey("telegram", DubanApplication)
 DELIVERER = web.AppKey("deliverer", Deliverer)
+CONSOLE_BASE = web.AppKey("console_base", str)
+"""The console's address for the links the bot sends (see ``bot.app.console_base``)."""

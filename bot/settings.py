@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = None
     policy_file: Path | None = None
     media_dir: Path = Path("./media")
+    public_url: str | None = None
+    """The console's address as people reach it (behind a proxy), for the links the bot
+    sends; by default the origin of ``run --webhook URL``, else the bound address."""
 
     @field_validator("timezone")
     @classmethod
@@ -44,6 +47,16 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (or http://)")
+        return value
 
     @property
     def tz(self) -> ZoneInfo:

@@ -9,9 +9,11 @@ import aiohttp
 from pydantic import SecretStr
 
 from bot.app import Options, create_app, serve
+from bot.keys import RUNTIME
 from bot.settings import Settings
 from bot.webhook import HEADER, PATH, webhook_secret
 from domain.clock import FakeClock
+from services.web_auth import console_url
 from storage.db import Database
 from testbench import FakeTelegram
 
@@ -38,6 +40,8 @@ async def test_updates_arrive_by_webhook_and_forged_posts_are_refused(
     app = create_app(settings, clock=clock, options=Options(webhook_url=url))
     async with serve(app, "127.0.0.1", port):
         assert fake.webhook_url == url
+        # the sign-in links the bot sends point where Telegram reaches this server
+        assert await console_url(app[RUNTIME]) == f"http://127.0.0.1:{port}"
         assert fake.calls_to("getUpdates") == []
         user = fake.user(4242, "路人")
         await user.send_text("/help")
