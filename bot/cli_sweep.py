@@ -3,8 +3,8 @@
 A deployment can drive the sweep from cron with this instead of (or besides) ``duban run``'s
 every-minute job: both decide from the database and the time alone and queue each notification
 once, so overlapping runs change nothing. It takes the sweep lease like an instance of
-``duban run`` does (and gives it up when done): while a running instance holds it, this run
-does not sweep (it says who does) and only delivers.
+``duban run`` does (renewing it through a long pass, giving it up when done): while a running
+instance holds it, this run does not sweep (it says who does) and only delivers.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ def cmd_sweep(args: argparse.Namespace, cli: ModuleType) -> None:
     from bot.delivery import Deliverer
     from bot.metrics import Metrics
     from bot.outbox_bot import notification_bot
+    from bot.sweep_job import SweepJob
     from services import lease
-    from services.sweep import run_sweep
 
     settings = cli.load_settings()
     if args.now:
@@ -55,14 +55,15 @@ def cmd_sweep(args: argparse.Namespace, cli: ModuleType) -> None:
         rt = await cli.open_runtime(settings)
         if start is not None:
             rt = dataclasses.replace(rt, clock=OffsetClock(start))
-        holder = lease.new_holder_id()
+        # The same job as an instance's: the lease is renewed while a long pass runs.
+        job = SweepJob(rt, Metrics())
         try:
             now = rt.clock.now()
-            if await lease.acquire(rt, lease.SWEEP, holder, lease.SWEEP_LEASE):
-                try:
-                    result = await run_sweep(rt, now)
-                finally:
-                    await lease.release(rt, lease.SWEEP, holder)
+            try:
+                result = await job.turn()
+            finally:
+                await job.release()
+            if result is not None:
                 print(
                     f"sweep at {now.astimezone(rt.tz).isoformat(timespec='minutes')}: "
                     f"{result.items_checked} items checked; queued {result.reminders} "
