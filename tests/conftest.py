@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -108,19 +110,38 @@ class Bench:
         return self.app[METRICS]
 
 
+API_TOKEN = "test-api-token"
+
+
+def bench_settings(
+    fake: FakeTelegram, database_url: str, tmp_path: Path, **values: Any
+) -> Settings:
+    """The app's settings for a test: the fake Telegram, the test's database, its own media
+    folder, any free port, the API open with :data:`API_TOKEN`; ``values`` override."""
+    defaults: dict[str, Any] = {
+        "bot_token": SecretStr(fake.token),
+        "telegram_api_url": fake.url,
+        "database_url": database_url,
+        "media_dir": tmp_path / "media",
+        "web_port": 0,
+        "api_token": SecretStr(API_TOKEN),
+    }
+    return Settings(_env_file=None, **{**defaults, **values})
+
+
+@asynccontextmanager
+async def running(
+    settings: Settings, clock: FakeClock, fake: FakeTelegram, options: Options | None = None
+) -> AsyncIterator[Bench]:
+    """The app, serving on a free loopback port until the block ends."""
+    app = create_app(settings, clock=clock, options=options or Options())
+    async with serve(app, "127.0.0.1", 0) as base_url:
+        yield Bench(fake=fake, rt=app[RUNTIME], clock=clock, base_url=base_url, app=app)
+
+
 @pytest.fixture
 async def bench(
     database_url: str, db: Database, clock: FakeClock, fake: FakeTelegram, tmp_path: Path
 ) -> AsyncIterator[Bench]:
-    settings = Settings(
-        _env_file=None,
-        bot_token=SecretStr(fake.token),
-        telegram_api_url=fake.url,
-        database_url=database_url,
-        media_dir=tmp_path / "media",
-        web_port=0,
-        api_token=SecretStr("test-api-token"),
-    )
-    app = create_app(settings, clock=clock, options=Options())
-    async with serve(app, "127.0.0.1", 0) as base_url:
-        yield Bench(fake=fake, rt=app[RUNTIME], clock=clock, base_url=base_url, app=app)
+    async with running(bench_settings(fake, database_url, tmp_path), clock, fake) as started:
+        yield started

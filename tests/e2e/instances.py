@@ -16,17 +16,15 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
-from pydantic import SecretStr
 
 from bot.app import Options, create_app, serve
 from bot.keys import RUNTIME, TELEGRAM
 from bot.ptb import DubanApplication
-from bot.settings import Settings
 from bot.webhook import HEADER, PATH
 from domain.clock import FakeClock
 from services.runtime import Runtime
 from testbench import FakeTelegram
-from tests.conftest import Bench
+from tests.conftest import Bench, bench_settings
 
 
 @dataclass
@@ -134,16 +132,7 @@ async def running_instances(
     front.router.add_post(PATH, balancer.receive)
     async with _listen(front) as front_url, AsyncExitStack() as stack:
         for _ in range(count):
-            settings = Settings(
-                _env_file=None,
-                bot_token=SecretStr(fake.token),
-                telegram_api_url=fake.url,
-                database_url=database_url,
-                media_dir=tmp_path / "media",
-                web_port=0,
-                api_token=SecretStr("test-api-token"),
-                policy_file=policy_file,
-            )
+            settings = bench_settings(fake, database_url, tmp_path, policy_file=policy_file)
             options = Options(webhook_url=front_url + PATH, scheduler=scheduler)
             app = create_app(settings, clock=clock, options=options)
             url = await stack.enter_async_context(serve(app, "127.0.0.1", 0))

@@ -16,12 +16,8 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from pydantic import SecretStr
 from sqlalchemy import select, text
 
-from bot.app import Options, create_app, serve
-from bot.keys import RUNTIME
-from bot.settings import Settings
 from domain.clock import FakeClock
 from domain.vocabulary import ComplaintStatus, ItemStatus, ReportKind, Source
 from services import decisions, execution
@@ -31,7 +27,7 @@ from storage.db import Database
 from storage.models import Attachment, Base, Complaint, Item
 from testbench import FakeTelegram, FakeUser
 from testbench.models import BotMessage
-from tests.conftest import Bench, import_example_county
+from tests.conftest import Bench, bench_settings, import_example_county, running
 from tests.services.test_complaints_service import gps_jpeg
 
 CITIZEN_ID = 987654321987
@@ -80,19 +76,11 @@ async def logged_bench(
     clock: FakeClock,
     tmp_path: Path,
 ) -> AsyncIterator[Bench]:
-    async with FakeTelegram(now=clock.now) as fake:
-        settings = Settings(
-            _env_file=None,
-            bot_token=SecretStr(fake.token),
-            telegram_api_url=fake.url,
-            database_url=database_url,
-            media_dir=tmp_path / "media",
-            web_port=0,
-            api_token=SecretStr("test-api-token"),
-        )
-        app = create_app(settings, clock=clock, options=Options())
-        async with serve(app, "127.0.0.1", 0) as base_url:
-            yield Bench(fake=fake, rt=app[RUNTIME], clock=clock, base_url=base_url, app=app)
+    async with (
+        FakeTelegram(now=clock.now) as fake,
+        running(bench_settings(fake, database_url, tmp_path), clock, fake) as bench,
+    ):
+        yield bench
 
 
 async def join(bench: Bench, keys: list[str]) -> dict[str, FakeUser]:

@@ -9,15 +9,11 @@ from typing import Any
 
 import aiohttp
 import pytest
-from pydantic import SecretStr
 
-from bot.app import Options, create_app, serve
-from bot.keys import RUNTIME
-from bot.settings import Settings
 from domain.clock import FakeClock
 from storage.db import Database
 from testbench import FakeTelegram
-from tests.conftest import Bench, import_example_county
+from tests.conftest import Bench, bench_settings, import_example_county, running
 
 AUTH = {"Authorization": "Bearer test-api-token"}
 ITEM = {
@@ -166,19 +162,9 @@ async def strict_bench(
         "approval:\n  steps: [[supervisor], [zhao]]\nload:\n  open_items_per_unit: 1\n",
         encoding="utf-8",
     )
-    settings = Settings(
-        _env_file=None,
-        bot_token=SecretStr(fake.token),
-        telegram_api_url=fake.url,
-        database_url=database_url,
-        media_dir=tmp_path / "media",
-        web_port=0,
-        api_token=SecretStr("test-api-token"),
-        policy_file=policy,
-    )
-    app = create_app(settings, clock=clock, options=Options())
-    async with serve(app, "127.0.0.1", 0) as base_url:
-        yield Bench(fake=fake, rt=app[RUNTIME], clock=clock, base_url=base_url, app=app)
+    settings = bench_settings(fake, database_url, tmp_path, policy_file=policy)
+    async with running(settings, clock, fake) as bench:
+        yield bench
 
 
 async def test_approve_return_and_load_409(

@@ -10,16 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
-from bot.app import Options, console_base, create_app, serve
-from bot.keys import RUNTIME
+from bot.app import console_base
 from bot.settings import Settings
 from domain.clock import FakeClock
 from services.web_auth import console_url
 from storage.db import Database
 from testbench import FakeTelegram
-from tests.conftest import Bench, import_example_county
+from tests.conftest import Bench, bench_settings, import_example_county, running
 from tests.e2e.console_helpers import join, web_link
 
 PUBLIC = "https://duban.example.gov.cn"
@@ -50,20 +49,8 @@ def test_a_public_url_that_is_no_web_address_is_refused(bad: str) -> None:
 async def test_links_in_chat_use_the_public_url(
     database_url: str, db: Database, clock: FakeClock, fake: FakeTelegram, tmp_path: Path
 ) -> None:
-    app = create_app(
-        settings(
-            bot_token=SecretStr(fake.token),
-            telegram_api_url=fake.url,
-            database_url=database_url,
-            media_dir=tmp_path / "media",
-            web_port=0,
-            public_url=PUBLIC,
-        ),
-        clock=clock,
-        options=Options(),
-    )
-    async with serve(app, "127.0.0.1", 0) as base_url:
-        bench = Bench(fake=fake, rt=app[RUNTIME], clock=clock, base_url=base_url, app=app)
+    public = bench_settings(fake, database_url, tmp_path, public_url=PUBLIC)
+    async with running(public, clock, fake) as bench:
         await import_example_county(bench.rt)
         users = await join(bench, ["qian"])
         link = await web_link(users["qian"])

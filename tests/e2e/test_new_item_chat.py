@@ -6,12 +6,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from bot.app import Options, create_app, serve
-from bot.keys import RUNTIME
-from bot.settings import Settings
 from domain.clock import FakeClock
 from domain.vocabulary import ItemStatus
 from services.people import issue_invites
@@ -20,7 +16,7 @@ from storage.db import Database
 from storage.models import Item
 from testbench import FakeTelegram, FakeUser
 from testbench.models import BotMessage
-from tests.conftest import Bench, import_example_county
+from tests.conftest import Bench, bench_settings, import_example_county, running
 
 # What happened to the item itself (people who never joined show up as unreachable too).
 ITEM_EVENTS = {"registered", "submitted_for_approval", "approved", "returned_draft", "dispatched"}
@@ -193,19 +189,9 @@ async def approval_bench(
 ) -> AsyncIterator[Bench]:
     policy = tmp_path / "policy.yaml"
     policy.write_text(APPROVAL_POLICY, encoding="utf-8")
-    settings = Settings(
-        _env_file=None,
-        bot_token=SecretStr(fake.token),
-        telegram_api_url=fake.url,
-        database_url=database_url,
-        media_dir=tmp_path / "media",
-        web_port=0,
-        api_token=SecretStr("test-api-token"),
-        policy_file=policy,
-    )
-    app = create_app(settings, clock=clock, options=Options())
-    async with serve(app, "127.0.0.1", 0) as base_url:
-        yield Bench(fake=fake, rt=app[RUNTIME], clock=clock, base_url=base_url, app=app)
+    settings = bench_settings(fake, database_url, tmp_path, policy_file=policy)
+    async with running(settings, clock, fake) as bench:
+        yield bench
 
 
 async def test_approval_return_resubmit_and_load_warning(approval_bench: Bench) -> None:

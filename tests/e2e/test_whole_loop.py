@@ -14,18 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from bot.app import Options, create_app, serve
-from bot.keys import RUNTIME
-from bot.settings import Settings
 from domain.clock import FakeClock
 from domain.deadlines import add_months
 from storage.db import Database
 from storage.models import Attachment, Item, Report
 from testbench import FakeTelegram
-from tests.conftest import SHANGHAI, Bench, import_example_county
+from tests.conftest import SHANGHAI, Bench, bench_settings, import_example_county, running
 from tests.e2e.test_lifecycle_loop import api, confirm_by_head, has, join_people, photo, report
 from tests.e2e.test_new_item_chat import fill_new_item, press
 
@@ -72,19 +68,9 @@ async def approval_bench(
 ) -> AsyncIterator[Bench]:
     policy = tmp_path / "policy.yaml"
     policy.write_text(POLICY, encoding="utf-8")
-    settings = Settings(
-        _env_file=None,
-        bot_token=SecretStr(fake.token),
-        telegram_api_url=fake.url,
-        database_url=database_url,
-        media_dir=tmp_path / "media",
-        web_port=0,
-        api_token=SecretStr("test-api-token"),
-        policy_file=policy,
-    )
-    app = create_app(settings, clock=clock, options=Options())
-    async with serve(app, "127.0.0.1", 0) as base_url:
-        yield Bench(fake=fake, rt=app[RUNTIME], clock=clock, base_url=base_url, app=app)
+    settings = bench_settings(fake, database_url, tmp_path, policy_file=policy)
+    async with running(settings, clock, fake) as bench:
+        yield bench
 
 
 def loop_events(body: dict[str, Any]) -> list[tuple[str, str | None]]:

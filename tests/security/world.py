@@ -19,9 +19,7 @@ from PIL import Image
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot.app import Options, create_app, serve
-from bot.keys import RUNTIME
-from bot.settings import Settings
+from bot.app import Options
 from domain.clock import FakeClock
 from domain.vocabulary import ComplaintCategory, ReportKind, Source, TimeClass
 from services import complaints, decisions, execution
@@ -32,7 +30,7 @@ from services.registration import create_item, return_item
 from storage.db import Database
 from storage.models import Assignment, Attachment, Item, Unit
 from testbench import FakeTelegram, FakeUser
-from tests.conftest import Bench, import_example_county
+from tests.conftest import Bench, bench_settings, import_example_county, running
 from tests.e2e.console_helpers import actor_of, browser, csrf_of, item_awaiting_close, page
 from tests.e2e.console_helpers import web_link as ask_web_link
 
@@ -105,20 +103,12 @@ async def matrix_bench(
 ) -> AsyncIterator[Bench]:
     policy = tmp_path / "policy.yaml"
     policy.write_text(POLICY, encoding="utf-8")
-    settings = Settings(
-        _env_file=None,
-        bot_token=SecretStr(fake.token),
-        telegram_api_url=fake.url,
-        database_url=database_url,
-        media_dir=tmp_path / "media",
-        web_port=0,
-        api_token=SecretStr(API_TOKEN),
-        policy_file=policy,
+    settings = bench_settings(
+        fake, database_url, tmp_path, api_token=SecretStr(API_TOKEN), policy_file=policy
     )
     options = Options(delivery=False, scheduler=False)
-    app = create_app(settings, clock=clock, options=options)
-    async with serve(app, "127.0.0.1", 0) as base_url:
-        yield Bench(fake=fake, rt=app[RUNTIME], clock=clock, base_url=base_url, app=app)
+    async with running(settings, clock, fake, options) as bench:
+        yield bench
 
 
 def png(colour: str) -> bytes:
