@@ -28,6 +28,7 @@ from typing import Any
 
 import imagehash
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,8 +72,9 @@ from texts import evidence as texts
 from texts import items as item_texts
 
 # Pillow formats accepted as photos: (extension, MIME type). Pillow is only ever asked to try
-# these (never EPS, which runs Ghostscript, or the other exotic plugins). HEIF counts when a
-# plugin such as pillow-heif has registered it.
+# these (never EPS, which runs Ghostscript, or the other exotic plugins). HEIF is read through
+# pillow-heif: iPhones take HEIC photos, and send them so when a photo goes as a file.
+register_heif_opener()
 IMAGE_FORMATS: dict[str, tuple[str, str]] = {
     "JPEG": ("jpg", "image/jpeg"),
     "PNG": ("png", "image/png"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -20,12 +21,12 @@ from bot.console import (
     text_for,
     viewer,
 )
-from domain.errors import NotFound
+from domain.errors import InvalidInput, NotFound
 from domain.evidence import AttachmentKind, MediaNotFound
 from domain.vocabulary import ItemStatus, Light, Source, TimeClass
 from services import decisions
 from services.complaints import list_complaints
-from services.evidence import media_path
+from services.evidence import media_path, sanitize_image
 from services.export import export_bytes
 from services.items import Origin
 from services.ledger import (
@@ -297,6 +298,10 @@ def warning_lines(t: Text, file: FileView, unit: str, tz: ZoneInfo) -> list[str]
     return lines
 
 
+RENDERED = frozenset({"image/heic"})
+"""Photo types kept as sent but shown in the console as a JPEG."""
+
+
 async def item_file_download(request: web.Request) -> web.StreamResponse:
     rt = runtime(request)
     who = viewer(request)
@@ -313,13 +318,23 @@ async def item_file_download(request: web.Request) -> web.StreamResponse:
         path = media_path(rt, relative)
     except MediaNotFound:
         raise web.HTTPNotFound() from None
+    body = path.read_bytes()
+    name = f"file-{attachment_id}{path.suffix}"
+    if mime_type in RENDERED and "original" not in request.query:
+        # Browsers cannot show HEIC: a JPEG of it (``?original`` gives the file as sent).
+        try:
+            body, extension = await asyncio.to_thread(sanitize_image, body)
+        except InvalidInput:
+            raise web.HTTPNotFound() from None
+        mime_type = "image/png" if extension == "png" else "image/jpeg"
+        name = f"file-{attachment_id}.{extension}"
     inline = mime_type in ("image/jpeg", "image/png", "image/webp", "image/gif")
     response = web.Response(
-        body=path.read_bytes(),
+        body=body,
         content_type=mime_type if inline else "application/octet-stream",
     )
     disposition = "inline" if inline else "attachment"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="file-{attachment_id}"'
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
     return response
 
 

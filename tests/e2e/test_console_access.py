@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 from PIL import Image
@@ -282,3 +283,30 @@ async def test_batch_registration_upload_uses_the_items_importer(bench: Bench) -
     async with deputy:
         status, _ = await page(deputy, f"{bench.base_url}/console/import")
         assert status == 403
+
+
+async def test_a_heic_photo_shows_as_a_jpeg_and_downloads_as_sent(bench: Bench) -> None:
+    await import_example_county(bench.rt)
+    users = await join(bench, ["qian", "lina", "zhangjun"])
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "teal").save(buffer, format="HEIF")
+    sent = buffer.getvalue()
+    ref = await item_awaiting_close(
+        bench.rt, files=(execution.EvidenceFile(sent, "IMG_0001.HEIC", None),)
+    )
+    async with await signed_in(bench, users["qian"]) as http:
+        status, html = await page(http, f"{bench.base_url}/console/items/{ref}")
+        assert status == 200
+        shown = html.split('<img src="', 1)[1].split('"', 1)[0]
+        [linked] = re.findall(r'<a href="([^"]*/files/[^"]*)"', html)
+        async with http.get(f"{bench.base_url}{shown}") as response:
+            assert response.status == 200 and response.content_type == "image/jpeg"
+            assert response.headers["Content-Disposition"].startswith("inline;")
+            image = Image.open(io.BytesIO(await response.read()))
+            assert image.format == "JPEG" and image.size == (64, 48)
+        assert linked == f"{shown}?original"
+        async with http.get(f"{bench.base_url}{linked}") as response:
+            assert response.status == 200
+            assert response.content_type == "application/octet-stream"
+            assert response.headers["Content-Disposition"].endswith('.heic"')
+            assert await response.read() == sent

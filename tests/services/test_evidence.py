@@ -76,6 +76,16 @@ def jpeg(image: Image.Image, *, exif: Image.Exif | None = None, quality: int = 9
     return out.getvalue()
 
 
+def heic(image: Image.Image, *, exif: Image.Exif | None = None) -> bytes:
+    """An iPhone-style HEIC photo (pillow-heif registers the format with Pillow)."""
+    out = io.BytesIO()
+    if exif is None:
+        image.save(out, "HEIF", quality=80)
+    else:
+        image.save(out, "HEIF", quality=80, exif=exif.tobytes())
+    return out.getvalue()
+
+
 def taken_at(local: str, *, gps: bool = False) -> Image.Exif:
     """EXIF with DateTimeOriginal (``YYYY:MM:DD HH:MM:SS``, no zone) and optionally GPS."""
     exif = Image.Exif()
@@ -314,6 +324,37 @@ async def test_a_photo_taken_after_dispatch_does_not_warn(
     [row] = await attachments(rt)
     assert row.captured_at == datetime(2026, 11, 23, 1, 30, tzinfo=UTC)
     assert await office_notices(rt) == []
+
+
+async def test_an_iphone_heic_sent_as_a_file_is_a_photo_with_its_capture_time(
+    county: Runtime,
+) -> None:
+    rt = county
+    item = await new_item(rt, "修复学校围墙")
+    photo = heic(picture(8), exif=taken_at("2026:11:20 10:00:00"))
+    assert photo[4:12] == b"ftypheic"
+
+    warnings = await store(
+        rt, item, await new_report(rt, item), photo, "IMG_0412.HEIC", "application/octet-stream"
+    )
+
+    assert warnings == ["old_capture"]  # its EXIF was read like a JPEG's
+    [row] = await attachments(rt)
+    assert (row.kind, row.mime_type) == ("photo", "image/heic")
+    assert row.path.endswith(".heic") and row.phash
+    assert row.captured_at == datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    assert (rt.media_dir / row.path).read_bytes() == photo  # kept as sent, EXIF and all
+    # The same scene again as a JPEG: the perceptual hash sees through the format.
+    other = await new_item(rt, "修复学校操场")
+    assert await store(rt, other, await new_report(rt, other), jpeg(picture(8))) == ["reused"]
+
+
+def test_sanitize_turns_a_heic_into_a_bare_jpeg() -> None:
+    clean, extension = sanitize_image(heic(picture(21), exif=taken_at("2026:11:20 10:00:00")))
+    assert extension == "jpg"
+    image = Image.open(io.BytesIO(clean))
+    assert image.format == "JPEG" and image.size == (640, 480)
+    assert len(image.getexif()) == 0 and b"SECRETCAM" not in clean
 
 
 async def test_junk_exif_is_no_capture_time(county: Runtime) -> None:
