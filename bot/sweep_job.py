@@ -39,21 +39,26 @@ class SweepJob:
         self.holding = False
         self.until: datetime | None = None  # our lease's expiry, by rt.clock, while holding
 
-    async def take(self) -> bool:
-        """Take or renew the lease; False when another instance holds it."""
-        held = await lease.acquire(self.rt, lease.SWEEP, self.holder, self.ttl)
+    async def take(self, now: datetime | None = None) -> bool:
+        """Take or renew the lease as of ``now``; False when another instance holds it."""
+        now = self.rt.clock.now() if now is None else now
+        held = await lease.acquire(self.rt, lease.SWEEP, self.holder, self.ttl, now)
         if held != self.holding:
             log.info("sweep_lease_taken" if held else "sweep_lease_lost", extra=self._fields())
         self.holding = held
-        self.until = self.rt.clock.now() + self.ttl if held else None
+        self.until = now + self.ttl if held else None
         self.metrics.sweep_lease_held.set(1 if held else 0)
         return held
 
     async def turn(self) -> SweepResult | None:
-        """One turn of the job: a sweep pass if this instance holds the lease, else nothing."""
-        if not await self.take():
-            return None
+        """One turn of the job: a sweep pass if this instance holds the lease, else nothing.
+
+        The pass runs as of the moment the lease was taken for, never of a later reading of
+        the clock, which may lie past the lease (and another instance may hold it by then).
+        """
         now = self.rt.clock.now()
+        if not await self.take(now):
+            return None
         log.info("sweep_begin", extra={**self._fields(), "now": now.isoformat()})
         renewing = asyncio.create_task(self._renew_while_sweeping())
         try:

@@ -48,9 +48,13 @@ class LeaseInfo:
     expires_at: datetime
 
 
-async def acquire(rt: Runtime, name: str, holder: str, ttl: timedelta) -> bool:
-    """Take or renew the lease ``name`` for ``ttl`` from now; False when another holds it."""
-    now = rt.clock.now()
+async def acquire(
+    rt: Runtime, name: str, holder: str, ttl: timedelta, now: datetime | None = None
+) -> bool:
+    """Take or renew the lease ``name`` for ``ttl`` from ``now`` (the clock's, by default);
+    False when another holds it. Work done under the lease should be done as of that same
+    ``now``: a later reading of the clock may already lie past the lease."""
+    now = rt.clock.now() if now is None else now
     insert = pg_insert if rt.db.dialect == "postgresql" else sqlite_insert
     new = insert(Lease).values(name=name, holder=holder, acquired_at=now, expires_at=now + ttl)
     held = Lease.__table__.c

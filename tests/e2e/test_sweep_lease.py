@@ -4,8 +4,11 @@ lease moves on once it runs out, a stopped one's at once; ``duban sweep`` respec
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from bot.metrics import Metrics
 from bot.sweep_job import SweepJob
@@ -92,3 +95,27 @@ async def test_duban_sweep_skips_while_an_instance_holds_the_lease(
     assert swept.returncode == 0, swept.stderr
     assert "items checked" in swept.stdout
     assert await lease.current(running, lease.SWEEP) is None
+
+
+class Racing(FakeClock):
+    """A clock that has moved on a day each time it is read, as a clock moved by someone
+    else between two readings would have."""
+
+    def now(self) -> datetime:
+        moment = super().now()
+        self.advance(timedelta(days=1))
+        return moment
+
+
+async def test_a_pass_runs_as_of_the_moment_its_lease_was_taken_for(
+    county: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Racing(START)
+    job = SweepJob(dataclasses.replace(county, clock=clock), Metrics(), holder="i0", ttl=TTL)
+    with caplog.at_level(logging.INFO, logger="duban.sweep"):
+        assert await job.turn() is not None
+    held = await lease.current(dataclasses.replace(county, clock=FakeClock(START)), lease.SWEEP)
+    assert held is not None and held.expires_at == START + TTL == job.until
+    [begin] = [r for r in caplog.records if r.getMessage() == "sweep_begin"]
+    # the pass is as of START, the moment its lease was taken for, not a later reading
+    assert datetime.fromisoformat(begin.now) == START
