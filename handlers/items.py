@@ -8,10 +8,18 @@ Typed answers (reasons, dates, instructions) come back as replies to a prompt; s
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from telegram.error import BadRequest
 
 from domain import callbacks
@@ -31,6 +39,7 @@ from texts import execution as texts
 from texts import items as item_texts
 
 PAGES = frozenset({"items", "overdue"})
+T = TypeVar("T")
 
 # Purposes of prompts whose reply is typed text (see handlers.reports.on_reply).
 RETURN_REASON = "return"
@@ -77,6 +86,41 @@ async def joined(update: Update, context: DubanContext) -> Actor | None:
 def parse(update: Update, prefix: str) -> callbacks.Callback:
     query = update.callback_query
     return callbacks.parse(query.data if query else None, prefixes=frozenset({prefix}))
+
+
+@dataclass(frozen=True)
+class Press(Generic[T]):
+    """A button press carried out: by whom, in whose language, and what it gave."""
+
+    query: CallbackQuery
+    actor: Actor
+    t: Text
+    result: T
+
+
+async def carry_out(
+    update: Update,
+    context: DubanContext,
+    prefix: str,
+    act: Callable[[Actor, callbacks.Callback], Awaitable[T]],
+) -> Press[T] | None:
+    """Parse a ``prefix`` button and do ``act`` with it. None, after telling the person why,
+    for a stranger, malformed or forged data (a plain "no longer valid" answer) or a refusal
+    (an alert with the reason)."""
+    query = update.callback_query
+    actor = await joined(update, context)
+    if query is None or actor is None:
+        return None
+    t = context.text_for(actor)
+    try:
+        result = await act(actor, parse(update, prefix))
+    except callbacks.BadCallback:
+        await answer_bad_callback(update, context)
+        return None
+    except DubanError as exc:
+        await refuse(update, context, t, exc)
+        return None
+    return Press(query, actor, t, result)
 
 
 async def ask(
@@ -235,42 +279,28 @@ async def item_command(update: Update, context: DubanContext) -> None:
 
 
 async def details_pressed(update: Update, context: DubanContext) -> None:
-    query = update.callback_query
-    actor = await joined(update, context)
-    if query is None or actor is None:
-        return
-    t = context.text_for(actor)
-    try:
-        ref = parse(update, callbacks.DETAIL).arg(0)
-        await send_card(update, context, actor, ref)
-    except callbacks.BadCallback:
-        await answer_bad_callback(update, context)
-        return
-    except DubanError as exc:
-        await refuse(update, context, t, exc)
-        return
-    await query.answer()
+    async def act(actor: Actor, data: callbacks.Callback) -> None:
+        await send_card(update, context, actor, data.arg(0))
+
+    press = await carry_out(update, context, callbacks.DETAIL, act)
+    if press is not None:
+        await press.query.answer()
 
 
 # --- 签收 -------------------------------------------------------------------------------------
 
 
 async def acknowledge_pressed(update: Update, context: DubanContext) -> None:
-    query = update.callback_query
-    actor = await joined(update, context)
-    if query is None or actor is None:
-        return
-    t = context.text_for(actor)
     rt = context.rt
-    try:
-        assignment_id = parse(update, callbacks.ACKNOWLEDGE).int_arg(0)
-        done = await execution.acknowledge(rt, actor, assignment_id)
-    except callbacks.BadCallback:
-        await answer_bad_callback(update, context)
+    press = await carry_out(
+        update,
+        context,
+        callbacks.ACKNOWLEDGE,
+        lambda actor, data: execution.acknowledge(rt, actor, data.int_arg(0)),
+    )
+    if press is None:
         return
-    except DubanError as exc:
-        await refuse(update, context, t, exc)
-        return
+    query, t, done = press.query, press.t, press.result
     await query.answer(
         texts.already_acknowledged(t) if done.already else texts.acknowledged_answer(t)
     )
@@ -291,48 +321,30 @@ async def acknowledge_pressed(update: Update, context: DubanContext) -> None:
 
 
 async def instruct_pressed(update: Update, context: DubanContext) -> None:
-    query = update.callback_query
-    actor = await joined(update, context)
-    if query is None or actor is None:
-        return
-    t = context.text_for(actor)
-    try:
-        ref = parse(update, callbacks.INSTRUCT).arg(0)
-        view = await execution.check_instruct(context.rt, actor, ref)
-    except callbacks.BadCallback:
-        await answer_bad_callback(update, context)
-        return
-    except DubanError as exc:
-        await refuse(update, context, t, exc)
-        return
-    await query.answer()
-    question = texts.reason_prompt(t, view, texts.instruction_question(t))
-    await ask(
-        update, context, actor, question, item_id=view.id, purpose=INSTRUCTION, target=view.ref
+    press = await carry_out(
+        update,
+        context,
+        callbacks.INSTRUCT,
+        lambda actor, data: execution.check_instruct(context.rt, actor, data.arg(0)),
     )
+    if press is None:
+        return
+    await press.query.answer()
+    await _ask_about(update, context, press, texts.instruction_question, INSTRUCTION)
 
 
 # --- the unit head: 核签 ---------------------------------------------------------------------
 
 
 async def confirm_pressed(update: Update, context: DubanContext) -> None:
-    query = update.callback_query
-    actor = await joined(update, context)
-    if query is None or actor is None:
-        return
-    t = context.text_for(actor)
-    try:
-        report_id = parse(update, callbacks.CONFIRM).int_arg(0)
-        view = await decisions.confirm_completion(context.rt, actor, report_id)
-    except callbacks.BadCallback:
-        await answer_bad_callback(update, context)
-        return
-    except DubanError as exc:
-        await refuse(update, context, t, exc)
-        return
-    await query.answer(texts.confirmed_done(t))
-    await drop_buttons(update)
-    await _say(update, context, texts.done(t, view, texts.confirmed_done(t)))
+    press = await carry_out(
+        update,
+        context,
+        callbacks.CONFIRM,
+        lambda actor, data: decisions.confirm_completion(context.rt, actor, data.int_arg(0)),
+    )
+    if press is not None:
+        await _decided(update, context, press, texts.confirmed_done(press.t))
 
 
 async def decline_pressed(update: Update, context: DubanContext) -> None:
@@ -356,30 +368,56 @@ async def _ask_reason_on_report(
     purpose: str,
 ) -> None:
     """A decision on a pending report that needs a reason: check first, then ask for it."""
-    query = update.callback_query
-    actor = await joined(update, context)
-    if query is None or actor is None:
-        return
-    t = context.text_for(actor)
-    try:
-        report_id = parse(update, prefix).int_arg(0)
+
+    async def act(actor: Actor, data: callbacks.Callback) -> tuple[ItemView, int]:
+        report_id = data.int_arg(0)
         view = await decisions.check_pending_report(context.rt, actor, report_id, kind)
-    except callbacks.BadCallback:
-        await answer_bad_callback(update, context)
+        return view, report_id
+
+    press = await carry_out(update, context, prefix, act)
+    if press is None:
         return
-    except DubanError as exc:
-        await refuse(update, context, t, exc)
-        return
-    await query.answer()
+    view, report_id = press.result
+    await press.query.answer()
+    await _ask_about(
+        update,
+        context,
+        Press(press.query, press.actor, press.t, view),
+        question,
+        purpose,
+        target=str(report_id),
+    )
+
+
+async def _ask_about(
+    update: Update,
+    context: DubanContext,
+    press: Press[ItemView],
+    question: Callable[[Text], str],
+    purpose: str,
+    *,
+    target: str | None = None,
+) -> None:
+    """Ask, as a reply prompt about the item, what the pressed decision still needs."""
+    view, t = press.result, press.t
     await ask(
         update,
         context,
-        actor,
+        press.actor,
         texts.reason_prompt(t, view, question(t)),
         item_id=view.id,
         purpose=purpose,
-        target=str(report_id),
+        target=view.ref if target is None else target,
     )
+
+
+async def _decided(
+    update: Update, context: DubanContext, press: Press[ItemView], reply: str
+) -> None:
+    """A decision taken: answer the press, take the buttons off, say what was done."""
+    await press.query.answer(reply)
+    await drop_buttons(update)
+    await _say(update, context, texts.done(press.t, press.result, reply))
 
 
 # --- the office: 销号 / 退回 / 延期 / 回头看 ------------------------------------------------------
@@ -408,68 +446,48 @@ def follow_up_buttons(t: Text, ref: str) -> list[list[Button]]:
 
 
 async def close_pressed(update: Update, context: DubanContext) -> None:
-    query = update.callback_query
-    actor = await joined(update, context)
-    if query is None or actor is None:
+    press = await carry_out(
+        update,
+        context,
+        callbacks.CLOSE,
+        lambda actor, data: decisions.close_item(context.rt, Origin(actor), data.arg(0)),
+    )
+    if press is None:
         return
-    t = context.text_for(actor)
-    try:
-        ref = parse(update, callbacks.CLOSE).arg(0)
-        view = await decisions.close_item(context.rt, Origin(actor), ref)
-    except callbacks.BadCallback:
-        await answer_bad_callback(update, context)
-        return
-    except DubanError as exc:
-        await refuse(update, context, t, exc)
-        return
-    await query.answer(texts.closed_done(t))
+    t, view = press.t, press.result
+    await press.query.answer(texts.closed_done(t))
     await drop_buttons(update)
     await _say(update, context, texts.follow_up_question(t, view), follow_up_buttons(t, view.ref))
 
 
 async def return_pressed(update: Update, context: DubanContext) -> None:
-    query = update.callback_query
-    actor = await joined(update, context)
-    if query is None or actor is None:
-        return
-    t = context.text_for(actor)
-    try:
-        ref = parse(update, callbacks.RETURN).arg(0)
-        view = await decisions.check_office_move(
-            context.rt, Origin(actor), ref, ItemAction.RETURN_COMPLETION
-        )
-    except callbacks.BadCallback:
-        await answer_bad_callback(update, context)
-        return
-    except DubanError as exc:
-        await refuse(update, context, t, exc)
-        return
-    await query.answer()
-    question = texts.reason_prompt(t, view, texts.return_reason_question(t))
-    await ask(
-        update, context, actor, question, item_id=view.id, purpose=RETURN_REASON, target=view.ref
+    press = await carry_out(
+        update,
+        context,
+        callbacks.RETURN,
+        lambda actor, data: decisions.check_office_move(
+            context.rt, Origin(actor), data.arg(0), ItemAction.RETURN_COMPLETION
+        ),
     )
+    if press is None:
+        return
+    await press.query.answer()
+    await _ask_about(update, context, press, texts.return_reason_question, RETURN_REASON)
 
 
 async def extension_approved(update: Update, context: DubanContext) -> None:
-    query = update.callback_query
-    actor = await joined(update, context)
-    if query is None or actor is None:
+    press = await carry_out(
+        update,
+        context,
+        callbacks.EXTENSION_OK,
+        lambda actor, data: decisions.decide_extension(
+            context.rt, Origin(actor), data.int_arg(0), approve=True
+        ),
+    )
+    if press is None:
         return
-    t = context.text_for(actor)
-    try:
-        report_id = parse(update, callbacks.EXTENSION_OK).int_arg(0)
-        view = await decisions.decide_extension(context.rt, Origin(actor), report_id, approve=True)
-    except callbacks.BadCallback:
-        await answer_bad_callback(update, context)
-        return
-    except DubanError as exc:
-        await refuse(update, context, t, exc)
-        return
-    assert view.due is not None
-    await query.answer(texts.extension_approved_done(t, view.due))
-    await drop_buttons(update)
-    await _say(update, context, texts.done(t, view, texts.extension_approved_done(t, view.due)))
+    assert press.result.due is not None
+    await _decided(update, context, press, texts.extension_approved_done(press.t, press.result.due))
 
 
 async def extension_refused(update: Update, context: DubanContext) -> None:
@@ -535,9 +553,7 @@ async def follow_up_pressed(update: Update, context: DubanContext) -> None:
     except DubanError as exc:
         await refuse(update, context, t, exc)
         return
-    await query.answer(reply)
-    await drop_buttons(update)
-    await _say(update, context, texts.done(t, view, reply))
+    await _decided(update, context, Press(query, actor, t, view), reply)
 
 
 # --- typed answers to the prompts above (called by handlers.reports) -------------------------
