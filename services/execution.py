@@ -187,6 +187,7 @@ async def record_and_notify(
     item: Item,
     people: Iterable[Person],
     *,
+    at: datetime,
     event: str,
     actor_id: int | None,
     notice: str,
@@ -197,12 +198,13 @@ async def record_and_notify(
     data: dict[str, Any] | None = None,
     exclude: int | None = None,
 ) -> TimelineEvent:
-    """Put ``event`` on the item's timeline and queue its ``notice`` to ``people``, keyed by
-    the event, so a retried unit of work never sends it twice."""
+    """Put ``event`` on the item's timeline ``at`` the moment of the change it records, and
+    queue its ``notice`` to ``people``, keyed by the event, so a retried unit of work never
+    sends it twice."""
     entry = record(
         session,
         item_id=item.id,
-        at=rt.clock.now(),
+        at=at,
         kind=event,
         actor_id=actor_id,
         unit_id=unit_id,
@@ -840,6 +842,7 @@ async def instruct(rt: Runtime, actor: Actor, ref: str, text: str) -> ItemView:
             session,
             item,
             recipients,
+            at=now,
             event=Kind.INSTRUCTED,
             actor_id=actor.person_id,
             detail=text,
