@@ -533,6 +533,33 @@ def sanitize_image(data: bytes, *, max_pixels: int = SANITIZE_MAX_PIXELS) -> tup
     return output.getvalue(), "jpg"
 
 
+DISPLAY_SIDE = 2560
+"""The longest side of a photo shown in the console in place of one browsers cannot show."""
+
+
+def display_image(data: bytes) -> bytes:
+    """A JPEG of the photo in ``data`` for a browser, at most :data:`DISPLAY_SIDE` pixels on its
+    longer side, turned upright, with no metadata. For stored evidence (up to the evidence
+    limit of pixels) in a format browsers cannot show, such as HEIC."""
+    image = _open_image(data, EVIDENCE_MAX_PIXELS)
+    if image is None:
+        raise NotAnImage()
+    try:
+        image.load()
+        try:
+            upright = ImageOps.exif_transpose(image)
+        except Exception:
+            upright = image
+        shown = _to_srgb(upright).convert("RGB")
+        shown.thumbnail((DISPLAY_SIDE, DISPLAY_SIDE))
+        bare = Image.frombytes(shown.mode, shown.size, shown.tobytes())
+        output = io.BytesIO()
+        bare.save(output, format="JPEG", quality=85, optimize=True)
+    except (OSError, ValueError, SyntaxError, EOFError, RuntimeError) as exc:
+        raise UnreadableImage() from exc
+    return output.getvalue()
+
+
 async def store_complaint_photo(
     rt: Runtime, session: AsyncSession, *, complaint_id: int, data: bytes
 ) -> int:

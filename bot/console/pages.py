@@ -26,7 +26,7 @@ from domain.evidence import AttachmentKind, MediaNotFound
 from domain.vocabulary import ItemStatus, Light, Source, TimeClass
 from services import decisions
 from services.complaints import list_complaints
-from services.evidence import media_path, sanitize_image
+from services.evidence import display_image, media_path
 from services.export import export_bytes
 from services.items import Origin
 from services.ledger import (
@@ -323,11 +323,11 @@ async def item_file_download(request: web.Request) -> web.StreamResponse:
     if mime_type in RENDERED and "original" not in request.query:
         # Browsers cannot show HEIC: a JPEG of it (``?original`` gives the file as sent).
         try:
-            body, extension = await asyncio.to_thread(sanitize_image, body)
+            body = await asyncio.to_thread(display_image, body)
         except InvalidInput:
             raise web.HTTPNotFound() from None
-        mime_type = "image/png" if extension == "png" else "image/jpeg"
-        name = f"file-{attachment_id}.{extension}"
+        mime_type = "image/jpeg"
+        name = f"file-{attachment_id}.jpg"
     inline = mime_type in ("image/jpeg", "image/png", "image/webp", "image/gif")
     response = web.Response(
         body=body,

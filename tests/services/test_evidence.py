@@ -28,7 +28,13 @@ from domain.evidence import (
 )
 from domain.policy import Evidence, Policy
 from domain.vocabulary import Source, TimeClass
-from services.evidence import media_path, sanitize_image, store_complaint_photo, store_evidence
+from services.evidence import (
+    display_image,
+    media_path,
+    sanitize_image,
+    store_complaint_photo,
+    store_evidence,
+)
 from services.items import ItemDraft, Origin, register_item
 from services.runtime import Runtime
 from services.timeline import Kind
@@ -355,6 +361,19 @@ def test_sanitize_turns_a_heic_into_a_bare_jpeg() -> None:
     image = Image.open(io.BytesIO(clean))
     assert image.format == "JPEG" and image.size == (640, 480)
     assert len(image.getexif()) == 0 and b"SECRETCAM" not in clean
+
+
+def test_the_console_view_of_a_large_photo_is_an_upright_bounded_jpeg() -> None:
+    # An iPhone's 48-megapixel "HEIF Max" photo: over the complaint photos' limit, within the
+    # evidence limit; shown rotated as its EXIF says, at most DISPLAY_SIDE on its longer side.
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to view
+    big = jpeg(Image.new("RGB", (8064, 6048), "teal"), exif=exif, quality=50)
+    shown = Image.open(io.BytesIO(display_image(big)))
+    assert shown.format == "JPEG" and shown.size == (1920, 2560)
+    assert len(shown.getexif()) == 0
+    with pytest.raises(NotAnImage):
+        display_image(b"not a picture")
 
 
 async def test_junk_exif_is_no_capture_time(county: Runtime) -> None:
