@@ -23,6 +23,16 @@ from pathlib import Path
 from typing import Any
 
 SERVICES = ("pypi", "osv")
+# What pip-audit's output shows when an advisory service could not be reached at all.
+UNREACHABLE = (
+    "ConnectionError",
+    "NameResolutionError",
+    "Max retries exceeded",
+    "ConnectTimeout",
+    "ReadTimeout",
+    "VulnServiceConnectionError",
+    "your network may be blocking",
+)
 TIMEOUT = 600
 
 
@@ -30,15 +40,18 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def freeze(python: str) -> str:
-    """The environment's packages as ``name==version`` lines (the project itself left out)."""
+def freeze(python: str, *, pinned: bool = True) -> str:
+    """The environment's packages, one a line (the project itself left out); with ``pinned``
+    only the ``name==version`` ones."""
     result = subprocess.run(
         [python, "-m", "pip", "freeze", "--exclude-editable", "--all"],
         check=True,
         capture_output=True,
         text=True,
     )
-    lines = [line for line in result.stdout.splitlines() if "==" in line]
+    lines = [line for line in result.stdout.splitlines() if line and not line.startswith("#")]
+    if pinned:
+        lines = [line for line in lines if "==" in line]
     return "\n".join(lines) + "\n"
 
 
@@ -73,6 +86,10 @@ def audit(pip_audit: str, requirements: Path, service: str) -> dict[str, Any] | 
             data: dict[str, Any] = json.loads(report.read_text())
             return data
         last = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
+        if not any(sign in result.stderr for sign in UNREACHABLE):
+            # not the network: pip-audit itself failed (a bad flag, bad input): that must not
+            # pass as "nothing to report"
+            raise SystemExit(f"pip-audit failed ({result.returncode}): {last[:300]}")
         return f"pip-audit exited {result.returncode}: {last[:300]}"
 
 
@@ -82,9 +99,13 @@ def main() -> int:
         return 2
     python, pip_audit = sys.argv[1:]
     strict = os.environ.get("DUBAN_AUDIT_STRICT") == "1"
-    pins = {canonical(line.split("==")[0]): line for line in freeze(python).split()}
+    frozen = freeze(python, pinned=False).splitlines()
+    unpinned = [line for line in frozen if "==" not in line]
+    pins = {canonical(line.split("==")[0]): line for line in frozen if "==" in line}
     count = len(pins)
     print(f"auditing {count} installed packages", flush=True)
+    if unpinned:  # installed from a URL or a path: no version to look up
+        print(f"WARNING: not audited, no version to look up: {', '.join(unpinned)}")
     vulnerable: dict[tuple[str, str], list[dict[str, Any]]] = {}
     pending = set(pins)
     reasons: list[str] = []
