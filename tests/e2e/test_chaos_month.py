@@ -46,6 +46,7 @@ from sqlalchemy import select
 from bot.delivery import SEPARATOR
 from domain.clock import FakeClock
 from domain.roster import parse_roster
+from domain.text import ELLIPSIS
 from domain.vocabulary import Source, TimeClass
 from services.items import ItemDraft, Origin, register_item
 from services.people import issue_invites
@@ -905,10 +906,7 @@ async def verify(
                 continue
             # Or it was not sent again because its item moved on before the retry: it reached
             # the chat once all the same.
-            head = part.strip()[:80]  # a long merged message may have been cut
-            same = [
-                r for r in rows if r.person == person and (r.text.strip() in part or head in r.text)
-            ]
+            same = [r for r in rows if r.person == person and _is_notice(r.text, part)]
             assert any(r.status == "cancelled" for r in same), (
                 f"a message sent but never recorded, nor sent again: {part[:80]} "
                 f"(its rows: {[(r.key, r.status) for r in same]})"
@@ -1001,6 +999,18 @@ async def verify(
         f"{len(rows)} notifications in all; "
         f"{clock_time.monotonic() - started:.0f} s ({ticker.seconds:.0f} s of it sweeping)"
     )
+
+
+def _is_notice(text: str, part: str) -> bool:
+    """Whether ``part`` of a sent message is the notification ``text``: the same, or, at the
+    end of a merged message cut to Telegram's limit, a long enough beginning of it."""
+    if text.strip() == part.strip():
+        return True
+    cut = re.sub(r"(</\w+>)+$", "", part.strip())
+    if not cut.endswith(ELLIPSIS):
+        return False
+    begins = cut.removesuffix(ELLIPSIS)
+    return len(begins) >= 100 and text.startswith(begins)
 
 
 def _sent_as(message: BotMessage) -> str:
