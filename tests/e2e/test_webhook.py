@@ -29,7 +29,7 @@ async def test_updates_arrive_by_webhook_and_forged_posts_are_refused(
     database_url: str, db: Database, clock: FakeClock, fake: FakeTelegram, tmp_path: Path
 ) -> None:
     port = free_port()
-    url = f"http://127.0.0.1:{port}{PATH}"
+    url = f"http://localhost:{port}{PATH}"  # as Telegram reaches it, not as it listens
     settings = Settings(
         _env_file=None,
         bot_token=SecretStr(fake.token),
@@ -41,7 +41,7 @@ async def test_updates_arrive_by_webhook_and_forged_posts_are_refused(
     async with serve(app, "127.0.0.1", port):
         assert fake.webhook_url == url
         # the sign-in links the bot sends point where Telegram reaches this server
-        assert await console_url(app[RUNTIME]) == f"http://127.0.0.1:{port}"
+        assert await console_url(app[RUNTIME]) == f"http://localhost:{port}"
         assert fake.calls_to("getUpdates") == []
         user = fake.user(4242, "路人")
         await user.send_text("/help")
