@@ -84,6 +84,7 @@ COMPLAINT_DAYS = {2: "accept", 7: "reject", 11: "accept", 16: "answer"}
 CODE = re.compile(r"督〔2026〕\d+号")
 LOST = "无法判断是哪个事项"  # the bot's answer to a reply it cannot place
 HANDLED = "已经处理过了"  # a complaint's button pressed after its triage was done
+DECIDED = "此事项已处理"  # a decision's button pressed after the decision was taken
 ANSWERED = "answered without a message"
 RECEIPT = re.compile(r"查询码[：:]\s*([A-Z0-9-]{6,})")
 
@@ -681,7 +682,8 @@ class Month:
             prompt = await self.must(user, self.pressing(user, message, button), has(asked))
         except Lost:
             # the flow was carried out before a crash lost its answer: the bot says so
-            if any(HANDLED in (a.text or "") for a in user.callback_answers[answers:]):
+            said = [a.text or "" for a in user.callback_answers[answers:]]
+            if any(HANDLED in text or DECIDED in text for text in said):
                 self.found_done += 1
                 return
             raise
