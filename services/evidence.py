@@ -502,6 +502,26 @@ def _has_transparency(image: Image.Image) -> bool:
     return image.mode == "P" and "transparency" in image.info
 
 
+_DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, RuntimeError)
+
+
+def _upright(data: bytes, max_pixels: int) -> Image.Image:
+    """The image in ``data``, decoded, turned as its EXIF orientation says, in sRGB; its
+    metadata are not carried over by what is made from it here."""
+    image = _open_image(data, max_pixels)
+    if image is None:
+        raise NotAnImage()
+    try:
+        image.load()
+        try:
+            upright = ImageOps.exif_transpose(image)
+        except Exception:
+            upright = image
+        return _to_srgb(upright)
+    except _DECODE_ERRORS as exc:
+        raise UnreadableImage() from exc
+
+
 def sanitize_image(data: bytes, *, max_pixels: int = SANITIZE_MAX_PIXELS) -> tuple[bytes, str]:
     """The pixels of the image in ``data`` and nothing else, as (bytes, extension).
 
@@ -509,20 +529,12 @@ def sanitize_image(data: bytes, *, max_pixels: int = SANITIZE_MAX_PIXELS) -> tup
     new JPEG (a PNG when it has transparency): no EXIF (GPS, device, time), XMP, ICC profile,
     comments or text chunks survive. Images over ``max_pixels`` are refused.
     """
-    image = _open_image(data, max_pixels)
-    if image is None:
-        raise NotAnImage()
+    oriented = _upright(data, max_pixels)
     try:
-        image.load()
-        try:
-            oriented = ImageOps.exif_transpose(image)
-        except Exception:
-            oriented = image
-        oriented = _to_srgb(oriented)
         transparent = _has_transparency(oriented)
         mode = "RGBA" if transparent else ("L" if oriented.mode in ("1", "L") else "RGB")
         pixels = oriented.convert(mode)
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+    except _DECODE_ERRORS as exc:
         raise UnreadableImage() from exc
     bare = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
     output = io.BytesIO()
@@ -541,21 +553,14 @@ def display_image(data: bytes) -> bytes:
     """A JPEG of the photo in ``data`` for a browser, at most :data:`DISPLAY_SIDE` pixels on its
     longer side, turned upright, with no metadata. For stored evidence (up to the evidence
     limit of pixels) in a format browsers cannot show, such as HEIC."""
-    image = _open_image(data, EVIDENCE_MAX_PIXELS)
-    if image is None:
-        raise NotAnImage()
+    upright = _upright(data, EVIDENCE_MAX_PIXELS)
     try:
-        image.load()
-        try:
-            upright = ImageOps.exif_transpose(image)
-        except Exception:
-            upright = image
-        shown = _to_srgb(upright).convert("RGB")
+        shown = upright.convert("RGB")
         shown.thumbnail((DISPLAY_SIDE, DISPLAY_SIDE))
         bare = Image.frombytes(shown.mode, shown.size, shown.tobytes())
         output = io.BytesIO()
         bare.save(output, format="JPEG", quality=85, optimize=True)
-    except (OSError, ValueError, SyntaxError, EOFError, RuntimeError) as exc:
+    except _DECODE_ERRORS as exc:
         raise UnreadableImage() from exc
     return output.getvalue()
 
