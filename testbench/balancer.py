@@ -10,70 +10,36 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from types import TracebackType
-from typing import Self
 
 import aiohttp
 from aiohttp import web
 
+from .loopback import LoopbackServer
+
 FORWARDED_HEADERS = ("Content-Type", "X-Telegram-Bot-Api-Secret-Token")
 
 
-class RoundRobinBalancer:
+class RoundRobinBalancer(LoopbackServer):
     """``async with RoundRobinBalancer([url, ...]) as lb:`` then point the webhook at
     ``lb.url + path``; requests go to ``backend + path`` in turn."""
+
+    _name = "the balancer"
 
     def __init__(self, backends: list[str], *, host: str = "127.0.0.1", port: int = 0) -> None:
         if not backends:
             raise ValueError("a balancer needs at least one backend")
+        super().__init__(host=host, port=port)
         self.backends = [b.rstrip("/") for b in backends]
         self.served: Counter[str] = Counter()
         """Requests each backend answered."""
         self.refused: Counter[str] = Counter()
         """Connection failures per backend (the balancer moved on to the next)."""
         self._next = itertools.cycle(range(len(self.backends)))
-        self._host = host
-        self._port = port
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
-        self._url: str | None = None
 
-    @property
-    def url(self) -> str:
-        if self._url is None:
-            raise RuntimeError("the balancer is not started")
-        return self._url
-
-    async def start(self) -> None:
+    def _application(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{path:.*}", self._forward)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self._url = f"http://{host}:{port}"
-        self._session = aiohttp.ClientSession()
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+        return app
 
     async def _forward(self, request: web.Request) -> web.Response:
         assert self._session is not None

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .models import BotMessage
+from .models import BotMessage, CallbackAnswer
 
-__all__ = ["ChatState", "Signal"]
+__all__ = ["ChatState", "PendingQuery", "Signal", "WebhookTarget"]
 
 
 class Signal:
@@ -70,3 +70,22 @@ class ChatState:
         if message is None or message.deleted:
             return None
         return message
+
+
+@dataclass
+class WebhookTarget:
+    """Where setWebhook told the fake to deliver updates."""
+
+    url: str
+    secret_token: str | None
+    max_connections: int
+
+
+@dataclass
+class PendingQuery:
+    """A callback query a user sent: whose, about which message, and how it was answered."""
+
+    user_id: int
+    message_id: int
+    answered: bool = False
+    answer: CallbackAnswer | None = None

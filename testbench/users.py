@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .models import BotMessage, CallbackAnswer
 
 if TYPE_CHECKING:
-    from .botapi import FakeTelegram
+    from .botapi.user_actions import UserActions
 
 __all__ = ["FakeUser", "MessageRef"]
 
@@ -28,7 +28,7 @@ class FakeUser:
 
     def __init__(
         self,
-        server: FakeTelegram,
+        server: UserActions,
         user_id: int,
         first_name: str,
         *,
