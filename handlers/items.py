@@ -29,7 +29,7 @@ from domain.lifecycle import ItemAction
 from domain.vocabulary import ReportKind
 from handlers.context import DubanContext
 from handlers.start import answer_bad_callback, unknown_user_text
-from services import decisions, execution
+from services import decisions, execution, prompts
 from services.actors import Actor
 from services.items import Origin
 from services.outbox import Button
@@ -138,7 +138,7 @@ async def ask(
     if chat is None:
         return
     sent = await context.bot.send_message(chat.id, text, reply_markup=ForceReply(selective=True))
-    await execution.remember_prompt(
+    await prompts.remember_prompt(
         context.rt,
         actor,
         chat_id=chat.id,

@@ -18,11 +18,12 @@ from telegram.error import BadRequest
 
 from domain import callbacks
 from domain.errors import DubanError
+from domain.reports import report_kinds
 from domain.vocabulary import ReportKind
 from handlers.context import DubanContext
 from handlers.items import CONTENT, answer_prompt, ask, button, joined, markup, parse, refuse
 from handlers.start import answer_bad_callback, unknown_user_text
-from services import execution
+from services import drafts, prompts, reports
 from services.actors import Actor
 from services.outbox import Button
 from services.views import ItemView
@@ -43,7 +44,7 @@ def kind_buttons(t: Text, item: ItemView, kinds: tuple[ReportKind, ...]) -> list
     return [labels[i : i + 2] for i in range(0, len(labels), 2)]
 
 
-def preview(t: Text, draft: execution.DraftView) -> tuple[str, list[list[Button]]]:
+def preview(t: Text, draft: drafts.DraftView) -> tuple[str, list[list[Button]]]:
     text = texts.draft_preview(
         t,
         draft.item,
@@ -55,7 +56,7 @@ def preview(t: Text, draft: execution.DraftView) -> tuple[str, list[list[Button]
     )
     ref = draft.item.ref
     if draft.kind is None:
-        rows = kind_buttons(t, draft.item, execution.report_kinds(draft.item.time_class))
+        rows = kind_buttons(t, draft.item, report_kinds(draft.item.time_class))
     else:
         rows = []
         if draft.ready:
@@ -74,7 +75,7 @@ async def report_command(update: Update, context: DubanContext) -> None:
         await message.reply_text(texts.report_usage(t))
         return
     try:
-        menu = await execution.report_menu(context.rt, actor, context.args[0])
+        menu = await drafts.report_menu(context.rt, actor, context.args[0])
     except DubanError as exc:
         await refuse(update, context, t, exc)
         return
@@ -94,7 +95,7 @@ async def report_pressed(update: Update, context: DubanContext) -> None:
         data = parse(update, callbacks.REPORT)
         ref, action = data.arg(0), data.arg(1)
         if action == START:
-            menu = await execution.report_menu(rt, actor, ref)
+            menu = await drafts.report_menu(rt, actor, ref)
             await query.answer()
             await _send(
                 update,
@@ -104,14 +105,14 @@ async def report_pressed(update: Update, context: DubanContext) -> None:
             )
             return
         if action == DROP:
-            await execution.cancel_draft(rt, actor, data.int_arg(2))
+            await drafts.cancel_draft(rt, actor, data.int_arg(2))
             await query.answer()
             await _edit(update, texts.draft_cancelled(t), [])
             return
         if action == SEND:
             await _submit(update, context, actor, data.int_arg(2))
             return
-        draft = await execution.choose_kind(rt, actor, ref, action)
+        draft = await drafts.choose_kind(rt, actor, ref, action)
     except callbacks.BadCallback:
         await answer_bad_callback(update, context)
         return
@@ -124,7 +125,7 @@ async def report_pressed(update: Update, context: DubanContext) -> None:
         text, rows = preview(t, draft)
         await _edit(update, text, rows)
         if query.message is not None:
-            await execution.set_draft_prompt(rt, actor, draft.id, query.message.message_id)
+            await drafts.set_draft_prompt(rt, actor, draft.id, query.message.message_id)
         return
     await ask(
         update,
@@ -141,17 +142,17 @@ async def _submit(update: Update, context: DubanContext, actor: Actor, draft_id:
     query = update.callback_query
     assert query is not None
     t = context.text_for(actor)
-    entries = await execution.draft_files(context.rt, actor, draft_id)
+    entries = await drafts.draft_files(context.rt, actor, draft_id)
     await query.answer()
     files = [await _download(context, entry) for entry in entries]
-    done = await execution.submit_draft(context.rt, actor, draft_id, files)
+    done = await reports.submit_draft(context.rt, actor, draft_id, files)
     await _edit(update, texts.report_submitted(t, done.item, done.kind, done.warnings), [])
 
 
-async def _download(context: DubanContext, entry: dict[str, Any]) -> execution.EvidenceFile:
+async def _download(context: DubanContext, entry: dict[str, Any]) -> reports.EvidenceFile:
     telegram_file = await context.bot.get_file(str(entry["file_id"]))
     data = bytes(await telegram_file.download_as_bytearray())
-    return execution.EvidenceFile(
+    return reports.EvidenceFile(
         data=data,
         filename=entry.get("name"),
         mime_type=entry.get("mime") or ("image/jpeg" if entry.get("type") == "photo" else None),
@@ -199,11 +200,11 @@ async def on_loose_media(update: Update, context: DubanContext) -> None:
     actor = await joined(update, context)
     if message is None or actor is None:
         return
-    item_id = await execution.recent_draft_item(context.rt, actor, LOOSE_MEDIA_WINDOW)
+    item_id = await drafts.recent_draft_item(context.rt, actor, LOOSE_MEDIA_WINDOW)
     if item_id is None:
         await unknown_user_text(update, context)
         return
-    await _add(update, context, actor, execution.ReplyTarget(item_id, CONTENT, ""))
+    await _add(update, context, actor, prompts.ReplyTarget(item_id, CONTENT, ""))
 
 
 async def on_reply(update: Update, context: DubanContext) -> None:
@@ -218,11 +219,11 @@ async def on_reply(update: Update, context: DubanContext) -> None:
     t = context.text_for(actor)
     rt = context.rt
     replied = message.reply_to_message
-    target = await execution.reply_target(rt, actor, chat.id, replied.message_id)
+    target = await prompts.reply_target(rt, actor, chat.id, replied.message_id)
     if target is None and replied.from_user is not None and replied.from_user.is_bot:
         for pause in PROMPT_LOOKUPS:
             await asyncio.sleep(pause)
-            target = await execution.reply_target(rt, actor, chat.id, replied.message_id)
+            target = await prompts.reply_target(rt, actor, chat.id, replied.message_id)
             if target is not None:
                 break
     if target is None or target.item_id is None:
@@ -243,7 +244,7 @@ async def on_reply(update: Update, context: DubanContext) -> None:
 
 
 async def _add(
-    update: Update, context: DubanContext, actor: Actor, target: execution.ReplyTarget
+    update: Update, context: DubanContext, actor: Actor, target: prompts.ReplyTarget
 ) -> None:
     """Add the message's text and file to the draft report on the target item; show it."""
     message = update.effective_message
@@ -254,7 +255,7 @@ async def _add(
     rt = context.rt
     text = message.text or message.caption or ""
     try:
-        draft = await execution.add_content(
+        draft = await drafts.add_content(
             rt,
             actor,
             target.item_id,
@@ -276,7 +277,7 @@ async def _add(
         except BadRequest:
             pass  # the preview is gone: send a new one
     sent = await message.reply_text(body, reply_markup=markup(rows))
-    await execution.set_draft_prompt(rt, actor, draft.id, sent.message_id)
+    await drafts.set_draft_prompt(rt, actor, draft.id, sent.message_id)
 
 
 def register(application: Any) -> None:

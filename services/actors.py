@@ -1,41 +1,17 @@
-"""Who is acting: a person with their roster roles and their place in the units."""
+"""Who is acting: the :class:`domain.authority.Actor` of a person, loaded from the roster."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlalchemy import CompoundSelect, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.authority import Actor
 from domain.vocabulary import Role
 from storage.models import Person, PersonRole, Unit, UnitContact
 
+__all__ = ["Actor", "actor_by_telegram", "load_actor"]
+
 _ROLE, _HEAD, _CONTACT, _LEADS = "role", "head", "contact", "leads"
-
-
-@dataclass(frozen=True)
-class Actor:
-    person_id: int
-    key: str
-    name: str
-    roles: frozenset[Role]
-    head_of: frozenset[int]
-    contact_of: frozenset[int]
-    leads: frozenset[int]
-    locale: str | None
-    chat_id: int | None
-
-    def has(self, *roles: Role) -> bool:
-        return any(role in self.roles for role in roles)
-
-    @property
-    def is_office(self) -> bool:
-        return Role.SUPERVISOR in self.roles
-
-    @property
-    def units(self) -> frozenset[int]:
-        """Units this person works for (as head or contact)."""
-        return self.head_of | self.contact_of
 
 
 async def load_actor(session: AsyncSession, person: Person) -> Actor:

@@ -43,10 +43,11 @@ from domain.errors import Conflict, InvalidInput, NotFound
 from domain.evidence import FileTooLarge, megabytes
 from domain.i18n import N_
 from domain.text import PlaceTooLong, check_length
-from domain.vocabulary import ComplaintCategory, ComplaintStatus, ItemStatus, Role
+from domain.vocabulary import ComplaintCategory, ComplaintStatus, ItemStatus
 from services import evidence
 from services.items import ItemDraft, Origin, next_number, register_item, require_office
 from services.outbox import Button, enqueue, notification_key
+from services.recipients import office_people
 from services.runtime import Runtime
 from services.views import ItemView, find_item
 from storage.models import (
@@ -54,8 +55,6 @@ from storage.models import (
     Complaint,
     ComplaintNote,
     Item,
-    Person,
-    PersonRole,
     Unit,
 )
 from texts import complaints as texts
@@ -361,17 +360,6 @@ async def unit_choices(rt: Runtime) -> list[UnitChoice]:
         return [UnitChoice(uid, key, name) for uid, key, name in rows]
 
 
-async def _office(session: AsyncSession) -> list[Person]:
-    return list(
-        await session.scalars(
-            select(Person)
-            .join(PersonRole, PersonRole.person_id == Person.id)
-            .where(PersonRole.role == Role.SUPERVISOR, Person.active)
-            .order_by(Person.id)
-        )
-    )
-
-
 async def _tell_office(
     rt: Runtime,
     session: AsyncSession,
@@ -383,7 +371,7 @@ async def _tell_office(
     triage: bool,
 ) -> None:
     now = rt.clock.now()
-    for person in await _office(session):
+    for person in await office_people(session):
         t = rt.text(person.locale)
         buttons = texts.triage_buttons(t, complaint.public_id) if triage else []
         base = notification_key("complaint", complaint.id, occasion, person.id)

@@ -2,45 +2,51 @@
 return (退回), extension decisions (延期), the follow-up check (回头看) and rectification (整改).
 
 The office acts in chat (an :class:`Origin` with a supervisor) or through the API
-(``Origin(None, via_api=True)``). Each public coroutine is one unit of work.
+(``Origin(None, via_api=True)``). Each public coroutine is one unit of work: it checks who
+decides, then reads as its rule — the lifecycle's move, what changes, who is told — while a
+:class:`Decision` does what every decision does (record it on the timeline, queue its notice,
+commit, show the item).
 """
 
 from __future__ import annotations
 
-from datetime import date, time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import callbacks
+from domain.authority import Actor
 from domain.deadlines import at_local_time, end_of_day
 from domain.errors import Conflict, Forbidden, InvalidInput
 from domain.i18n import N_
-from domain.lifecycle import AssignmentAction, ItemAction, apply, apply_assignment
+from domain.lifecycle import AssignmentAction, ItemAction, apply
+from domain.reports import TEXT_MAX
 from domain.text import ReasonTooLong, check_length
 from domain.vocabulary import AssignmentRole, AssignmentStatus, ItemStatus, ReportKind
 from services import complaints
-from services.actors import Actor
-from services.execution import (
-    TEXT_MAX,
-    StaleButton,
-    assignments_of,
+from services.assignments import assignments_of, move_share
+from services.execution_errors import StaleButton
+from services.items import Origin, require_office
+from services.notices import (
+    Notice,
     commit_and_view,
     details_button,
-    item_people,
+    details_only,
     notify,
-    office_people,
     record_and_notify,
     unit_buttons,
-    unit_people,
 )
-from services.items import Origin, require_office
 from services.outbox import Button
+from services.recipients import item_people, office_people, unit_people
 from services.runtime import Runtime
 from services.timeline import Kind, record
 from services.views import ItemView, find_item, item_view
 from storage.models import Assignment, Item, Person, Report, Unit
+from texts import Text
 from texts import execution as texts
 
 FOLLOW_UP_HOUR = time(9, 0)
@@ -63,11 +69,78 @@ class AlreadyDecided(Conflict):
     key = N_("This has already been decided.")
 
 
+@dataclass(frozen=True)
+class Decision:
+    """One decision on an item, inside its unit of work: who decides, and when."""
+
+    rt: Runtime
+    session: AsyncSession
+    item: Item
+    actor_id: int | None
+    now: datetime
+
+    def move(self, action: ItemAction) -> None:
+        """The item's lifecycle move; a Conflict when its status does not allow it."""
+        self.item.status = str(apply(ItemStatus(self.item.status), action))
+
+    def settle(self, report: Report, status: str, reason: str | None = None) -> None:
+        """The report is decided: how, by whom, when, and (when given) why."""
+        report.status = status
+        report.decided_by_id = self.actor_id
+        report.decided_at = self.now
+        if reason is not None:
+            report.decision_reason = reason
+
+    async def announce(
+        self,
+        event: str,
+        people: Iterable[Person],
+        notice: Notice,
+        *,
+        unit_id: int | None = None,
+        detail: str = "",
+        data: dict[str, Any],
+    ) -> None:
+        """The item changed now: record ``event`` on its timeline and queue its notice."""
+        self.item.updated_at = self.now
+        await record_and_notify(
+            self.rt,
+            self.session,
+            self.item,
+            people,
+            notice,
+            at=self.now,
+            event=event,
+            actor_id=self.actor_id,
+            unit_id=unit_id,
+            detail=detail,
+            data=data,
+        )
+
+    async def done(self) -> ItemView:
+        """Commit, wake the sender, and show the item."""
+        return await commit_and_view(self.rt, self.session, self.item)
+
+
+async def _office_decision(
+    rt: Runtime, session: AsyncSession, origin: Origin, ref: str, action: ItemAction
+) -> Decision:
+    """The office's decision on the item ``ref``, its lifecycle move made."""
+    item = await find_item(session, ref)
+    decision = Decision(rt, session, item, origin.person_id, rt.clock.now())
+    decision.move(action)
+    return decision
+
+
 def _reason(reason: str | None, *, required: bool) -> str:
     text = (reason or "").strip()
     if required and not text:
         raise InvalidInput(N_("Please give a reason."), field="reason")
     return check_length(text, TEXT_MAX, ReasonTooLong)
+
+
+def _via(origin: Origin) -> str:
+    return "api" if origin.via_api else "chat"
 
 
 async def _report(session: AsyncSession, report_id: int, kind: ReportKind) -> Report:
@@ -77,8 +150,17 @@ async def _report(session: AsyncSession, report_id: int, kind: ReportKind) -> Re
     return report
 
 
-async def _view(rt: Runtime, session: AsyncSession, item: Item) -> ItemView:
-    return await item_view(session, item, rt.clock.now(), rt.policy)
+async def _pending_completion(
+    session: AsyncSession, actor: Actor, report_id: int
+) -> tuple[Report, Assignment]:
+    """A completion report still waiting for the sign-off of its unit's head, the actor."""
+    report = await _report(session, report_id, ReportKind.COMPLETION)
+    assignment = await session.get_one(Assignment, report.assignment_id)
+    if assignment.unit_id not in actor.head_of:
+        raise NotHead()
+    if report.status != SUBMITTED:
+        raise AlreadyDecided()
+    return report, assignment
 
 
 # --- the unit head: 核签 ---------------------------------------------------------------------
@@ -86,12 +168,7 @@ async def _view(rt: Runtime, session: AsyncSession, item: Item) -> ItemView:
 
 async def confirm_completion(rt: Runtime, actor: Actor, report_id: int) -> ItemView:
     async with rt.db.session() as session:
-        report = await _report(session, report_id, ReportKind.COMPLETION)
-        assignment = await session.get_one(Assignment, report.assignment_id)
-        if assignment.unit_id not in actor.head_of:
-            raise NotHead()
-        if report.status != SUBMITTED:
-            raise AlreadyDecided()
+        report, _assignment = await _pending_completion(session, actor, report_id)
         await confirm_in_session(rt, session, actor, report)
         return await commit_and_view(rt, session, await session.get_one(Item, report.item_id))
 
@@ -103,19 +180,17 @@ async def confirm_in_session(
     now = rt.clock.now()
     assignment = await session.get_one(Assignment, report.assignment_id)
     item = await session.get_one(Item, report.item_id)
-    assignment.status = str(
-        apply_assignment(AssignmentStatus(assignment.status), AssignmentAction.CONFIRM)
-    )
+    decision = Decision(rt, session, item, actor.person_id, now)
+    move_share(assignment, AssignmentAction.CONFIRM)
     lead = assignment.role == AssignmentRole.LEAD
     if lead:
-        item.status = str(apply(ItemStatus(item.status), ItemAction.SUBMIT_COMPLETION))
+        decision.move(ItemAction.SUBMIT_COMPLETION)
     report.status = CONFIRMED
     report.confirmed_by_id = actor.person_id
     report.confirmed_at = now
-    item.updated_at = now
     unit = await session.get_one(Unit, assignment.unit_id)
 
-    def buttons(t: Any, view: ItemView) -> list[list[Button]]:
+    def buttons(t: Text, view: ItemView) -> list[list[Button]]:
         rows = []
         if lead:
             rows.append(
@@ -127,59 +202,43 @@ async def confirm_in_session(
         rows.append([details_button(t, view)])
         return rows
 
-    await record_and_notify(
-        rt,
-        session,
-        item,
+    await decision.announce(
+        Kind.CONFIRMED,
         await office_people(session),
-        at=now,
-        event=Kind.CONFIRMED,
-        actor_id=actor.person_id,
+        Notice(
+            "completion",
+            lambda t, view: texts.completion_to_office(
+                t, view, unit=unit.name, head=actor.name, text=report.text, lead=lead
+            ),
+            buttons,
+        ),
         unit_id=assignment.unit_id,
         data={"report": report.id, "lead": lead},
-        notice="completion",
-        render=lambda t, view: texts.completion_to_office(
-            t, view, unit=unit.name, head=actor.name, text=report.text, lead=lead
-        ),
-        buttons=buttons,
     )
 
 
 async def decline_completion(rt: Runtime, actor: Actor, report_id: int, reason: str) -> ItemView:
     now = rt.clock.now()
     async with rt.db.session() as session:
-        report = await _report(session, report_id, ReportKind.COMPLETION)
-        assignment = await session.get_one(Assignment, report.assignment_id)
-        if assignment.unit_id not in actor.head_of:
-            raise NotHead()
-        if report.status != SUBMITTED:
-            raise AlreadyDecided()
+        report, assignment = await _pending_completion(session, actor, report_id)
         text = _reason(reason, required=True)
-        assignment.status = str(
-            apply_assignment(AssignmentStatus(assignment.status), AssignmentAction.DECLINE)
-        )
-        report.status = DECLINED
-        report.decided_by_id = actor.person_id
-        report.decided_at = now
-        report.decision_reason = text
+        move_share(assignment, AssignmentAction.DECLINE)
         item = await session.get_one(Item, report.item_id)
-        item.updated_at = now
-        await record_and_notify(
-            rt,
-            session,
-            item,
+        decision = Decision(rt, session, item, actor.person_id, now)
+        decision.settle(report, DECLINED, text)
+        await decision.announce(
+            Kind.DECLINED,
             [await session.get_one(Person, report.author_id)],
-            at=now,
-            event=Kind.DECLINED,
-            actor_id=actor.person_id,
+            Notice(
+                "declined",
+                lambda t, view: texts.declined_notice(t, view, head=actor.name, reason=text),
+                unit_buttons,
+            ),
             unit_id=assignment.unit_id,
             detail=text,
             data={"report": report.id},
-            notice="declined",
-            render=lambda t, view: texts.declined_notice(t, view, head=actor.name, reason=text),
-            buttons=unit_buttons,
         )
-        return await commit_and_view(rt, session, item)
+        return await decision.done()
 
 
 # --- the office: 销号 / 退回 ------------------------------------------------------------------
@@ -210,82 +269,59 @@ async def close_item(
 ) -> ItemView:
     """Accept the lead unit's completion and close the item (销号); answers its complaints."""
     require_office(origin)
-    now = rt.clock.now()
     answer_text = _reason(answer, required=False)
     async with rt.db.session() as session:
-        item = await find_item(session, ref)
-        item.status = str(apply(ItemStatus(item.status), ItemAction.CLOSE))
+        decision = await _office_decision(rt, session, origin, ref, ItemAction.CLOSE)
+        item, now = decision.item, decision.now
         _lead, report = await _lead_completion(session, item)
         for assignment in await assignments_of(session, item.id):
-            status = AssignmentStatus(assignment.status)
-            if status is AssignmentStatus.CONFIRMED:
-                assignment.status = str(apply_assignment(status, AssignmentAction.CLOSE))
+            if AssignmentStatus(assignment.status) is AssignmentStatus.CONFIRMED:
+                move_share(assignment, AssignmentAction.CLOSE)
             else:
                 # The item closes with the lead unit's completion; every share ends with it.
                 assignment.status = str(AssignmentStatus.COMPLETED)
             assignment.completed_at = now
         if report is not None:
-            report.status = ACCEPTED
-            report.decided_by_id = origin.person_id
-            report.decided_at = now
+            decision.settle(report, ACCEPTED)
         item.closed_at = now
-        item.updated_at = now
-        await record_and_notify(
-            rt,
-            session,
-            item,
+        await decision.announce(
+            Kind.CLOSED,
             await item_people(session, item.id),
-            at=now,
-            event=Kind.CLOSED,
-            actor_id=origin.person_id,
+            Notice("closed", texts.closed_notice, details_only),
             detail=answer_text,
             data={"report": report.id if report else None, "via": _via(origin)},
-            notice="closed",
-            render=texts.closed_notice,
-            buttons=lambda t, view: [[details_button(t, view)]],
         )
         await complaints.answer_from_closing(
             session, item.id, answer_text or (report.text if report else item.title), now
         )
         if follow_up_on is not None:
             await _set_follow_up(rt, session, origin, item, follow_up_on)
-        return await commit_and_view(rt, session, item)
+        return await decision.done()
 
 
 async def return_completion(rt: Runtime, origin: Origin, ref: str, reason: str) -> ItemView:
     """Send the lead unit's completion back (退回重办): in progress again, with the reason."""
     require_office(origin)
-    now = rt.clock.now()
     text = _reason(reason, required=True)
     async with rt.db.session() as session:
-        item = await find_item(session, ref)
-        item.status = str(apply(ItemStatus(item.status), ItemAction.RETURN_COMPLETION))
-        lead, report = await _lead_completion(session, item)
-        lead.status = str(
-            apply_assignment(AssignmentStatus(lead.status), AssignmentAction.RETURN_COMPLETION)
-        )
+        decision = await _office_decision(rt, session, origin, ref, ItemAction.RETURN_COMPLETION)
+        lead, report = await _lead_completion(session, decision.item)
+        move_share(lead, AssignmentAction.RETURN_COMPLETION)
         if report is not None:
-            report.status = RETURNED
-            report.decided_by_id = origin.person_id
-            report.decided_at = now
-            report.decision_reason = text
-        item.updated_at = now
-        await record_and_notify(
-            rt,
-            session,
-            item,
+            decision.settle(report, RETURNED, text)
+        await decision.announce(
+            Kind.RETURNED,
             await unit_people(session, lead.unit_id),
-            at=now,
-            event=Kind.RETURNED,
-            actor_id=origin.person_id,
+            Notice(
+                "returned",
+                lambda t, view: texts.returned_notice(t, view, reason=text),
+                unit_buttons,
+            ),
             unit_id=lead.unit_id,
             detail=text,
             data={"report": report.id if report else None, "via": _via(origin)},
-            notice="returned",
-            render=lambda t, view: texts.returned_notice(t, view, reason=text),
-            buttons=unit_buttons,
         )
-        return await commit_and_view(rt, session, item)
+        return await decision.done()
 
 
 # --- extensions (延期) -----------------------------------------------------------------------
@@ -320,38 +356,31 @@ async def decide_extension(
         if report.status != SUBMITTED:
             raise AlreadyDecided()
         item = await session.get_one(Item, report.item_id)
-        action = ItemAction.APPROVE_EXTENSION if approve else ItemAction.REFUSE_EXTENSION
-        item.status = str(apply(ItemStatus(item.status), action))
+        decision = Decision(rt, session, item, origin.person_id, now)
+        decision.move(ItemAction.APPROVE_EXTENSION if approve else ItemAction.REFUSE_EXTENSION)
         data: dict[str, Any] = {"report": report.id, "via": _via(origin)}
         if approve:
             new_due = due or report.requested_due
             if new_due is None:
                 raise InvalidInput(N_("Give the new due date."), field="due")
             data.update(_move_due(rt, item, new_due))
-        report.status = APPROVED if approve else REFUSED
-        report.decided_by_id = origin.person_id
-        report.decided_at = now
-        report.decision_reason = text or None
-        item.updated_at = now
+        decision.settle(report, APPROVED if approve else REFUSED, text or None)
         assignment = await session.get_one(Assignment, report.assignment_id)
-        await record_and_notify(
-            rt,
-            session,
-            item,
+        await decision.announce(
+            Kind.EXTENSION_APPROVED if approve else Kind.EXTENSION_REFUSED,
             await unit_people(session, assignment.unit_id),
-            at=now,
-            event=Kind.EXTENSION_APPROVED if approve else Kind.EXTENSION_REFUSED,
-            actor_id=origin.person_id,
+            Notice(
+                "extension_decided",
+                lambda t, view: texts.extension_decided_notice(
+                    t, view, rt.tz, now, approved=approve, reason=text
+                ),
+                unit_buttons,
+            ),
             unit_id=assignment.unit_id,
             detail=text,
             data=data,
-            notice="extension_decided",
-            render=lambda t, view: texts.extension_decided_notice(
-                t, view, rt.tz, now, approved=approve, reason=text
-            ),
-            buttons=unit_buttons,
         )
-        return await commit_and_view(rt, session, item)
+        return await decision.done()
 
 
 async def pending_extension(rt: Runtime, ref: str) -> int | None:
@@ -374,28 +403,24 @@ async def extend_item(rt: Runtime, origin: Origin, ref: str, due: date, reason: 
     pending = await pending_extension(rt, ref)
     if pending is not None:
         return await decide_extension(rt, origin, pending, approve=True, reason=reason, due=due)
-    now = rt.clock.now()
     text = _reason(reason, required=False)
     async with rt.db.session() as session:
-        item = await find_item(session, ref)
-        item.status = str(apply(ItemStatus(item.status), ItemAction.APPROVE_EXTENSION))
-        data: dict[str, Any] = {"via": _via(origin), **_move_due(rt, item, due)}
-        item.updated_at = now
-        await record_and_notify(
-            rt,
-            session,
-            item,
-            await item_people(session, item.id),
-            at=now,
-            event=Kind.EXTENSION_APPROVED,
-            actor_id=origin.person_id,
+        decision = await _office_decision(rt, session, origin, ref, ItemAction.APPROVE_EXTENSION)
+        data: dict[str, Any] = {"via": _via(origin), **_move_due(rt, decision.item, due)}
+        await decision.announce(
+            Kind.EXTENSION_APPROVED,
+            await item_people(session, decision.item.id),
+            Notice(
+                "extension_decided",
+                lambda t, view: texts.direct_extension_notice(
+                    t, view, rt.tz, decision.now, reason=text
+                ),
+                unit_buttons,
+            ),
             detail=text,
             data=data,
-            notice="extension_decided",
-            render=lambda t, view: texts.direct_extension_notice(t, view, rt.tz, now, reason=text),
-            buttons=unit_buttons,
         )
-        return await commit_and_view(rt, session, item)
+        return await decision.done()
 
 
 # --- follow-up (回头看) and rectification (整改) -----------------------------------------------
@@ -432,33 +457,29 @@ async def _set_follow_up(
         data={"on": on.isoformat(), "via": _via(origin)},
     )
     await session.flush()
-
-    def buttons(t: Any, view: ItemView) -> list[list[Button]]:
-        return [
-            [
-                Button(
-                    t.raw(texts.FOLLOW_UP_OK), callbacks.make(callbacks.FOLLOW_UP, view.ref, "ok")
-                ),
-                Button(
-                    t.raw(texts.FOLLOW_UP_REOPEN),
-                    callbacks.make(callbacks.FOLLOW_UP, view.ref, "reopen"),
-                ),
-            ],
-            [details_button(t, view)],
-        ]
-
     # Delivered on the day at 09:00 local; the delivery worker sends it when it falls due.
     await notify(
         rt,
         session,
         await office_people(session),
-        occasion=f"followup{event.id}",
-        kind="follow_up",
+        Notice("follow_up", texts.follow_up_due_notice, _follow_up_buttons),
         item=item,
-        render=texts.follow_up_due_notice,
-        buttons=buttons,
+        occasion=f"followup{event.id}",
         not_before=at_local_time(on, FOLLOW_UP_HOUR, rt.tz),
     )
+
+
+def _follow_up_buttons(t: Text, view: ItemView) -> list[list[Button]]:
+    return [
+        [
+            Button(t.raw(texts.FOLLOW_UP_OK), callbacks.make(callbacks.FOLLOW_UP, view.ref, "ok")),
+            Button(
+                t.raw(texts.FOLLOW_UP_REOPEN),
+                callbacks.make(callbacks.FOLLOW_UP, view.ref, "reopen"),
+            ),
+        ],
+        [details_button(t, view)],
+    ]
 
 
 def _check_follow_up_open(item: Item) -> None:
@@ -469,61 +490,50 @@ def _check_follow_up_open(item: Item) -> None:
 async def follow_up_ok(rt: Runtime, origin: Origin, ref: str) -> ItemView:
     """The follow-up check finds the result holds."""
     require_office(origin)
-    now = rt.clock.now()
     async with rt.db.session() as session:
-        item = await find_item(session, ref)
-        item.status = str(apply(ItemStatus(item.status), ItemAction.FOLLOW_UP))
+        decision = await _office_decision(rt, session, origin, ref, ItemAction.FOLLOW_UP)
+        item = decision.item
         _check_follow_up_open(item)
         record(
             session,
             item_id=item.id,
-            at=now,
+            at=decision.now,
             kind=Kind.FOLLOWED_UP,
             actor_id=origin.person_id,
             data={"on": item.follow_up_on.isoformat() if item.follow_up_on else None},
         )
         item.follow_up_on = None
-        item.updated_at = now
+        item.updated_at = decision.now
         await session.commit()
-        return await _view(rt, session, item)
+        return await item_view(session, item, rt.clock.now(), rt.policy)
 
 
 async def reopen_item(rt: Runtime, origin: Origin, ref: str, due: date, reason: str) -> ItemView:
     """Rectification (整改): the closed item is in progress again with a new due date."""
     require_office(origin)
-    now = rt.clock.now()
     text = _reason(reason, required=True)
     async with rt.db.session() as session:
-        item = await find_item(session, ref)
-        item.status = str(apply(ItemStatus(item.status), ItemAction.REOPEN))
+        decision = await _office_decision(rt, session, origin, ref, ItemAction.REOPEN)
+        item = decision.item
         data: dict[str, Any] = {"via": _via(origin), **_move_due(rt, item, due)}
         for assignment in await assignments_of(session, item.id):
-            status = AssignmentStatus(assignment.status)
-            if status is AssignmentStatus.COMPLETED:
-                assignment.status = str(apply_assignment(status, AssignmentAction.REOPEN))
+            if AssignmentStatus(assignment.status) is AssignmentStatus.COMPLETED:
+                move_share(assignment, AssignmentAction.REOPEN)
                 assignment.completed_at = None
         item.closed_at = None
         item.follow_up_on = None
-        item.updated_at = now
-        await record_and_notify(
-            rt,
-            session,
-            item,
+        await decision.announce(
+            Kind.REOPENED,
             await item_people(session, item.id),
-            at=now,
-            event=Kind.REOPENED,
-            actor_id=origin.person_id,
+            Notice(
+                "reopened",
+                lambda t, view: texts.reopened_notice(t, view, rt.tz, decision.now, reason=text),
+                unit_buttons,
+            ),
             detail=text,
             data=data,
-            notice="reopened",
-            render=lambda t, view: texts.reopened_notice(t, view, rt.tz, now, reason=text),
-            buttons=unit_buttons,
         )
-        return await commit_and_view(rt, session, item)
-
-
-def _via(origin: Origin) -> str:
-    return "api" if origin.via_api else "chat"
+        return await decision.done()
 
 
 # --- checks before asking for a reason (chat) -------------------------------------------------
@@ -537,7 +547,7 @@ async def check_office_move(rt: Runtime, origin: Origin, ref: str, action: ItemA
         apply(ItemStatus(item.status), action)
         if action is ItemAction.FOLLOW_UP or action is ItemAction.REOPEN:
             _check_follow_up_open(item)
-        return await _view(rt, session, item)
+        return await item_view(session, item, rt.clock.now(), rt.policy)
 
 
 async def check_pending_report(
@@ -553,4 +563,5 @@ async def check_pending_report(
             require_office(Origin(actor))
         if report.status != SUBMITTED:
             raise AlreadyDecided()
-        return await _view(rt, session, await session.get_one(Item, report.item_id))
+        item = await session.get_one(Item, report.item_id)
+        return await item_view(session, item, rt.clock.now(), rt.policy)

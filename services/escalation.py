@@ -18,9 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import callbacks
+from domain.authority import may_order, may_urge
 from domain.deadlines import local_date
 from domain.errors import Conflict, Forbidden
-from domain.vocabulary import ItemStatus, Role
+from domain.vocabulary import ItemStatus
 from services.actors import Actor
 from services.outbox import Button, enqueue
 from services.runtime import Runtime
@@ -49,19 +50,6 @@ class MeasureResult:
     already_at: datetime | None = None  # set when the measure had been ordered before
 
 
-def _may_urge(actor: Actor, item: Item, units: list[UnitInfo]) -> bool:
-    return (
-        actor.person_id == item.leader_id
-        or actor.has(Role.PRINCIPAL)
-        or actor.is_office
-        or (actor.has(Role.DEPUTY) and any(u.unit_id in actor.leads for u in units))
-    )
-
-
-def _may_order(actor: Actor) -> bool:
-    return actor.has(Role.PRINCIPAL) or actor.is_office
-
-
 async def _open_item(session: AsyncSession, ref: str) -> Item:
     item = await find_item(session, ref)
     if ItemStatus(item.status) not in OPEN_STATUSES:
@@ -86,7 +74,7 @@ async def urge(rt: Runtime, actor: Actor, ref: str) -> MeasureResult:
     async with rt.db.session() as session:
         item = await _open_item(session, ref)
         units = await unit_infos(session, item)
-        if not _may_urge(actor, item, units):
+        if not may_urge(actor, item.leader_id, {u.unit_id for u in units}):
             raise NotALeader()
         view = await item_view(session, item, now, rt.policy)
         today = local_date(now, rt.tz).isoformat()
@@ -130,7 +118,7 @@ async def _order(rt: Runtime, actor: Actor, ref: str, measure: str) -> MeasureRe
     now = rt.clock.now()
     async with rt.db.session() as session:
         item = await _open_item(session, ref)
-        if not _may_order(actor):
+        if not may_order(actor):
             raise NotALeader()
         view = await item_view(session, item, now, rt.policy)
         units = await unit_infos(session, item)

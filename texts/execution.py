@@ -4,6 +4,7 @@ follow-up checks, leaders' instructions, and the item lists and card."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -80,32 +81,35 @@ def _join(lines: Sequence[str | None]) -> str:
 # --- to the office, the head, the units (outbox) ----------------------------------------------
 
 
-def report_notice(
-    t: Text,
-    item: ItemView,
-    *,
-    unit: str,
-    author: str,
-    kind: str,
-    text: str,
-    photos: int,
-    documents: int,
-    requested_due: date | None,
-    warnings: int,
-) -> str:
+@dataclass(frozen=True)
+class SentReport:
+    """A unit's report as the notices about it show it."""
+
+    unit: str
+    author: str
+    kind: str
+    text: str
+    photos: int
+    documents: int
+    requested_due: date | None
+
+
+def report_notice(t: Text, item: ItemView, report: SentReport, *, warnings: int) -> str:
     lines: list[str | None] = [
         header(t, item),
         t(
             N_("📝 {unit} ({author}) sent a {kind}:"),
-            unit=unit,
-            author=author,
-            kind=kind_name(t, kind),
+            unit=report.unit,
+            author=report.author,
+            kind=kind_name(t, report.kind),
         ),
-        escape(excerpt(text)) if text.strip() else None,
-        files_line(t, photos, documents),
+        escape(excerpt(report.text)) if report.text.strip() else None,
+        files_line(t, report.photos, report.documents),
     ]
-    if requested_due is not None:
-        lines.append(t(N_("Asks to move the due date to {date}."), date=day(t, requested_due)))
+    if report.requested_due is not None:
+        lines.append(
+            t(N_("Asks to move the due date to {date}."), date=day(t, report.requested_due))
+        )
         lines.append(t(N_("Approve or refuse the extension.")))
     if warnings:
         lines.append(
@@ -114,15 +118,17 @@ def report_notice(
     return _join(lines)
 
 
-def confirm_request(
-    t: Text, item: ItemView, *, unit: str, author: str, text: str, photos: int, documents: int
-) -> str:
+def confirm_request(t: Text, item: ItemView, report: SentReport) -> str:
     return _join(
         [
             header(t, item),
-            t(N_("📋 {author} submitted {unit}'s completion report:"), author=author, unit=unit),
-            escape(excerpt(text)) if text.strip() else None,
-            files_line(t, photos, documents),
+            t(
+                N_("📋 {author} submitted {unit}'s completion report:"),
+                author=report.author,
+                unit=report.unit,
+            ),
+            escape(excerpt(report.text)) if report.text.strip() else None,
+            files_line(t, report.photos, report.documents),
             "",
             t(N_("Please confirm it (核签) so that it goes to the office, or send it back.")),
         ]

@@ -89,7 +89,7 @@ async def item_awaiting_close(
 ) -> str:
     """An item whose completion the unit head has confirmed: the office may close it now."""
     from domain.vocabulary import ReportKind, Source, TimeClass
-    from services import decisions, execution
+    from services import decisions, reports
     from services.items import ItemDraft, Origin, register_item
 
     draft = ItemDraft(
@@ -100,7 +100,7 @@ async def item_awaiting_close(
         lead_unit=lead,
     )
     view = await register_item(rt, Origin(None, via_api=True), draft, dispatch=True)
-    done = await execution.submit_report(
+    done = await reports.submit_report(
         rt, await actor_of(rt, contact), view.ref, ReportKind.COMPLETION, "已全部整改到位", files
     )
     await decisions.confirm_completion(rt, await actor_of(rt, head), done.report_id)

@@ -20,7 +20,7 @@ from sqlalchemy import select, text
 
 from domain.clock import FakeClock
 from domain.vocabulary import ComplaintStatus, ItemStatus, ReportKind, Source
-from services import decisions, execution
+from services import decisions, reports
 from services.items import Origin
 from services.people import issue_invites, whoami
 from storage.db import Database
@@ -197,7 +197,7 @@ async def test_complaint_to_answer_leaves_no_trace_of_the_sender(
     head = await whoami(bench.rt, staff["heyong"].id)
     office = await whoami(bench.rt, qian.id)
     assert contact and head and office
-    submitted = await execution.submit_report(
+    submitted = await reports.submit_report(
         bench.rt, contact, item.ref, ReportKind.COMPLETION, "已更换路灯 12 盏，全部恢复照明。"
     )
     await decisions.confirm_completion(bench.rt, head, submitted.report_id)

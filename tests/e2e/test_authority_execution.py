@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from domain.vocabulary import ReportKind, Source, TimeClass
-from services import decisions, execution
+from services import decisions, reports
 from services.actors import Actor, load_actor
 from services.items import ItemDraft, Origin, register_item
 from services.runtime import Runtime
@@ -125,16 +125,16 @@ async def test_every_action_refused_to_every_role_that_must_not(bench: Bench) ->
     # One item in each state where an action is possible.
     fresh = await item(rt, "未签收事项")
     awaiting_head = await item(rt, "待核签事项")
-    r_head = await execution.submit_report(rt, lina, awaiting_head, ReportKind.COMPLETION, "办结")
+    r_head = await reports.submit_report(rt, lina, awaiting_head, ReportKind.COMPLETION, "办结")
     with_office = await item(rt, "待销号事项")
-    r_office = await execution.submit_report(rt, lina, with_office, ReportKind.COMPLETION, "办结")
+    r_office = await reports.submit_report(rt, lina, with_office, ReportKind.COMPLETION, "办结")
     await decisions.confirm_completion(rt, zhangjun, r_office.report_id)
     extension = await item(rt, "延期待批事项")
-    r_ext = await execution.submit_report(
+    r_ext = await reports.submit_report(
         rt, lina, extension, ReportKind.EXTENSION, "申请延期至 2027-01-20，计划如下"
     )
     followed = await item(rt, "回头看事项")
-    r_done = await execution.submit_report(rt, lina, followed, ReportKind.COMPLETION, "办结")
+    r_done = await reports.submit_report(rt, lina, followed, ReportKind.COMPLETION, "办结")
     await decisions.confirm_completion(rt, zhangjun, r_done.report_id)
     follow_on = rt.clock.now().astimezone(rt.tz).date() + timedelta(days=30)
     await decisions.close_item(rt, office, followed, follow_up_on=follow_on)

@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from domain.vocabulary import ItemStatus
-from services import execution
+from services import reports
 from services.web_auth import hash_token
 from storage.models import Item, WebSession, WebSignIn
 from tests.conftest import Bench, import_example_county
@@ -212,7 +212,7 @@ def png(colour: str) -> bytes:
 async def test_the_office_closes_from_the_item_page_and_sees_the_evidence(bench: Bench) -> None:
     await import_example_county(bench.rt)
     users = await join(bench, ["qian", "lina", "zhangjun", "chen"])
-    photo = execution.EvidenceFile(png("navy"), "site.png", "image/png")
+    photo = reports.EvidenceFile(png("navy"), "site.png", "image/png")
     ref = await item_awaiting_close(bench.rt, files=(photo,))
     # The same photo again on another item: the office is warned.
     await item_awaiting_close(bench.rt, title="食堂食品安全检查", files=(photo,))
@@ -292,7 +292,7 @@ async def test_a_heic_photo_shows_as_a_jpeg_and_downloads_as_sent(bench: Bench) 
     Image.new("RGB", (64, 48), "teal").save(buffer, format="HEIF")
     sent = buffer.getvalue()
     ref = await item_awaiting_close(
-        bench.rt, files=(execution.EvidenceFile(sent, "IMG_0001.HEIC", None),)
+        bench.rt, files=(reports.EvidenceFile(sent, "IMG_0001.HEIC", None),)
     )
     async with await signed_in(bench, users["qian"]) as http:
         status, html = await page(http, f"{bench.base_url}/console/items/{ref}")

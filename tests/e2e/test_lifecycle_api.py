@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from domain.vocabulary import ReportKind
-from services import decisions, execution
+from services import decisions, reports
 from services.actors import Actor, load_actor
 from services.runtime import Runtime
 from storage.models import Person
@@ -27,7 +27,7 @@ def last(body: dict[str, object]) -> dict[str, str]:
 
 
 async def complete(rt: Runtime, ref: str) -> None:
-    done = await execution.submit_report(
+    done = await reports.submit_report(
         rt, await actor(rt, "lina"), ref, ReportKind.COMPLETION, "已办结"
     )
     await decisions.confirm_completion(rt, await actor(rt, "zhangjun"), done.report_id)

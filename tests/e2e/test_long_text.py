@@ -12,9 +12,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from domain.complaints import ANSWER_MAX, TEXT_MAX
+from domain.reports import TEXT_MAX as REPORT_MAX
 from domain.text import utf16_len
 from domain.vocabulary import NotificationStatus
-from services.execution import TEXT_MAX as REPORT_MAX
 from services.items import BODY_MAX, TITLE_MAX
 from services.outbox import enqueue
 from storage.models import Notification, Person

@@ -30,7 +30,7 @@ from bot.settings import Settings
 from bot.webhook import HEADER, PATH, webhook_secret
 from domain.clock import FakeClock
 from domain.vocabulary import ComplaintCategory, ItemStatus
-from services import complaints, execution
+from services import complaints, reports
 from services.complaints import ComplaintDraft
 from services.runtime import Runtime
 from services.web_auth import hash_token
@@ -446,7 +446,7 @@ def check_headers(where: str, response: aiohttp.ClientResponse) -> None:
 async def test_every_route_sends_security_headers(bench: Bench) -> None:
     await import_example_county(bench.rt)
     users = await join(bench, ["qian", "lina", "zhangjun"])
-    photo = execution.EvidenceFile(png(), "site.png", "image/png")
+    photo = reports.EvidenceFile(png(), "site.png", "image/png")
     ref = await item_awaiting_close(bench.rt, files=(photo,))
     public_id = await file_a_complaint(bench.rt)
     async with bench.rt.db.session() as session:
@@ -561,7 +561,7 @@ async def test_file_urls_never_serve_anything_outside_the_media_directory(
 ) -> None:
     await import_example_county(bench.rt)
     users = await join(bench, ["qian", "lina", "zhangjun"])
-    photo = execution.EvidenceFile(png(), "site.png", "image/png")
+    photo = reports.EvidenceFile(png(), "site.png", "image/png")
     ref = await item_awaiting_close(bench.rt, files=(photo,))
     secret = tmp_path / "outside-secret.txt"
     secret.write_text("TOP-SECRET-OUTSIDE")

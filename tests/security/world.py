@@ -22,7 +22,7 @@ from sqlalchemy import select
 from bot.app import Options
 from domain.clock import FakeClock
 from domain.vocabulary import ComplaintCategory, ReportKind, Source, TimeClass
-from services import complaints, decisions, execution
+from services import complaints, decisions, drafts, reports
 from services.actors import Actor
 from services.items import ItemDraft, Origin, register_item
 from services.people import issue_invites
@@ -155,26 +155,24 @@ async def build_world(bench: Bench) -> World:
     office = Origin(await actor_of(rt, "qian"))
     refs = {"fresh": await _item(bench, "fresh")}
     refs["awaiting_head"] = await _item(bench, "awaiting_head")
-    to_head = await execution.submit_report(
+    to_head = await reports.submit_report(
         rt, lina, refs["awaiting_head"], ReportKind.COMPLETION, "已办结"
     )
-    photo = execution.EvidenceFile(png("navy"), "site.png", "image/png")
+    photo = reports.EvidenceFile(png("navy"), "site.png", "image/png")
     refs["with_office"] = await item_awaiting_close(rt, title=TITLES["with_office"], files=(photo,))
     refs["extension"] = await _item(bench, "extension")
-    extension = await execution.submit_report(
+    extension = await reports.submit_report(
         rt, lina, refs["extension"], ReportKind.EXTENSION, "申请延期至 2027-01-20，计划如下"
     )
     refs["followed"] = await _item(bench, "followed")
-    done = await execution.submit_report(
-        rt, lina, refs["followed"], ReportKind.COMPLETION, "已办结"
-    )
+    done = await reports.submit_report(rt, lina, refs["followed"], ReportKind.COMPLETION, "已办结")
     await decisions.confirm_completion(rt, zhangjun, done.report_id)
     follow_on = rt.clock.now().astimezone(rt.tz).date() + timedelta(days=30)
     await decisions.close_item(rt, office, refs["followed"], follow_up_on=follow_on)
     refs["pending"] = await _item(bench, "pending", dispatch=False)
     refs["returned"] = await _item(bench, "returned", dispatch=False)
     await return_item(rt, API, refs["returned"], "请补充方案")
-    draft = await execution.choose_kind(rt, lina, refs["fresh"], ReportKind.PROGRESS)
+    draft = await drafts.choose_kind(rt, lina, refs["fresh"], ReportKind.PROGRESS)
     filed = await complaints.file_complaint(
         rt,
         complaints.ComplaintDraft(

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from domain.errors import Conflict, Forbidden, InvalidInput
 from domain.vocabulary import AssignmentStatus, ItemStatus, ReportKind, Source, TimeClass
-from services import decisions, execution
+from services import decisions, execution, reports
 from services.actors import Actor, load_actor
 from services.items import ItemDraft, Origin, register_item
 from services.runtime import Runtime
@@ -83,8 +83,8 @@ async def test_acknowledge_moves_item_and_is_idempotent(county: Runtime) -> None
 async def test_report_with_photos_reaches_the_office(county: Runtime) -> None:
     view = await new_item(county)
     lina = await actor(county, "lina")
-    files = [execution.EvidenceFile(photo(i), f"p{i}.png", "image/png") for i in range(3)]
-    done = await execution.submit_report(
+    files = [reports.EvidenceFile(photo(i), f"p{i}.png", "image/png") for i in range(3)]
+    done = await reports.submit_report(
         county, lina, view.ref, ReportKind.PROGRESS, "已完成 12 所学校排查", files
     )
     assert done.item.status is ItemStatus.IN_PROGRESS  # the report was also the receipt
@@ -107,12 +107,12 @@ async def test_whole_loop_with_co_unit(county: Runtime) -> None:
     lina, caomin = await actor(county, "lina"), await actor(county, "caomin")
     zhangjun, qian = await actor(county, "zhangjun"), await actor(county, "qian")
     office = Origin(qian)
-    await execution.submit_report(county, caomin, view.ref, ReportKind.PROGRESS, "配合完成体检")
+    await reports.submit_report(county, caomin, view.ref, ReportKind.PROGRESS, "配合完成体检")
     # Extension: the date must be later than the current due date.
     with pytest.raises(InvalidInput):
-        await execution.submit_report(county, lina, view.ref, ReportKind.EXTENSION, "无日期")
+        await reports.submit_report(county, lina, view.ref, ReportKind.EXTENSION, "无日期")
     new_due = (view.due or date.today()) + timedelta(days=20)
-    ext = await execution.submit_report(
+    ext = await reports.submit_report(
         county,
         lina,
         view.ref,
@@ -123,7 +123,7 @@ async def test_whole_loop_with_co_unit(county: Runtime) -> None:
     assert approved.due == new_due
     with pytest.raises(Conflict):
         await decisions.decide_extension(county, office, ext.report_id, approve=False, reason="x")
-    done = await execution.submit_report(county, lina, view.ref, ReportKind.COMPLETION, "全部整改")
+    done = await reports.submit_report(county, lina, view.ref, ReportKind.COMPLETION, "全部整改")
     assert (await notices(county, "confirm_request"))[0].person_id == zhangjun.person_id
     with pytest.raises(Forbidden):
         await decisions.confirm_completion(county, lina, done.report_id)
@@ -131,7 +131,7 @@ async def test_whole_loop_with_co_unit(county: Runtime) -> None:
     assert confirmed.status is ItemStatus.COMPLETION_SUBMITTED
     returned = await decisions.return_completion(county, office, view.ref, "照片不清")
     assert returned.status is ItemStatus.IN_PROGRESS
-    again = await execution.submit_report(county, lina, view.ref, ReportKind.COMPLETION, "补充")
+    again = await reports.submit_report(county, lina, view.ref, ReportKind.COMPLETION, "补充")
     await decisions.confirm_completion(county, zhangjun, again.report_id)
     follow = county.clock.now().astimezone(county.tz).date() + timedelta(days=30)
     closed = await decisions.close_item(county, office, view.ref, follow_up_on=follow)
@@ -187,7 +187,7 @@ async def test_head_declines_then_reports_completion_itself(county: Runtime) -> 
     view = await new_item(county)
     lina, zhangjun = await actor(county, "lina"), await actor(county, "zhangjun")
     caomin, huangwei = await actor(county, "caomin"), await actor(county, "huangwei")
-    done = await execution.submit_report(county, lina, view.ref, ReportKind.COMPLETION, "办结")
+    done = await reports.submit_report(county, lina, view.ref, ReportKind.COMPLETION, "办结")
     with pytest.raises(InvalidInput):
         await decisions.decline_completion(county, zhangjun, done.report_id, "  ")
     declined = await decisions.decline_completion(county, zhangjun, done.report_id, "数据不全")
@@ -195,11 +195,11 @@ async def test_head_declines_then_reports_completion_itself(county: Runtime) -> 
     (back,) = await notices(county, "declined")
     assert back.person_id == lina.person_id and "数据不全" in back.text
     # A co-unit's completion is confirmed but does not move the item.
-    co = await execution.submit_report(county, caomin, view.ref, ReportKind.COMPLETION, "配合完毕")
+    co = await reports.submit_report(county, caomin, view.ref, ReportKind.COMPLETION, "配合完毕")
     confirmed = await decisions.confirm_completion(county, huangwei, co.report_id)
     assert confirmed.status is ItemStatus.IN_PROGRESS
     # The head reporting completion confirms it at once: the item goes to the office.
-    own = await execution.submit_report(county, zhangjun, view.ref, ReportKind.COMPLETION, "已办结")
+    own = await reports.submit_report(county, zhangjun, view.ref, ReportKind.COMPLETION, "已办结")
     assert own.item.status is ItemStatus.COMPLETION_SUBMITTED
     completions = await notices(county, "completion")
     assert any("已办结" in n.text for n in completions)
@@ -208,7 +208,7 @@ async def test_head_declines_then_reports_completion_itself(county: Runtime) -> 
     closed = await decisions.close_item(county, Origin(await actor(county, "qian")), view.ref)
     assert [a.status for a in closed.assignments] == [AssignmentStatus.COMPLETED] * 2
     with pytest.raises(Conflict):
-        await execution.submit_report(county, lina, view.ref, ReportKind.PROGRESS, "关后再报")
+        await reports.submit_report(county, lina, view.ref, ReportKind.PROGRESS, "关后再报")
 
 
 def test_find_date_reads_common_forms() -> None:

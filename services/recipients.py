@@ -1,0 +1,62 @@
+"""Who is told about an item: the supervision office, a unit's contacts and head, and every
+person of the item's units. Only active people are told."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.vocabulary import Role
+from storage.models import Assignment, Person, PersonRole, Unit, UnitContact
+
+
+async def office_people(session: AsyncSession) -> list[Person]:
+    """The supervision office: every active supervisor."""
+    return list(
+        await session.scalars(
+            select(Person)
+            .join(PersonRole, PersonRole.person_id == Person.id)
+            .where(PersonRole.role == Role.SUPERVISOR, Person.active)
+            .order_by(Person.id)
+        )
+    )
+
+
+async def unit_contacts(session: AsyncSession, unit_id: int) -> list[Person]:
+    return list(
+        await session.scalars(
+            select(Person)
+            .join(UnitContact, UnitContact.person_id == Person.id)
+            .where(UnitContact.unit_id == unit_id, Person.active)
+            .order_by(UnitContact.position)
+        )
+    )
+
+
+async def unit_people(session: AsyncSession, unit_id: int) -> list[Person]:
+    """A unit's contacts, then its head."""
+    people = await unit_contacts(session, unit_id)
+    unit = await session.get_one(Unit, unit_id)
+    if unit.head_id is not None and unit.head_id not in {p.id for p in people}:
+        head = await session.get(Person, unit.head_id)
+        if head is not None and head.active:
+            people.append(head)
+    return people
+
+
+async def item_people(session: AsyncSession, item_id: int) -> list[Person]:
+    """Every assigned unit's contacts and head, each once."""
+    seen: dict[int, Person] = {}
+    for unit_id in await session.scalars(
+        select(Assignment.unit_id).where(Assignment.item_id == item_id).order_by(Assignment.id)
+    ):
+        for person in await unit_people(session, unit_id):
+            seen.setdefault(person.id, person)
+    return list(seen.values())
+
+
+async def item_and_office_people(session: AsyncSession, item_id: int) -> list[Person]:
+    """The item's units' people, then the office's supervisors not among them."""
+    people = await item_people(session, item_id)
+    known = {p.id for p in people}
+    return people + [p for p in await office_people(session) if p.id not in known]

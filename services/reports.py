@@ -1,0 +1,306 @@
+"""Submitting a unit's report (反馈) on an item: the checks of :mod:`domain.reports`, the
+lifecycle's moves, the evidence kept with it, its timeline event, and who is told — the
+office, or for a completion report the unit's head, who signs it off (核签).
+
+Each public coroutine is one unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import callbacks
+from domain.authority import Actor
+from domain.errors import InvalidInput
+from domain.i18n import N_
+from domain.lifecycle import apply
+from domain.reports import assignment_action, check_report, item_action
+from domain.vocabulary import AssignmentStatus, ItemStatus, ReportKind
+from services.assignments import assignments_of, mark_received, move_share, own_assignment
+from services.decisions import confirm_in_session
+from services.drafts import own_draft
+from services.evidence import store_evidence
+from services.execution import find_date
+from services.notices import ButtonRows, Notice, details_button, details_only, notify
+from services.outbox import Button
+from services.recipients import office_people
+from services.runtime import Runtime
+from services.timeline import Kind, record
+from services.views import ItemView, find_item, item_view
+from storage.models import Assignment, Item, Person, Report, Unit
+from texts import Text
+from texts import execution as texts
+
+# The timeline event of each kind of report; other kinds are "reported".
+_EVENTS = {
+    ReportKind.EXTENSION: Kind.EXTENSION_REQUESTED,
+    ReportKind.COMPLETION: Kind.COMPLETION_SUBMITTED,
+}
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """A downloaded file to keep as evidence of a report."""
+
+    data: bytes
+    filename: str | None
+    mime_type: str | None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    report_id: int
+    item: ItemView
+    kind: ReportKind
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Content:
+    """What a report says, as the person sent it."""
+
+    kind: ReportKind
+    text: str
+    files: Sequence[EvidenceFile]
+    requested_due: date | None
+    media_group_id: str | None = None
+    source_message_id: int | None = None
+
+
+@dataclass
+class _Kept:
+    """What the report's files came to: photos, documents, and the evidence checks' warnings."""
+
+    photos: int = 0
+    documents: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+async def submit_draft(
+    rt: Runtime, actor: Actor, draft_id: int, files: Sequence[EvidenceFile]
+) -> Submitted:
+    """Turn the confirmed draft into a report; ``files`` are its downloaded files, in order."""
+    async with rt.db.session() as session:
+        draft = await own_draft(session, actor, draft_id)
+        if draft.kind is None:
+            raise InvalidInput(N_("Choose the kind of report first."))
+        item = await session.get_one(Item, draft.item_id)
+        kind = ReportKind(draft.kind)
+        requested = find_date(draft.text) if kind == ReportKind.EXTENSION else None
+        content = _Content(
+            kind, draft.text, files, requested, draft.media_group_id, draft.first_message_id
+        )
+        result = await _submit(rt, session, actor, item, content)
+        await session.delete(draft)
+        await session.commit()
+    rt.wake_outbox()
+    return result
+
+
+async def submit_report(
+    rt: Runtime,
+    actor: Actor,
+    ref: str,
+    kind: ReportKind,
+    text: str,
+    files: Sequence[EvidenceFile] = (),
+    *,
+    requested_due: date | None = None,
+) -> Submitted:
+    """Submit a report in one step (tests, other front ends)."""
+    async with rt.db.session() as session:
+        item = await find_item(session, ref)
+        if requested_due is None and kind == ReportKind.EXTENSION:
+            requested_due = find_date(text)
+        result = await _submit(rt, session, actor, item, _Content(kind, text, files, requested_due))
+        await session.commit()
+    rt.wake_outbox()
+    return result
+
+
+async def _submit(
+    rt: Runtime, session: AsyncSession, actor: Actor, item: Item, content: _Content
+) -> Submitted:
+    now = rt.clock.now()
+    kind = content.kind
+    assignment = own_assignment(actor, await assignments_of(session, item.id))
+    text = check_report(
+        kind,
+        time_class=item.time_class,
+        text=content.text,
+        files=len(content.files),
+        requested_due=content.requested_due,
+        today=now.astimezone(rt.tz).date(),
+        due_date=item.due_date,
+    )
+    _move_on(session, actor, item, assignment, kind, now)
+    report = Report(
+        item_id=item.id,
+        assignment_id=assignment.id,
+        author_id=actor.person_id,
+        kind=str(kind),
+        text=text,
+        requested_due=content.requested_due,
+        status="submitted",
+        media_group_id=content.media_group_id,
+        source_message_id=content.source_message_id,
+        created_at=now,
+    )
+    session.add(report)
+    await session.flush()
+    kept = await _keep_files(rt, session, report, content.files)
+    record(
+        session,
+        item_id=item.id,
+        at=now,
+        kind=_EVENTS.get(kind, Kind.REPORTED),
+        actor_id=actor.person_id,
+        unit_id=assignment.unit_id,
+        detail=texts.excerpt(text, 500),
+        data={
+            "report": report.id,
+            "kind": str(kind),
+            "files": len(content.files),
+            "requested_due": report.requested_due.isoformat() if report.requested_due else None,
+        },
+    )
+    await _tell(rt, session, actor, item, assignment, report, kept)
+    view = await item_view(session, item, now, rt.policy)
+    return Submitted(report.id, view, kind, kept.warnings)
+
+
+def _move_on(
+    session: AsyncSession,
+    actor: Actor,
+    item: Item,
+    assignment: Assignment,
+    kind: ReportKind,
+    now: datetime,
+) -> None:
+    """A report implies receipt; then the item and the unit's share move on."""
+    if AssignmentStatus(assignment.status) is AssignmentStatus.DISPATCHED:
+        mark_received(session, item, assignment, actor, now, data={"with_report": True})
+    item.status = str(apply(ItemStatus(item.status), item_action(kind)))
+    move_share(assignment, assignment_action(kind))
+    assignment.last_report_at = now
+    item.updated_at = now
+
+
+async def _keep_files(
+    rt: Runtime, session: AsyncSession, report: Report, files: Sequence[EvidenceFile]
+) -> _Kept:
+    kept = _Kept()
+    for evidence in files:
+        kept.warnings += await store_evidence(
+            rt,
+            session,
+            item_id=report.item_id,
+            report_id=report.id,
+            data=evidence.data,
+            filename=evidence.filename,
+            mime_type=evidence.mime_type,
+        )
+        if (evidence.mime_type or "").startswith("image/"):
+            kept.photos += 1
+        else:
+            kept.documents += 1
+    return kept
+
+
+async def _tell(
+    rt: Runtime,
+    session: AsyncSession,
+    actor: Actor,
+    item: Item,
+    assignment: Assignment,
+    report: Report,
+    kept: _Kept,
+) -> None:
+    """A completion report goes to the unit's head; any other report to the office."""
+    unit = await session.get_one(Unit, assignment.unit_id)
+    await session.flush()
+    sent = texts.SentReport(
+        unit=unit.name,
+        author=actor.name,
+        kind=report.kind,
+        text=report.text,
+        photos=kept.photos,
+        documents=kept.documents,
+        requested_due=report.requested_due,
+    )
+    if report.kind == ReportKind.COMPLETION:
+        await _completion_to_head(rt, session, actor, item, unit, report, sent)
+    else:
+        await _report_to_office(rt, session, item, report, sent, len(kept.warnings))
+
+
+async def _report_to_office(
+    rt: Runtime,
+    session: AsyncSession,
+    item: Item,
+    report: Report,
+    sent: texts.SentReport,
+    warnings: int,
+) -> None:
+    extension = report.kind == ReportKind.EXTENSION
+    notice = Notice(
+        "extension_request" if extension else "report",
+        lambda t, view: texts.report_notice(t, view, sent, warnings=warnings),
+        _extension_buttons(report.id) if extension else details_only,
+    )
+    await notify(
+        rt, session, await office_people(session), notice, item=item, occasion=f"report{report.id}"
+    )
+
+
+def _extension_buttons(report_id: int) -> ButtonRows:
+    def buttons(t: Text, view: ItemView) -> list[list[Button]]:
+        return [
+            [
+                Button(
+                    t.raw(texts.APPROVE_EXTENSION),
+                    callbacks.make(callbacks.EXTENSION_OK, report_id),
+                ),
+                Button(
+                    t.raw(texts.REFUSE_EXTENSION),
+                    callbacks.make(callbacks.EXTENSION_NO, report_id),
+                ),
+            ],
+            [details_button(t, view)],
+        ]
+
+    return buttons
+
+
+async def _completion_to_head(
+    rt: Runtime,
+    session: AsyncSession,
+    actor: Actor,
+    item: Item,
+    unit: Unit,
+    report: Report,
+    sent: texts.SentReport,
+) -> None:
+    """The head confirms (核签); when the head reports, or the unit has none, it is confirmed."""
+    if unit.head_id is None or unit.head_id == actor.person_id:
+        await confirm_in_session(rt, session, actor, report)
+        return
+    head = await session.get_one(Person, unit.head_id)
+
+    def buttons(t: Text, view: ItemView) -> list[list[Button]]:
+        return [
+            [
+                Button(t.raw(texts.CONFIRM), callbacks.make(callbacks.CONFIRM, report.id)),
+                Button(t.raw(texts.DECLINE), callbacks.make(callbacks.DECLINE, report.id)),
+            ],
+            [details_button(t, view)],
+        ]
+
+    notice = Notice(
+        "confirm_request", lambda t, view: texts.confirm_request(t, view, sent), buttons
+    )
+    await notify(rt, session, [head], notice, item=item, occasion=f"report{report.id}")
