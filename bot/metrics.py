@@ -61,5 +61,10 @@ class Metrics:
             registry=self.registry,
         )
 
+    def update_handled(self, kind: str, seconds: float) -> None:
+        """One update handled: counted by kind, its handling time observed."""
+        self.handler_latency.observe(seconds)
+        self.updates.labels(kind).inc()
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -105,8 +105,7 @@ class DubanApplication(Application[Any, DubanContext, Any, Any, BotState, Any]):
         finally:
             metrics = self.bot_data.metrics_or_none
             if metrics is not None:
-                metrics.handler_latency.observe(time.perf_counter() - started)
-                metrics.updates.labels(update_kind(update)).inc()
+                metrics.update_handled(update_kind(update), time.perf_counter() - started)
 
 
 def update_kind(update: object) -> str:

@@ -8,13 +8,12 @@ import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Chat, Update
 from telegram.ext import Application, BaseUpdateProcessor, CallbackContext, ExtBot
 from telegram.ext import ConversationHandler as PTBConversationHandler
 
-from bot.metrics import Metrics
 from services.actors import Actor
 from services.conversations import (
     NONE,
@@ -28,15 +27,21 @@ from services.runtime import Runtime
 from texts import Text, Translator, normalize_locale
 
 
+class UpdateMetrics(Protocol):
+    """What the process counts about each update it handles (``bot.metrics.Metrics`` is one)."""
+
+    def update_handled(self, kind: str, seconds: float) -> None: ...
+
+
 class BotState:
     """The application's shared state (PTB's ``bot_data``), filled in once at start-up."""
 
     def __init__(self) -> None:
         self._runtime: Runtime | None = None
         self._translator: Translator | None = None
-        self._metrics: Metrics | None = None
+        self._metrics: UpdateMetrics | None = None
 
-    def configure(self, runtime: Runtime, translator: Translator, metrics: Metrics) -> None:
+    def configure(self, runtime: Runtime, translator: Translator, metrics: UpdateMetrics) -> None:
         self._runtime, self._translator, self._metrics = runtime, translator, metrics
 
     def adopt(self, other: BotState) -> None:
@@ -57,7 +62,7 @@ class BotState:
         return self._translator
 
     @property
-    def metrics_or_none(self) -> Metrics | None:
+    def metrics_or_none(self) -> UpdateMetrics | None:
         return self._metrics
 
 
