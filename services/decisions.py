@@ -20,7 +20,7 @@ from domain.i18n import N_
 from domain.lifecycle import AssignmentAction, ItemAction, apply, apply_assignment
 from domain.text import ReasonTooLong, check_length
 from domain.vocabulary import AssignmentRole, AssignmentStatus, ItemStatus, ReportKind
-from services import complaints
+from services import complaint_triage
 from services.actors import Actor
 from services.execution import (
     TEXT_MAX,
@@ -244,7 +244,7 @@ async def close_item(
             render=texts.closed_notice,
             buttons=lambda t, view: [[details_button(t, view)]],
         )
-        await complaints.answer_from_closing(
+        await complaint_triage.answer_from_closing(
             session, item.id, answer_text or (report.text if report else item.title), now
         )
         if follow_up_on is not None:

@@ -25,7 +25,7 @@ from domain.errors import InvalidInput, NotFound
 from domain.evidence import AttachmentKind, MediaNotFound
 from domain.vocabulary import ItemStatus, Light, Source, TimeClass
 from services import decisions
-from services.complaints import list_complaints
+from services.complaint_triage import list_complaints
 from services.evidence import display_image, media_path
 from services.export import export_bytes
 from services.items import Origin
