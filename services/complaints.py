@@ -2,7 +2,7 @@
 
 Nothing here receives, stores or logs who the complainant is. The chat and the web hand over
 the category, the place, the text and photo bytes; the complainant gets a receipt code, of
-which only a hash is kept. Photos are re-encoded without EXIF by ``services.evidence`` before
+which only a hash is kept. Photos are re-encoded without EXIF by ``services.images`` before
 they touch the disk. Per-sender limits (:class:`Tracker`) work on a keyed hash of the sender
 whose key lives in memory and changes every day.
 
@@ -38,6 +38,7 @@ from domain.complaints import (
 from domain.deadlines import local_date
 from domain.vocabulary import ComplaintCategory, ComplaintStatus
 from services import evidence
+from services.images import sanitize_image
 from services.items import next_number
 from services.office import supervisors
 from services.outbox import Button, enqueue, notification_key
@@ -83,7 +84,7 @@ async def file_complaint(rt: Runtime, draft: ComplaintDraft) -> Filed:
     place = clean_place(draft.place)
     check_photos(draft.photos)
     for photo in draft.photos:  # refuse what is not a photo before anything is kept
-        await asyncio.to_thread(evidence.sanitize_image, photo)
+        await asyncio.to_thread(sanitize_image, photo)
     code = new_code()
     now = rt.clock.now()
     today = local_date(now, rt.tz)
@@ -153,7 +154,7 @@ async def add_information(
     if not cleaned and not photos:
         raise EmptyAnswer()
     for photo in photos:
-        await asyncio.to_thread(evidence.sanitize_image, photo)
+        await asyncio.to_thread(sanitize_image, photo)
     now = rt.clock.now()
     async with rt.db.session() as session:
         complaint = (

@@ -26,8 +26,8 @@ from domain.evidence import AttachmentKind, MediaNotFound
 from domain.vocabulary import ItemStatus, Light, Source, TimeClass
 from services import decisions
 from services.complaint_triage import list_complaints
-from services.evidence import display_image, media_path
 from services.export import export_bytes
+from services.images import display_image
 from services.items import Origin
 from services.ledger import (
     SORTS,
@@ -41,6 +41,7 @@ from services.ledger import (
     unit_directory,
     visible_units,
 )
+from services.media import media_path
 from services.stats import Stats, compute_stats, year_to_date
 from services.views import ItemView, load_item, timeline
 from texts import Text
