@@ -21,6 +21,7 @@ from bot.console import (
     text_for,
     viewer,
 )
+from domain.assessment import Stats, year_to_date
 from domain.errors import InvalidInput, NotFound
 from domain.evidence import AttachmentKind, MediaNotFound
 from domain.vocabulary import ItemStatus, Light, Source, TimeClass
@@ -42,7 +43,7 @@ from services.ledger import (
     visible_units,
 )
 from services.media import media_path
-from services.stats import Stats, compute_stats, year_to_date
+from services.stats import compute_stats
 from services.views import ItemView, load_item, timeline
 from texts import Text
 from texts import complaints as complaint_texts
