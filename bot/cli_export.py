@@ -10,8 +10,8 @@ from typing import Any
 
 
 def cmd_export(args: argparse.Namespace) -> None:
+    from domain.assessment import Period, year_to_date
     from services.export import export_file
-    from services.stats import Period, year_to_date
 
     # The CLI module as it runs (``__main__`` under ``python -m bot.cli``): its CliError.
     cli = args.cli

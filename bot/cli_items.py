@@ -17,8 +17,8 @@ def cmd_items_import(args: argparse.Namespace, cli: ModuleType) -> None:
     from domain.deadlines import local_date
     from domain.item_import import parse_items
     from services.actors import load_actor
+    from services.item_import import import_items
     from services.items import Origin
-    from services.registration import import_items
     from storage.models import Person
 
     fail, open_runtime = cli.fail, cli.open_runtime

@@ -39,7 +39,7 @@ from domain.complaints import (
 from domain.errors import DubanError
 from domain.evidence import megabytes
 from domain.vocabulary import ComplaintCategory
-from services import complaints
+from services import choices, complaints
 from services.complaints import ComplaintDraft, Tracker
 from texts import Text
 from texts import complaints as texts
@@ -299,7 +299,7 @@ async def _form_page(
     request: web.Request, *, form: Form | None = None, error: str | None = None, status: int = 200
 ) -> web.Response:
     t = _t(request)
-    units = [u.name for u in await complaints.unit_choices(request.app[RUNTIME])]
+    units = [u.name for u in await choices.unit_choices(request.app[RUNTIME])]
     return _render(
         request,
         "complaint_form.html",

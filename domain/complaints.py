@@ -1,4 +1,5 @@
-"""Complaint rules: the receipt code (查询码), its hash, the limits, and the guessing limiter.
+"""Complaint rules: the receipt code (查询码), its hash, the limits and the checks on what
+people write, and the guessing limiter.
 
 The receipt code is the complainant's only key: 20 Crockford base32 characters (100 bits from
 the operating system's CSPRNG), shown once in groups of four for reading aloud. Only its
@@ -14,7 +15,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from domain.vocabulary import ComplaintCategory
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.evidence import FileTooLarge, megabytes
+from domain.i18n import N_
+from domain.text import PlaceTooLong, check_length
+from domain.vocabulary import ComplaintCategory, ComplaintStatus
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 CODE_LENGTH = 20  # 100 bits
@@ -34,6 +39,81 @@ UPLOAD_BYTES_MAX = PHOTOS_MAX * PHOTO_BYTES_MAX + 256 * 1024  # one web form, ev
 FIELD_BYTES_MAX = 64 * 1024  # one text field of a web form
 
 CATEGORIES = tuple(ComplaintCategory)
+
+# A complaint in one of these has its answer: the ones merged into it take the same.
+SETTLED = frozenset({ComplaintStatus.ANSWERED, ComplaintStatus.REJECTED})
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+class ComplaintNotFound(NotFound):
+    key = N_("No complaint {id}.")
+
+
+class NotNew(Conflict):
+    key = N_("Complaint {id} has already been handled ({status}).")
+
+
+class TooManyPhotos(InvalidInput):
+    key = N_("At most {max} photos.")
+
+
+class TextTooShort(InvalidInput):
+    key = N_("Please describe the problem in at least {min} characters.")
+
+
+class EmptyAnswer(InvalidInput):
+    key = N_("Write the answer or the reason.")
+
+
+class MergeTargetUnknown(InvalidInput):
+    key = N_("No complaint or item {into}.")
+
+
+class MergeIntoItself(InvalidInput):
+    key = N_("A complaint cannot be merged into itself.")
+
+
+class ItemAlreadyClosed(Conflict):
+    key = N_("Item {ref} is already closed: answer the complaint directly.")
+
+
+# --- checks on what people write ------------------------------------------------------------
+
+
+def clean_text(text: str) -> str:
+    cleaned = text.strip()
+    if len(cleaned) < TEXT_MIN:
+        raise TextTooShort(min=TEXT_MIN)
+    return check_length(cleaned, TEXT_MAX)
+
+
+def clean_place(place: str) -> str:
+    cleaned = " ".join(place.split())
+    return check_length(cleaned, PLACE_MAX, PlaceTooLong)
+
+
+def check_photos(photos: tuple[bytes, ...] | list[bytes]) -> None:
+    if len(photos) > PHOTOS_MAX:
+        raise TooManyPhotos(max=PHOTOS_MAX)
+    for photo in photos:
+        if len(photo) > PHOTO_BYTES_MAX:
+            raise FileTooLarge(limit=megabytes(PHOTO_BYTES_MAX))
+
+
+def note_text(text: str) -> str:
+    """What the complainant adds (may be empty when photos come with it)."""
+    cleaned = text.strip()
+    return check_length(cleaned, NOTE_MAX)
+
+
+def answer_text(text: str) -> str:
+    """The office's answer or reason: never empty."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise EmptyAnswer()
+    return check_length(cleaned, ANSWER_MAX)
 
 
 def new_code() -> str:

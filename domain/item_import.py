@@ -124,105 +124,129 @@ def parse_items(path: Path, *, today: date, tz: ZoneInfo) -> list[ImportRow]:
 
 def parse_items_bytes(data: bytes, filename: str, *, today: date, tz: ZoneInfo) -> list[ImportRow]:
     """Check every row of the workbook; :class:`ItemImportError` lists all problems at once."""
-    name = Path(filename).name
-    problems: list[ImportProblem] = []
+    problems = _Problems(Path(filename).name)
+    rows = _sheet_rows(data, problems)
+    if not rows:
+        raise problems.fail(None, None, "the sheet is empty")
+    columns = _columns(rows[0], problems)
+    missing = [column for column in REQUIRED if column not in columns]
+    if missing:
+        raise problems.fail(1, None, "missing column " + ", ".join(f"'{c}'" for c in missing))
+    found: list[ImportRow] = []
+    for number, row in enumerate(rows[1:], start=2):
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            continue
+        item = _item_row(_RowReader(row, columns, number, problems), today, tz)
+        if item is not None:
+            found.append(item)
+    if not found and not problems.found:
+        problems.add(None, None, "no items: every row below the header is empty")
+    if problems.found:
+        raise ItemImportError(problems.found)
+    return found
 
-    def problem(row: int | None, field: str | None, message: str) -> None:
-        problems.append(ImportProblem(name, row, field, message))
 
-    if Path(name).suffix.lower() != ".xlsx":
-        problem(None, None, "not an .xlsx workbook (save older .xls or .csv files as .xlsx)")
-        raise ItemImportError(problems)
+class _Problems:
+    """The problems found so far in one file."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.found: list[ImportProblem] = []
+
+    def add(self, row: int | None, field: str | None, message: str) -> None:
+        self.found.append(ImportProblem(self.file, row, field, message))
+
+    def fail(self, row: int | None, field: str | None, message: str) -> ItemImportError:
+        """The error to raise when this problem stops the reading."""
+        self.add(row, field, message)
+        return ItemImportError(self.found)
+
+
+def _sheet_rows(data: bytes, problems: _Problems) -> list[tuple[Any, ...]]:
+    """The first sheet's rows as values; a file that is no workbook stops the reading."""
+    if Path(problems.file).suffix.lower() != ".xlsx":
+        raise problems.fail(
+            None, None, "not an .xlsx workbook (save older .xls or .csv files as .xlsx)"
+        )
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        problem(None, None, f"not a readable Excel workbook (.xlsx): {exc}")
-        raise ItemImportError(problems) from None
+        raise problems.fail(None, None, f"not a readable Excel workbook (.xlsx): {exc}") from None
     try:
         if not workbook.worksheets:  # found by atheris: a workbook can have no sheet at all
-            problem(None, None, "the workbook has no sheet")
-            raise ItemImportError(problems)
-        rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+            raise problems.fail(None, None, "the workbook has no sheet")
+        return list(workbook.worksheets[0].iter_rows(values_only=True))
     except ItemImportError:
         raise
     except Exception as exc:  # read-only mode parses the sheet lazily: a broken one fails here
-        problem(None, None, f"not a readable Excel workbook (.xlsx): {exc}")
-        raise ItemImportError(problems) from None
+        raise problems.fail(None, None, f"not a readable Excel workbook (.xlsx): {exc}") from None
     finally:
         workbook.close()
-    if not rows:
-        problem(None, None, "the sheet is empty")
-        raise ItemImportError(problems)
+
+
+def _columns(header: tuple[Any, ...], problems: _Problems) -> dict[str, int]:
+    """Each known column's index, by its canonical name."""
     columns: dict[str, int] = {}
-    for index, heading in enumerate(rows[0]):
+    for index, heading in enumerate(header):
         if heading is None:
             continue
         canonical = COLUMNS.get(str(heading).strip().lower())
         if canonical is None:
             continue
         if canonical in columns:
-            problem(1, canonical, f"column '{heading}' appears twice")
+            problems.add(1, canonical, f"column '{heading}' appears twice")
         columns[canonical] = index
-    missing = [column for column in REQUIRED if column not in columns]
-    if missing:
-        problem(1, None, "missing column " + ", ".join(f"'{c}'" for c in missing))
-        raise ItemImportError(problems)
+    return columns
 
-    found: list[ImportRow] = []
-    for number, row in enumerate(rows[1:], start=2):
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-            continue
-        before = len(problems)
 
-        reader = _RowReader(
-            row, columns, lambda field, message, n=number: problem(n, field, message)
-        )
-        cell, text = reader.cell, reader.text
-        title = text("title")
-        if not title:
-            problem(number, "title", "the title is empty")
-        source_text = text("source")
-        source = parse_source(source_text)
-        if source is None:
-            problem(number, "source", f"unknown source {source_text!r}")
-        class_text = text("class")
-        time_class = parse_class(class_text)
-        if time_class is None:
-            problem(number, "class", f"unknown class {class_text!r}")
-        lead = text("lead_unit")
-        if not lead:
-            problem(number, "lead_unit", "the lead unit is empty")
-        co_units = tuple(part for part in _LIST_SPLIT.split(text("co_units")) if part)
-        due = _due(cell("due"), today, lambda m, n=number: problem(n, "due", m))
-        dispatched_at = _moment(
-            cell("dispatched_at"), tz, lambda m, n=number: problem(n, "dispatched_at", m)
-        )
-        if len(problems) > before or source is None or time_class is None:
-            continue
-        found.append(
-            ImportRow(
-                row=number,
-                title=title,
-                body=text("body"),
-                source=source,
-                time_class=time_class,
-                lead_unit=lead,
-                co_units=co_units,
-                leader=text("leader") or None,
-                due=due,
-                dispatched_at=dispatched_at,
-            )
-        )
-    if not found and not problems:
-        problem(None, None, "no items: every row below the header is empty")
-    if problems:
-        raise ItemImportError(problems)
-    return found
+def _item_row(reader: _RowReader, today: date, tz: ZoneInfo) -> ImportRow | None:
+    """The row's item, or None when it has a problem (each one is noted)."""
+    number, problem, text = reader.number, reader.problem, reader.text
+    before = len(reader.problems.found)
+    title = text("title")
+    if not title:
+        problem("title", "the title is empty")
+    source_text = text("source")
+    source = parse_source(source_text)
+    if source is None:
+        problem("source", f"unknown source {source_text!r}")
+    class_text = text("class")
+    time_class = parse_class(class_text)
+    if time_class is None:
+        problem("class", f"unknown class {class_text!r}")
+    lead = text("lead_unit")
+    if not lead:
+        problem("lead_unit", "the lead unit is empty")
+    co_units = tuple(part for part in _LIST_SPLIT.split(text("co_units")) if part)
+    due = _due(reader.cell("due"), today, lambda m: problem("due", m))
+    dispatched_at = _moment(reader.cell("dispatched_at"), tz, lambda m: problem("dispatched_at", m))
+    if len(reader.problems.found) > before or source is None or time_class is None:
+        return None
+    return ImportRow(
+        row=number,
+        title=title,
+        body=text("body"),
+        source=source,
+        time_class=time_class,
+        lead_unit=lead,
+        co_units=co_units,
+        leader=text("leader") or None,
+        due=due,
+        dispatched_at=dispatched_at,
+    )
 
 
 class _RowReader:
-    def __init__(self, row: tuple[Any, ...], columns: dict[str, int], problem: Any) -> None:
-        self._row, self._columns, self._problem = row, columns, problem
+    """One row's cells by column name; a problem is noted with the row's number."""
+
+    def __init__(
+        self, row: tuple[Any, ...], columns: dict[str, int], number: int, problems: _Problems
+    ) -> None:
+        self._row, self._columns = row, columns
+        self.number, self.problems = number, problems
+
+    def problem(self, column: str, message: str) -> None:
+        self.problems.add(self.number, column, message)
 
     def cell(self, column: str) -> Any:
         index = self._columns.get(column)
@@ -236,7 +260,7 @@ class _RowReader:
         if value is None:
             return ""
         if isinstance(value, (datetime, date, time, bool)):
-            self._problem(column, "expected text")
+            self.problem(column, "expected text")
             return ""
         if isinstance(value, float) and value.is_integer():
             return str(int(value))

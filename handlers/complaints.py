@@ -29,14 +29,23 @@ from telegram.ext import (
 )
 
 from domain import callbacks
-from domain.complaints import PHOTO_BYTES_MAX, PHOTOS_MAX, normalize_code, title_from_text
+from domain.complaints import (
+    PHOTO_BYTES_MAX,
+    PHOTOS_MAX,
+    NotNew,
+    TooManyPhotos,
+    clean_place,
+    clean_text,
+    normalize_code,
+    title_from_text,
+)
 from domain.errors import DubanError, InvalidInput
 from domain.evidence import FileTooLarge, megabytes
 from domain.vocabulary import ComplaintCategory, ComplaintStatus, Source, TimeClass
 from handlers.context import BotState, DubanContext, keep_in_database
 from handlers.start import answer_bad_callback
-from services import complaints
-from services.complaints import ComplaintDraft, TooManyPhotos, Tracker
+from services import choices, complaint_triage, complaints
+from services.complaints import ComplaintDraft, Tracker
 from services.items import ItemDraft, Origin
 from texts import Text
 from texts import complaints as texts
@@ -181,7 +190,7 @@ class ComplaintChat:
         draft.category = value
         await _close_buttons(update)
         t = _t(context)
-        units = await complaints.unit_choices(context.rt)
+        units = await choices.unit_choices(context.rt)
         rows = [
             [(u.name, callbacks.make(COMPLAINT, "unit", u.id)) for u in units[i : i + 2]]
             for i in range(0, len(units), 2)
@@ -200,7 +209,7 @@ class ComplaintChat:
             return await self.lost(update, context)
         parsed = callbacks.parse(query.data)
         if parsed.arg(0) == "unit":
-            units = {u.id: u.name for u in await complaints.unit_choices(context.rt)}
+            units = {u.id: u.name for u in await choices.unit_choices(context.rt)}
             try:
                 draft.place = units[parsed.int_arg(1)]
             except (KeyError, callbacks.BadCallback):
@@ -220,7 +229,7 @@ class ComplaintChat:
             return await self.lost(update, context)
         t = _t(context)
         try:
-            draft.place = complaints.clean_place(message.text)
+            draft.place = clean_place(message.text)
         except DubanError as exc:
             await message.reply_text(_error(t, exc))
             return Step.PLACE
@@ -234,7 +243,7 @@ class ComplaintChat:
             return await self.lost(update, context)
         t = _t(context)
         try:
-            draft.text = complaints.clean_text(message.text)
+            draft.text = clean_text(message.text)
         except DubanError as exc:
             await message.reply_text(_error(t, exc))
             return Step.TEXT
@@ -482,9 +491,9 @@ class ComplaintChat:
         t = context.text_for(actor)
         origin = Origin(actor)
         try:
-            view = await complaints.get_complaint(context.rt, origin, public_id)
+            view = await complaint_triage.get_complaint(context.rt, origin, public_id)
             if action == texts.ACT_UNIT:
-                by_id = {u.id: u for u in await complaints.unit_choices(context.rt)}
+                by_id = {u.id: u for u in await choices.unit_choices(context.rt)}
                 unit = by_id.get(parsed.int_arg(2))
                 if unit is None:
                     raise callbacks.BadCallback(public_id)
@@ -495,7 +504,7 @@ class ComplaintChat:
                     time_class=TimeClass.GENERAL,
                     lead_unit=unit.key,
                 )
-                _, item = await complaints.accept_complaint(
+                _, item = await complaint_triage.accept_complaint(
                     context.rt, origin, public_id, draft, dispatch=True
                 )
                 await _close_buttons(update)
@@ -504,7 +513,7 @@ class ComplaintChat:
                 )
                 return END
             if view.status != ComplaintStatus.NEW and action != texts.ACT_ANSWER:
-                raise complaints.NotNew(id=view.public_id, status=view.status)
+                raise NotNew(id=view.public_id, status=view.status)
         except callbacks.BadCallback:
             await answer_bad_callback(update, context)
             return END
@@ -514,7 +523,7 @@ class ComplaintChat:
         chat_id = _chat_id(update)
         if action == texts.ACT_ACCEPT:
             await query.answer()
-            units = await complaints.unit_choices(context.rt)
+            units = await choices.unit_choices(context.rt)
             rows = [
                 [
                     (u.name, callbacks.make(TRIAGE, public_id, texts.ACT_UNIT, u.id))
@@ -552,13 +561,13 @@ class ComplaintChat:
         origin = Origin(actor)
         try:
             if step is TriageStep.REASON:
-                await complaints.reject_complaint(context.rt, origin, public_id, message.text)
+                await complaint_triage.reject_complaint(context.rt, origin, public_id, message.text)
                 reply = texts.rejected(t, public_id)
             elif step is TriageStep.ANSWER:
-                await complaints.answer_complaint(context.rt, origin, public_id, message.text)
+                await complaint_triage.answer_complaint(context.rt, origin, public_id, message.text)
                 reply = texts.answered(t, public_id)
             else:
-                await complaints.merge_complaint(context.rt, origin, public_id, message.text)
+                await complaint_triage.merge_complaint(context.rt, origin, public_id, message.text)
                 reply = texts.merged(t, public_id, message.text.strip())
         except InvalidInput as exc:
             await message.reply_text(_error(t, exc))

@@ -34,19 +34,10 @@ from domain.vocabulary import Source, TimeClass
 from handlers.context import BotState, DubanContext, keep_in_database
 from handlers.start import answer_bad_callback
 from services.actors import Actor
+from services.approval import approve_item, check_decision, return_item
+from services.choices import UnitWithPeople, list_leaders, list_units
 from services.items import BODY_MAX, TITLE_MAX, ItemDraft, Origin
-from services.registration import (
-    Outcome,
-    UnitInfo,
-    approve_item,
-    check_decision,
-    dispatch_draft,
-    list_leaders,
-    list_units,
-    resubmit_item,
-    return_item,
-    submit_item,
-)
+from services.registration import Outcome, dispatch_draft, resubmit_item, submit_item
 from texts import Text
 from texts import items as item_texts
 from texts import registration as texts
@@ -223,7 +214,7 @@ async def chose_class(update: Update, context: DubanContext) -> int | None:
 # --- units: paged buttons, or type to search ---------------------------------------------------
 
 
-def _matching(units: list[UnitInfo], search: str | None) -> list[UnitInfo]:
+def _matching(units: list[UnitWithPeople], search: str | None) -> list[UnitWithPeople]:
     if not search:
         return units
     needle = search.strip().lower()

@@ -7,11 +7,11 @@ from datetime import date
 
 from telegram import Update
 
+from domain.assessment import Period, year_to_date
 from handlers.context import DubanContext
 from services.bulletin import render_chart, stats_for
 from services.ledger import Scope
 from services.people import unit_names
-from services.stats import Period, year_to_date
 from services.web_auth import may_use_console
 from texts import console as texts
 from texts.console import stats_text

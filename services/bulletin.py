@@ -25,13 +25,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from domain.assessment import Period, Stats, week_before
 from domain.text import shorten
 from domain.vocabulary import Light, Role
 from services.actors import Actor, load_actor
 from services.ledger import LedgerQuery, Scope, ledger_views
 from services.outbox import enqueue, notification_key
 from services.runtime import Runtime
-from services.stats import Period, Stats, compute_stats, week_before
+from services.stats import compute_stats
 from services.views import OPEN_STATUSES, ItemView
 from storage.models import Person, PersonRole, Setting
 from texts import Text

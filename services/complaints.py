@@ -1,14 +1,12 @@
-"""Anonymous complaints (投诉举报): filing, tracking, the office's triage and the answer.
+"""Anonymous complaints (投诉举报), the complainant's side: filing, tracking, adding to one.
 
 Nothing here receives, stores or logs who the complainant is. The chat and the web hand over
 the category, the place, the text and photo bytes; the complainant gets a receipt code, of
-which only a hash is kept. Photos are re-encoded without EXIF by ``services.evidence`` before
+which only a hash is kept. Photos are re-encoded without EXIF by ``services.images`` before
 they touch the disk. Per-sender limits (:class:`Tracker`) work on a keyed hash of the sender
 whose key lives in memory and changes every day.
 
-The office triages each complaint: accept (an item with source 群众投诉), merge (into another
-complaint or an item), reject (the reason is the answer), or answer directly. An accepted or
-merged complaint is answered when its item closes (:func:`answer_from_closing`).
+What the office does with a complaint is in :mod:`services.complaint_triage`.
 """
 
 from __future__ import annotations
@@ -18,83 +16,37 @@ import hashlib
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.complaints import (
-    ANSWER_MAX,
-    NOTE_MAX,
-    PHOTO_BYTES_MAX,
-    PHOTOS_MAX,
-    PLACE_MAX,
-    TEXT_MAX,
-    TEXT_MIN,
     AttemptLimiter,
+    ComplaintNotFound,
+    EmptyAnswer,
     Limits,
+    check_photos,
+    clean_place,
+    clean_text,
     hash_code,
     new_code,
     normalize_code,
+    note_text,
 )
 from domain.deadlines import local_date
-from domain.errors import Conflict, InvalidInput, NotFound
-from domain.evidence import FileTooLarge, megabytes
-from domain.i18n import N_
-from domain.text import PlaceTooLong, check_length
-from domain.vocabulary import ComplaintCategory, ComplaintStatus, ItemStatus
+from domain.vocabulary import ComplaintCategory, ComplaintStatus
 from services import evidence
-from services.items import ItemDraft, Origin, next_number, register_item, require_office
+from services.images import sanitize_image
+from services.items import next_number
 from services.outbox import Button, enqueue, notification_key
 from services.recipients import office_people
 from services.runtime import Runtime
-from services.views import ItemView, find_item
-from storage.models import (
-    Attachment,
-    Complaint,
-    ComplaintNote,
-    Item,
-    Unit,
-)
+from storage.models import Attachment, Complaint, ComplaintNote
 from texts import complaints as texts
 
 log = logging.getLogger("duban.complaints")
-
-
-class ComplaintNotFound(NotFound):
-    key = N_("No complaint {id}.")
-
-
-class NotNew(Conflict):
-    key = N_("Complaint {id} has already been handled ({status}).")
-
-
-class TooManyPhotos(InvalidInput):
-    key = N_("At most {max} photos.")
-
-
-class TextTooShort(InvalidInput):
-    key = N_("Please describe the problem in at least {min} characters.")
-
-
-class EmptyAnswer(InvalidInput):
-    key = N_("Write the answer or the reason.")
-
-
-class MergeTargetUnknown(InvalidInput):
-    key = N_("No complaint or item {into}.")
-
-
-class MergeIntoItself(InvalidInput):
-    key = N_("A complaint cannot be merged into itself.")
-
-
-class ItemAlreadyClosed(Conflict):
-    key = N_("Item {ref} is already closed: answer the complaint directly.")
-
-
-# --- what people see ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -123,87 +75,6 @@ class PublicStatus:
     additions: int
 
 
-@dataclass(frozen=True)
-class NoteView:
-    from_office: bool
-    text: str
-    created_on: date
-
-
-@dataclass(frozen=True)
-class ComplaintView:
-    """What the office sees."""
-
-    id: int
-    public_id: str
-    category: ComplaintCategory
-    place: str
-    text: str
-    status: ComplaintStatus
-    created_on: date
-    answer: str | None
-    reason: str | None
-    item_ref: str | None
-    merged_into: str | None
-    photos: tuple[str, ...]  # paths under the media directory
-    notes: tuple[NoteView, ...] = field(default_factory=tuple)
-
-
-def complaint_json(view: ComplaintView) -> dict[str, object]:
-    return {
-        "public_id": view.public_id,
-        "category": str(view.category),
-        "place": view.place,
-        "text": view.text,
-        "status": str(view.status),
-        "created_on": view.created_on.isoformat(),
-        "answer": view.answer,
-        "reason": view.reason,
-        "item": view.item_ref,
-        "merged_into": view.merged_into,
-        "photos": len(view.photos),
-        "notes": [
-            {"from_office": n.from_office, "text": n.text, "created_on": n.created_on.isoformat()}
-            for n in view.notes
-        ],
-    }
-
-
-# --- checks ---------------------------------------------------------------------------------
-
-
-def clean_text(text: str) -> str:
-    cleaned = text.strip()
-    if len(cleaned) < TEXT_MIN:
-        raise TextTooShort(min=TEXT_MIN)
-    return check_length(cleaned, TEXT_MAX)
-
-
-def clean_place(place: str) -> str:
-    cleaned = " ".join(place.split())
-    return check_length(cleaned, PLACE_MAX, PlaceTooLong)
-
-
-def check_photos(photos: tuple[bytes, ...] | list[bytes]) -> None:
-    if len(photos) > PHOTOS_MAX:
-        raise TooManyPhotos(max=PHOTOS_MAX)
-    for photo in photos:
-        if len(photo) > PHOTO_BYTES_MAX:
-            raise FileTooLarge(limit=megabytes(PHOTO_BYTES_MAX))
-
-
-def _note_text(text: str) -> str:
-    cleaned = text.strip()
-    return check_length(cleaned, NOTE_MAX)
-
-
-def _answer_text(text: str) -> str:
-    cleaned = text.strip()
-    if not cleaned:
-        raise EmptyAnswer()
-    return check_length(cleaned, ANSWER_MAX)
-
-
 # --- the complainant ------------------------------------------------------------------------
 
 
@@ -213,7 +84,7 @@ async def file_complaint(rt: Runtime, draft: ComplaintDraft) -> Filed:
     place = clean_place(draft.place)
     check_photos(draft.photos)
     for photo in draft.photos:  # refuse what is not a photo before anything is kept
-        await asyncio.to_thread(evidence.sanitize_image, photo)
+        await asyncio.to_thread(sanitize_image, photo)
     code = new_code()
     now = rt.clock.now()
     today = local_date(now, rt.tz)
@@ -233,22 +104,20 @@ async def file_complaint(rt: Runtime, draft: ComplaintDraft) -> Filed:
         session.add(complaint)
         await session.flush()
         paths = [await _store_photo(rt, session, complaint.id, photo) for photo in draft.photos]
-        view = await _view(session, complaint)
+        public_id = complaint.public_id
         await _tell_office(
             rt,
             session,
             complaint,
             "new",
-            lambda t: texts.office_new(
-                t, view.public_id, view.category, view.place, view.text, len(paths)
-            ),
+            lambda t: texts.office_new(t, public_id, draft.category, place, text, len(paths)),
             paths,
             triage=True,
         )
         await session.commit()
     rt.wake_outbox()
-    log.info("complaint_filed", extra={"complaint": view.public_id, "photos": len(paths)})
-    return Filed(public_id=view.public_id, code=code)
+    log.info("complaint_filed", extra={"complaint": public_id, "photos": len(paths)})
+    return Filed(public_id=public_id, code=code)
 
 
 async def status_by_code(rt: Runtime, code: str) -> PublicStatus | None:
@@ -280,12 +149,12 @@ async def add_information(
 ) -> PublicStatus:
     """More words or photos from the complainant; the office is told."""
     normalized = normalize_code(code)
-    cleaned = _note_text(text)
+    cleaned = note_text(text)
     check_photos(photos)
     if not cleaned and not photos:
         raise EmptyAnswer()
     for photo in photos:
-        await asyncio.to_thread(evidence.sanitize_image, photo)
+        await asyncio.to_thread(sanitize_image, photo)
     now = rt.clock.now()
     async with rt.db.session() as session:
         complaint = (
@@ -341,25 +210,6 @@ async def _store_photo(rt: Runtime, session: AsyncSession, complaint_id: int, da
     return attachment.path
 
 
-# --- the office -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnitChoice:
-    id: int
-    key: str
-    name: str
-
-
-async def unit_choices(rt: Runtime) -> list[UnitChoice]:
-    """The county's units, in roster order: the places a complaint can name, the lead units."""
-    async with rt.db.session() as session:
-        rows = await session.execute(
-            select(Unit.id, Unit.key, Unit.name).where(Unit.active).order_by(Unit.position, Unit.id)
-        )
-        return [UnitChoice(uid, key, name) for uid, key, name in rows]
-
-
 async def _tell_office(
     rt: Runtime,
     session: AsyncSession,
@@ -396,243 +246,6 @@ async def _tell_office(
                 not_before=now,
                 created_at=now,
             )
-
-
-async def _by_public_id(session: AsyncSession, public_id: str) -> Complaint:
-    cleaned = public_id.strip().upper()
-    complaint = await session.scalar(select(Complaint).where(Complaint.public_id == cleaned))
-    if complaint is None:
-        raise ComplaintNotFound(id=cleaned[:20])
-    return complaint
-
-
-async def _view(session: AsyncSession, complaint: Complaint) -> ComplaintView:
-    item_ref = (
-        await session.scalar(select(Item.ref).where(Item.id == complaint.item_id))
-        if complaint.item_id
-        else None
-    )
-    merged_into = (
-        await session.scalar(
-            select(Complaint.public_id).where(Complaint.id == complaint.merged_into_id)
-        )
-        if complaint.merged_into_id
-        else None
-    )
-    photos = await session.scalars(
-        select(Attachment.path)
-        .where(Attachment.complaint_id == complaint.id)
-        .order_by(Attachment.id)
-    )
-    notes = await session.scalars(
-        select(ComplaintNote)
-        .where(ComplaintNote.complaint_id == complaint.id)
-        .order_by(ComplaintNote.id)
-    )
-    return ComplaintView(
-        id=complaint.id,
-        public_id=complaint.public_id,
-        category=ComplaintCategory(complaint.category),
-        place=complaint.place,
-        text=complaint.text,
-        status=ComplaintStatus(complaint.status),
-        created_on=complaint.created_on,
-        answer=complaint.answer,
-        reason=complaint.reason,
-        item_ref=item_ref,
-        merged_into=merged_into,
-        photos=tuple(photos),
-        notes=tuple(NoteView(n.from_office, n.text, n.created_on) for n in notes),
-    )
-
-
-async def list_complaints(
-    rt: Runtime, origin: Origin, status: ComplaintStatus | None = None
-) -> list[ComplaintView]:
-    require_office(origin)
-    async with rt.db.session() as session:
-        query = select(Complaint).order_by(Complaint.id)
-        if status is not None:
-            query = query.where(Complaint.status == str(status))
-        return [await _view(session, c) for c in await session.scalars(query)]
-
-
-async def get_complaint(rt: Runtime, origin: Origin, public_id: str) -> ComplaintView:
-    require_office(origin)
-    async with rt.db.session() as session:
-        return await _view(session, await _by_public_id(session, public_id))
-
-
-def _require_new(complaint: Complaint) -> None:
-    if complaint.status != ComplaintStatus.NEW:
-        raise NotNew(id=complaint.public_id, status=complaint.status)
-
-
-async def _propagate(session: AsyncSession, complaint: Complaint, now: datetime) -> None:
-    """Complaints merged into this one follow it: its item, and its answer once it has one."""
-    values: dict[str, object] = {"item_id": complaint.item_id, "updated_at": now}
-    if complaint.status in (ComplaintStatus.ANSWERED, ComplaintStatus.REJECTED):
-        values.update(status=complaint.status, answer=complaint.answer, reason=complaint.reason)
-    await session.execute(
-        update(Complaint)
-        .where(
-            Complaint.merged_into_id == complaint.id,
-            Complaint.status == ComplaintStatus.MERGED,
-        )
-        .values(**values)
-    )
-
-
-def _office_note(session: AsyncSession, complaint: Complaint, text: str, today: date) -> None:
-    session.add(
-        ComplaintNote(complaint_id=complaint.id, from_office=True, text=text, created_on=today)
-    )
-
-
-async def accept_complaint(
-    rt: Runtime, origin: Origin, public_id: str, draft: ItemDraft, *, dispatch: bool = True
-) -> tuple[ComplaintView, ItemView]:
-    """Turn the complaint into an item with source 群众投诉; the office wrote what units see.
-
-    Nothing of the complainant goes with it: the item is linked only from the complaint.
-    """
-    require_office(origin)
-    async with rt.db.session() as session:
-        _require_new(await _by_public_id(session, public_id))
-    item = await register_item(rt, origin, draft, dispatch=dispatch)
-    now = rt.clock.now()
-    async with rt.db.session() as session:
-        complaint = await _by_public_id(session, public_id)
-        done = await session.execute(
-            update(Complaint)
-            .where(Complaint.id == complaint.id, Complaint.status == ComplaintStatus.NEW)
-            .values(status=ComplaintStatus.ACCEPTED, item_id=item.id, updated_at=now)
-        )
-        if not done.rowcount:  # type: ignore[attr-defined]
-            # Someone else triaged it meanwhile; the new item stands, the office decides.
-            log.warning("complaint_accept_raced", extra={"complaint": complaint.public_id})
-            raise NotNew(id=complaint.public_id, status=complaint.status)
-        await session.refresh(complaint)
-        await _propagate(session, complaint, now)
-        await session.commit()
-        view = await _view(session, complaint)
-    log.info("complaint_accepted", extra={"complaint": view.public_id, "item": item.ref})
-    return view, item
-
-
-async def merge_complaint(rt: Runtime, origin: Origin, public_id: str, into: str) -> ComplaintView:
-    """Join a new complaint to another complaint (by its id) or to an item (by its ref)."""
-    require_office(origin)
-    now = rt.clock.now()
-    async with rt.db.session() as session:
-        complaint = await _by_public_id(session, public_id)
-        _require_new(complaint)
-        target = await session.scalar(
-            select(Complaint).where(Complaint.public_id == into.strip().upper())
-        )
-        if target is not None:
-            while target.merged_into_id is not None and target.status == ComplaintStatus.MERGED:
-                target = await session.get_one(Complaint, target.merged_into_id)
-            if target.id == complaint.id:
-                raise MergeIntoItself()
-            complaint.merged_into_id = target.id
-            complaint.item_id = target.item_id
-            if target.status in (ComplaintStatus.ANSWERED, ComplaintStatus.REJECTED):
-                complaint.status = target.status
-                complaint.answer = target.answer
-                complaint.reason = target.reason
-            else:
-                complaint.status = str(ComplaintStatus.MERGED)
-        else:
-            try:
-                item = await find_item(session, into)
-            except NotFound:
-                raise MergeTargetUnknown(into=into.strip()[:40]) from None
-            if item.status in (ItemStatus.CLOSED, ItemStatus.ARCHIVED):
-                raise ItemAlreadyClosed(ref=item.ref)
-            complaint.item_id = item.id
-            complaint.status = str(ComplaintStatus.MERGED)
-        complaint.updated_at = now
-        # Whatever was merged into this complaint follows it to the same place.
-        await session.execute(
-            update(Complaint)
-            .where(Complaint.merged_into_id == complaint.id)
-            .values(
-                merged_into_id=complaint.merged_into_id,
-                item_id=complaint.item_id,
-                status=complaint.status,
-                answer=complaint.answer,
-                reason=complaint.reason,
-                updated_at=now,
-            )
-        )
-        await session.commit()
-        view = await _view(session, complaint)
-    log.info("complaint_merged", extra={"complaint": view.public_id})
-    return view
-
-
-async def reject_complaint(
-    rt: Runtime, origin: Origin, public_id: str, reason: str
-) -> ComplaintView:
-    """Not taken up; the reason is what the complainant reads."""
-    require_office(origin)
-    cleaned = _answer_text(reason)
-    now = rt.clock.now()
-    async with rt.db.session() as session:
-        complaint = await _by_public_id(session, public_id)
-        _require_new(complaint)
-        complaint.status = str(ComplaintStatus.REJECTED)
-        complaint.reason = cleaned
-        complaint.answer = cleaned
-        complaint.updated_at = now
-        _office_note(session, complaint, cleaned, local_date(now, rt.tz))
-        await _propagate(session, complaint, now)
-        await session.commit()
-        view = await _view(session, complaint)
-    log.info("complaint_rejected", extra={"complaint": view.public_id})
-    return view
-
-
-async def answer_complaint(
-    rt: Runtime, origin: Origin, public_id: str, answer: str
-) -> ComplaintView:
-    """The office answers directly (also after accepting, or to correct an answer)."""
-    require_office(origin)
-    cleaned = _answer_text(answer)
-    now = rt.clock.now()
-    async with rt.db.session() as session:
-        complaint = await _by_public_id(session, public_id)
-        if complaint.status == ComplaintStatus.MERGED and complaint.merged_into_id is not None:
-            # Answer the whole group at once: the one it was merged into, and its followers.
-            complaint = await session.get_one(Complaint, complaint.merged_into_id)
-        complaint.status = str(ComplaintStatus.ANSWERED)
-        complaint.answer = cleaned
-        complaint.updated_at = now
-        _office_note(session, complaint, cleaned, local_date(now, rt.tz))
-        await _propagate(session, complaint, now)
-        await session.commit()
-        view = await _view(session, await _by_public_id(session, public_id))
-    log.info("complaint_answered", extra={"complaint": view.public_id})
-    return view
-
-
-async def answer_from_closing(
-    session: AsyncSession, item_id: int, answer: str, now: datetime
-) -> int:
-    """When an item that came from complaints closes, their answer is the closing's.
-
-    Called in the closing's unit of work; returns how many complaints were answered.
-    """
-    result = await session.execute(
-        update(Complaint)
-        .where(
-            Complaint.item_id == item_id,
-            Complaint.status.in_([ComplaintStatus.ACCEPTED, ComplaintStatus.MERGED]),
-        )
-        .values(status=ComplaintStatus.ANSWERED, answer=answer, updated_at=now)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 # --- slowing down guesses, without knowing who guesses --------------------------------------

@@ -27,7 +27,7 @@ from domain.lifecycle import AssignmentAction, ItemAction, apply
 from domain.reports import TEXT_MAX
 from domain.text import ReasonTooLong, check_length
 from domain.vocabulary import AssignmentRole, AssignmentStatus, ItemStatus, ReportKind
-from services import complaints
+from services import complaint_triage
 from services.assignments import assignments_of, move_share
 from services.execution_errors import StaleButton
 from services.items import Origin, require_office
@@ -291,7 +291,7 @@ async def close_item(
             detail=answer_text,
             data={"report": report.id if report else None, "via": _via(origin)},
         )
-        await complaints.answer_from_closing(
+        await complaint_triage.answer_from_closing(
             session, item.id, answer_text or (report.text if report else item.title), now
         )
         if follow_up_on is not None:

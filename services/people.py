@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,9 +10,11 @@ from sqlalchemy import select, update
 
 from domain.errors import DubanError, NotFound
 from domain.i18n import N_
+from domain.tokens import hash_token
 from services.actors import Actor, actor_by_telegram, load_actor
 from services.runtime import Runtime
-from storage.models import Invite, Person, Setting, Unit
+from services.stored_settings import remember_setting, stored_setting
+from storage.models import Invite, Person, Unit
 
 INVITE_DAYS = 14
 BOT_USERNAME = "bot_username"
@@ -46,10 +47,6 @@ class IssuedInvite:
     link: str | None
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def invite_link(bot_username: str | None, token: str) -> str | None:
     if not bot_username:
         return None
@@ -57,20 +54,11 @@ def invite_link(bot_username: str | None, token: str) -> str | None:
 
 
 async def stored_bot_username(rt: Runtime) -> str | None:
-    async with rt.db.session() as session:
-        row = await session.get(Setting, BOT_USERNAME)
-        return row.value if row else None
+    return await stored_setting(rt, BOT_USERNAME)
 
 
 async def remember_bot_username(rt: Runtime, username: str) -> None:
-    async with rt.db.session() as session:
-        row = await session.get(Setting, BOT_USERNAME)
-        if row is None:
-            session.add(Setting(name=BOT_USERNAME, value=username, updated_at=rt.clock.now()))
-        elif row.value != username:
-            row.value = username
-            row.updated_at = rt.clock.now()
-        await session.commit()
+    await remember_setting(rt, BOT_USERNAME, username)
 
 
 async def issue_invites(

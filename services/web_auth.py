@@ -22,15 +22,19 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import DubanError, Forbidden
 from domain.i18n import N_
+from domain.tokens import hash_token
 from domain.vocabulary import Role
 from services.actors import Actor, load_actor
 from services.runtime import Runtime
-from storage.models import Person, Setting, WebSession, WebSignIn
+from services.stored_settings import remember_setting, stored_setting
+from storage.models import Person, WebSession, WebSignIn
 
 SIGN_IN_MINUTES = 10
 SESSION_HOURS = 12
@@ -48,10 +52,6 @@ class ConsoleRefused(Forbidden):
 class SignInInvalid(DubanError):
     key = N_("This sign-in link is used, expired or unknown. Send /web to the bot for a new one.")
     status = 403
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def may_use_console(actor: Actor) -> bool:
@@ -90,17 +90,28 @@ async def issue_sign_in(rt: Runtime, actor: Actor) -> str:
     return token
 
 
+_Held = TypeVar("_Held", WebSignIn, WebSession)
+
+
+async def _held_by(
+    session: AsyncSession, kind: type[_Held], token: str
+) -> tuple[_Held, Person] | None:
+    """The sign-in link or browser session stored for ``token``, with its person."""
+    row = (
+        await session.execute(
+            select(kind, Person)
+            .join(Person, Person.id == kind.person_id)
+            .where(kind.token_hash == hash_token(token))
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 async def check_sign_in(rt: Runtime, token: str) -> str:
     """The name of the person a still-valid link is for (nothing is used up); else refused."""
     now = rt.clock.now()
     async with rt.db.session() as session:
-        row = (
-            await session.execute(
-                select(WebSignIn, Person)
-                .join(Person, Person.id == WebSignIn.person_id)
-                .where(WebSignIn.token_hash == hash_token(token))
-            )
-        ).first()
+        row = await _held_by(session, WebSignIn, token)
         if row is None:
             raise SignInInvalid()
         link, person = row
@@ -163,13 +174,7 @@ async def session_actor(rt: Runtime, session_token: str) -> Actor | None:
         return None
     now = rt.clock.now()
     async with rt.db.session() as session:
-        row = (
-            await session.execute(
-                select(WebSession, Person)
-                .join(Person, Person.id == WebSession.person_id)
-                .where(WebSession.token_hash == hash_token(session_token))
-            )
-        ).first()
+        row = await _held_by(session, WebSession, session_token)
         if row is None:
             return None
         web_session, person = row
@@ -201,20 +206,11 @@ async def sign_out(rt: Runtime, session_token: str) -> None:
 
 async def remember_console_url(rt: Runtime, url: str) -> None:
     """The web server's base URL as it was bound, for the links the bot sends."""
-    async with rt.db.session() as session:
-        row = await session.get(Setting, CONSOLE_URL)
-        if row is None:
-            session.add(Setting(name=CONSOLE_URL, value=url, updated_at=rt.clock.now()))
-        elif row.value != url:
-            row.value = url
-            row.updated_at = rt.clock.now()
-        await session.commit()
+    await remember_setting(rt, CONSOLE_URL, url)
 
 
 async def console_url(rt: Runtime) -> str | None:
-    async with rt.db.session() as session:
-        row = await session.get(Setting, CONSOLE_URL)
-        return row.value if row else None
+    return await stored_setting(rt, CONSOLE_URL)
 
 
 def sign_in_link(base_url: str, token: str) -> str:

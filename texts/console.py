@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from domain.assessment import Stats
 from domain.i18n import N_
 from domain.vocabulary import Light
 from texts import Text
-
-if TYPE_CHECKING:
-    from services.stats import Stats
 
 LIGHT_NAMES: dict[str, str] = {
     Light.GREEN: N_("green"),

@@ -16,8 +16,8 @@ from bot.api import error_response, json_body
 from bot.keys import RUNTIME
 from domain.complaints import ANSWER_MAX
 from domain.vocabulary import ComplaintStatus, Source, TimeClass
-from services import complaints
-from services.complaints import complaint_json
+from services import complaint_triage
+from services.complaint_triage import complaint_json
 from services.items import ItemDraft, Origin
 from services.views import item_json
 
@@ -67,12 +67,12 @@ async def list_route(request: web.Request) -> web.Response:
             return error_response(
                 422, "unknown status", {"allowed": [s.value for s in ComplaintStatus]}
             )
-    found = await complaints.list_complaints(request.app[RUNTIME], API, status)
+    found = await complaint_triage.list_complaints(request.app[RUNTIME], API, status)
     return web.json_response([complaint_json(view) for view in found])
 
 
 async def get_route(request: web.Request) -> web.Response:
-    view = await complaints.get_complaint(request.app[RUNTIME], API, request.match_info["id"])
+    view = await complaint_triage.get_complaint(request.app[RUNTIME], API, request.match_info["id"])
     return web.json_response(complaint_json(view))
 
 
@@ -93,18 +93,20 @@ async def decide_route(request: web.Request) -> web.Response:
             leader=accept.leader,
             due=accept.due,
         )
-        view, item = await complaints.accept_complaint(
+        view, item = await complaint_triage.accept_complaint(
             rt, API, public_id, draft, dispatch=accept.dispatch
         )
         return web.json_response({**complaint_json(view), "item_detail": item_json(item)})
     if action == "merge":
-        view = await complaints.merge_complaint(rt, API, public_id, Merge.model_validate(body).into)
+        view = await complaint_triage.merge_complaint(
+            rt, API, public_id, Merge.model_validate(body).into
+        )
     elif action == "reject":
-        view = await complaints.reject_complaint(
+        view = await complaint_triage.reject_complaint(
             rt, API, public_id, Reject.model_validate(body).reason
         )
     elif action == "answer":
-        view = await complaints.answer_complaint(
+        view = await complaint_triage.answer_complaint(
             rt, API, public_id, Answer.model_validate(body).answer
         )
     else:

@@ -18,17 +18,12 @@ from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.registration import parse_class, parse_source
 from domain.vocabulary import ItemStatus, Light, Source, TimeClass
+from services.approval import approve_item, return_item
+from services.choices import list_units
 from services.item_search import ItemFilter, search_items
 from services.items import ItemDraft, Origin
-from services.registration import (
-    LoadWarned,
-    approve_item,
-    create_item,
-    dispatch_draft,
-    list_units,
-    return_item,
-    warning_json,
-)
+from services.load_control import LoadWarned, warning_json
+from services.registration import create_item, dispatch_draft
 from services.views import item_json, load_item, timeline
 
 API = Origin(None, via_api=True)

@@ -8,7 +8,8 @@ from aiohttp import web
 
 from bot.api import error_response
 from bot.keys import RUNTIME
-from services.stats import Period, compute_stats, year_to_date
+from domain.assessment import Period, year_to_date
+from services.stats import compute_stats
 
 MAX_DAYS = 3660
 

@@ -24,7 +24,7 @@ from bot.console import (
 from bot.console.pages import visible_item
 from domain.errors import InvalidInput
 from domain.vocabulary import Source, TimeClass
-from services import complaints, decisions
+from services import complaint_triage, decisions
 from services.items import ItemDraft, Origin
 from services.web_auth import (
     SignInInvalid,
@@ -140,12 +140,12 @@ async def complaint_action(request: web.Request) -> web.Response:
     public_id = request.match_info["id"]
     action = request.match_info["action"]
     if action == "reject":
-        await complaints.reject_complaint(rt, origin, public_id, _text(request, "reason"))
+        await complaint_triage.reject_complaint(rt, origin, public_id, _text(request, "reason"))
     elif action == "answer":
-        await complaints.answer_complaint(rt, origin, public_id, _text(request, "answer"))
+        await complaint_triage.answer_complaint(rt, origin, public_id, _text(request, "answer"))
     elif action == "accept":
         draft = _draft_from_form(request)
-        await complaints.accept_complaint(rt, origin, public_id, draft)
+        await complaint_triage.accept_complaint(rt, origin, public_id, draft)
     else:
         raise web.HTTPNotFound()
     raise _triaged(action)

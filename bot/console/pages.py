@@ -21,13 +21,14 @@ from bot.console import (
     text_for,
     viewer,
 )
+from domain.assessment import Stats, year_to_date
 from domain.errors import InvalidInput, NotFound
 from domain.evidence import AttachmentKind, MediaNotFound
 from domain.vocabulary import ItemStatus, Light, Source, TimeClass
 from services import decisions
-from services.complaints import list_complaints
-from services.evidence import display_image, media_path
+from services.complaint_triage import list_complaints
 from services.export import export_bytes
+from services.images import display_image
 from services.items import Origin
 from services.ledger import (
     SORTS,
@@ -41,7 +42,8 @@ from services.ledger import (
     unit_directory,
     visible_units,
 )
-from services.stats import Stats, compute_stats, year_to_date
+from services.media import media_path
+from services.stats import compute_stats
 from services.views import ItemView, load_item, timeline
 from texts import Text
 from texts import complaints as complaint_texts

@@ -6,8 +6,8 @@ from aiohttp import web
 
 from bot.console import PREFIX, form, render, runtime, text_for, viewer
 from domain.item_import import ItemImportError, parse_items_bytes
+from services.item_import import import_items
 from services.items import Origin
-from services.registration import import_items
 from texts import console as texts
 
 MAX_BYTES = 5 * 1024 * 1024

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from domain.complaints import new_code
 from domain.vocabulary import ComplaintCategory
-from services import complaints
+from services import complaint_triage, complaints
 from services.complaints import ComplaintDraft
 from services.items import Origin
 from storage.models import Complaint, Item
@@ -115,7 +115,7 @@ async def test_office_merges_in_chat(bench: Bench) -> None:
     await qian.wait_message(has_text("没有编号为 T2026-9"))
     await qian.send_text("t2026-1")
     await qian.wait_message(has_text("已合并到"))
-    await complaints.answer_complaint(
+    await complaint_triage.answer_complaint(
         bench.rt, Origin(None, via_api=True), "T2026-1", "已约谈相关工作人员。"
     )
     status = await complaints.status_by_code(bench.rt, second)

@@ -9,9 +9,9 @@ from datetime import timedelta
 from PIL import Image
 from sqlalchemy import select
 
+from domain.tokens import hash_token
 from domain.vocabulary import ItemStatus
 from services import reports
-from services.web_auth import hash_token
 from storage.models import Item, WebSession, WebSignIn
 from tests.conftest import Bench, import_example_county
 from tests.e2e.console_helpers import (

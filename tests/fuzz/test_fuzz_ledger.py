@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from domain.errors import DubanError
 from domain.item_import import ImportRow, ItemImportError
 from domain.vocabulary import Source, TimeClass
+from services.item_import import import_items
 from services.items import Origin
-from services.registration import import_items
 from services.runtime import Runtime
 from services.views import ItemNotFound, find_item
 from storage.models import Assignment, Item, Notification, TimelineEvent

@@ -29,11 +29,11 @@ from bot.app import Options, create_app, serve
 from bot.settings import Settings
 from bot.webhook import HEADER, PATH, webhook_secret
 from domain.clock import FakeClock
+from domain.tokens import hash_token
 from domain.vocabulary import ComplaintCategory, ItemStatus
 from services import complaints, reports
 from services.complaints import ComplaintDraft
 from services.runtime import Runtime
-from services.web_auth import hash_token
 from storage.db import Database
 from storage.models import (
     Attachment,

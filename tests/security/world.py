@@ -24,9 +24,10 @@ from domain.clock import FakeClock
 from domain.vocabulary import ComplaintCategory, ReportKind, Source, TimeClass
 from services import complaints, decisions, drafts, reports
 from services.actors import Actor
+from services.approval import return_item
 from services.items import ItemDraft, Origin, register_item
 from services.people import issue_invites
-from services.registration import create_item, return_item
+from services.registration import create_item
 from storage.db import Database
 from storage.models import Assignment, Attachment, Item, Unit
 from testbench import FakeTelegram, FakeUser

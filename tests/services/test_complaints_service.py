@@ -12,7 +12,11 @@ from sqlalchemy import select
 from domain.clock import FakeClock
 from domain.complaints import (
     CODE_LENGTH,
+    ComplaintNotFound,
+    ItemAlreadyClosed,
     Limits,
+    MergeIntoItself,
+    MergeTargetUnknown,
     format_code,
     hash_code,
     new_code,
@@ -21,7 +25,7 @@ from domain.complaints import (
 )
 from domain.errors import Conflict, InvalidInput
 from domain.vocabulary import ComplaintCategory, ComplaintStatus, ItemStatus, Source, TimeClass
-from services import complaints
+from services import complaint_triage, complaints
 from services.complaints import ComplaintDraft, Tracker
 from services.items import ItemDraft, NotOffice, Origin, register_item
 from services.runtime import Runtime
@@ -139,9 +143,9 @@ async def test_adding_information(county: Runtime) -> None:
     filed = await complaints.file_complaint(county, draft())
     status = await complaints.add_information(county, filed.code, "补充：东头第三根灯杆", ())
     assert status.additions == 1
-    view = await complaints.get_complaint(county, API, filed.public_id)
+    view = await complaint_triage.get_complaint(county, API, filed.public_id)
     assert [n.text for n in view.notes] == ["补充：东头第三根灯杆"]
-    with pytest.raises(complaints.ComplaintNotFound):
+    with pytest.raises(ComplaintNotFound):
         await complaints.add_information(county, new_code(), "随便", ())
 
 
@@ -160,13 +164,13 @@ def item_draft(title: str = "整治路灯") -> ItemDraft:
 
 async def test_accept_makes_an_item_and_closing_answers(county: Runtime) -> None:
     filed = await complaints.file_complaint(county, draft())
-    view, item = await complaints.accept_complaint(county, API, filed.public_id, item_draft())
+    view, item = await complaint_triage.accept_complaint(county, API, filed.public_id, item_draft())
     assert view.status == ComplaintStatus.ACCEPTED and view.item_ref == item.ref
     assert item.source == Source.COMPLAINT and item.status == ItemStatus.DISPATCHED
     with pytest.raises(Conflict):
-        await complaints.accept_complaint(county, API, filed.public_id, item_draft())
+        await complaint_triage.accept_complaint(county, API, filed.public_id, item_draft())
     async with county.db.session() as session:
-        answered = await complaints.answer_from_closing(
+        answered = await complaint_triage.answer_from_closing(
             session, item.id, "路灯已全部修复。", county.clock.now()
         )
         await session.commit()
@@ -179,8 +183,10 @@ async def test_accept_makes_an_item_and_closing_answers(county: Runtime) -> None
 async def test_reject_needs_a_reason_that_becomes_the_answer(county: Runtime) -> None:
     filed = await complaints.file_complaint(county, draft())
     with pytest.raises(InvalidInput):
-        await complaints.reject_complaint(county, API, filed.public_id, "  ")
-    view = await complaints.reject_complaint(county, API, filed.public_id, "不属于本级职责范围")
+        await complaint_triage.reject_complaint(county, API, filed.public_id, "  ")
+    view = await complaint_triage.reject_complaint(
+        county, API, filed.public_id, "不属于本级职责范围"
+    )
     assert view.status == ComplaintStatus.REJECTED and view.answer == "不属于本级职责范围"
     status = await complaints.status_by_code(county, filed.code)
     assert status is not None and status.answer == "不属于本级职责范围"
@@ -189,16 +195,18 @@ async def test_reject_needs_a_reason_that_becomes_the_answer(county: Runtime) ->
 async def test_merge_into_complaint_follows_its_answer(county: Runtime) -> None:
     first = await complaints.file_complaint(county, draft())
     second = await complaints.file_complaint(county, draft(text="同一处路灯还是不亮"))
-    merged = await complaints.merge_complaint(county, API, second.public_id, first.public_id)
+    merged = await complaint_triage.merge_complaint(county, API, second.public_id, first.public_id)
     assert merged.status == ComplaintStatus.MERGED and merged.merged_into == first.public_id
-    with pytest.raises(complaints.MergeIntoItself):
+    with pytest.raises(MergeIntoItself):
         third = await complaints.file_complaint(county, draft(text="第三件投诉内容"))
-        await complaints.merge_complaint(county, API, third.public_id, third.public_id)
-    _, item = await complaints.accept_complaint(county, API, first.public_id, item_draft())
-    view = await complaints.get_complaint(county, API, second.public_id)
+        await complaint_triage.merge_complaint(county, API, third.public_id, third.public_id)
+    _, item = await complaint_triage.accept_complaint(county, API, first.public_id, item_draft())
+    view = await complaint_triage.get_complaint(county, API, second.public_id)
     assert view.item_ref == item.ref
     async with county.db.session() as session:
-        answered = await complaints.answer_from_closing(session, item.id, "已修复", item.created_at)
+        answered = await complaint_triage.answer_from_closing(
+            session, item.id, "已修复", item.created_at
+        )
         assert answered == 2
         await session.commit()
     for code in (first.code, second.code):
@@ -209,36 +217,38 @@ async def test_merge_into_complaint_follows_its_answer(county: Runtime) -> None:
 async def test_merge_into_item_and_answer_directly(county: Runtime) -> None:
     item = await register_item(county, API, item_draft("道路照明专项整治"), dispatch=True)
     filed = await complaints.file_complaint(county, draft())
-    view = await complaints.merge_complaint(county, API, filed.public_id, item.ref)
+    view = await complaint_triage.merge_complaint(county, API, filed.public_id, item.ref)
     assert view.status == ComplaintStatus.MERGED and view.item_ref == item.ref
-    with pytest.raises(complaints.MergeTargetUnknown):
+    with pytest.raises(MergeTargetUnknown):
         other = await complaints.file_complaint(county, draft(text="另一件投诉的内容"))
-        await complaints.merge_complaint(county, API, other.public_id, "2026-99")
-    answered = await complaints.answer_complaint(county, API, other.public_id, "已转交相关部门")
+        await complaint_triage.merge_complaint(county, API, other.public_id, "2026-99")
+    answered = await complaint_triage.answer_complaint(
+        county, API, other.public_id, "已转交相关部门"
+    )
     assert answered.status == ComplaintStatus.ANSWERED
     async with county.db.session() as session:
         row = await session.get_one(Item, item.id)
         row.status = str(ItemStatus.CLOSED)
         await session.commit()
     late = await complaints.file_complaint(county, draft(text="第三件投诉的内容"))
-    with pytest.raises(complaints.ItemAlreadyClosed):
-        await complaints.merge_complaint(county, API, late.public_id, item.ref)
+    with pytest.raises(ItemAlreadyClosed):
+        await complaint_triage.merge_complaint(county, API, late.public_id, item.ref)
 
 
 async def test_only_the_office_triages(county: Runtime) -> None:
     filed = await complaints.file_complaint(county, draft())
     with pytest.raises(NotOffice):
-        await complaints.reject_complaint(county, Origin(None), filed.public_id, "理由")
+        await complaint_triage.reject_complaint(county, Origin(None), filed.public_id, "理由")
     with pytest.raises(NotOffice):
-        await complaints.list_complaints(county, Origin(None))
+        await complaint_triage.list_complaints(county, Origin(None))
 
 
 async def test_list_filters_by_status(county: Runtime) -> None:
     one = await complaints.file_complaint(county, draft())
     await complaints.file_complaint(county, draft(text="第二件投诉的内容"))
-    await complaints.answer_complaint(county, API, one.public_id, "已答复")
-    assert len(await complaints.list_complaints(county, API)) == 2
-    new = await complaints.list_complaints(county, API, ComplaintStatus.NEW)
+    await complaint_triage.answer_complaint(county, API, one.public_id, "已答复")
+    assert len(await complaint_triage.list_complaints(county, API)) == 2
+    new = await complaint_triage.list_complaints(county, API, ComplaintStatus.NEW)
     assert [v.public_id for v in new] == ["T2026-2"]
 
 

@@ -28,14 +28,10 @@ from domain.evidence import (
 )
 from domain.policy import Evidence, Policy
 from domain.vocabulary import Source, TimeClass
-from services.evidence import (
-    display_image,
-    media_path,
-    sanitize_image,
-    store_complaint_photo,
-    store_evidence,
-)
+from services.evidence import store_complaint_photo, store_evidence
+from services.images import display_image, sanitize_image
 from services.items import ItemDraft, Origin, register_item
+from services.media import media_path
 from services.runtime import Runtime
 from services.timeline import Kind
 from services.views import ItemView

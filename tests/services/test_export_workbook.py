@@ -8,9 +8,10 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from domain.assessment import Period
 from services.export import LIGHT_FILLS, export_file
 from services.runtime import Runtime
-from services.stats import Period, compute_stats
+from services.stats import compute_stats
 from storage.models import Assignment
 from tests.services.console_scenario import build
 

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from domain.deadlines import local_date
 from domain.item_import import ItemImportError, parse_items
 from domain.vocabulary import ItemStatus, Source, TimeClass
+from services.item_import import import_items
 from services.items import ItemDraft, Origin, register_item
-from services.registration import import_items
 from services.runtime import Runtime
 from storage.models import Item
 from tests.conftest import EXAMPLES, SHANGHAI

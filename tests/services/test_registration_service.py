@@ -8,25 +8,21 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from domain.approval import AlreadyDecided, NotApprover, NotReturnable
 from domain.clock import FakeClock
 from domain.errors import Forbidden, InvalidInput
 from domain.policy import Approval, Load, Policy
 from domain.vocabulary import ItemStatus, Source, TimeClass
 from services.actors import Actor, load_actor
+from services.approval import approve_item, return_item
+from services.choices import list_leaders, list_units
 from services.items import ItemDraft, NotOffice, Origin
+from services.load_control import LoadWarned
 from services.registration import (
-    AlreadyDecided,
-    LoadWarned,
-    NotApprover,
-    NotReturnable,
     Outcome,
-    approve_item,
     create_item,
     dispatch_draft,
-    list_leaders,
-    list_units,
     resubmit_item,
-    return_item,
     submit_item,
 )
 from services.runtime import Runtime

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from domain.assessment import Period, week_before
 from services.runtime import Runtime
-from services.stats import Period, compute_stats, week_before
+from services.stats import compute_stats
 from tests.services.console_scenario import build
 
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30))

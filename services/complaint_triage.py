@@ -1,0 +1,357 @@
+"""Anonymous complaints (投诉举报), the office's side: seeing them and triaging each one.
+
+The office triages each complaint: accept (an item with source 群众投诉), merge (into another
+complaint or an item), reject (the reason is the answer), or answer directly. An accepted or
+merged complaint is answered when its item closes (:func:`answer_from_closing`). Complaints
+merged into another follow it: its item, and its answer once it has one.
+
+What the complainant does (filing, tracking) is in :mod:`services.complaints`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.complaints import (
+    SETTLED,
+    ComplaintNotFound,
+    ItemAlreadyClosed,
+    MergeIntoItself,
+    MergeTargetUnknown,
+    NotNew,
+    answer_text,
+)
+from domain.deadlines import local_date
+from domain.errors import NotFound
+from domain.vocabulary import ComplaintCategory, ComplaintStatus, ItemStatus
+from services.items import ItemDraft, Origin, register_item, require_office
+from services.runtime import Runtime
+from services.views import ItemView, find_item
+from storage.models import Attachment, Complaint, ComplaintNote, Item
+
+log = logging.getLogger("duban.complaints")
+
+
+@dataclass(frozen=True)
+class NoteView:
+    from_office: bool
+    text: str
+    created_on: date
+
+
+@dataclass(frozen=True)
+class ComplaintView:
+    """What the office sees."""
+
+    id: int
+    public_id: str
+    category: ComplaintCategory
+    place: str
+    text: str
+    status: ComplaintStatus
+    created_on: date
+    answer: str | None
+    reason: str | None
+    item_ref: str | None
+    merged_into: str | None
+    photos: tuple[str, ...]  # paths under the media directory
+    notes: tuple[NoteView, ...] = field(default_factory=tuple)
+
+
+def complaint_json(view: ComplaintView) -> dict[str, object]:
+    return {
+        "public_id": view.public_id,
+        "category": str(view.category),
+        "place": view.place,
+        "text": view.text,
+        "status": str(view.status),
+        "created_on": view.created_on.isoformat(),
+        "answer": view.answer,
+        "reason": view.reason,
+        "item": view.item_ref,
+        "merged_into": view.merged_into,
+        "photos": len(view.photos),
+        "notes": [
+            {"from_office": n.from_office, "text": n.text, "created_on": n.created_on.isoformat()}
+            for n in view.notes
+        ],
+    }
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+async def _by_public_id(session: AsyncSession, public_id: str) -> Complaint:
+    cleaned = public_id.strip().upper()
+    complaint = await session.scalar(select(Complaint).where(Complaint.public_id == cleaned))
+    if complaint is None:
+        raise ComplaintNotFound(id=cleaned[:20])
+    return complaint
+
+
+async def _view(session: AsyncSession, complaint: Complaint) -> ComplaintView:
+    item_ref = (
+        await session.scalar(select(Item.ref).where(Item.id == complaint.item_id))
+        if complaint.item_id
+        else None
+    )
+    merged_into = (
+        await session.scalar(
+            select(Complaint.public_id).where(Complaint.id == complaint.merged_into_id)
+        )
+        if complaint.merged_into_id
+        else None
+    )
+    photos = await session.scalars(
+        select(Attachment.path)
+        .where(Attachment.complaint_id == complaint.id)
+        .order_by(Attachment.id)
+    )
+    notes = await session.scalars(
+        select(ComplaintNote)
+        .where(ComplaintNote.complaint_id == complaint.id)
+        .order_by(ComplaintNote.id)
+    )
+    return ComplaintView(
+        id=complaint.id,
+        public_id=complaint.public_id,
+        category=ComplaintCategory(complaint.category),
+        place=complaint.place,
+        text=complaint.text,
+        status=ComplaintStatus(complaint.status),
+        created_on=complaint.created_on,
+        answer=complaint.answer,
+        reason=complaint.reason,
+        item_ref=item_ref,
+        merged_into=merged_into,
+        photos=tuple(photos),
+        notes=tuple(NoteView(n.from_office, n.text, n.created_on) for n in notes),
+    )
+
+
+async def list_complaints(
+    rt: Runtime, origin: Origin, status: ComplaintStatus | None = None
+) -> list[ComplaintView]:
+    require_office(origin)
+    async with rt.db.session() as session:
+        query = select(Complaint).order_by(Complaint.id)
+        if status is not None:
+            query = query.where(Complaint.status == str(status))
+        return [await _view(session, c) for c in await session.scalars(query)]
+
+
+async def get_complaint(rt: Runtime, origin: Origin, public_id: str) -> ComplaintView:
+    require_office(origin)
+    async with rt.db.session() as session:
+        return await _view(session, await _by_public_id(session, public_id))
+
+
+# --- triage ---------------------------------------------------------------------------------
+
+
+def _require_new(complaint: Complaint) -> None:
+    if complaint.status != ComplaintStatus.NEW:
+        raise NotNew(id=complaint.public_id, status=complaint.status)
+
+
+async def _propagate(session: AsyncSession, complaint: Complaint, now: datetime) -> None:
+    """Complaints merged into this one follow it: its item, and its answer once it has one."""
+    values: dict[str, object] = {"item_id": complaint.item_id, "updated_at": now}
+    if complaint.status in SETTLED:
+        values.update(status=complaint.status, answer=complaint.answer, reason=complaint.reason)
+    await session.execute(
+        update(Complaint)
+        .where(
+            Complaint.merged_into_id == complaint.id,
+            Complaint.status == ComplaintStatus.MERGED,
+        )
+        .values(**values)
+    )
+
+
+async def accept_complaint(
+    rt: Runtime, origin: Origin, public_id: str, draft: ItemDraft, *, dispatch: bool = True
+) -> tuple[ComplaintView, ItemView]:
+    """Turn the complaint into an item with source 群众投诉; the office wrote what units see.
+
+    Nothing of the complainant goes with it: the item is linked only from the complaint.
+    """
+    require_office(origin)
+    async with rt.db.session() as session:
+        _require_new(await _by_public_id(session, public_id))
+    item = await register_item(rt, origin, draft, dispatch=dispatch)
+    now = rt.clock.now()
+    async with rt.db.session() as session:
+        complaint = await _by_public_id(session, public_id)
+        done = await session.execute(
+            update(Complaint)
+            .where(Complaint.id == complaint.id, Complaint.status == ComplaintStatus.NEW)
+            .values(status=ComplaintStatus.ACCEPTED, item_id=item.id, updated_at=now)
+        )
+        if not done.rowcount:  # type: ignore[attr-defined]
+            # Someone else triaged it meanwhile; the new item stands, the office decides.
+            log.warning("complaint_accept_raced", extra={"complaint": complaint.public_id})
+            raise NotNew(id=complaint.public_id, status=complaint.status)
+        await session.refresh(complaint)
+        await _propagate(session, complaint, now)
+        await session.commit()
+        view = await _view(session, complaint)
+    log.info("complaint_accepted", extra={"complaint": view.public_id, "item": item.ref})
+    return view, item
+
+
+async def merge_complaint(rt: Runtime, origin: Origin, public_id: str, into: str) -> ComplaintView:
+    """Join a new complaint to another complaint (by its id) or to an item (by its ref)."""
+    require_office(origin)
+    now = rt.clock.now()
+    async with rt.db.session() as session:
+        complaint = await _by_public_id(session, public_id)
+        _require_new(complaint)
+        target = await _merge_target(session, into)
+        if target is not None:
+            _join_complaint(complaint, target)
+        else:
+            await _join_item(session, complaint, into)
+        complaint.updated_at = now
+        # Whatever was merged into this complaint follows it to the same place.
+        await session.execute(
+            update(Complaint)
+            .where(Complaint.merged_into_id == complaint.id)
+            .values(
+                merged_into_id=complaint.merged_into_id,
+                item_id=complaint.item_id,
+                status=complaint.status,
+                answer=complaint.answer,
+                reason=complaint.reason,
+                updated_at=now,
+            )
+        )
+        await session.commit()
+        view = await _view(session, complaint)
+    log.info("complaint_merged", extra={"complaint": view.public_id})
+    return view
+
+
+async def _merge_target(session: AsyncSession, into: str) -> Complaint | None:
+    """The complaint ``into`` names, or the one it was itself merged into; None if none."""
+    target = await session.scalar(
+        select(Complaint).where(Complaint.public_id == into.strip().upper())
+    )
+    while (
+        target is not None
+        and target.merged_into_id is not None
+        and target.status == ComplaintStatus.MERGED
+    ):
+        target = await session.get_one(Complaint, target.merged_into_id)
+    return target
+
+
+def _join_complaint(complaint: Complaint, target: Complaint) -> None:
+    """Merged into ``target``: its item, and its answer if it has one."""
+    if target.id == complaint.id:
+        raise MergeIntoItself()
+    complaint.merged_into_id = target.id
+    complaint.item_id = target.item_id
+    if target.status in SETTLED:
+        complaint.status = target.status
+        complaint.answer = target.answer
+        complaint.reason = target.reason
+    else:
+        complaint.status = str(ComplaintStatus.MERGED)
+
+
+async def _join_item(session: AsyncSession, complaint: Complaint, into: str) -> None:
+    """Merged into the item ``into`` names, which must still be open."""
+    try:
+        item = await find_item(session, into)
+    except NotFound:
+        raise MergeTargetUnknown(into=into.strip()[:40]) from None
+    if item.status in (ItemStatus.CLOSED, ItemStatus.ARCHIVED):
+        raise ItemAlreadyClosed(ref=item.ref)
+    complaint.item_id = item.id
+    complaint.status = str(ComplaintStatus.MERGED)
+
+
+async def reject_complaint(
+    rt: Runtime, origin: Origin, public_id: str, reason: str
+) -> ComplaintView:
+    """Not taken up; the reason is what the complainant reads."""
+    require_office(origin)
+    cleaned = answer_text(reason)
+    now = rt.clock.now()
+    async with rt.db.session() as session:
+        complaint = await _by_public_id(session, public_id)
+        _require_new(complaint)
+        await _conclude(rt, session, complaint, ComplaintStatus.REJECTED, cleaned, now)
+        await session.commit()
+        view = await _view(session, complaint)
+    log.info("complaint_rejected", extra={"complaint": view.public_id})
+    return view
+
+
+async def answer_complaint(
+    rt: Runtime, origin: Origin, public_id: str, answer: str
+) -> ComplaintView:
+    """The office answers directly (also after accepting, or to correct an answer)."""
+    require_office(origin)
+    cleaned = answer_text(answer)
+    now = rt.clock.now()
+    async with rt.db.session() as session:
+        complaint = await _by_public_id(session, public_id)
+        if complaint.status == ComplaintStatus.MERGED and complaint.merged_into_id is not None:
+            # Answer the whole group at once: the one it was merged into, and its followers.
+            complaint = await session.get_one(Complaint, complaint.merged_into_id)
+        await _conclude(rt, session, complaint, ComplaintStatus.ANSWERED, cleaned, now)
+        await session.commit()
+        view = await _view(session, await _by_public_id(session, public_id))
+    log.info("complaint_answered", extra={"complaint": view.public_id})
+    return view
+
+
+async def _conclude(
+    rt: Runtime,
+    session: AsyncSession,
+    complaint: Complaint,
+    status: ComplaintStatus,
+    text: str,
+    now: datetime,
+) -> None:
+    """The complaint answered (a rejection's reason is its answer), kept as the office's note;
+    the complaints merged into it take the same answer."""
+    complaint.status = str(status)
+    if status is ComplaintStatus.REJECTED:
+        complaint.reason = text
+    complaint.answer = text
+    complaint.updated_at = now
+    session.add(
+        ComplaintNote(
+            complaint_id=complaint.id,
+            from_office=True,
+            text=text,
+            created_on=local_date(now, rt.tz),
+        )
+    )
+    await _propagate(session, complaint, now)
+
+
+async def answer_from_closing(
+    session: AsyncSession, item_id: int, answer: str, now: datetime
+) -> int:
+    """When an item that came from complaints closes, their answer is the closing's.
+
+    Called in the closing's unit of work; returns how many complaints were answered.
+    """
+    result = await session.execute(
+        update(Complaint)
+        .where(
+            Complaint.item_id == item_id,
+            Complaint.status.in_([ComplaintStatus.ACCEPTED, ComplaintStatus.MERGED]),
+        )
+        .values(status=ComplaintStatus.ANSWERED, answer=answer, updated_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
