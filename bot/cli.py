@@ -262,7 +262,7 @@ def cmd_backup(args: argparse.Namespace) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    from bot.demo import run_demo
+    from demo.play import run_demo
 
     run_async(lambda: run_demo(serve=not args.no_serve, workdir=args.workdir))
 
