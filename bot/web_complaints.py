@@ -21,8 +21,8 @@ from typing import Any
 import jinja2
 from aiohttp import BodyPartReader, web
 
-from bot.api import Handler
-from bot.console import is_https
+from bot.api.middleware import Handler
+from bot.console.request import is_https
 from bot.keys import RUNTIME, TRANSLATOR
 from domain.complaints import (
     FIELD_BYTES_MAX,

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api import error_response, json_body
+from bot.api.bodies import error_response, json_body
 from bot.keys import RUNTIME
 from domain.complaints import ANSWER_MAX
 from domain.vocabulary import ComplaintStatus, Source, TimeClass

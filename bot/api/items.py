@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from aiohttp import web
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from bot.api import error_response, json_body
+from bot.api.bodies import error_response, json_body
 from bot.keys import RUNTIME, TRANSLATOR
 from domain.errors import InvalidInput
 from domain.i18n import N_

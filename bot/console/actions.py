@@ -12,16 +12,9 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.console import (
-    COOKIE,
-    PREFIX,
-    form,
-    is_https,
-    render,
-    runtime,
-    viewer,
-)
+from bot.console.middleware import COOKIE
 from bot.console.pages import visible_item
+from bot.console.request import PREFIX, form, is_https, render, runtime, viewer
 from domain.errors import InvalidInput
 from domain.vocabulary import Source, TimeClass
 from services import complaints, decisions

@@ -12,15 +12,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.api.stats import parse_period
-from bot.console import (
-    HERE,
-    PREFIX,
-    Viewer,
-    render,
-    runtime,
-    text_for,
-    viewer,
-)
+from bot.console.request import HERE, PREFIX, Viewer, render, runtime, text_for, viewer
 from domain.errors import InvalidInput, NotFound
 from domain.evidence import AttachmentKind, MediaNotFound
 from domain.vocabulary import ItemStatus, Light, Source, TimeClass

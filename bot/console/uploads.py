@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.console import PREFIX, form, render, runtime, text_for, viewer
+from bot.console.request import PREFIX, form, render, runtime, text_for, viewer
 from domain.item_import import ItemImportError, parse_items_bytes
 from services.items import Origin
 from services.registration import import_items
