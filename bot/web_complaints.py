@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ from domain.errors import DubanError
 from domain.evidence import megabytes
 from domain.vocabulary import ComplaintCategory
 from services import complaints
-from services.complaints import ComplaintDraft, Tracker
+from services.complaints import ComplaintDraft, Tracker, TrackResult
 from texts import Text
 from texts import complaints as texts
 
@@ -288,8 +289,27 @@ async def _posted(request: web.Request) -> Form | web.Response:
     return form
 
 
+def _with_form(
+    route: Callable[[web.Request, Form], Awaitable[web.Response]],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A POST route given the posted form once it is acceptable (size, CSRF); else the page
+    that says why not."""
+
+    async def posted_route(request: web.Request) -> web.Response:
+        posted = await _posted(request)
+        if isinstance(posted, web.Response):
+            return posted
+        return await route(request, posted)
+
+    return posted_route
+
+
 def _client(request: web.Request) -> str:
     return request.remote or "unknown"
+
+
+def _too_often(request: web.Request) -> web.Response:
+    return _message(request, "请稍后再试", "短时间内提交次数过多，请稍后再试。", status=429)
 
 
 # --- /complain ------------------------------------------------------------------------------
@@ -324,11 +344,8 @@ async def complain_form(request: web.Request) -> web.Response:
     return await _form_page(request)
 
 
-async def complain_submit(request: web.Request) -> web.Response:
-    posted = await _posted(request)
-    if isinstance(posted, web.Response):
-        return posted
-    form = posted
+@_with_form
+async def complain_submit(request: web.Request, form: Form) -> web.Response:
     rt = request.app[RUNTIME]
     channel = request.app[CHANNEL]
     try:
@@ -336,7 +353,7 @@ async def complain_submit(request: web.Request) -> web.Response:
     except ValueError:
         return await _form_page(request, form=form, error="请选择问题类别。", status=400)
     if not channel.tracker.may_file(rt, _client(request)):
-        return _message(request, "请稍后再试", "短时间内提交次数过多，请稍后再试。", status=429)
+        return _too_often(request)
     try:
         filed = await complaints.file_complaint(
             rt, ComplaintDraft(category, form.get("place"), form.get("text"), tuple(form.photos))
@@ -358,16 +375,25 @@ async def track_form(request: web.Request) -> web.Response:
     return _render(request, "complaint_track.html", error=None)
 
 
+def _track_refusal(request: web.Request, result: TrackResult) -> web.Response | None:
+    """The same refusal for every code that opens nothing (or after too many wrong codes)."""
+    t = _t(request)
+    if result.refused:
+        return _render(request, "complaint_track.html", status=429, error=texts.refused(t))
+    if result.status is None:
+        return _render(request, "complaint_track.html", status=404, error=texts.wrong_code(t))
+    return None
+
+
 async def _status_page(request: web.Request, code: str) -> web.Response:
     """The status for a code, or the same refusal for every code that opens nothing."""
     rt = request.app[RUNTIME]
     t = _t(request)
     result = await request.app[CHANNEL].tracker.check(rt, _client(request), code)
-    if result.refused:
-        return _render(request, "complaint_track.html", status=429, error=texts.refused(t))
-    if result.status is None:
-        return _render(request, "complaint_track.html", status=404, error=texts.wrong_code(t))
+    if (refusal := _track_refusal(request, result)) is not None:
+        return refusal
     status = result.status
+    assert status is not None
     return _render(
         request,
         "complaint_status.html",
@@ -381,32 +407,21 @@ async def _status_page(request: web.Request, code: str) -> web.Response:
     )
 
 
-async def track_submit(request: web.Request) -> web.Response:
-    posted = await _posted(request)
-    if isinstance(posted, web.Response):
-        return posted
-    return await _status_page(request, posted.get("code"))
+@_with_form
+async def track_submit(request: web.Request, form: Form) -> web.Response:
+    return await _status_page(request, form.get("code"))
 
 
-async def track_add(request: web.Request) -> web.Response:
-    posted = await _posted(request)
-    if isinstance(posted, web.Response):
-        return posted
-    form = posted
+@_with_form
+async def track_add(request: web.Request, form: Form) -> web.Response:
     rt = request.app[RUNTIME]
     channel = request.app[CHANNEL]
     t = _t(request)
     result = await channel.tracker.check(rt, _client(request), form.get("code"))
-    if result.refused or result.status is None:
-        error = texts.refused(t) if result.refused else texts.wrong_code(t)
-        return _render(
-            request,
-            "complaint_track.html",
-            status=429 if result.refused else 404,
-            error=error,
-        )
+    if (refusal := _track_refusal(request, result)) is not None:
+        return refusal
     if not channel.tracker.may_file(rt, _client(request)):
-        return _message(request, "请稍后再试", "短时间内提交次数过多，请稍后再试。", status=429)
+        return _too_often(request)
     try:
         await complaints.add_information(rt, form.get("code"), form.get("text"), tuple(form.photos))
     except DubanError as exc:

@@ -12,7 +12,16 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.api.stats import parse_period
-from bot.console.request import HERE, PREFIX, Viewer, render, runtime, text_for, viewer
+from bot.console.request import (
+    HERE,
+    PREFIX,
+    Viewer,
+    office_viewer,
+    render,
+    runtime,
+    text_for,
+    viewer,
+)
 from domain.errors import InvalidInput, NotFound
 from domain.evidence import AttachmentKind, MediaNotFound
 from domain.vocabulary import ItemStatus, Light, Source, TimeClass
@@ -354,9 +363,7 @@ async def stats_page(request: web.Request) -> web.Response:
 
 async def complaints_page(request: web.Request) -> web.Response:
     rt = runtime(request)
-    who = viewer(request)
-    if not who.office:
-        raise web.HTTPForbidden()
+    who = office_viewer(request)
     t = text_for(request, who.actor)
     complaints = await list_complaints(rt, Origin(who.actor))
     complaints.sort(key=lambda c: (c.status != "new", -c.id))
@@ -378,9 +385,7 @@ async def units_page(request: web.Request) -> web.Response:
 
 
 async def import_page(request: web.Request) -> web.Response:
-    who = viewer(request)
-    if not who.office:
-        raise web.HTTPForbidden()
+    office_viewer(request)
     return render(request, "import.html", result=None, problems=[])
 
 

@@ -55,6 +55,14 @@ def viewer(request: web.Request) -> Viewer:
     return request[VIEWER]
 
 
+def office_viewer(request: web.Request) -> Viewer:
+    """The signed-in viewer if they are of the office; anyone else is refused (403)."""
+    who = viewer(request)
+    if not who.office:
+        raise web.HTTPForbidden()
+    return who
+
+
 def form(request: web.Request) -> MultiDictProxy[Any]:
     return request[FORM]
 
