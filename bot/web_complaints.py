@@ -25,18 +25,8 @@ from aiohttp import BodyPartReader, web
 from bot.api.middleware import Handler
 from bot.console.request import is_https
 from bot.keys import RUNTIME, TRANSLATOR
-from domain.complaints import (
-    FIELD_BYTES_MAX,
-    NOTE_MAX,
-    PHOTO_BYTES_MAX,
-    PHOTOS_MAX,
-    PLACE_MAX,
-    TEXT_MAX,
-    TEXT_MIN,
-    UPLOAD_BYTES_MAX,
-    format_code,
-    normalize_code,
-)
+from domain import complaints as limits  # the limits the chat and the web form share
+from domain.complaints import format_code, normalize_code
 from domain.errors import DubanError
 from domain.evidence import megabytes
 from domain.vocabulary import ComplaintCategory
@@ -218,16 +208,16 @@ class Form:
 
 
 def _photo_limit() -> str:
-    return f"每张照片不超过 {megabytes(PHOTO_BYTES_MAX)} MB，最多 {PHOTOS_MAX} 张。"
+    return f"每张照片不超过 {megabytes(limits.PHOTO_BYTES_MAX)} MB，最多 {limits.PHOTOS_MAX} 张。"
 
 
 async def read_form(request: web.Request) -> Form:
     """The posted form, read as a stream with limits; urlencoded or multipart."""
-    if request.content_length is not None and request.content_length > UPLOAD_BYTES_MAX:
+    if request.content_length is not None and request.content_length > limits.UPLOAD_BYTES_MAX:
         raise TooLarge(f"上传的内容太大。{_photo_limit()}")
     form = Form()
     if request.content_type == "application/x-www-form-urlencoded":
-        if request.content_length is None or request.content_length > FIELD_BYTES_MAX * 4:
+        if request.content_length is None or request.content_length > limits.FIELD_BYTES_MAX * 4:
             raise TooLarge("提交的内容太长。")
         posted = await request.post()
         form.fields = {k: v for k, v in posted.items() if isinstance(v, str)}
@@ -249,20 +239,20 @@ async def read_form(request: web.Request) -> Form:
         if not isinstance(part, BodyPartReader):
             raise BadForm()
         is_file = part.filename is not None
-        limit = PHOTO_BYTES_MAX if is_file else FIELD_BYTES_MAX
+        limit = limits.PHOTO_BYTES_MAX if is_file else limits.FIELD_BYTES_MAX
         data = bytearray()
         while chunk := await part.read_chunk(64 * 1024):
             data += chunk
             total += len(chunk)
             if len(data) > limit:
                 raise TooLarge(f"照片太大。{_photo_limit()}" if is_file else "提交的内容太长。")
-            if total > UPLOAD_BYTES_MAX:
+            if total > limits.UPLOAD_BYTES_MAX:
                 raise TooLarge(f"上传的内容太大。{_photo_limit()}")
         if is_file:
             if part.name != "photos" or not data:
                 continue  # an empty file input sends an empty part
             form.photos.append(bytes(data))
-            if len(form.photos) > PHOTOS_MAX:
+            if len(form.photos) > limits.PHOTOS_MAX:
                 raise TooLarge(f"照片太多。{_photo_limit()}")
         elif part.name:
             form.fields[part.name] = data.decode("utf-8", errors="replace")
@@ -332,11 +322,11 @@ async def _form_page(
         },
         categories=[(c.value, texts.category(t, c)) for c in ComplaintCategory],
         units=units,
-        place_max=PLACE_MAX,
-        text_min=TEXT_MIN,
-        text_max=TEXT_MAX,
-        photos_max=PHOTOS_MAX,
-        photo_mb=megabytes(PHOTO_BYTES_MAX),
+        place_max=limits.PLACE_MAX,
+        text_min=limits.TEXT_MIN,
+        text_max=limits.TEXT_MAX,
+        photos_max=limits.PHOTOS_MAX,
+        photo_mb=megabytes(limits.PHOTO_BYTES_MAX),
     )
 
 
@@ -401,9 +391,9 @@ async def _status_page(request: web.Request, code: str) -> web.Response:
         code=format_code(normalize_code(code) or ""),
         category=texts.category(t, status.category),
         status_name=t.raw(texts.STATUS_NAMES[status.status]),
-        note_max=NOTE_MAX,
-        photos_max=PHOTOS_MAX,
-        photo_mb=megabytes(PHOTO_BYTES_MAX),
+        note_max=limits.NOTE_MAX,
+        photos_max=limits.PHOTOS_MAX,
+        photo_mb=megabytes(limits.PHOTO_BYTES_MAX),
     )
 
 
