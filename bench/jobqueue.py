@@ -50,8 +50,9 @@ from typing import Any
 
 from sqlalchemy import and_, func, select, update
 
+from bench.fixture import populated
 from bench.memory import status
-from bench.sweep import TZ, bench_now, machine, populate, runtime
+from bench.sweep import TZ, bench_now, machine
 from bot.metrics import Metrics
 from bot.sweep_job import SweepJob
 from domain.clock import FakeClock, SystemClock
@@ -331,11 +332,9 @@ async def outbox_counts(url: str) -> dict[str, int]:
 async def sweep_crash(workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
     """A pass SIGKILLed part-way, a new process 30 minutes later; count the outbox."""
     url = f"sqlite+aiosqlite:///{workdir / 'sweep-crash.db'}"
-    db = Database(url)
-    await db.upgrade()
-    now = bench_now()
-    pop = await populate(runtime(db, now), args.items, args.people, now, args.due, lambda _: None)
-    await db.dispose()
+    pop = await populated(
+        url, args.items, args.people, now=bench_now(), due_share=args.due, progress=lambda _: None
+    )
     due = len(pop.due_ids)
     first = pop.due_check + timedelta(minutes=1)
     spec = {"url": url, "token": "", "api": "", "media": str(workdir), "announce": True}
@@ -383,49 +382,16 @@ async def parent(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="duban-bench-") as tmp:
         workdir = Path(tmp)
         url = f"sqlite+aiosqlite:///{workdir / 'jobqueue.db'}"
-        db = Database(url)
-        await db.upgrade()
         print(f"populating {args.items:,} items, {args.people:,} people", flush=True)
-        pop = await populate(
-            runtime(db, datetime.now(UTC)),
-            args.items,
-            args.people,
-            datetime.now(UTC),
-            0.0,
-            lambda _: None,
-        )
-        await db.dispose()
+        pop = await populated(url, args.items, args.people, progress=lambda _: None)
         print(f"  populated in {pop.seconds:.1f} s", flush=True)
         async with FakeTelegram() as fake:
             for n in range(pop.people):
                 fake._chat(fake.user(5_000_000 + n + 1, f"p{n + 1}").id).started = True
             args.fake_spec = {"token": fake.token, "api": fake.url}
             common = {"url": url, "token": fake.token, "api": fake.url, "media": tmp}
-            runs: dict[str, list[dict[str, Any]]] = {"jobqueue": [], "sweep": []}
-            for run in range(args.runs):
-                for kind in ("jobqueue", "sweep"):
-                    spec = {**common, "rederive": True, "grace": "default", "until": None}
-                    marks = await run_child(kind, spec)
-                    runs[kind].append(marks)
-                    print(
-                        f"  run {run + 1} {kind}: start-up {marks['startup_s']:.2f} s, "
-                        f"RSS {marks['before']:.0f} → {marks['after']:.0f} MB "
-                        f"(peak {marks['peak']:.0f}); "
-                        + (
-                            f"{marks['jobs']:,} jobs"
-                            if kind == "jobqueue"
-                            else f"{marks['items_checked']} items due"
-                        ),
-                        flush=True,
-                    )
-            jq, sw = runs["jobqueue"], runs["sweep"]
-            jq_start = _median([m["startup_s"] for m in jq])
-            sw_start = _median([m["startup_s"] for m in sw])
-            jq_grow = _median([m["after"] - m["before"] for m in jq])
-            sw_grow = _median([m["after"] - m["before"] for m in sw])
-            jq_after = _median([m["after"] for m in jq])
-            sw_after = _median([m["after"] for m in sw])
-            lead = 2 * _median([m["wall_s"] for m in jq]) + 3
+            runs = await start_ups(args, common)
+            lead = 2 * _median([m["wall_s"] for m in runs["jobqueue"]]) + 3
             every = max(1, round(1 / args.due))
             ids = list(range(1, args.items + 1, every))
             crashes = []
@@ -437,6 +403,42 @@ async def parent(args: argparse.Namespace) -> None:
             swept = await sweep_crash(workdir, args)
             print(f"  {swept}", flush=True)
     print(f"\nsummary ({args.items:,} items, {pop.people:,} people, {args.runs} runs each):")
+    print_start_ups(runs)
+    print_crashes(crashes, swept)
+
+
+async def start_ups(
+    args: argparse.Namespace, common: dict[str, Any]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each kind of child started ``--runs`` times, alternately; their marks by kind."""
+    runs: dict[str, list[dict[str, Any]]] = {"jobqueue": [], "sweep": []}
+    for run in range(args.runs):
+        for kind in ("jobqueue", "sweep"):
+            spec = {**common, "rederive": True, "grace": "default", "until": None}
+            marks = await run_child(kind, spec)
+            runs[kind].append(marks)
+            print(
+                f"  run {run + 1} {kind}: start-up {marks['startup_s']:.2f} s, "
+                f"RSS {marks['before']:.0f} → {marks['after']:.0f} MB "
+                f"(peak {marks['peak']:.0f}); "
+                + (
+                    f"{marks['jobs']:,} jobs"
+                    if kind == "jobqueue"
+                    else f"{marks['items_checked']} items due"
+                ),
+                flush=True,
+            )
+    return runs
+
+
+def print_start_ups(runs: dict[str, list[dict[str, Any]]]) -> None:
+    jq, sw = runs["jobqueue"], runs["sweep"]
+    jq_start = _median([m["startup_s"] for m in jq])
+    sw_start = _median([m["startup_s"] for m in sw])
+    jq_grow = _median([m["after"] - m["before"] for m in jq])
+    sw_grow = _median([m["after"] - m["before"] for m in sw])
+    jq_after = _median([m["after"] for m in jq])
+    sw_after = _median([m["after"] for m in sw])
     print(
         f"start-up: jobqueue {jq_start:.2f} s (load {_median([m['load_s'] for m in jq]):.2f} s), "
         f"sweep {sw_start:.3f} s; ratio {jq_start / sw_start:.0f}×"
@@ -448,6 +450,9 @@ async def parent(args: argparse.Namespace) -> None:
         f"growth {jq_grow / max(sw_grow, 0.1):.0f}×; "
         f"{jq_grow * 1024 * 1024 / max(jq[0]['jobs'], 1):.0f} bytes per job"
     )
+
+
+def print_crashes(crashes: list[dict[str, Any]], swept: dict[str, Any]) -> None:
     for crash in crashes:
         print(
             f"jobqueue crash, restart {crash['restart']}: {crash['due']} due in the window, "

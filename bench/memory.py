@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -36,23 +35,13 @@ def status() -> dict[str, float]:
 
 async def child(url: str, token: str, api: str, idle: float, media: Path) -> None:
     marks = {"imports": 0.0}
-    from pydantic import SecretStr
-
+    from bench.fixture import app_settings
     from bot.app import Options, create_app, serve
     from bot.keys import RUNTIME
-    from bot.settings import Settings
     from services.sweep import run_sweep
 
     marks["imports"] = status()["VmRSS"]
-    settings = Settings(
-        _env_file=None,
-        bot_token=SecretStr(token),
-        telegram_api_url=api,
-        database_url=url,
-        media_dir=media,
-        web_port=0,
-        api_token=SecretStr("bench-api-token"),
-    )
+    settings = app_settings(url, token=token, api=api, media=media)
     app = create_app(settings, options=Options())
     async with serve(app, "127.0.0.1", 0):
         await asyncio.sleep(2)
@@ -70,19 +59,15 @@ async def child(url: str, token: str, api: str, idle: float, media: Path) -> Non
 
 
 async def parent(args: argparse.Namespace) -> None:
-    from bench.sweep import machine, populate, runtime
-    from storage.db import Database
+    from bench.fixture import populated
+    from bench.sweep import machine
     from testbench import FakeTelegram
 
     print(f"machine: {machine()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="duban-bench-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'memory.db'}"
-        db = Database(url)
-        await db.upgrade()
-        now = datetime.now(UTC)
         print(f"populating {args.items:,} items, {args.people:,} people", flush=True)
-        pop = await populate(runtime(db, now), args.items, args.people, now, 0.0)
-        await db.dispose()
+        pop = await populated(url, args.items, args.people)
         print(f"  populated in {pop.seconds:.1f} s; starting the app process", flush=True)
         async with FakeTelegram() as fake:
             proc = await asyncio.create_subprocess_exec(

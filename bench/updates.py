@@ -26,19 +26,20 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
 from sqlalchemy import event
 
-from bench.sweep import PEOPLE_PER_UNIT, machine, populate
+from bench.fixture import app_settings, populated
+from bench.sweep import PEOPLE_PER_UNIT, Population, machine
 from bot.app import Options, create_app, serve
 from bot.keys import DATABASE, RUNTIME
-from bot.settings import Settings
 from domain.vocabulary import Source, TimeClass
 from services.items import ItemDraft, Origin, register_item
+from services.runtime import Runtime
+from storage.db import Database
 from testbench import FakeTelegram
 from testbench.users import FakeUser
 
@@ -94,107 +95,128 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+@dataclass
+class Burst:
+    """What one burst of updates took: each update's latency, the wall and CPU time, and
+    the Bot API calls and SQL statements it caused."""
+
+    latencies: list[float]
+    wall: float
+    cpu: float
+    loop_cpu: float
+    calls: Counter[str]
+    statements: Counter[str]
+
+
 async def run(args: argparse.Namespace, workdir: Path) -> None:
     url = f"sqlite+aiosqlite:///{workdir / 'updates.db'}"
     async with FakeTelegram() as fake:
-        settings = Settings(
-            _env_file=None,
-            bot_token=SecretStr(fake.token),
-            telegram_api_url=fake.url,
-            database_url=url,
-            media_dir=workdir / "media",
-            web_port=0,
-            api_token=SecretStr("bench-api-token"),
-        )
-        from storage.db import Database
-
-        db = Database(url)
-        await db.upgrade()
-        from bench.sweep import runtime
-
+        settings = app_settings(url, token=fake.token, api=fake.url, media=workdir / "media")
         print(f"populating {args.items:,} items, {args.people:,} people", flush=True)
-        pop = await populate(
-            runtime(db, datetime.now(UTC)), args.items, args.people, datetime.now(UTC), 0.0
-        )
-        await db.dispose()
+        pop = await populated(url, args.items, args.people)
         print(f"  populated in {pop.seconds:.1f} s", flush=True)
         app = create_app(settings, options=Options())
         async with serve(app, "127.0.0.1", 0):
-            rt = app[RUNTIME]
-            users: list[tuple[FakeUser, str]] = []
-            for k in range(args.users):
-                unit = k * (pop.units // args.users) + 1
-                contact = (unit - 1) * PEOPLE_PER_UNIT + 2
-                user = fake.user(5_000_000 + contact, f"c{contact}")
-                fake._chat(user.id).started = True
-                for other in (contact - 1, contact + 1):  # the head and the second contact
-                    fake._chat(fake.user(5_000_000 + other, f"c{other}").id).started = True
-                view = await register_item(
-                    rt,
-                    Origin(actor=None, via_api=True),
-                    ItemDraft(
-                        title=f"基准事项{k}",
-                        body="",
-                        source=Source.SUPERIOR,
-                        time_class=TimeClass.GENERAL,
-                        lead_unit=f"u{unit}",
-                    ),
-                    dispatch=True,
-                )
-                users.append((user, view.ref))
+            users = await dispatch_items(fake, app[RUNTIME], pop, args.users)
             print(f"dispatched {len(users)} real items; waiting for their notices", flush=True)
             notices = [await user.wait_message(has("签收"), timeout=TIMEOUT) for user, _ in users]
-            latencies: list[float] = []
             profiler = cProfile.Profile() if args.profile else None
             if profiler:
                 profiler.enable()
-            statements: Counter[str] = Counter()
-
-            def count_statement(*event_args: Any) -> None:
-                statements[str(event_args[2]).split(None, 1)[0].upper()] += 1
-
-            engine = app[DATABASE].engine.sync_engine
-            event.listen(engine, "before_cursor_execute", count_statement)
-            calls_before = len(fake.calls)
-            cpu_started, thread_started = time.process_time(), time.thread_time()
-            started = time.perf_counter()
-            await asyncio.gather(
-                *(
-                    act(user, notice, ref, latencies)
-                    for (user, ref), notice in zip(users, notices, strict=True)
-                )
-            )
-            wall = time.perf_counter() - started
-            cpu = time.process_time() - cpu_started
-            loop_cpu = time.thread_time() - thread_started
-            calls = Counter(call.method for call in fake.calls[calls_before:])
-            event.remove(engine, "before_cursor_execute", count_statement)
+            burst = await measure(fake, app[DATABASE], users, notices)
             if profiler:
                 profiler.disable()
                 profiler.dump_stats(str(args.profile_out))
-        count = len(latencies)
-        print(
-            f"\n{args.items:,} items, {args.users} contacts acting at once: {count} updates in "
-            f"{wall:.2f} s = {count / wall:.0f} updates/s; latency p50 "
-            f"{statistics.median(latencies):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms, "
-            f"max {max(latencies):.1f} ms"
-        )
-        print(
-            f"CPU during the burst: {cpu:.2f} s in the process, {loop_cpu:.2f} s in the event "
-            f"loop's thread ({loop_cpu / wall:.0%} of the wall time, "
-            f"{loop_cpu / count * 1000:.1f} ms per update); Bot API calls: "
-            + ", ".join(f"{method} {n}" for method, n in calls.most_common())
-            + f"; SQL statements {sum(statements.values())} ("
-            + ", ".join(f"{verb} {n}" for verb, n in statements.most_common())
-            + ")"
-        )
+        report(args, burst)
         if profiler:
-            out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
-            print(out.getvalue())
-            out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
-            print(out.getvalue())
+            print_profile(profiler)
+
+
+async def dispatch_items(
+    fake: FakeTelegram, rt: Runtime, pop: Population, count: int
+) -> list[tuple[FakeUser, str]]:
+    """One real item dispatched to each of ``count`` units spread over the roster; the acting
+    contact of each, with the item's ref. The unit's people have started the bot."""
+    users: list[tuple[FakeUser, str]] = []
+    for k in range(count):
+        unit = k * (pop.units // count) + 1
+        contact = (unit - 1) * PEOPLE_PER_UNIT + 2
+        user = fake.user(5_000_000 + contact, f"c{contact}")
+        fake._chat(user.id).started = True
+        for other in (contact - 1, contact + 1):  # the head and the second contact
+            fake._chat(fake.user(5_000_000 + other, f"c{other}").id).started = True
+        view = await register_item(
+            rt,
+            Origin(actor=None, via_api=True),
+            ItemDraft(
+                title=f"基准事项{k}",
+                body="",
+                source=Source.SUPERIOR,
+                time_class=TimeClass.GENERAL,
+                lead_unit=f"u{unit}",
+            ),
+            dispatch=True,
+        )
+        users.append((user, view.ref))
+    return users
+
+
+async def measure(
+    fake: FakeTelegram, db: Database, users: list[tuple[FakeUser, str]], notices: list[Any]
+) -> Burst:
+    """All the contacts act at once; what it took."""
+    latencies: list[float] = []
+    statements: Counter[str] = Counter()
+
+    def count_statement(*event_args: Any) -> None:
+        statements[str(event_args[2]).split(None, 1)[0].upper()] += 1
+
+    engine = db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count_statement)
+    calls_before = len(fake.calls)
+    cpu_started, thread_started = time.process_time(), time.thread_time()
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(
+            act(user, notice, ref, latencies)
+            for (user, ref), notice in zip(users, notices, strict=True)
+        )
+    )
+    wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
+    loop_cpu = time.thread_time() - thread_started
+    calls = Counter(call.method for call in fake.calls[calls_before:])
+    event.remove(engine, "before_cursor_execute", count_statement)
+    return Burst(latencies, wall, cpu, loop_cpu, calls, statements)
+
+
+def report(args: argparse.Namespace, burst: Burst) -> None:
+    latencies, wall, loop_cpu = burst.latencies, burst.wall, burst.loop_cpu
+    count = len(latencies)
+    print(
+        f"\n{args.items:,} items, {args.users} contacts acting at once: {count} updates in "
+        f"{wall:.2f} s = {count / wall:.0f} updates/s; latency p50 "
+        f"{statistics.median(latencies):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms, "
+        f"max {max(latencies):.1f} ms"
+    )
+    print(
+        f"CPU during the burst: {burst.cpu:.2f} s in the process, {loop_cpu:.2f} s in the event "
+        f"loop's thread ({loop_cpu / wall:.0%} of the wall time, "
+        f"{loop_cpu / count * 1000:.1f} ms per update); Bot API calls: "
+        + ", ".join(f"{method} {n}" for method, n in burst.calls.most_common())
+        + f"; SQL statements {sum(burst.statements.values())} ("
+        + ", ".join(f"{verb} {n}" for verb, n in burst.statements.most_common())
+        + ")"
+    )
+
+
+def print_profile(profiler: cProfile.Profile) -> None:
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+    print(out.getvalue())
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+    print(out.getvalue())
 
 
 async def main() -> None:

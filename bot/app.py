@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -41,7 +42,7 @@ from bot.webhook import PATH as WEBHOOK_PATH
 from bot.webhook import make_webhook_route, webhook_secret
 from domain.authority import PUBLIC_COMMANDS
 from domain.clock import Clock, SystemClock
-from domain.policy import load_policy
+from domain.policy import Policy, load_policy
 from handlers.context import BotState
 from services.bulletin import send_weekly_bulletin
 from services.lease import SWEEP_LEASE
@@ -100,6 +101,21 @@ def create_app(
     app[METRICS] = Metrics()
     app[TRANSLATOR] = Translator()
     app[CONSOLE_BASE] = console_base(settings, options.webhook_url)
+    _add_all_routes(app, settings, options)
+    # One cleanup context per resource, opened in this order and closed in the reverse one.
+    app.cleanup_ctx.extend(
+        [
+            partial(_database, clock=clock, policy=policy),
+            partial(_telegram, options=options),
+            partial(_scheduler, options=options),
+        ]
+    )
+    return app
+
+
+def _add_all_routes(app: web.Application, settings: Settings, options: Options) -> None:
+    """The route table: health and metrics, the API, the console, the complaint pages, and
+    the webhook when updates come that way."""
     add_routes(app)
     add_api_routes(app)
     add_console(app)
@@ -108,125 +124,139 @@ def create_app(
         secret = webhook_secret(settings.bot_token.get_secret_value())
         app.router.add_routes([make_webhook_route(secret)])
 
-    async def database(app: web.Application) -> AsyncIterator[None]:
-        db = Database(settings.database_url)
-        try:
-            await db.ensure_migrated()
-            app[DATABASE] = db
-            app[RUNTIME] = Runtime(
-                db=db,
-                clock=clock or SystemClock(),
-                tz=settings.tz,
-                media_dir=settings.media_dir,
-                default_locale=settings.locale,
-                policy=policy,
-                translator=app[TRANSLATOR],
+
+async def _database(
+    app: web.Application, *, clock: Clock | None, policy: Policy
+) -> AsyncIterator[None]:
+    """The database, and the runtime the services are given (migrated first)."""
+    settings = app[SETTINGS]
+    db = Database(settings.database_url)
+    try:
+        await db.ensure_migrated()
+        app[DATABASE] = db
+        app[RUNTIME] = Runtime(
+            db=db,
+            clock=clock or SystemClock(),
+            tz=settings.tz,
+            media_dir=settings.media_dir,
+            default_locale=settings.locale,
+            policy=policy,
+            translator=app[TRANSLATOR],
+        )
+        await remember_console_url(app[RUNTIME], app[CONSOLE_BASE])
+        yield
+    finally:
+        await db.dispose()
+
+
+async def _telegram(app: web.Application, *, options: Options) -> AsyncIterator[None]:
+    """The PTB application receiving updates (polling or webhook), and the outbox's sender."""
+    settings = app[SETTINGS]
+    if settings.bot_token is None:
+        raise MissingToken("DUBAN_BOT_TOKEN is not set")
+    token = settings.bot_token.get_secret_value()
+    state = BotState()
+    state.configure(app[RUNTIME], app[TRANSLATOR], app[METRICS])
+    application = build_application(
+        token=token, api_url=settings.telegram_api_url, metrics=app[METRICS], state=state
+    )
+    handlers.register(application)
+    await application.initialize()
+    app[TELEGRAM] = application
+    try:
+        await remember_bot_username(app[RUNTIME], application.bot.username)
+        await _public_menu(application, app[TRANSLATOR], settings.locale)
+        await application.start()
+        if options.webhook_url:
+            await application.bot.set_webhook(
+                url=options.webhook_url,
+                secret_token=webhook_secret(token),
+                allowed_updates=Update.ALL_TYPES,
             )
-            await remember_console_url(app[RUNTIME], app[CONSOLE_BASE])
+        elif options.polling and application.updater is not None:
+            await application.updater.start_polling(drop_pending_updates=False)
+        log.info("bot_started", extra={"username": application.bot.username})
+        async with _delivery(app, options):
             yield
-        finally:
-            await db.dispose()
+    finally:
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
 
-    async def telegram(app: web.Application) -> AsyncIterator[None]:
-        if settings.bot_token is None:
-            raise MissingToken("DUBAN_BOT_TOKEN is not set")
-        state = BotState()
-        state.configure(app[RUNTIME], app[TRANSLATOR], app[METRICS])
-        application = build_application(
-            token=settings.bot_token.get_secret_value(),
-            api_url=settings.telegram_api_url,
-            metrics=app[METRICS],
-            state=state,
-        )
-        handlers.register(application)
-        await application.initialize()
-        app[TELEGRAM] = application
+
+@asynccontextmanager
+async def _delivery(app: web.Application, options: Options) -> AsyncIterator[None]:
+    """The outbox has a Bot of its own, without PTB's rate limiter: the Deliverer paces per
+    chat and overall itself, so one chat's 429 never pauses the others."""
+    notifier = notification_bot(app[SETTINGS])
+    await notifier.initialize()
+    deliverer = Deliverer(app[RUNTIME], notifier, app[METRICS])
+    app[DELIVERER] = deliverer
+    worker = asyncio.create_task(deliverer.run_forever()) if options.delivery else None
+    try:
+        yield
+    finally:
+        if worker is not None:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+        await notifier.shutdown()
+
+
+async def _scheduler(app: web.Application, *, options: Options) -> AsyncIterator[None]:
+    """The sweep and the weekly bulletin, on this instance while it holds the sweep lease."""
+    if not options.scheduler:
+        yield
+        return
+    jobs = AsyncIOScheduler(timezone=app[SETTINGS].tz)
+    # Of several instances on one database, only the holder of the sweep lease sweeps
+    # and sends the bulletin; the others ask again each turn and take over when the
+    # holder's lease runs out (it died) or is given up (it stopped).
+    job = SweepJob(app[RUNTIME], app[METRICS], ttl=options.sweep_lease)
+    app[SWEEP_JOB] = job
+    _add_jobs(jobs, job, app[RUNTIME], options)
+    jobs.start()
+    try:
+        yield
+    finally:
+        jobs.shutdown(wait=False)
         try:
-            await remember_bot_username(app[RUNTIME], application.bot.username)
-            await _public_menu(application, app[TRANSLATOR], settings.locale)
-            await application.start()
-            if options.webhook_url:
-                await application.bot.set_webhook(
-                    url=options.webhook_url,
-                    secret_token=webhook_secret(settings.bot_token.get_secret_value()),
-                    allowed_updates=Update.ALL_TYPES,
-                )
-            elif options.polling and application.updater is not None:
-                await application.updater.start_polling(drop_pending_updates=False)
-            log.info("bot_started", extra={"username": application.bot.username})
-            # The outbox has a Bot of its own, without PTB's rate limiter: the Deliverer paces
-            # per chat and overall itself, so one chat's 429 never pauses the others.
-            notifier = notification_bot(settings)
-            await notifier.initialize()
-            deliverer = Deliverer(app[RUNTIME], notifier, app[METRICS])
-            app[DELIVERER] = deliverer
-            worker = asyncio.create_task(deliverer.run_forever()) if options.delivery else None
-            try:
-                yield
-            finally:
-                if worker is not None:
-                    worker.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await worker
-                await notifier.shutdown()
-        finally:
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()
-            if application.running:
-                await application.stop()
-            await application.shutdown()
+            await job.release()
+        except Exception:
+            log.exception("sweep_lease_release_failed")
 
-    async def scheduler(app: web.Application) -> AsyncIterator[None]:
-        if not options.scheduler:
-            yield
-            return
-        jobs = AsyncIOScheduler(timezone=settings.tz)
-        # Of several instances on one database, only the holder of the sweep lease sweeps
-        # and sends the bulletin; the others ask again each turn and take over when the
-        # holder's lease runs out (it died) or is given up (it stopped).
-        job = SweepJob(app[RUNTIME], app[METRICS], ttl=options.sweep_lease)
-        app[SWEEP_JOB] = job
 
-        async def sweep() -> None:
-            # Reminders, the ladder and the morning digest; from the database and the time
-            # alone, so a missed or doubled run changes nothing.
-            try:
-                await job.turn()
-            except Exception:
-                log.exception("sweep_failed")
-
-        jobs.add_job(
-            sweep,
-            "interval",
-            seconds=options.sweep_every.total_seconds(),
-            id="sweep",
-            max_instances=1,
-            coalesce=True,
-        )
-
-        async def bulletin() -> None:
-            # The weekly bulletin, once its time has come this week; keyed by the ISO
-            # week, so checking every few minutes sends it once and catches up after a
-            # restart.
-            try:
-                if await job.take():
-                    await send_weekly_bulletin(app[RUNTIME])
-            except Exception:
-                log.exception("bulletin_failed")
-
-        jobs.add_job(bulletin, "interval", minutes=5, id="bulletin", max_instances=1)
-        jobs.start()
+def _add_jobs(jobs: AsyncIOScheduler, job: SweepJob, rt: Runtime, options: Options) -> None:
+    async def sweep() -> None:
+        # Reminders, the ladder and the morning digest; from the database and the time
+        # alone, so a missed or doubled run changes nothing.
         try:
-            yield
-        finally:
-            jobs.shutdown(wait=False)
-            try:
-                await job.release()
-            except Exception:
-                log.exception("sweep_lease_release_failed")
+            await job.turn()
+        except Exception:
+            log.exception("sweep_failed")
 
-    app.cleanup_ctx.extend([database, telegram, scheduler])
-    return app
+    jobs.add_job(
+        sweep,
+        "interval",
+        seconds=options.sweep_every.total_seconds(),
+        id="sweep",
+        max_instances=1,
+        coalesce=True,
+    )
+
+    async def bulletin() -> None:
+        # The weekly bulletin, once its time has come this week; keyed by the ISO
+        # week, so checking every few minutes sends it once and catches up after a
+        # restart.
+        try:
+            if await job.take():
+                await send_weekly_bulletin(rt)
+        except Exception:
+            log.exception("bulletin_failed")
+
+    jobs.add_job(bulletin, "interval", minutes=5, id="bulletin", max_instances=1)
 
 
 async def _public_menu(application: object, translator: Translator, locale: str) -> None:

@@ -9,7 +9,7 @@ import sqlite3
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pydantic import ValidationError
 
@@ -19,6 +19,9 @@ from domain.errors import DubanError
 from domain.policy import load_policy
 from services.runtime import Runtime
 from storage.db import Database, NotMigrated
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 PROG = "duban"
 
@@ -262,7 +265,7 @@ def cmd_backup(args: argparse.Namespace) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    from bot.demo import run_demo
+    from demo.play import run_demo
 
     run_async(lambda: run_demo(serve=not args.no_serve, workdir=args.workdir))
 
@@ -276,7 +279,28 @@ def build_parser() -> argparse.ArgumentParser:
         description="Duban (督办): the supervision office's task-supervision bot.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_db_parser(sub)
+    _add_roster_parser(sub)
+    _add_invite_parser(sub)
+    _add_run_parser(sub)
+    _add_backup_parser(sub)
+    _add_demo_parser(sub)
 
+    from bot.cli_export import add_export_parser
+
+    add_export_parser(sub, sys.modules[__name__])
+
+    from bot.cli_items import add_items_parser
+
+    add_items_parser(sub, sys.modules[__name__])
+
+    from bot.cli_sweep import add_sweep_parser
+
+    add_sweep_parser(sub, sys.modules[__name__])
+    return parser
+
+
+def _add_db_parser(sub: Subparsers) -> None:
     db = sub.add_parser("db", help="database schema", description="Manage the database schema.")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     upgrade = db_sub.add_parser(
@@ -285,6 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.add_argument("revision", nargs="?", default="head", help="target (default: head)")
     upgrade.set_defaults(func=cmd_db_upgrade)
 
+
+def _add_roster_parser(sub: Subparsers) -> None:
     roster = sub.add_parser("roster", help="the roster of people and units")
     roster_sub = roster.add_subparsers(dest="roster_command", required=True, metavar="ACTION")
     imp = roster_sub.add_parser(
@@ -296,6 +322,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", help="roster.yaml or roster.xlsx")
     imp.set_defaults(func=cmd_roster_import)
 
+
+def _add_invite_parser(sub: Subparsers) -> None:
     invite = sub.add_parser(
         "invite",
         help="issue invitation links",
@@ -310,6 +338,8 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--bot-username", help="the bot's @username, for the links")
     invite.set_defaults(func=cmd_invite)
 
+
+def _add_run_parser(sub: Subparsers) -> None:
     run = sub.add_parser(
         "run",
         help="run the bot and the web server",
@@ -325,6 +355,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--insecure-webhook", action="store_true", help=argparse.SUPPRESS)
     run.set_defaults(func=cmd_run)
 
+
+def _add_backup_parser(sub: Subparsers) -> None:
     backup = sub.add_parser(
         "backup",
         help="copy the database consistently while the bot runs",
@@ -335,6 +367,8 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("file", help="where to write the copy (must not exist)")
     backup.set_defaults(func=cmd_backup)
 
+
+def _add_demo_parser(sub: Subparsers) -> None:
     demo = sub.add_parser(
         "demo",
         help="play the example county against a built-in fake Telegram",
@@ -344,19 +378,6 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-serve", action="store_true", help="exit when the script ends")
     demo.add_argument("--workdir", type=Path, help="keep the demo's database and media here")
     demo.set_defaults(func=cmd_demo)
-
-    from bot.cli_export import add_export_parser
-
-    add_export_parser(sub, sys.modules[__name__])
-
-    from bot.cli_items import add_items_parser
-
-    add_items_parser(sub, sys.modules[__name__])
-
-    from bot.cli_sweep import add_sweep_parser
-
-    add_sweep_parser(sub, sys.modules[__name__])
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,26 +22,16 @@ from typing import Any
 import jinja2
 from aiohttp import BodyPartReader, web
 
-from bot.api import Handler
-from bot.console import is_https
+from bot.api.middleware import Handler
+from bot.console.request import is_https
 from bot.keys import RUNTIME, TRANSLATOR
-from domain.complaints import (
-    FIELD_BYTES_MAX,
-    NOTE_MAX,
-    PHOTO_BYTES_MAX,
-    PHOTOS_MAX,
-    PLACE_MAX,
-    TEXT_MAX,
-    TEXT_MIN,
-    UPLOAD_BYTES_MAX,
-    format_code,
-    normalize_code,
-)
+from domain import complaints as limits  # the limits the chat and the web form share
+from domain.complaints import format_code, normalize_code
 from domain.errors import DubanError
 from domain.evidence import megabytes
 from domain.vocabulary import ComplaintCategory
 from services import choices, complaints
-from services.complaints import ComplaintDraft, Tracker
+from services.complaints import ComplaintDraft, Tracker, TrackResult
 from texts import Text
 from texts import complaints as texts
 
@@ -217,16 +208,16 @@ class Form:
 
 
 def _photo_limit() -> str:
-    return f"每张照片不超过 {megabytes(PHOTO_BYTES_MAX)} MB，最多 {PHOTOS_MAX} 张。"
+    return f"每张照片不超过 {megabytes(limits.PHOTO_BYTES_MAX)} MB，最多 {limits.PHOTOS_MAX} 张。"
 
 
 async def read_form(request: web.Request) -> Form:
     """The posted form, read as a stream with limits; urlencoded or multipart."""
-    if request.content_length is not None and request.content_length > UPLOAD_BYTES_MAX:
+    if request.content_length is not None and request.content_length > limits.UPLOAD_BYTES_MAX:
         raise TooLarge(f"上传的内容太大。{_photo_limit()}")
     form = Form()
     if request.content_type == "application/x-www-form-urlencoded":
-        if request.content_length is None or request.content_length > FIELD_BYTES_MAX * 4:
+        if request.content_length is None or request.content_length > limits.FIELD_BYTES_MAX * 4:
             raise TooLarge("提交的内容太长。")
         posted = await request.post()
         form.fields = {k: v for k, v in posted.items() if isinstance(v, str)}
@@ -248,20 +239,20 @@ async def read_form(request: web.Request) -> Form:
         if not isinstance(part, BodyPartReader):
             raise BadForm()
         is_file = part.filename is not None
-        limit = PHOTO_BYTES_MAX if is_file else FIELD_BYTES_MAX
+        limit = limits.PHOTO_BYTES_MAX if is_file else limits.FIELD_BYTES_MAX
         data = bytearray()
         while chunk := await part.read_chunk(64 * 1024):
             data += chunk
             total += len(chunk)
             if len(data) > limit:
                 raise TooLarge(f"照片太大。{_photo_limit()}" if is_file else "提交的内容太长。")
-            if total > UPLOAD_BYTES_MAX:
+            if total > limits.UPLOAD_BYTES_MAX:
                 raise TooLarge(f"上传的内容太大。{_photo_limit()}")
         if is_file:
             if part.name != "photos" or not data:
                 continue  # an empty file input sends an empty part
             form.photos.append(bytes(data))
-            if len(form.photos) > PHOTOS_MAX:
+            if len(form.photos) > limits.PHOTOS_MAX:
                 raise TooLarge(f"照片太多。{_photo_limit()}")
         elif part.name:
             form.fields[part.name] = data.decode("utf-8", errors="replace")
@@ -288,8 +279,27 @@ async def _posted(request: web.Request) -> Form | web.Response:
     return form
 
 
+def _with_form(
+    route: Callable[[web.Request, Form], Awaitable[web.Response]],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A POST route given the posted form once it is acceptable (size, CSRF); else the page
+    that says why not."""
+
+    async def posted_route(request: web.Request) -> web.Response:
+        posted = await _posted(request)
+        if isinstance(posted, web.Response):
+            return posted
+        return await route(request, posted)
+
+    return posted_route
+
+
 def _client(request: web.Request) -> str:
     return request.remote or "unknown"
+
+
+def _too_often(request: web.Request) -> web.Response:
+    return _message(request, "请稍后再试", "短时间内提交次数过多，请稍后再试。", status=429)
 
 
 # --- /complain ------------------------------------------------------------------------------
@@ -312,11 +322,11 @@ async def _form_page(
         },
         categories=[(c.value, texts.category(t, c)) for c in ComplaintCategory],
         units=units,
-        place_max=PLACE_MAX,
-        text_min=TEXT_MIN,
-        text_max=TEXT_MAX,
-        photos_max=PHOTOS_MAX,
-        photo_mb=megabytes(PHOTO_BYTES_MAX),
+        place_max=limits.PLACE_MAX,
+        text_min=limits.TEXT_MIN,
+        text_max=limits.TEXT_MAX,
+        photos_max=limits.PHOTOS_MAX,
+        photo_mb=megabytes(limits.PHOTO_BYTES_MAX),
     )
 
 
@@ -324,11 +334,8 @@ async def complain_form(request: web.Request) -> web.Response:
     return await _form_page(request)
 
 
-async def complain_submit(request: web.Request) -> web.Response:
-    posted = await _posted(request)
-    if isinstance(posted, web.Response):
-        return posted
-    form = posted
+@_with_form
+async def complain_submit(request: web.Request, form: Form) -> web.Response:
     rt = request.app[RUNTIME]
     channel = request.app[CHANNEL]
     try:
@@ -336,7 +343,7 @@ async def complain_submit(request: web.Request) -> web.Response:
     except ValueError:
         return await _form_page(request, form=form, error="请选择问题类别。", status=400)
     if not channel.tracker.may_file(rt, _client(request)):
-        return _message(request, "请稍后再试", "短时间内提交次数过多，请稍后再试。", status=429)
+        return _too_often(request)
     try:
         filed = await complaints.file_complaint(
             rt, ComplaintDraft(category, form.get("place"), form.get("text"), tuple(form.photos))
@@ -358,16 +365,25 @@ async def track_form(request: web.Request) -> web.Response:
     return _render(request, "complaint_track.html", error=None)
 
 
+def _track_refusal(request: web.Request, result: TrackResult) -> web.Response | None:
+    """The same refusal for every code that opens nothing (or after too many wrong codes)."""
+    t = _t(request)
+    if result.refused:
+        return _render(request, "complaint_track.html", status=429, error=texts.refused(t))
+    if result.status is None:
+        return _render(request, "complaint_track.html", status=404, error=texts.wrong_code(t))
+    return None
+
+
 async def _status_page(request: web.Request, code: str) -> web.Response:
     """The status for a code, or the same refusal for every code that opens nothing."""
     rt = request.app[RUNTIME]
     t = _t(request)
     result = await request.app[CHANNEL].tracker.check(rt, _client(request), code)
-    if result.refused:
-        return _render(request, "complaint_track.html", status=429, error=texts.refused(t))
-    if result.status is None:
-        return _render(request, "complaint_track.html", status=404, error=texts.wrong_code(t))
+    if (refusal := _track_refusal(request, result)) is not None:
+        return refusal
     status = result.status
+    assert status is not None
     return _render(
         request,
         "complaint_status.html",
@@ -375,38 +391,27 @@ async def _status_page(request: web.Request, code: str) -> web.Response:
         code=format_code(normalize_code(code) or ""),
         category=texts.category(t, status.category),
         status_name=t.raw(texts.STATUS_NAMES[status.status]),
-        note_max=NOTE_MAX,
-        photos_max=PHOTOS_MAX,
-        photo_mb=megabytes(PHOTO_BYTES_MAX),
+        note_max=limits.NOTE_MAX,
+        photos_max=limits.PHOTOS_MAX,
+        photo_mb=megabytes(limits.PHOTO_BYTES_MAX),
     )
 
 
-async def track_submit(request: web.Request) -> web.Response:
-    posted = await _posted(request)
-    if isinstance(posted, web.Response):
-        return posted
-    return await _status_page(request, posted.get("code"))
+@_with_form
+async def track_submit(request: web.Request, form: Form) -> web.Response:
+    return await _status_page(request, form.get("code"))
 
 
-async def track_add(request: web.Request) -> web.Response:
-    posted = await _posted(request)
-    if isinstance(posted, web.Response):
-        return posted
-    form = posted
+@_with_form
+async def track_add(request: web.Request, form: Form) -> web.Response:
     rt = request.app[RUNTIME]
     channel = request.app[CHANNEL]
     t = _t(request)
     result = await channel.tracker.check(rt, _client(request), form.get("code"))
-    if result.refused or result.status is None:
-        error = texts.refused(t) if result.refused else texts.wrong_code(t)
-        return _render(
-            request,
-            "complaint_track.html",
-            status=429 if result.refused else 404,
-            error=error,
-        )
+    if (refusal := _track_refusal(request, result)) is not None:
+        return refusal
     if not channel.tracker.may_file(rt, _client(request)):
-        return _message(request, "请稍后再试", "短时间内提交次数过多，请稍后再试。", status=429)
+        return _too_often(request)
     try:
         await complaints.add_information(rt, form.get("code"), form.get("text"), tuple(form.photos))
     except DubanError as exc:

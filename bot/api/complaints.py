@@ -12,13 +12,13 @@ from typing import Annotated, Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api import error_response, json_body
+from bot.api.bodies import error_response, item_draft, json_body
 from bot.keys import RUNTIME
 from domain.complaints import ANSWER_MAX
 from domain.vocabulary import ComplaintStatus, Source, TimeClass
 from services import complaint_triage
 from services.complaint_triage import complaint_json
-from services.items import ItemDraft, Origin
+from services.items import Origin
 from services.views import item_json
 
 API = Origin(None, via_api=True)
@@ -83,16 +83,7 @@ async def decide_route(request: web.Request) -> web.Response:
     body: Any = await json_body(request)
     if action == "accept":
         accept = Accept.model_validate(body)
-        draft = ItemDraft(
-            title=accept.title,
-            body=accept.body,
-            source=Source.COMPLAINT,
-            time_class=accept.time_class,
-            lead_unit=accept.lead_unit,
-            co_units=tuple(accept.co_units),
-            leader=accept.leader,
-            due=accept.due,
-        )
+        draft = item_draft(accept, Source.COMPLAINT)
         view, item = await complaint_triage.accept_complaint(
             rt, API, public_id, draft, dispatch=accept.dispatch
         )

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api import json_body
+from bot.api.bodies import json_body
 from bot.keys import RUNTIME
 from domain.vocabulary import ItemStatus
 from services import decisions

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from aiohttp import web
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from bot.api import error_response, json_body
+from bot.api.bodies import error_response, item_draft, json_body
 from bot.keys import RUNTIME, TRANSLATOR
 from domain.errors import InvalidInput
 from domain.i18n import N_
@@ -21,7 +21,7 @@ from domain.vocabulary import ItemStatus, Light, Source, TimeClass
 from services.approval import approve_item, return_item
 from services.choices import list_units
 from services.item_search import ItemFilter, search_items
-from services.items import ItemDraft, Origin
+from services.items import Origin
 from services.load_control import LoadWarned, warning_json
 from services.registration import create_item, dispatch_draft
 from services.views import item_json, load_item, timeline
@@ -98,16 +98,7 @@ async def post_item(request: web.Request) -> web.Response:
     dispatched_at = body.dispatched_at
     if dispatched_at is not None and dispatched_at.tzinfo is None:
         dispatched_at = dispatched_at.replace(tzinfo=rt.tz)
-    draft = ItemDraft(
-        title=body.title,
-        body=body.body,
-        source=body.source,
-        time_class=body.time_class,
-        lead_unit=body.lead_unit,
-        co_units=tuple(body.co_units),
-        leader=body.leader,
-        due=body.due,
-    )
+    draft = item_draft(body, body.source)
     try:
         view = await create_item(
             rt,

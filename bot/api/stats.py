@@ -6,7 +6,7 @@ from datetime import date
 
 from aiohttp import web
 
-from bot.api import error_response
+from bot.api.bodies import error_response
 from bot.keys import RUNTIME
 from domain.assessment import Period, year_to_date
 from services.stats import compute_stats

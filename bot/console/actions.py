@@ -12,16 +12,9 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.console import (
-    COOKIE,
-    PREFIX,
-    form,
-    is_https,
-    render,
-    runtime,
-    viewer,
-)
+from bot.console.middleware import COOKIE
 from bot.console.pages import visible_item
+from bot.console.request import PREFIX, form, is_https, office_viewer, render, runtime, viewer
 from domain.errors import InvalidInput
 from domain.vocabulary import Source, TimeClass
 from services import complaint_triage, decisions
@@ -124,9 +117,7 @@ async def extension(request: web.Request) -> web.Response:
 
 
 def _complaint_origin(request: web.Request) -> Origin:
-    who = viewer(request)
-    if not who.office:
-        raise web.HTTPForbidden()
+    who = office_viewer(request)
     return Origin(who.actor)
 
 

@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.api.stats import parse_period
-from bot.console import (
+from bot.console.request import (
     HERE,
     PREFIX,
     Viewer,
+    office_viewer,
     render,
     runtime,
     text_for,
@@ -364,9 +365,7 @@ async def stats_page(request: web.Request) -> web.Response:
 
 async def complaints_page(request: web.Request) -> web.Response:
     rt = runtime(request)
-    who = viewer(request)
-    if not who.office:
-        raise web.HTTPForbidden()
+    who = office_viewer(request)
     t = text_for(request, who.actor)
     complaints = await list_complaints(rt, Origin(who.actor))
     complaints.sort(key=lambda c: (c.status != "new", -c.id))
@@ -388,9 +387,7 @@ async def units_page(request: web.Request) -> web.Response:
 
 
 async def import_page(request: web.Request) -> web.Response:
-    who = viewer(request)
-    if not who.office:
-        raise web.HTTPForbidden()
+    office_viewer(request)
     return render(request, "import.html", result=None, problems=[])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.console import PREFIX, form, render, runtime, text_for, viewer
+from bot.console.request import PREFIX, form, office_viewer, render, runtime, text_for
 from domain.item_import import ItemImportError, parse_items_bytes
 from services.item_import import import_items
 from services.items import Origin
@@ -14,9 +14,7 @@ MAX_BYTES = 5 * 1024 * 1024
 
 
 async def upload(request: web.Request) -> web.Response:
-    who = viewer(request)
-    if not who.office:
-        raise web.HTTPForbidden()
+    who = office_viewer(request)
     rt = runtime(request)
     t = text_for(request, who.actor)
     field = form(request).get("file")

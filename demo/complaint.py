@@ -7,27 +7,17 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from PIL import Image
 
+from demo.stage import TIMEOUT, Stage, has
 from testbench import FakeUser
-from testbench.models import BotMessage
 
-if TYPE_CHECKING:
-    from bot.demo import Stage
-
-TIMEOUT = 15
 CITIZEN_ID = 720_000_001
 CODE = re.compile(r"\b([0-9A-Z]{4}(?:-[0-9A-Z]{4}){4})\b")
 TEXT = (
     "青石村村口到小学的路灯坏了三个月没人修。\n晚上孩子上晚自习回家很不安全，多次向村里反映无果。"
 )
-
-
-def _has(*words: str) -> Callable[[BotMessage], bool]:
-    return lambda message: all(word in message.plain_text for word in words)
 
 
 def _photo_with_gps() -> bytes:
@@ -43,19 +33,19 @@ def _photo_with_gps() -> bytes:
 
 async def _complain(citizen: FakeUser) -> str:
     await citizen.send_text("/complain")
-    intro = await citizen.wait_message(_has("匿名投诉"), timeout=TIMEOUT)
+    intro = await citizen.wait_message(has("匿名投诉"), timeout=TIMEOUT)
     await citizen.press(intro, "民生问题")
-    place = await citizen.wait_message(_has("第 2 步"), timeout=TIMEOUT)
+    place = await citizen.wait_message(has("第 2 步"), timeout=TIMEOUT)
     await citizen.press(place, "县住房和城乡建设局")
-    await citizen.wait_message(_has("第 3 步"), timeout=TIMEOUT)
+    await citizen.wait_message(has("第 3 步"), timeout=TIMEOUT)
     await citizen.send_text(TEXT)
-    await citizen.wait_message(_has("第 4 步"), timeout=TIMEOUT)
+    await citizen.wait_message(has("第 4 步"), timeout=TIMEOUT)
     await citizen.send_photo(_photo_with_gps())
-    received = await citizen.wait_message(_has("第 1 张"), timeout=TIMEOUT)
+    received = await citizen.wait_message(has("第 1 张"), timeout=TIMEOUT)
     await citizen.press(received, "完成")
-    preview = await citizen.wait_message(_has("请核对"), timeout=TIMEOUT)
+    preview = await citizen.wait_message(has("请核对"), timeout=TIMEOUT)
     await citizen.press(preview, "✅ 提交")
-    filed = await citizen.wait_message(_has("查询码"), timeout=TIMEOUT)
+    filed = await citizen.wait_message(has("查询码"), timeout=TIMEOUT)
     match = CODE.search(filed.plain_text)
     assert match is not None, filed.plain_text
     return match.group(1)
@@ -74,35 +64,35 @@ async def complaint(stage: Stage) -> None:
     code = await _complain(citizen)
 
     stage.narrate("The office gets it without any sender, accepts it and picks the lead unit")
-    notice = await qian.wait_message(_has("新投诉", "路灯"), timeout=TIMEOUT)
+    notice = await qian.wait_message(has("新投诉", "路灯"), timeout=TIMEOUT)
     await qian.press(notice, "受理并交办")
-    units = await qian.wait_message(_has("请选择牵头单位"), timeout=TIMEOUT)
+    units = await qian.wait_message(has("请选择牵头单位"), timeout=TIMEOUT)
     await qian.press(units, "县住房和城乡建设局")
-    accepted = await qian.wait_message(_has("已受理"), timeout=TIMEOUT)
+    accepted = await qian.wait_message(has("已受理"), timeout=TIMEOUT)
     item_code = accepted.plain_text.split("立项为 ")[1].split("，")[0]
 
     stage.narrate("The housing bureau acknowledges, reports completion; the head confirms")
-    dispatch = await gaojing.wait_message(_has(item_code), timeout=TIMEOUT)
+    dispatch = await gaojing.wait_message(has(item_code), timeout=TIMEOUT)
     await gaojing.press(dispatch, "✅ 签收")
     await gaojing.wait_edit(dispatch, timeout=TIMEOUT)
     ref = "-".join(re.findall(r"\d+", item_code))  # 督〔2026〕2号 → 2026-2
     await gaojing.send_text(f"/report {ref}")
-    menu = await gaojing.wait_message(_has("请选择反馈类型"), timeout=TIMEOUT)
+    menu = await gaojing.wait_message(has("请选择反馈类型"), timeout=TIMEOUT)
     await gaojing.press(menu, "办结报告")
-    prompt = await gaojing.wait_message(_has("请回复本消息"), timeout=TIMEOUT)
+    prompt = await gaojing.wait_message(has("请回复本消息"), timeout=TIMEOUT)
     await gaojing.send_text("已更换青石村路灯 12 盏，全部恢复夜间照明。", reply_to=prompt)
     preview = await gaojing.wait_message(lambda m: "✅ 确认提交" in m.button_texts, timeout=TIMEOUT)
     await gaojing.press(preview, "✅ 确认提交")
-    request = await heyong.wait_message(_has("请核签"), timeout=TIMEOUT)
+    request = await heyong.wait_message(has("请核签"), timeout=TIMEOUT)
     await heyong.press(request, "✅ 核签")
 
     stage.narrate("The office closes the item (销号); that closing answers the complaint")
-    completion = await qian.wait_message(_has("办结报告", "已核签"), timeout=TIMEOUT)
+    completion = await qian.wait_message(has("办结报告", "已核签"), timeout=TIMEOUT)
     await qian.press(completion, "✅ 销号")
-    question = await qian.wait_message(_has("是否安排回头看"), timeout=TIMEOUT)
+    question = await qian.wait_message(has("是否安排回头看"), timeout=TIMEOUT)
     await qian.press(question, "不回头看")
-    await qian.wait_message(_has("不安排回头看"), timeout=TIMEOUT)
+    await qian.wait_message(has("不安排回头看"), timeout=TIMEOUT)
 
     stage.narrate("The citizen checks with the receipt code and reads the answer")
     await citizen.send_text(f"/track {code}")
-    await citizen.wait_message(_has("已答复"), timeout=TIMEOUT)
+    await citizen.wait_message(has("已答复"), timeout=TIMEOUT)

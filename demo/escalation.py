@@ -4,24 +4,13 @@ principal leader is told, the item becomes a formal inspection item and a talk i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING
 
+from demo.stage import TIMEOUT, Stage, has
 from domain.deadlines import local_date
 from domain.vocabulary import Source, TimeClass
 from services.items import ItemDraft, Origin, register_item
 from services.sweep import run_sweep
-from testbench.models import BotMessage
-
-if TYPE_CHECKING:
-    from bot.demo import Stage
-
-TIMEOUT = 15
-
-
-def _has(*words: str) -> Callable[[BotMessage], bool]:
-    return lambda message: all(word in message.plain_text for word in words)
 
 
 async def _morning(stage: Stage, days_after_due: int, due: datetime) -> None:
@@ -36,6 +25,28 @@ async def _morning(stage: Stage, days_after_due: int, due: datetime) -> None:
         stage.clock.set(moment)
     stage.say(f"   (the clock moves to {moment:%Y-%m-%d %H:%M}; the sweep runs)")
     await run_sweep(stage.rt)
+
+
+async def _leader_acts(
+    stage: Stage,
+    code: str,
+    leader: str,
+    *,
+    level: int,
+    narration: str,
+    button: str,
+    done: str,
+    told: tuple[str, str],
+) -> None:
+    """The leader told at ``level`` presses ``button`` on the notice and sees ``done``; the
+    person ``told[0]`` then gets a message about the item that holds ``told[1]``."""
+    user = stage.users[leader]
+    notice = await user.wait_message(has(code, f"第{level}级"), timeout=TIMEOUT)
+    stage.narrate(narration)
+    await user.press(notice, button)
+    await user.wait_message(has(done), timeout=TIMEOUT)
+    person, words = told
+    await stage.users[person].wait_message(has(code, words), timeout=TIMEOUT)
 
 
 async def escalation(stage: Stage) -> None:
@@ -57,27 +68,34 @@ async def escalation(stage: Stage) -> None:
         dispatched_at=now - timedelta(days=10),
     )
     assert view.due_at is not None
-    users = stage.users
     stage.say(f"   {view.code} was dispatched to 县住房和城乡建设局 ten days ago and is due today.")
 
     stage.narrate("Level 1, the morning after the due date: the deputy leader and the office")
     await _morning(stage, 1, view.due_at)
-    chen = users["chen"]
-    notice = await chen.wait_message(_has(view.code, "第1级"), timeout=TIMEOUT)
-    stage.narrate("The deputy leader urges the unit from the message (督办)")
-    await chen.press(notice, "📣 督办")
-    await chen.wait_message(_has("督办意见已发送"), timeout=TIMEOUT)
-    await users["gaojing"].wait_message(_has(view.code, "督办："), timeout=TIMEOUT)
+    await _leader_acts(
+        stage,
+        view.code,
+        "chen",
+        level=1,
+        narration="The deputy leader urges the unit from the message (督办)",
+        button="📣 督办",
+        done="督办意见已发送",
+        told=("gaojing", "督办："),
+    )
 
     stage.narrate("Level 2, three days overdue: a numbered written urging notice (催办通知)")
     await _morning(stage, 4, view.due_at)
-    await users["heyong"].wait_message(_has(view.code, "催办通知"), timeout=TIMEOUT)
+    await stage.users["heyong"].wait_message(has(view.code, "催办通知"), timeout=TIMEOUT)
 
     stage.narrate("Level 3, seven days overdue: the principal leader; a formal inspection item")
     await _morning(stage, 8, view.due_at)
-    zhao = users["zhao"]
-    notice = await zhao.wait_message(_has(view.code, "第3级"), timeout=TIMEOUT)
-    stage.narrate("The principal leader orders a talk with the unit's head (约谈)")
-    await zhao.press(notice, "🗣 约谈")
-    await zhao.wait_message(_has("已办"), timeout=TIMEOUT)
-    await users["heyong"].wait_message(_has(view.code, "约谈"), timeout=TIMEOUT)
+    await _leader_acts(
+        stage,
+        view.code,
+        "zhao",
+        level=3,
+        narration="The principal leader orders a talk with the unit's head (约谈)",
+        button="🗣 约谈",
+        done="已办",
+        told=("heyong", "约谈"),
+    )

@@ -1,7 +1,5 @@
-"""``duban demo``: the example county played through the real bot against a fake Telegram.
-
-Each act is a function taking the :class:`Stage`; later capabilities add acts to ``ACTS``.
-"""
+"""The demo's play: load the example county, start the fake Telegram and the real app, and run
+the acts in order (later capabilities add acts to ``ACTS``)."""
 
 from __future__ import annotations
 
@@ -10,8 +8,6 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,58 +15,22 @@ from zoneinfo import ZoneInfo
 from pydantic import SecretStr
 
 from bot.app import Options, create_app, serve
-from bot.demo_complaint import complaint
-from bot.demo_escalation import escalation
-from bot.demo_lifecycle import lifecycle
-from bot.demo_registration import registering
+from bot.keys import RUNTIME
 from bot.settings import Settings
+from demo.complaint import complaint
+from demo.escalation import escalation
+from demo.joining import joining
+from demo.lifecycle import lifecycle
+from demo.registration import registering
+from demo.stage import Act, Stage
 from domain.clock import FakeClock
 from domain.roster import parse_roster
-from services.people import issue_invites
 from services.roster import import_roster
-from services.runtime import Runtime
 from storage.db import Database
-from testbench import FakeTelegram, FakeUser, format_entry
+from testbench import FakeTelegram, format_entry
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 DEMO_START = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-FIRST_USER_ID = 710_000_001
-
-
-@dataclass
-class Stage:
-    """Everything an act needs: the fake Telegram, the people, the services and the clock."""
-
-    fake: FakeTelegram
-    rt: Runtime
-    clock: FakeClock
-    users: dict[str, FakeUser] = field(default_factory=dict)
-    say: Callable[[str], None] = print
-
-    def narrate(self, text: str) -> None:
-        self.say(f"\n== {text}")
-
-
-Act = Callable[[Stage], Awaitable[None]]
-
-
-async def joining(stage: Stage) -> None:
-    """Everyone on the roster joins with their invitation; a reused code is refused."""
-    stage.narrate("Everyone on the roster joins by invitation")
-    invites = await issue_invites(stage.rt, bot_username=stage.fake.bot_username)
-    for number, invite in enumerate(invites):
-        user = stage.fake.user(FIRST_USER_ID + number, invite.name)
-        stage.users[invite.person] = user
-        await user.send_text(f"/start {invite.token}")
-        await user.wait_message(lambda m: bool(m.plain_text), timeout=10)
-    if invites:
-        stage.narrate("A used invitation cannot be used again")
-        stranger = stage.fake.user(FIRST_USER_ID + 9_999, "路人甲")
-        await stranger.send_text(f"/start {invites[0].token}")
-        await stranger.wait_message(timeout=10)
-        stage.narrate("Someone who has not joined writes to the bot")
-        await stranger.send_text("你好")
-        await stranger.wait_message(timeout=10)
 
 
 ACTS: list[Act] = [joining, registering, lifecycle, complaint, escalation]
@@ -106,8 +66,6 @@ async def _run(workdir: Path, *, keep_serving: bool) -> None:
         )
         app = create_app(settings, clock=clock, options=Options())
         async with serve(app, settings.web_host, settings.web_port) as base_url:
-            from bot.keys import RUNTIME
-
             rt = app[RUNTIME]
             roster = parse_roster(EXAMPLES / "roster.yaml")
             summary = await import_roster(rt, roster)

@@ -8,15 +8,9 @@ refused.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from demo.stage import TIMEOUT, Stage
 from testbench import FakeUser
 from testbench.models import BotMessage
-
-if TYPE_CHECKING:
-    from bot.demo import Stage
-
-TIMEOUT = 15
 
 
 async def _press(user: FakeUser, message: BotMessage, button: str) -> BotMessage:

@@ -1,0 +1,64 @@
+"""JSON in and out for the API's routes: the request's body, the item draft a body describes,
+and an error as JSON.
+
+Errors are ``{"error": "...", "detail": ...}`` with a fitting status.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from domain.vocabulary import Source, TimeClass
+from services.items import ItemDraft
+
+
+def error_response(status: int, error: str, detail: Any = None) -> web.Response:
+    return web.json_response({"error": error, "detail": detail}, status=status)
+
+
+async def json_body(request: web.Request) -> Any:
+    """The request's JSON body, or a 400 that says why not."""
+    if request.content_type != "application/json":
+        raise web.HTTPBadRequest(reason="send application/json")
+    try:
+        return await request.json(loads=json.loads)
+    except ValueError:
+        raise web.HTTPBadRequest(reason="the body is not valid JSON") from None
+
+
+class DraftBody(Protocol):
+    """A validated body that describes an item to register (``POST /api/items``, or a
+    complaint's acceptance)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def time_class(self) -> TimeClass: ...
+    @property
+    def lead_unit(self) -> str: ...
+    @property
+    def co_units(self) -> Sequence[str]: ...
+    @property
+    def leader(self) -> str | None: ...
+    @property
+    def due(self) -> date | None: ...
+
+
+def item_draft(body: DraftBody, source: Source) -> ItemDraft:
+    return ItemDraft(
+        title=body.title,
+        body=body.body,
+        source=source,
+        time_class=body.time_class,
+        lead_unit=body.lead_unit,
+        co_units=tuple(body.co_units),
+        leader=body.leader,
+        due=body.due,
+    )
