@@ -17,9 +17,9 @@ from PIL import Image
 
 from demo.stage import TIMEOUT, Stage, has
 from domain.deadlines import add_months
+from domain.views import ItemView
 from domain.vocabulary import Source, TimeClass
 from services.items import ItemDraft, Origin, register_item
-from services.views import ItemView
 from testbench import FakeUser
 from testbench.models import BotMessage
 

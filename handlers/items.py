@@ -23,17 +23,17 @@ from telegram import (
 from telegram.error import BadRequest
 
 from domain import callbacks
+from domain.buttons import Button
 from domain.deadlines import add_months
 from domain.errors import DubanError
 from domain.lifecycle import ItemAction
+from domain.views import ItemView
 from domain.vocabulary import ReportKind
 from handlers.context import DubanContext
 from handlers.start import answer_bad_callback, unknown_user_text
 from services import decisions, execution, prompts
 from services.actors import Actor
 from services.items import Origin
-from services.outbox import Button
-from services.views import ItemView
 from texts import Text
 from texts import execution as texts
 from texts import items as item_texts

@@ -17,16 +17,16 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 
 from domain import callbacks
+from domain.buttons import Button
 from domain.errors import DubanError
 from domain.reports import report_kinds
+from domain.views import ItemView
 from domain.vocabulary import ReportKind
 from handlers.context import DubanContext
 from handlers.items import CONTENT, answer_prompt, ask, button, joined, markup, parse, refuse
 from handlers.start import answer_bad_callback, unknown_user_text
 from services import drafts, prompts, reports
 from services.actors import Actor
-from services.outbox import Button
-from services.views import ItemView
 from texts import Text
 from texts import execution as texts
 

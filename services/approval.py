@@ -13,17 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import callbacks
 from domain.approval import NotApprover, return_reason, step_to_decide
+from domain.buttons import Button
 from domain.lifecycle import ItemAction, apply
 from domain.registration import LoadWarning
+from domain.views import ItemView
 from domain.vocabulary import ItemStatus
 from services.actors import Actor
 from services.items import Origin
-from services.outbox import Button
 from services.registration import Outcome, Routed, send_or_warn
 from services.registration_notices import ask_approvers, tell_office_load, tell_registrar
 from services.runtime import Runtime
 from services.timeline import Kind, record
-from services.views import ItemView, find_item, item_view
+from services.views import find_item, item_view
 from storage.models import Item, Person
 from texts import registration as texts
 

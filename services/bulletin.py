@@ -27,13 +27,14 @@ from sqlalchemy import select
 
 from domain.assessment import Period, Stats, week_before
 from domain.text import shorten
+from domain.views import ItemView
 from domain.vocabulary import Light, Role
 from services.actors import Actor, load_actor
 from services.ledger import LedgerQuery, Scope, ledger_views
 from services.outbox import enqueue, notification_key
 from services.runtime import Runtime
 from services.stats import compute_stats
-from services.views import OPEN_STATUSES, ItemView
+from services.views import OPEN_STATUSES
 from storage.models import Person, PersonRole, Setting
 from texts import Text
 from texts import console as texts

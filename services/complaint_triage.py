@@ -28,10 +28,11 @@ from domain.complaints import (
 )
 from domain.deadlines import local_date
 from domain.errors import NotFound
+from domain.views import ItemView
 from domain.vocabulary import ComplaintCategory, ComplaintStatus, ItemStatus
 from services.items import ItemDraft, Origin, register_item, require_office
 from services.runtime import Runtime
-from services.views import ItemView, find_item
+from services.views import find_item
 from storage.models import Attachment, Complaint, ComplaintNote, Item
 
 log = logging.getLogger("duban.complaints")

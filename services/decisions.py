@@ -20,12 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import callbacks
 from domain.authority import Actor
+from domain.buttons import Button
 from domain.deadlines import at_local_time, end_of_day
 from domain.errors import Conflict, Forbidden, InvalidInput
 from domain.i18n import N_
 from domain.lifecycle import AssignmentAction, ItemAction, apply
 from domain.reports import TEXT_MAX
 from domain.text import ReasonTooLong, check_length
+from domain.views import ItemView
 from domain.vocabulary import AssignmentRole, AssignmentStatus, ItemStatus, ReportKind
 from services import complaint_triage
 from services.assignments import assignments_of, move_share
@@ -40,11 +42,10 @@ from services.notices import (
     record_and_notify,
     unit_buttons,
 )
-from services.outbox import Button
 from services.recipients import item_people, office_people, unit_people
 from services.runtime import Runtime
 from services.timeline import Kind, record
-from services.views import ItemView, find_item, item_view
+from services.views import find_item, item_view
 from storage.models import Assignment, Item, Person, Report, Unit
 from texts import Text
 from texts import execution as texts

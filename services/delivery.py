@@ -22,10 +22,11 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.buttons import Button
 from domain.deadlines import local_date
 from domain.quiet_hours import hold_until
 from domain.vocabulary import NotificationStatus
-from services.outbox import Button, enqueue
+from services.outbox import enqueue
 from services.runtime import Runtime
 from services.sweep import (
     ESCALATION,

@@ -17,12 +17,13 @@ from domain.i18n import N_
 from domain.lifecycle import ItemAction, apply
 from domain.reports import MAX_FILES, TEXT_MAX, report_kinds
 from domain.text import check_length
+from domain.views import ItemView
 from domain.vocabulary import ItemStatus, ReportKind
 from services.assignments import assignments_of, own_assignment
 from services.execution import find_date
 from services.execution_errors import StaleButton
 from services.runtime import Runtime
-from services.views import ItemView, find_item, item_view
+from services.views import find_item, item_view
 from storage.models import Item, ReportDraft
 
 

@@ -19,15 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import callbacks
 from domain.authority import may_order, may_urge
+from domain.buttons import Button
 from domain.deadlines import local_date
 from domain.errors import Conflict, Forbidden
+from domain.views import ItemView
 from domain.vocabulary import ItemStatus
 from services.actors import Actor
-from services.outbox import Button, enqueue
+from services.outbox import enqueue
 from services.runtime import Runtime
 from services.sweep import CRITICISM, TALK, URGE, Recip, UnitInfo, basis_due, directory, unit_infos
 from services.timeline import Kind, record
-from services.views import OPEN_STATUSES, ItemView, find_item, item_view
+from services.views import OPEN_STATUSES, find_item, item_view
 from storage.models import Item, TimelineEvent
 from texts import Text
 from texts import items as item_texts

@@ -22,6 +22,7 @@ from domain.i18n import N_
 from domain.lifecycle import ItemAction, apply
 from domain.reports import TEXT_MAX
 from domain.text import check_length
+from domain.views import AssignmentView, ItemView, TimelineEntry
 from domain.vocabulary import ItemStatus, Role
 from services.assignments import assignments_of, mark_received
 from services.execution_errors import NotContact, NotLeader, NotVisible, StaleButton
@@ -29,15 +30,7 @@ from services.notices import Notice, commit_and_view, details_only, record_and_n
 from services.recipients import item_and_office_people
 from services.runtime import Runtime
 from services.timeline import Kind
-from services.views import (
-    OPEN_STATUSES,
-    AssignmentView,
-    ItemView,
-    TimelineEntry,
-    find_item,
-    item_view,
-    timeline,
-)
+from services.views import OPEN_STATUSES, find_item, item_view, timeline
 from storage.models import Assignment, Item
 from texts import execution as texts
 

@@ -18,11 +18,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from domain.assessment import Period, Stats, year_to_date
+from domain.views import ItemView
 from domain.vocabulary import Light
 from services.ledger import LedgerQuery, Scope, ledger_views
 from services.runtime import Runtime
 from services.stats import compute_stats
-from services.views import ItemView
 from texts import Text
 from texts import console as texts
 from texts import items as item_texts

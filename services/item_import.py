@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.errors import DubanError
 from domain.item_import import ImportProblem, ImportRow, ItemImportError
 from domain.registration import LoadWarning
+from domain.views import ItemView
 from services.items import ItemDraft, Origin, add_item, dispatch_now, require_office
 from services.load_control import dispatch_unless_warned
 from services.runtime import Runtime
-from services.views import ItemView, item_view
+from services.views import item_view
 from storage.models import Item, Person, Unit
 
 

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from domain.views import ItemView
 from domain.vocabulary import ItemStatus, Light
 from services.runtime import Runtime
-from services.views import ItemView, item_view
+from services.views import item_view
 from storage.models import Assignment, Item, Unit
 
 

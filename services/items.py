@@ -16,11 +16,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import callbacks
+from domain.buttons import Button
 from domain.deadlines import local_date, milestones
 from domain.errors import Forbidden, InvalidInput
 from domain.i18n import N_
 from domain.lifecycle import ItemAction, apply
 from domain.text import TitleTooLong, check_length
+from domain.views import ItemView
 from domain.vocabulary import (
     AssignmentRole,
     AssignmentStatus,
@@ -30,10 +32,10 @@ from domain.vocabulary import (
     TimeClass,
 )
 from services.actors import Actor
-from services.outbox import Button, enqueue, notification_key
+from services.outbox import enqueue, notification_key
 from services.runtime import Runtime
 from services.timeline import Kind, record
-from services.views import ItemView, item_view
+from services.views import item_view
 from storage.models import Assignment, Counter, Item, Person, PersonRole, Unit, UnitContact
 from texts import items as texts
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -17,18 +16,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.policy import Policy
-from domain.vocabulary import AssignmentRole, AssignmentStatus, ItemStatus, Light, Role
+from domain.views import ItemView
+from domain.vocabulary import Light, Role
 from services.actors import Actor
 from services.runtime import Runtime
-from services.views import (
-    OPEN_STATUSES,
-    AssignmentView,
-    ItemView,
-    PersonRef,
-    is_overdue,
-    item_light,
-)
+from services.views import OPEN_STATUSES, views_of
 from storage.models import (
     Assignment,
     Attachment,
@@ -160,83 +152,6 @@ async def matching_items(session: AsyncSession, scope: Scope, query: LedgerQuery
             )
         )
     return list(await session.scalars(statement))
-
-
-async def views_of(
-    session: AsyncSession, items: Sequence[Item], now: datetime, policy: Policy
-) -> list[ItemView]:
-    """Read models of many items in three queries (the same as services.views.item_view)."""
-    if not items:
-        return []
-    ids = [item.id for item in items]
-    rows = (
-        await session.execute(
-            select(Assignment, Unit.key, Unit.name)
-            .join(Unit, Unit.id == Assignment.unit_id)
-            .where(Assignment.item_id.in_(ids))
-            .order_by(Assignment.role.desc(), Assignment.id)
-        )
-    ).all()
-    by_item: dict[int, list[tuple[Assignment, str, str]]] = defaultdict(list)
-    for assignment, key, name in rows:
-        by_item[assignment.item_id].append((assignment, key, name))
-    person_ids = {item.leader_id for item in items if item.leader_id} | {
-        a.acknowledged_by_id for a, _, _ in rows if a.acknowledged_by_id
-    }
-    people: dict[int, PersonRef] = {}
-    if person_ids:
-        for pid, key, name in await session.execute(
-            select(Person.id, Person.key, Person.name).where(Person.id.in_(person_ids))
-        ):
-            people[pid] = PersonRef(pid, key, name)
-    views = []
-    for item in items:
-        assignment_rows = by_item.get(item.id, [])
-        assignments = [a for a, _, _ in assignment_rows]
-        views.append(
-            ItemView(
-                id=item.id,
-                ref=item.ref,
-                code=item.code,
-                title=item.title,
-                body=item.body,
-                source=item.source,
-                time_class=item.time_class,
-                status=ItemStatus(item.status),
-                due=item.due_date,
-                due_at=item.due_at,
-                acknowledge_by=item.acknowledge_by,
-                plan_by=item.plan_by,
-                first_feedback_by=item.first_feedback_by,
-                dispatched_at=item.dispatched_at,
-                closed_at=item.closed_at,
-                follow_up_on=item.follow_up_on,
-                leader=people.get(item.leader_id) if item.leader_id else None,
-                escalation_level=item.escalation_level,
-                inspection=item.inspection,
-                light=item_light(item, assignments, now, policy),
-                overdue=is_overdue(item, now),
-                assignments=tuple(
-                    AssignmentView(
-                        id=a.id,
-                        unit_id=a.unit_id,
-                        unit_key=key,
-                        unit_name=name,
-                        role=AssignmentRole(a.role),
-                        status=AssignmentStatus(a.status),
-                        acknowledged_at=a.acknowledged_at,
-                        acknowledged_by=people.get(a.acknowledged_by_id)
-                        if a.acknowledged_by_id
-                        else None,
-                        last_report_at=a.last_report_at,
-                        completed_at=a.completed_at,
-                    )
-                    for a, key, name in assignment_rows
-                ),
-                created_at=item.created_at,
-            )
-        )
-    return views
 
 
 def _sort_key(sort: str) -> object:

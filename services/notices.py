@@ -12,10 +12,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import callbacks
-from services.outbox import Button, enqueue, notification_key
+from domain.buttons import Button
+from domain.views import ItemView
+from services.outbox import enqueue, notification_key
 from services.runtime import Runtime
 from services.timeline import record
-from services.views import ItemView, item_view
+from services.views import item_view
 from storage.models import Item, Person, TimelineEvent
 from texts import Text
 from texts import execution as texts

@@ -6,7 +6,6 @@ the same key twice — a re-run, a second process, a retry after a crash — add
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -15,23 +14,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.buttons import Button
 from storage.models import Notification
 
 NOTIFICATIONS = cast(Table, Notification.__table__)
-
-
-@dataclass(frozen=True)
-class Button:
-    """An inline button: a label and its callback data (or a URL)."""
-
-    text: str
-    data: str | None = None
-    url: str | None = None
-
-    def as_json(self) -> dict[str, str]:
-        if self.url is not None:
-            return {"text": self.text, "url": self.url}
-        return {"text": self.text, "data": self.data or ""}
 
 
 def notification_key(*parts: object) -> str:

@@ -25,13 +25,14 @@ from domain.approval import AlreadyDecided, NotReturnable
 from domain.errors import Conflict
 from domain.lifecycle import ItemAction, apply, check_dispatch
 from domain.registration import LoadWarning
+from domain.views import ItemView
 from domain.vocabulary import ItemStatus
 from services.items import ItemDraft, Origin, add_item, dispatch_now, require_office
 from services.load_control import LoadWarned, dispatch_unless_warned
 from services.registration_notices import ask_approvers
 from services.runtime import Runtime
 from services.timeline import Kind, record
-from services.views import ItemView, find_item, item_view
+from services.views import find_item, item_view
 from storage.models import Item
 
 

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import callbacks
+from domain.buttons import Button
 from domain.registration import LoadWarning
-from services.outbox import Button, enqueue, notification_key
+from services.outbox import enqueue, notification_key
 from services.recipients import office_people
 from services.runtime import Runtime
 from services.timeline import Kind

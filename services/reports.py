@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import callbacks
 from domain.authority import Actor
+from domain.buttons import Button
 from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.lifecycle import apply
 from domain.reports import assignment_action, check_report, item_action
+from domain.views import ItemView
 from domain.vocabulary import AssignmentStatus, ItemStatus, ReportKind
 from services.assignments import assignments_of, mark_received, move_share, own_assignment
 from services.decisions import confirm_in_session
@@ -26,11 +28,10 @@ from services.drafts import own_draft
 from services.evidence import store_evidence
 from services.execution import find_date
 from services.notices import ButtonRows, Notice, details_button, details_only, notify
-from services.outbox import Button
 from services.recipients import office_people
 from services.runtime import Runtime
 from services.timeline import Kind, record
-from services.views import ItemView, find_item, item_view
+from services.views import find_item, item_view
 from storage.models import Assignment, Item, Person, Report, Unit
 from texts import Text
 from texts import execution as texts

@@ -55,6 +55,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import callbacks
+from domain.buttons import Button
 from domain.deadlines import at_local_time, local_date, periodic_report_dates
 from domain.ladder import escalation_occasions, respects_quiet_hours
 from domain.policy import LadderAction, LadderLevel, Recipient, ReportEvery
@@ -66,12 +67,13 @@ from domain.reminders import (
     receipt_chase_occasions,
     report_reminder_occasions,
 )
+from domain.views import ItemView, PersonRef
 from domain.vocabulary import AssignmentStatus, ItemStatus, NotificationStatus, Role, TimeClass
 from services.items import next_number
-from services.outbox import Button, enqueue, enqueue_many, notification_row
+from services.outbox import enqueue, enqueue_many, notification_row
 from services.runtime import Runtime
 from services.timeline import Kind
-from services.views import OPEN_STATUSES, ItemView, PersonRef, build_item_view, item_light
+from services.views import OPEN_STATUSES, build_item_view, item_light
 from storage.models import (
     CHECK_NOW,
     Assignment,

@@ -1,10 +1,11 @@
-"""Read models: an item as people and the API see it, with its light and timeline."""
+"""Building the read models of ``domain.views`` from the database: an item with its light, its
+assignments and its timeline, and the item as the API shows it."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -15,81 +16,13 @@ from domain.errors import NotFound
 from domain.i18n import N_
 from domain.lights import is_feedback_late, light
 from domain.policy import Policy
+from domain.views import AssignmentView, ItemView, PersonRef, TimelineEntry
 from domain.vocabulary import AssignmentRole, AssignmentStatus, ItemStatus, Light
 from storage.models import Assignment, Item, Person, TimelineEvent, Unit
 
 
 class ItemNotFound(NotFound):
     key = N_("No item with the number {ref}. Check the number and try again.")
-
-
-@dataclass(frozen=True)
-class PersonRef:
-    id: int
-    key: str
-    name: str
-
-
-@dataclass(frozen=True)
-class AssignmentView:
-    id: int
-    unit_id: int
-    unit_key: str
-    unit_name: str
-    role: AssignmentRole
-    status: AssignmentStatus
-    acknowledged_at: datetime | None
-    acknowledged_by: PersonRef | None
-    last_report_at: datetime | None
-    completed_at: datetime | None
-
-
-@dataclass(frozen=True)
-class ItemView:
-    id: int
-    ref: str
-    code: str
-    title: str
-    body: str
-    source: str
-    time_class: str
-    status: ItemStatus
-    due: date | None
-    due_at: datetime | None
-    acknowledge_by: datetime | None
-    plan_by: datetime | None
-    first_feedback_by: datetime | None
-    dispatched_at: datetime | None
-    closed_at: datetime | None
-    follow_up_on: date | None
-    leader: PersonRef | None
-    escalation_level: int
-    inspection: bool
-    light: Light
-    overdue: bool
-    assignments: tuple[AssignmentView, ...]
-    created_at: datetime
-
-    @property
-    def lead(self) -> AssignmentView | None:
-        return next((a for a in self.assignments if a.role == AssignmentRole.LEAD), None)
-
-    @property
-    def co_units(self) -> tuple[AssignmentView, ...]:
-        return tuple(a for a in self.assignments if a.role == AssignmentRole.CO)
-
-    def assignment_for(self, unit_ids: frozenset[int]) -> AssignmentView | None:
-        return next((a for a in self.assignments if a.unit_id in unit_ids), None)
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime
-    kind: str
-    actor: PersonRef | None
-    unit_name: str | None
-    detail: str
-    data: dict[str, Any]
 
 
 OPEN_STATUSES = frozenset(
@@ -149,21 +82,34 @@ async def find_item(session: AsyncSession, ref: str) -> Item:
     return item
 
 
-async def item_view(session: AsyncSession, item: Item, now: datetime, policy: Policy) -> ItemView:
+async def views_of(
+    session: AsyncSession, items: Sequence[Item], now: datetime, policy: Policy
+) -> list[ItemView]:
+    """Read models of the items, in their order, from two queries (assignments, people)."""
+    if not items:
+        return []
     rows = (
         await session.execute(
             select(Assignment, Unit.key, Unit.name)
             .join(Unit, Unit.id == Assignment.unit_id)
-            .where(Assignment.item_id == item.id)
+            .where(Assignment.item_id.in_([item.id for item in items]))
             .order_by(Assignment.role.desc(), Assignment.id)
         )
     ).all()
+    by_item: dict[int, list[tuple[Assignment, str, str]]] = defaultdict(list)
+    for assignment, key, name in rows:
+        by_item[assignment.item_id].append((assignment, key, name))
     people = await _people(
         session,
-        {row[0].acknowledged_by_id for row in rows if row[0].acknowledged_by_id}
-        | ({item.leader_id} if item.leader_id else set()),
+        {item.leader_id for item in items if item.leader_id}
+        | {a.acknowledged_by_id for a, _, _ in rows if a.acknowledged_by_id},
     )
-    return build_item_view(item, [(a, key, name) for a, key, name in rows], people, now, policy)
+    return [build_item_view(item, by_item[item.id], people, now, policy) for item in items]
+
+
+async def item_view(session: AsyncSession, item: Item, now: datetime, policy: Policy) -> ItemView:
+    (view,) = await views_of(session, [item], now, policy)
+    return view
 
 
 def build_item_view(

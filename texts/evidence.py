@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from domain.evidence import AttachmentKind
 from domain.i18n import N_
-from services.views import ItemView
+from domain.views import ItemView
 from texts import Text
 from texts.items import header, moment
 

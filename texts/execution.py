@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from domain.i18n import N_
 from domain.text import shorten
+from domain.views import ItemView, TimelineEntry
 from domain.vocabulary import ReportKind
-from services.views import ItemView, TimelineEntry
 from texts import Markup, Text, escape
 from texts.items import (
     ASSIGNMENT_STATUS_NAMES,

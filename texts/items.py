@@ -11,6 +11,7 @@ from babel.dates import format_date, format_datetime
 
 from domain.i18n import N_
 from domain.text import shorten
+from domain.views import AssignmentView, ItemView, TimelineEntry
 from domain.vocabulary import (
     AssignmentRole,
     AssignmentStatus,
@@ -19,7 +20,6 @@ from domain.vocabulary import (
     Source,
     TimeClass,
 )
-from services.views import AssignmentView, ItemView, TimelineEntry
 from texts import Markup, Text, escape
 
 ACKNOWLEDGE = N_("✅ Acknowledge")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from domain.i18n import N_
 from domain.registration import LoadWarning
-from services.views import ItemView
+from domain.views import ItemView
 from texts import Markup, Text
 from texts import items as item_texts
 

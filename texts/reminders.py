@@ -12,8 +12,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from domain.i18n import N_
+from domain.views import ItemView
 from domain.vocabulary import Light
-from services.views import ItemView
 from texts import Markup, Text, escape
 from texts.items import LIGHTS, day, header, moment
 

@@ -25,6 +25,7 @@ from bot.console.request import (
 from domain.assessment import Stats, year_to_date
 from domain.errors import InvalidInput, NotFound
 from domain.evidence import AttachmentKind, MediaNotFound
+from domain.views import ItemView
 from domain.vocabulary import ItemStatus, Light, Source, TimeClass
 from services import decisions
 from services.complaint_triage import list_complaints
@@ -45,7 +46,7 @@ from services.ledger import (
 )
 from services.media import media_path
 from services.stats import compute_stats
-from services.views import ItemView, load_item, timeline
+from services.views import load_item, timeline
 from texts import Text
 from texts import complaints as complaint_texts
 from texts import console as texts

@@ -27,6 +27,7 @@ from domain.evidence import (
     hamming,
 )
 from domain.policy import Evidence, Policy
+from domain.views import ItemView
 from domain.vocabulary import Source, TimeClass
 from services.evidence import store_complaint_photo, store_evidence
 from services.images import display_image, sanitize_image
@@ -34,7 +35,6 @@ from services.items import ItemDraft, Origin, register_item
 from services.media import media_path
 from services.runtime import Runtime
 from services.timeline import Kind
-from services.views import ItemView
 from storage.models import (
     Assignment,
     Attachment,

@@ -12,12 +12,13 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from domain.errors import Conflict, Forbidden, InvalidInput
+from domain.views import ItemView
 from domain.vocabulary import AssignmentStatus, ItemStatus, ReportKind, Source, TimeClass
 from services import decisions, execution, reports
 from services.actors import Actor, load_actor
 from services.items import ItemDraft, Origin, register_item
 from services.runtime import Runtime
-from services.views import ItemView, load_item, timeline
+from services.views import load_item, timeline
 from storage.models import Attachment, Notification, Person, Report
 
 API = Origin(None, via_api=True)

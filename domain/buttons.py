@@ -1,0 +1,19 @@
+"""An inline button as the services describe it; the bot turns it into Telegram's markup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: a label and its callback data (or a URL)."""
+
+    text: str
+    data: str | None = None
+    url: str | None = None
+
+    def as_json(self) -> dict[str, str]:
+        if self.url is not None:
+            return {"text": self.text, "url": self.url}
+        return {"text": self.text, "data": self.data or ""}
