@@ -44,15 +44,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from domain.clock import FakeClock
 from domain.deadlines import end_of_day
+from domain.occasions import ItemFacts, next_check, plan_item
+from domain.recipients import UnitContacts
+from domain.vocabulary import TimeClass
+from services.digest import DIGEST_SETTING
 from services.runtime import Runtime
-from services.sweep import (
-    DIGEST_SETTING,
-    SweepResult,
-    UnitInfo,
-    next_check,
-    plan_item,
-    run_sweep,
-)
+from services.sweep import SweepResult, run_sweep
 from storage.db import Database
 from storage.models import (
     Assignment,
@@ -99,19 +96,24 @@ class Template:
 
 
 def _plan(rt: Runtime, due: date, dispatched: datetime, at: datetime) -> datetime | None:
-    item = Item(
-        id=0,
-        status="in_progress",
-        time_class="general",
+    """The next check the sweep would store at ``at`` for a bench item due on ``due``."""
+    item = ItemFacts(
+        open=True,
+        time_class=TimeClass.GENERAL,
         dispatched_at=dispatched,
         due_date=due,
         due_at=end_of_day(due, rt.tz),
     )
-    assignment = Assignment(
-        id=0, item_id=0, unit_id=0, role="lead", status="in_progress", acknowledged_at=dispatched
+    unit = UnitContacts(
+        assignment_id=0,
+        unit_id=0,
+        name="u",
+        open=True,
+        acknowledged=True,
+        head=None,
+        contacts=(),
     )
-    unit = UnitInfo(assignment=assignment, unit_id=0, name="u", head=None, contacts=())
-    return next_check(plan_item(rt, item, [unit], at), at)
+    return next_check(plan_item(item, [unit], at, rt.policy, rt.tz), at)
 
 
 def templates(rt: Runtime, now: datetime) -> tuple[list[Template], Template | None]:

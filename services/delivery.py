@@ -23,23 +23,19 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.deadlines import local_date
+from domain.occasions import basis_due
 from domain.quiet_hours import hold_until
-from domain.vocabulary import NotificationStatus
+from domain.recipients import Addressee
+from domain.reminders import is_late
+from domain.vocabulary import ItemStatus, NotificationStatus
+from services.escalation_level import refresh_escalation_level
+from services.notification_kinds import ESCALATION, FORWARDED, OFFICE_ALERT
 from services.outbox import Button, enqueue
 from services.runtime import Runtime
-from services.sweep import (
-    ESCALATION,
-    FORWARDED,
-    LATE_AFTER,
-    OFFICE_ALERT,
-    Recip,
-    directory,
-    refresh_escalation_level,
-    still_wanted,
-    unit_infos,
-)
+from services.sweep_people import directory, item_units
 from services.timeline import Kind, record
-from storage.models import Item, Notification, Person
+from services.views import OPEN_STATUSES
+from storage.models import Assignment, Item, Notification, Person
 from texts import reminders as texts
 
 log = logging.getLogger("duban.delivery")
@@ -67,7 +63,7 @@ class Outgoing:
 
     def is_late(self, now: datetime) -> bool:
         """Sent long after its moment: the process was down, paused, or quiet hours held it."""
-        return self.late or (self.attempts == 0 and now - self.not_before > LATE_AFTER)
+        return self.late or (self.attempts == 0 and is_late(self.not_before, now))
 
 
 def _free(now: datetime) -> Any:
@@ -155,6 +151,24 @@ async def claim(
             )
         await session.commit()
     return out
+
+
+async def still_wanted(session: AsyncSession, notification: Notification) -> bool:
+    """Whether a queued reminder or escalation still fits its item (else it is cancelled):
+    the item is open, the due date it counted from is still the due date, the receipt it
+    chased is still missing."""
+    if notification.basis is None or notification.item_id is None:
+        return True
+    item = await session.get(Item, notification.item_id)
+    if item is None or ItemStatus(item.status) not in OPEN_STATUSES:
+        return False
+    kind, _, value = notification.basis.partition(":")
+    if kind == "due":
+        return basis_due(item.due_date) == notification.basis
+    if kind == "ack":
+        assignment = await session.get(Assignment, int(value))
+        return assignment is not None and assignment.acknowledged_at is None
+    return True
 
 
 async def release(rt: Runtime, ids: list[int]) -> None:
@@ -354,7 +368,7 @@ async def _fail(
         )
 
 
-async def next_in_line(session: AsyncSession, notification: Notification) -> list[Recip]:
+async def next_in_line(session: AsyncSession, notification: Notification) -> list[Addressee]:
     """Who gets a message its addressee cannot receive: a contact's goes to the unit head, a
     head's (or anyone else's) to the office; nobody after the office."""
     people = await directory(session)
@@ -367,7 +381,7 @@ async def next_in_line(session: AsyncSession, notification: Notification) -> lis
     item = await session.get(Item, notification.item_id)
     if item is None:
         return office
-    for unit in await unit_infos(session, item):
+    for unit in await item_units(session, item):
         if any(c.id == person_id for c in unit.contacts):
             if unit.head is not None and unit.head.id != person_id:
                 return [unit.head]

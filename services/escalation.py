@@ -20,11 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import callbacks
 from domain.deadlines import local_date
 from domain.errors import Conflict, Forbidden
+from domain.occasions import basis_due
+from domain.recipients import Addressee, UnitContacts
 from domain.vocabulary import ItemStatus, Role
 from services.actors import Actor
+from services.notification_kinds import CRITICISM, TALK, URGE
 from services.outbox import Button, enqueue
 from services.runtime import Runtime
-from services.sweep import CRITICISM, TALK, URGE, Recip, UnitInfo, basis_due, directory, unit_infos
+from services.sweep_people import directory, item_units
 from services.timeline import Kind, record
 from services.views import OPEN_STATUSES, ItemView, find_item, item_view
 from storage.models import Item, TimelineEvent
@@ -49,7 +52,7 @@ class MeasureResult:
     already_at: datetime | None = None  # set when the measure had been ordered before
 
 
-def _may_urge(actor: Actor, item: Item, units: list[UnitInfo]) -> bool:
+def _may_urge(actor: Actor, item: Item, units: list[UnitContacts]) -> bool:
     return (
         actor.person_id == item.leader_id
         or actor.has(Role.PRINCIPAL)
@@ -69,8 +72,8 @@ async def _open_item(session: AsyncSession, ref: str) -> Item:
     return item
 
 
-def _unit_people(units: list[UnitInfo]) -> list[tuple[Recip, UnitInfo]]:
-    people: list[tuple[Recip, UnitInfo]] = []
+def _unit_people(units: list[UnitContacts]) -> list[tuple[Addressee, UnitContacts]]:
+    people: list[tuple[Addressee, UnitContacts]] = []
     for unit in units:
         if not unit.open:
             continue
@@ -85,7 +88,7 @@ async def urge(rt: Runtime, actor: Actor, ref: str) -> MeasureResult:
     now = rt.clock.now()
     async with rt.db.session() as session:
         item = await _open_item(session, ref)
-        units = await unit_infos(session, item)
+        units = await item_units(session, item)
         if not _may_urge(actor, item, units):
             raise NotALeader()
         view = await item_view(session, item, now, rt.policy)
@@ -95,7 +98,7 @@ async def urge(rt: Runtime, actor: Actor, ref: str) -> MeasureResult:
             t = rt.text(person.locale)
             queued += await enqueue(
                 session,
-                key=f"item:{item.id}|a:{unit.assignment.id}|person:{person.id}|"
+                key=f"item:{item.id}|a:{unit.assignment_id}|person:{person.id}|"
                 f"urge:{actor.person_id}:{today}",
                 person_id=person.id,
                 item_id=item.id,
@@ -133,7 +136,7 @@ async def _order(rt: Runtime, actor: Actor, ref: str, measure: str) -> MeasureRe
         if not _may_order(actor):
             raise NotALeader()
         view = await item_view(session, item, now, rt.policy)
-        units = await unit_infos(session, item)
+        units = await item_units(session, item)
         names = tuple(u.name for u in units if u.open)
         basis = basis_due(item.due_date)
         earlier = await session.scalars(
@@ -145,8 +148,8 @@ async def _order(rt: Runtime, actor: Actor, ref: str, measure: str) -> MeasureRe
             if (event.data or {}).get("basis") == basis:
                 return MeasureResult(view=view, units=names, queued=0, already_at=event.at)
         people = await directory(session)
-        told: list[tuple[Recip, str]] = [
-            (person, f"a:{unit.assignment.id}") for person, unit in _unit_people(units)
+        told: list[tuple[Addressee, str]] = [
+            (person, f"a:{unit.assignment_id}") for person, unit in _unit_people(units)
         ]
         told += [(person, "item") for person in people.office if person.id != actor.person_id]
         queued = 0

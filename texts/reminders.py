@@ -12,6 +12,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from domain.i18n import N_
+from domain.recipients import Audience
 from domain.vocabulary import Light
 from services.views import ItemView
 from texts import Markup, Text, escape
@@ -113,8 +114,10 @@ class LadderFacts:
     told: tuple[str, ...]
 
 
-def escalation(t: Text, item: ItemView, facts: LadderFacts, *, audience: str, actions: bool) -> str:
-    """``audience``: "leader" (can act), "unit" (must act), "office" (informed)."""
+def escalation(
+    t: Text, item: ItemView, facts: LadderFacts, *, audience: Audience, actions: bool
+) -> str:
+    """``audience``: a leader (can act), a unit (must act), the office (informed)."""
     due = day(t, item.due) if item.due else ""
     lines = [
         header(t, item),
@@ -132,7 +135,7 @@ def escalation(t: Text, item: ItemView, facts: LadderFacts, *, audience: str, ac
         lines.append(t(N_("📄 Written urging notice {code}"), code=facts.notice_code))
     if facts.inspection:
         lines.append(t(N_("🔴 The item is now a formal inspection item.")))
-    if audience == "unit":
+    if audience is Audience.UNIT:
         lines.append(
             t(
                 N_(
@@ -142,7 +145,7 @@ def escalation(t: Text, item: ItemView, facts: LadderFacts, *, audience: str, ac
                 ref=item.ref,
             )
         )
-    elif audience == "leader" and actions:
+    elif audience is Audience.LEADER and actions:
         lines.append(t(N_("You can act on it with the buttons below.")))
     elif facts.told:
         lines.append(t(N_("Told: {names}"), names=_names(t, facts.told)))
