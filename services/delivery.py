@@ -15,8 +15,10 @@ worker only; a claim is a lease (``claimed_until``) that a crashed worker's succ
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -36,6 +38,7 @@ from services.sweep_people import directory, item_units
 from services.timeline import Kind, record
 from services.views import OPEN_STATUSES
 from storage.models import Assignment, Item, Notification, Person
+from texts import Text
 from texts import reminders as texts
 
 log = logging.getLogger("duban.delivery")
@@ -81,41 +84,10 @@ async def claim(
     (chats that must wait). Reminders that no longer fit their item are cancelled here."""
     now = rt.clock.now()
     async with rt.db.session() as session:
-        query = (
-            select(Notification.id)
-            .where(
-                Notification.status == PENDING,
-                Notification.not_before <= now,
-                _free(now),
-            )
-            # Oldest first among those due: a notification that waited (a chat's flood wait, a
-            # retry, quiet hours) goes before younger ones, not behind the whole backlog.
-            .order_by(Notification.created_at, Notification.id)
-            .limit(limit)
-        )
-        if skip_people:
-            query = query.where(
-                or_(Notification.person_id.is_(None), Notification.person_id.not_in(skip_people))
-            )
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        candidates = list(await session.scalars(query))
-        if not candidates:
+        taken = await _take(session, now, limit, lease, skip_people)
+        if taken is None:
             await session.rollback()
             return []
-        taken = set(
-            await session.scalars(
-                update(Notification)
-                .where(
-                    Notification.id.in_(candidates),
-                    Notification.status == PENDING,
-                    _free(now),
-                )
-                .values(claimed_until=now + lease)
-                .returning(Notification.id)
-                .execution_options(synchronize_session=False)
-            )
-        )
         rows = (
             await session.execute(
                 select(Notification, Person.telegram_chat_id, Item.ref)
@@ -132,25 +104,68 @@ async def claim(
                 notification.status = str(NotificationStatus.CANCELLED)
                 notification.claimed_until = None
                 continue
-            out.append(
-                Outgoing(
-                    id=notification.id,
-                    person_id=notification.person_id,
-                    chat_id=chat_id,
-                    kind=notification.kind,
-                    text=notification.text,
-                    buttons=list(notification.buttons or []),
-                    photo_path=notification.photo_path,
-                    item_id=notification.item_id,
-                    item_ref=ref,
-                    not_before=notification.not_before,
-                    attempts=notification.attempts,
-                    late=notification.late,
-                    created_at=notification.created_at,
-                )
-            )
+            out.append(_outgoing(notification, chat_id, ref))
         await session.commit()
     return out
+
+
+async def _take(
+    session: AsyncSession, now: datetime, limit: int, lease: timedelta, skip: frozenset[int]
+) -> set[int] | None:
+    """Lease up to ``limit`` due notifications, not those to the people in ``skip``; their ids
+    (None: none was due)."""
+    query = (
+        select(Notification.id)
+        .where(
+            Notification.status == PENDING,
+            Notification.not_before <= now,
+            _free(now),
+        )
+        # Oldest first among those due: a notification that waited (a chat's flood wait, a
+        # retry, quiet hours) goes before younger ones, not behind the whole backlog.
+        .order_by(Notification.created_at, Notification.id)
+        .limit(limit)
+    )
+    if skip:
+        query = query.where(
+            or_(Notification.person_id.is_(None), Notification.person_id.not_in(skip))
+        )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    candidates = list(await session.scalars(query))
+    if not candidates:
+        return None
+    return set(
+        await session.scalars(
+            update(Notification)
+            .where(
+                Notification.id.in_(candidates),
+                Notification.status == PENDING,
+                _free(now),
+            )
+            .values(claimed_until=now + lease)
+            .returning(Notification.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+def _outgoing(notification: Notification, chat_id: int | None, ref: str | None) -> Outgoing:
+    return Outgoing(
+        id=notification.id,
+        person_id=notification.person_id,
+        chat_id=chat_id,
+        kind=notification.kind,
+        text=notification.text,
+        buttons=list(notification.buttons or []),
+        photo_path=notification.photo_path,
+        item_id=notification.item_id,
+        item_ref=ref,
+        not_before=notification.not_before,
+        attempts=notification.attempts,
+        late=notification.late,
+        created_at=notification.created_at,
+    )
 
 
 async def still_wanted(session: AsyncSession, notification: Notification) -> bool:
@@ -173,26 +188,24 @@ async def still_wanted(session: AsyncSession, notification: Notification) -> boo
 
 async def release(rt: Runtime, ids: list[int]) -> None:
     """Give claimed notifications back untouched (their chat must wait)."""
-    if not ids:
-        return
-    async with rt.db.session() as session:
-        await session.execute(
-            update(Notification)
-            .where(Notification.id.in_(ids), Notification.status == PENDING)
-            .values(claimed_until=None)
-        )
-        await session.commit()
+    await _lease(rt, ids, None)
 
 
 async def extend(rt: Runtime, ids: list[int], lease: timedelta) -> None:
     """Keep the claim on notifications still being worked on."""
+    await _lease(rt, ids, lease)
+
+
+async def _lease(rt: Runtime, ids: list[int], lease: timedelta | None) -> None:
+    """Claim pending notifications for ``lease`` from now (None: give them back)."""
     if not ids:
         return
     async with rt.db.session() as session:
+        until = rt.clock.now() + lease if lease is not None else None
         await session.execute(
             update(Notification)
             .where(Notification.id.in_(ids), Notification.status == PENDING)
-            .values(claimed_until=rt.clock.now() + lease)
+            .values(claimed_until=until)
         )
         await session.commit()
 
@@ -224,12 +237,10 @@ async def mark_sent(rt: Runtime, sent: list[Outgoing], message_id: int) -> None:
             )
         items: set[int] = set()
         for out in sent:
-            notification = await session.get_one(Notification, out.id)
+            notification = await _attempted(session, out)
             notification.status = str(NotificationStatus.SENT)
             notification.message_id = message_id
             notification.sent_at = now
-            notification.attempts += 1
-            notification.claimed_until = None
             notification.late = out.is_late(now)
             if notification.item_id is not None and notification.basis is not None:
                 record(
@@ -260,6 +271,19 @@ async def mark_sent(rt: Runtime, sent: list[Outgoing], message_id: int) -> None:
         await session.commit()
 
 
+async def _attempted(
+    session: AsyncSession, out: Outgoing, error: str | None = None
+) -> Notification:
+    """The claimed notification after an attempt: counted and no longer claimed; ``error``,
+    when given, kept as its last error."""
+    notification = await session.get_one(Notification, out.id)
+    notification.attempts += 1
+    notification.claimed_until = None
+    if error is not None:
+        notification.last_error = error
+    return notification
+
+
 async def retry_later(
     rt: Runtime, outs: list[Outgoing], error: str, delay: timedelta
 ) -> list[Outgoing]:
@@ -271,10 +295,7 @@ async def retry_later(
     failed = []
     async with rt.db.session() as session:
         for out in outs:
-            notification = await session.get_one(Notification, out.id)
-            notification.attempts += 1
-            notification.last_error = error[:500]
-            notification.claimed_until = None
+            notification = await _attempted(session, out, error[:500])
             if notification.attempts >= rt.policy.delivery.max_attempts:
                 await _fail(rt, session, notification, now)
                 failed.append(out)
@@ -291,10 +312,7 @@ async def fail_now(rt: Runtime, outs: list[Outgoing], error: str) -> None:
     now = rt.clock.now()
     async with rt.db.session() as session:
         for out in outs:
-            notification = await session.get_one(Notification, out.id)
-            notification.attempts += 1
-            notification.last_error = error[:500]
-            notification.claimed_until = None
+            notification = await _attempted(session, out, error[:500])
             await _fail(rt, session, notification, now)
         await session.commit()
     rt.wake_outbox()
@@ -351,18 +369,40 @@ async def _fail(
     )
     if notification.kind == OFFICE_ALERT:
         return  # never alert about an alert
+    await _alert_office(
+        rt,
+        session,
+        notification,
+        about=notification.person_id,
+        key=f"failed|notification:{notification.id}",
+        text=partial(texts.failed_alert, name=name, code=code, attempts=notification.attempts),
+        now=now,
+    )
+
+
+async def _alert_office(
+    rt: Runtime,
+    session: AsyncSession,
+    notification: Notification,
+    *,
+    about: int | None,
+    key: str,
+    text: Callable[[Text], str],
+    now: datetime,
+) -> None:
+    """Tell the office (but not ``about``, the person the alert is about) of a notification
+    that could not be delivered; once per ``key`` and office member."""
     people = await directory(session)
     for office in people.office:
-        if office.id == notification.person_id:
+        if office.id == about:
             continue
-        t = rt.text(office.locale)
         await enqueue(
             session,
-            key=f"failed|notification:{notification.id}|office:{office.id}",
+            key=f"{key}|office:{office.id}",
             person_id=office.id,
             item_id=notification.item_id,
             kind=OFFICE_ALERT,
-            text=texts.failed_alert(t, name, code, notification.attempts),
+            text=text(rt.text(office.locale)),
             not_before=hold_until(now, rt.policy.quiet_hours, rt.tz),
             created_at=now,
         )
@@ -395,11 +435,8 @@ async def unreachable(rt: Runtime, outs: list[Outgoing], reason: str) -> None:
     blocked = reason == "blocked"
     async with rt.db.session() as session:
         for out in outs:
-            notification = await session.get_one(Notification, out.id)
+            notification = await _attempted(session, out, reason)
             notification.status = str(NotificationStatus.UNREACHABLE)
-            notification.last_error = reason
-            notification.claimed_until = None
-            notification.attempts += 1
             person = (
                 await session.get(Person, notification.person_id)
                 if notification.person_id
@@ -442,22 +479,18 @@ async def unreachable(rt: Runtime, outs: list[Outgoing], reason: str) -> None:
             if notification.kind == OFFICE_ALERT or person is None:
                 continue
             next_name = ", ".join(p.name for p in following) or None
-            people = await directory(session)
             today = local_date(now, rt.tz).isoformat()
-            for office in people.office:
-                if office.id == person.id:
-                    continue
-                t = rt.text(office.locale)
-                await enqueue(
-                    session,
-                    key=f"unreachable|person:{person.id}|{today}|office:{office.id}",
-                    person_id=office.id,
-                    item_id=notification.item_id,
-                    kind=OFFICE_ALERT,
-                    text=texts.unreachable_alert(t, name, blocked, next_name),
-                    not_before=hold_until(now, rt.policy.quiet_hours, rt.tz),
-                    created_at=now,
-                )
+            await _alert_office(
+                rt,
+                session,
+                notification,
+                about=person.id,
+                key=f"unreachable|person:{person.id}|{today}",
+                text=partial(
+                    texts.unreachable_alert, name=name, blocked=blocked, next_name=next_name
+                ),
+                now=now,
+            )
         await session.commit()
     rt.wake_outbox()
 
