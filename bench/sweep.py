@@ -44,15 +44,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from domain.clock import FakeClock
 from domain.deadlines import end_of_day
+from domain.occasions import ItemFacts, next_check, plan_item
+from domain.recipients import UnitContacts
+from domain.vocabulary import TimeClass
+from services.digest import DIGEST_SETTING
 from services.runtime import Runtime
-from services.sweep import (
-    DIGEST_SETTING,
-    SweepResult,
-    UnitInfo,
-    next_check,
-    plan_item,
-    run_sweep,
-)
+from services.sweep import SweepResult, run_sweep
 from storage.db import Database
 from storage.models import (
     Assignment,
@@ -99,19 +96,24 @@ class Template:
 
 
 def _plan(rt: Runtime, due: date, dispatched: datetime, at: datetime) -> datetime | None:
-    item = Item(
-        id=0,
-        status="in_progress",
-        time_class="general",
+    """The next check the sweep would store at ``at`` for a bench item due on ``due``."""
+    item = ItemFacts(
+        open=True,
+        time_class=TimeClass.GENERAL,
         dispatched_at=dispatched,
         due_date=due,
         due_at=end_of_day(due, rt.tz),
     )
-    assignment = Assignment(
-        id=0, item_id=0, unit_id=0, role="lead", status="in_progress", acknowledged_at=dispatched
+    unit = UnitContacts(
+        assignment_id=0,
+        unit_id=0,
+        name="u",
+        open=True,
+        acknowledged=True,
+        head=None,
+        contacts=(),
     )
-    unit = UnitInfo(assignment=assignment, unit_id=0, name="u", head=None, contacts=())
-    return next_check(plan_item(rt, item, [unit], at), at)
+    return next_check(plan_item(item, [unit], at, rt.policy, rt.tz), at)
 
 
 def templates(rt: Runtime, now: datetime) -> tuple[list[Template], Template | None]:
@@ -166,102 +168,21 @@ async def populate(
         raise SystemExit("no due date has an occasion in the hour before now")
     units = max(1, people // PEOPLE_PER_UNIT)
     created = now - timedelta(days=30)
-    stamp = {"created_at": created, "updated_at": created}
     async with rt.db.engine.begin() as conn:
-        await _bulk(
-            conn,
-            Person.__table__,
-            [
-                {
-                    "id": n + 1,
-                    "key": f"p{n + 1}",
-                    "name": f"人员{n + 1}",
-                    "telegram_user_id": 5_000_000 + n + 1,
-                    "telegram_chat_id": 5_000_000 + n + 1,
-                    "bound_at": created,
-                    "active": True,
-                    **stamp,
-                }
-                for n in range(units * PEOPLE_PER_UNIT)
-            ],
-        )
-        deputies = [u * PEOPLE_PER_UNIT + 4 for u in range(0, units, 4)]
-        roles = [{"person_id": p, "role": "deputy"} for p in deputies]
-        roles += [{"person_id": 4, "role": "supervisor"}, {"person_id": 8, "role": "principal"}]
-        await _bulk(conn, PersonRole.__table__, roles)
-        await _bulk(
-            conn,
-            Unit.__table__,
-            [
-                {
-                    "id": u + 1,
-                    "key": f"u{u + 1}",
-                    "name": f"单位{u + 1}",
-                    "leader_id": deputies[u // 4],
-                    "head_id": u * PEOPLE_PER_UNIT + 1,
-                    "position": u,
-                    "active": True,
-                    **stamp,
-                }
-                for u in range(units)
-            ],
-        )
-        await _bulk(
-            conn,
-            UnitContact.__table__,
-            [
-                {"unit_id": u + 1, "person_id": u * PEOPLE_PER_UNIT + 2 + c, "position": c}
-                for u in range(units)
-                for c in range(2)
-            ],
-        )
+        deputies = await _write_roster(conn, units, created)
         progress(f"  roster: {units * PEOPLE_PER_UNIT} people, {units} units")
         every = max(1, round(1 / due_share)) if due_share else 0
         due_ids: list[int] = []
         for start in range(0, items, CHUNK):
-            item_rows = []
-            assignment_rows = []
-            for n in range(start, min(items, start + CHUNK)):
-                item_id = n + 1
+            numbers = range(start, min(items, start + CHUNK))
+            chosen = []
+            for n in numbers:
                 if due_one is not None and every and n % every == 0:
-                    template = due_one
-                    due_ids.append(item_id)
+                    chosen.append(due_one)
+                    due_ids.append(n + 1)
                 else:
-                    template = spread[n % len(spread)]
-                item_rows.append(
-                    {
-                        "id": item_id,
-                        "year": 2025,
-                        "seq": item_id,
-                        "code": f"督〔2025〕{item_id}号",
-                        "ref": f"B{item_id}",
-                        "title": f"测试事项{item_id}",
-                        "body": "",
-                        "source": "superior",
-                        "time_class": "general",
-                        "status": "in_progress",
-                        "leader_id": deputies[(n % units) // 4],
-                        "approval_step": 0,
-                        "due_date": template.due_date,
-                        "due_at": end_of_day(template.due_date, rt.tz),
-                        "dispatched_at": created,
-                        "inspection": False,
-                        "escalation_level": 0,
-                        "next_check_at": template.next_check_at,
-                        **stamp,
-                    }
-                )
-                assignment_rows.append(
-                    {
-                        "id": item_id,
-                        "item_id": item_id,
-                        "unit_id": n % units + 1,
-                        "role": "lead",
-                        "status": "in_progress",
-                        "acknowledged_at": created,
-                        "acknowledged_by_id": (n % units) * PEOPLE_PER_UNIT + 2,
-                    }
-                )
+                    chosen.append(spread[n % len(spread)])
+            item_rows, assignment_rows = _item_rows(rt, numbers, chosen, units, deputies, created)
             await conn.execute(insert(Item), item_rows)
             await conn.execute(insert(Assignment), assignment_rows)
             written = start + len(item_rows)
@@ -272,32 +193,7 @@ async def populate(
                     f"{written / max(elapsed, 1e-9):,.0f} items/s)"
                 )
         progress("  indexes and statistics")
-        await conn.execute(
-            insert(Setting),
-            [
-                {
-                    "name": DIGEST_SETTING,
-                    "value": now.astimezone(rt.tz).date().isoformat(),
-                    "updated_at": now,
-                }
-            ],
-        )
-        if rt.db.dialect == "postgresql":
-            for table in (
-                "people",
-                "person_roles",
-                "units",
-                "unit_contacts",
-                "items",
-                "assignments",
-            ):
-                await conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT max(id) FROM {table}))"
-                    )
-                )
-            await conn.execute(text("ANALYZE"))
+        await _finish(rt, conn, now)
     if rt.db.dialect == "sqlite":
         async with rt.db.engine.begin() as conn:
             await conn.execute(text("ANALYZE"))
@@ -309,6 +205,134 @@ async def populate(
         due_one.next_check_at if due_one and due_one.next_check_at else now,
         time.monotonic() - started,
     )
+
+
+async def _write_roster(conn: Any, units: int, created: datetime) -> list[int]:
+    """People, roles, units and their contacts; the deputies' ids (one per four units)."""
+    stamp = {"created_at": created, "updated_at": created}
+    await _bulk(
+        conn,
+        Person.__table__,
+        [
+            {
+                "id": n + 1,
+                "key": f"p{n + 1}",
+                "name": f"人员{n + 1}",
+                "telegram_user_id": 5_000_000 + n + 1,
+                "telegram_chat_id": 5_000_000 + n + 1,
+                "bound_at": created,
+                "active": True,
+                **stamp,
+            }
+            for n in range(units * PEOPLE_PER_UNIT)
+        ],
+    )
+    deputies = [u * PEOPLE_PER_UNIT + 4 for u in range(0, units, 4)]
+    roles = [{"person_id": p, "role": "deputy"} for p in deputies]
+    roles += [{"person_id": 4, "role": "supervisor"}, {"person_id": 8, "role": "principal"}]
+    await _bulk(conn, PersonRole.__table__, roles)
+    await _bulk(
+        conn,
+        Unit.__table__,
+        [
+            {
+                "id": u + 1,
+                "key": f"u{u + 1}",
+                "name": f"单位{u + 1}",
+                "leader_id": deputies[u // 4],
+                "head_id": u * PEOPLE_PER_UNIT + 1,
+                "position": u,
+                "active": True,
+                **stamp,
+            }
+            for u in range(units)
+        ],
+    )
+    await _bulk(
+        conn,
+        UnitContact.__table__,
+        [
+            {"unit_id": u + 1, "person_id": u * PEOPLE_PER_UNIT + 2 + c, "position": c}
+            for u in range(units)
+            for c in range(2)
+        ],
+    )
+    return deputies
+
+
+def _item_rows(
+    rt: Runtime,
+    numbers: range,
+    chosen: list[Template],
+    units: int,
+    deputies: list[int],
+    created: datetime,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows of items ``numbers`` (0-based, each with its template's due date and next
+    check) and of their one assignment each, acknowledged."""
+    stamp = {"created_at": created, "updated_at": created}
+    item_rows = []
+    assignment_rows = []
+    for n, template in zip(numbers, chosen, strict=True):
+        item_id = n + 1
+        item_rows.append(
+            {
+                "id": item_id,
+                "year": 2025,
+                "seq": item_id,
+                "code": f"督〔2025〕{item_id}号",
+                "ref": f"B{item_id}",
+                "title": f"测试事项{item_id}",
+                "body": "",
+                "source": "superior",
+                "time_class": "general",
+                "status": "in_progress",
+                "leader_id": deputies[(n % units) // 4],
+                "approval_step": 0,
+                "due_date": template.due_date,
+                "due_at": end_of_day(template.due_date, rt.tz),
+                "dispatched_at": created,
+                "inspection": False,
+                "escalation_level": 0,
+                "next_check_at": template.next_check_at,
+                **stamp,
+            }
+        )
+        assignment_rows.append(
+            {
+                "id": item_id,
+                "item_id": item_id,
+                "unit_id": n % units + 1,
+                "role": "lead",
+                "status": "in_progress",
+                "acknowledged_at": created,
+                "acknowledged_by_id": (n % units) * PEOPLE_PER_UNIT + 2,
+            }
+        )
+    return item_rows, assignment_rows
+
+
+async def _finish(rt: Runtime, conn: Any, now: datetime) -> None:
+    """Mark today's digest as sent; on PostgreSQL, move the id sequences on and analyze."""
+    await conn.execute(
+        insert(Setting),
+        [
+            {
+                "name": DIGEST_SETTING,
+                "value": now.astimezone(rt.tz).date().isoformat(),
+                "updated_at": now,
+            }
+        ],
+    )
+    if rt.db.dialect == "postgresql":
+        for table in ("people", "person_roles", "units", "unit_contacts", "items", "assignments"):
+            await conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"
+                )
+            )
+        await conn.execute(text("ANALYZE"))
 
 
 async def reset(rt: Runtime, pop: Population, due_ids: list[int]) -> None:
@@ -397,11 +421,18 @@ def runtime(db: Database, now: datetime) -> Runtime:
 
 
 async def on_sqlite(size: int, args: argparse.Namespace, workdir: Path) -> Figures:
-    now = bench_now()
     db = Database(f"sqlite+aiosqlite:///{workdir / f'sweep-{size}.db'}")
+    return await _populate_and_measure(db, "sqlite", size, args)
+
+
+async def _populate_and_measure(
+    db: Database, backend: str, size: int, args: argparse.Namespace
+) -> Figures:
+    """Migrate ``db``, populate it with ``size`` items and measure its passes."""
+    now = bench_now()
     await db.upgrade()
     rt = runtime(db, now)
-    print(f"sqlite, {size:,} items: populating", flush=True)
+    print(f"{backend}, {size:,} items: populating", flush=True)
     pop = await populate(rt, size, args.people, now, args.due, progress)
     print(f"  populated in {pop.seconds:.1f} s", flush=True)
     figures = await measure(rt, pop, now, args.runs, args.fixed)
@@ -410,7 +441,6 @@ async def on_sqlite(size: int, args: argparse.Namespace, workdir: Path) -> Figur
 
 
 async def on_postgres(size: int, args: argparse.Namespace) -> Figures:
-    now = bench_now()
     server = make_url(args.postgres)
     name = f"duban_bench_sweep_{size}"
     admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
@@ -419,13 +449,7 @@ async def on_postgres(size: int, args: argparse.Namespace) -> Figures:
         await conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         db = Database(server.set(database=name).render_as_string(hide_password=False))
-        await db.upgrade()
-        rt = runtime(db, now)
-        print(f"postgresql, {size:,} items: populating", flush=True)
-        pop = await populate(rt, size, args.people, now, args.due, progress)
-        print(f"  populated in {pop.seconds:.1f} s", flush=True)
-        figures = await measure(rt, pop, now, args.runs, args.fixed)
-        await db.dispose()
+        figures = await _populate_and_measure(db, "postgresql", size, args)
     finally:
         async with admin.connect() as conn:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

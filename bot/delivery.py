@@ -50,8 +50,8 @@ from bot.sender import FloodJudge, Pacer
 from domain.text import CAPTION_MAX, MESSAGE_MAX, clip_html, visible_len
 from services import delivery as outbox
 from services.delivery import Outgoing
+from services.notification_kinds import MERGEABLE
 from services.runtime import Runtime
-from services.sweep import MERGEABLE
 
 log = logging.getLogger("duban.delivery")
 

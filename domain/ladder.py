@@ -70,13 +70,15 @@ def level_send_at(due_at: datetime, level: LadderLevel, policy: Policy, tz: Zone
 
 def escalation_occasions(due_at: datetime, policy: Policy, tz: ZoneInfo) -> list[Occasion]:
     """Every level of the ladder as an occasion to send, keyed by level and due date."""
-    due = local_date(due_at, tz).isoformat()
+    due = local_date(due_at, tz)
     return [
         Occasion(
             kind=OccasionKind.ESCALATION,
-            key=f"escalation:{level.level}:{due}",
+            key=f"escalation:{level.level}:{due.isoformat()}",
             at=level_send_at(due_at, level, policy, tz),
             recipients=level.recipients,
+            level=level.level,
+            target=due,
         )
         for level in policy.ladder.levels
     ]

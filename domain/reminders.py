@@ -12,7 +12,11 @@ reminder respects quiet hours: one that would fall inside waits for their end.
 Each :class:`Occasion` carries a ``key`` that is stable for the same item and dates, so the
 outbox can send it exactly once (the service prefixes it with the item and assignment). Keys name
 the date they count from, so a new due date (an approved extension, a reopening) brings new
-reminders instead of being mistaken for the old ones.
+reminders instead of being mistaken for the old ones. The key is only an identity: what it
+encodes (hours, days, the date, the ladder level) is also on the occasion as typed fields.
+
+An occasion found more than :data:`LATE_AFTER` past its moment (the process was down) is still
+sent, marked late.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from domain.deadlines import at_local_time, end_of_day
 from domain.policy import Policy, Recipient, ReportEvery
-from domain.quiet_hours import hold_until
+from domain.quiet_hours import hold_until, is_quiet
 
 
 class OccasionKind(StrEnum):
@@ -34,14 +38,42 @@ class OccasionKind(StrEnum):
     ESCALATION = "escalation"  # a ladder level (domain.ladder)
 
 
+LATE_AFTER = timedelta(minutes=10)
+
+
 @dataclass(frozen=True, slots=True)
 class Occasion:
-    """One message to send: what, when (aware UTC, after quiet hours), to whom."""
+    """One message to send: what, when (aware UTC, after quiet hours), to whom.
+
+    ``key`` is the stored once-only key; the other fields say what it is about: ``hours`` after
+    dispatch (receipt chasing), ``days`` before ``target`` (before-due and report reminders,
+    ``target`` being the due or report date), the ladder ``level`` (escalations, ``target`` being
+    the local due date).
+    """
 
     kind: OccasionKind
     key: str
     at: datetime
     recipients: tuple[Recipient, ...]
+    hours: int = 0
+    days: int = 0
+    level: int = 0
+    target: date | None = None
+
+
+def is_late(at: datetime, now: datetime) -> bool:
+    """Whether a message meant for ``at`` goes out late at ``now``."""
+    return now - at > LATE_AFTER
+
+
+def send_from(
+    occasion: Occasion, now: datetime, policy: Policy, tz: ZoneInfo, quiet: bool
+) -> datetime:
+    """When an occasion's message may go out: not before the occasion and, when it respects them
+    (``quiet``), not in quiet hours (an occasion found past while they last waits for their end)."""
+    if quiet and now > occasion.at and is_quiet(now, policy.quiet_hours, tz):
+        return hold_until(now, policy.quiet_hours, tz)
+    return occasion.at
 
 
 def receipt_chase_occasions(
@@ -59,6 +91,7 @@ def receipt_chase_occasions(
                 dispatched_at + timedelta(hours=step.after_hours), policy.quiet_hours, tz
             ),
             recipients=step.recipients,
+            hours=step.after_hours,
         )
         for step in policy.reminders.receipt_chase
     ]
@@ -85,6 +118,8 @@ def _days_before(
                     key=f"{key_prefix}:{target.isoformat()}:{days}d",
                     at=at,
                     recipients=policy.reminders.recipients,
+                    days=days,
+                    target=target,
                 )
             )
     return occasions

@@ -15,8 +15,10 @@ worker only; a claim is a lease (``claimed_until``) that a crashed worker's succ
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -24,23 +26,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.buttons import Button
 from domain.deadlines import local_date
+from domain.occasions import basis_due
 from domain.quiet_hours import hold_until
-from domain.vocabulary import NotificationStatus
+from domain.recipients import Addressee
+from domain.reminders import is_late
+from domain.vocabulary import ItemStatus, NotificationStatus
+from services.escalation_level import refresh_escalation_level
+from services.notification_kinds import ESCALATION, FORWARDED, OFFICE_ALERT
 from services.outbox import enqueue
 from services.runtime import Runtime
-from services.sweep import (
-    ESCALATION,
-    FORWARDED,
-    LATE_AFTER,
-    OFFICE_ALERT,
-    Recip,
-    directory,
-    refresh_escalation_level,
-    still_wanted,
-    unit_infos,
-)
+from services.sweep_people import directory, item_units
 from services.timeline import Kind, record
-from storage.models import Item, Notification, Person
+from services.views import OPEN_STATUSES
+from storage.models import Assignment, Item, Notification, Person
+from texts import Text
 from texts import reminders as texts
 
 log = logging.getLogger("duban.delivery")
@@ -68,7 +67,7 @@ class Outgoing:
 
     def is_late(self, now: datetime) -> bool:
         """Sent long after its moment: the process was down, paused, or quiet hours held it."""
-        return self.late or (self.attempts == 0 and now - self.not_before > LATE_AFTER)
+        return self.late or (self.attempts == 0 and is_late(self.not_before, now))
 
 
 def _free(now: datetime) -> Any:
@@ -86,41 +85,10 @@ async def claim(
     (chats that must wait). Reminders that no longer fit their item are cancelled here."""
     now = rt.clock.now()
     async with rt.db.session() as session:
-        query = (
-            select(Notification.id)
-            .where(
-                Notification.status == PENDING,
-                Notification.not_before <= now,
-                _free(now),
-            )
-            # Oldest first among those due: a notification that waited (a chat's flood wait, a
-            # retry, quiet hours) goes before younger ones, not behind the whole backlog.
-            .order_by(Notification.created_at, Notification.id)
-            .limit(limit)
-        )
-        if skip_people:
-            query = query.where(
-                or_(Notification.person_id.is_(None), Notification.person_id.not_in(skip_people))
-            )
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        candidates = list(await session.scalars(query))
-        if not candidates:
+        taken = await _take(session, now, limit, lease, skip_people)
+        if taken is None:
             await session.rollback()
             return []
-        taken = set(
-            await session.scalars(
-                update(Notification)
-                .where(
-                    Notification.id.in_(candidates),
-                    Notification.status == PENDING,
-                    _free(now),
-                )
-                .values(claimed_until=now + lease)
-                .returning(Notification.id)
-                .execution_options(synchronize_session=False)
-            )
-        )
         rows = (
             await session.execute(
                 select(Notification, Person.telegram_chat_id, Item.ref)
@@ -137,49 +105,108 @@ async def claim(
                 notification.status = str(NotificationStatus.CANCELLED)
                 notification.claimed_until = None
                 continue
-            out.append(
-                Outgoing(
-                    id=notification.id,
-                    person_id=notification.person_id,
-                    chat_id=chat_id,
-                    kind=notification.kind,
-                    text=notification.text,
-                    buttons=list(notification.buttons or []),
-                    photo_path=notification.photo_path,
-                    item_id=notification.item_id,
-                    item_ref=ref,
-                    not_before=notification.not_before,
-                    attempts=notification.attempts,
-                    late=notification.late,
-                    created_at=notification.created_at,
-                )
-            )
+            out.append(_outgoing(notification, chat_id, ref))
         await session.commit()
     return out
 
 
+async def _take(
+    session: AsyncSession, now: datetime, limit: int, lease: timedelta, skip: frozenset[int]
+) -> set[int] | None:
+    """Lease up to ``limit`` due notifications, not those to the people in ``skip``; their ids
+    (None: none was due)."""
+    query = (
+        select(Notification.id)
+        .where(
+            Notification.status == PENDING,
+            Notification.not_before <= now,
+            _free(now),
+        )
+        # Oldest first among those due: a notification that waited (a chat's flood wait, a
+        # retry, quiet hours) goes before younger ones, not behind the whole backlog.
+        .order_by(Notification.created_at, Notification.id)
+        .limit(limit)
+    )
+    if skip:
+        query = query.where(
+            or_(Notification.person_id.is_(None), Notification.person_id.not_in(skip))
+        )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    candidates = list(await session.scalars(query))
+    if not candidates:
+        return None
+    return set(
+        await session.scalars(
+            update(Notification)
+            .where(
+                Notification.id.in_(candidates),
+                Notification.status == PENDING,
+                _free(now),
+            )
+            .values(claimed_until=now + lease)
+            .returning(Notification.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+def _outgoing(notification: Notification, chat_id: int | None, ref: str | None) -> Outgoing:
+    return Outgoing(
+        id=notification.id,
+        person_id=notification.person_id,
+        chat_id=chat_id,
+        kind=notification.kind,
+        text=notification.text,
+        buttons=list(notification.buttons or []),
+        photo_path=notification.photo_path,
+        item_id=notification.item_id,
+        item_ref=ref,
+        not_before=notification.not_before,
+        attempts=notification.attempts,
+        late=notification.late,
+        created_at=notification.created_at,
+    )
+
+
+async def still_wanted(session: AsyncSession, notification: Notification) -> bool:
+    """Whether a queued reminder or escalation still fits its item (else it is cancelled):
+    the item is open, the due date it counted from is still the due date, the receipt it
+    chased is still missing."""
+    if notification.basis is None or notification.item_id is None:
+        return True
+    item = await session.get(Item, notification.item_id)
+    if item is None or ItemStatus(item.status) not in OPEN_STATUSES:
+        return False
+    kind, _, value = notification.basis.partition(":")
+    if kind == "due":
+        return basis_due(item.due_date) == notification.basis
+    if kind == "ack":
+        assignment = await session.get(Assignment, int(value))
+        return assignment is not None and assignment.acknowledged_at is None
+    return True
+
+
 async def release(rt: Runtime, ids: list[int]) -> None:
     """Give claimed notifications back untouched (their chat must wait)."""
-    if not ids:
-        return
-    async with rt.db.session() as session:
-        await session.execute(
-            update(Notification)
-            .where(Notification.id.in_(ids), Notification.status == PENDING)
-            .values(claimed_until=None)
-        )
-        await session.commit()
+    await _lease(rt, ids, None)
 
 
 async def extend(rt: Runtime, ids: list[int], lease: timedelta) -> None:
     """Keep the claim on notifications still being worked on."""
+    await _lease(rt, ids, lease)
+
+
+async def _lease(rt: Runtime, ids: list[int], lease: timedelta | None) -> None:
+    """Claim pending notifications for ``lease`` from now (None: give them back)."""
     if not ids:
         return
     async with rt.db.session() as session:
+        until = rt.clock.now() + lease if lease is not None else None
         await session.execute(
             update(Notification)
             .where(Notification.id.in_(ids), Notification.status == PENDING)
-            .values(claimed_until=rt.clock.now() + lease)
+            .values(claimed_until=until)
         )
         await session.commit()
 
@@ -211,12 +238,10 @@ async def mark_sent(rt: Runtime, sent: list[Outgoing], message_id: int) -> None:
             )
         items: set[int] = set()
         for out in sent:
-            notification = await session.get_one(Notification, out.id)
+            notification = await _attempted(session, out)
             notification.status = str(NotificationStatus.SENT)
             notification.message_id = message_id
             notification.sent_at = now
-            notification.attempts += 1
-            notification.claimed_until = None
             notification.late = out.is_late(now)
             if notification.item_id is not None and notification.basis is not None:
                 record(
@@ -247,6 +272,19 @@ async def mark_sent(rt: Runtime, sent: list[Outgoing], message_id: int) -> None:
         await session.commit()
 
 
+async def _attempted(
+    session: AsyncSession, out: Outgoing, error: str | None = None
+) -> Notification:
+    """The claimed notification after an attempt: counted and no longer claimed; ``error``,
+    when given, kept as its last error."""
+    notification = await session.get_one(Notification, out.id)
+    notification.attempts += 1
+    notification.claimed_until = None
+    if error is not None:
+        notification.last_error = error
+    return notification
+
+
 async def retry_later(
     rt: Runtime, outs: list[Outgoing], error: str, delay: timedelta
 ) -> list[Outgoing]:
@@ -258,10 +296,7 @@ async def retry_later(
     failed = []
     async with rt.db.session() as session:
         for out in outs:
-            notification = await session.get_one(Notification, out.id)
-            notification.attempts += 1
-            notification.last_error = error[:500]
-            notification.claimed_until = None
+            notification = await _attempted(session, out, error[:500])
             if notification.attempts >= rt.policy.delivery.max_attempts:
                 await _fail(rt, session, notification, now)
                 failed.append(out)
@@ -278,10 +313,7 @@ async def fail_now(rt: Runtime, outs: list[Outgoing], error: str) -> None:
     now = rt.clock.now()
     async with rt.db.session() as session:
         for out in outs:
-            notification = await session.get_one(Notification, out.id)
-            notification.attempts += 1
-            notification.last_error = error[:500]
-            notification.claimed_until = None
+            notification = await _attempted(session, out, error[:500])
             await _fail(rt, session, notification, now)
         await session.commit()
     rt.wake_outbox()
@@ -338,24 +370,46 @@ async def _fail(
     )
     if notification.kind == OFFICE_ALERT:
         return  # never alert about an alert
+    await _alert_office(
+        rt,
+        session,
+        notification,
+        about=notification.person_id,
+        key=f"failed|notification:{notification.id}",
+        text=partial(texts.failed_alert, name=name, code=code, attempts=notification.attempts),
+        now=now,
+    )
+
+
+async def _alert_office(
+    rt: Runtime,
+    session: AsyncSession,
+    notification: Notification,
+    *,
+    about: int | None,
+    key: str,
+    text: Callable[[Text], str],
+    now: datetime,
+) -> None:
+    """Tell the office (but not ``about``, the person the alert is about) of a notification
+    that could not be delivered; once per ``key`` and office member."""
     people = await directory(session)
     for office in people.office:
-        if office.id == notification.person_id:
+        if office.id == about:
             continue
-        t = rt.text(office.locale)
         await enqueue(
             session,
-            key=f"failed|notification:{notification.id}|office:{office.id}",
+            key=f"{key}|office:{office.id}",
             person_id=office.id,
             item_id=notification.item_id,
             kind=OFFICE_ALERT,
-            text=texts.failed_alert(t, name, code, notification.attempts),
+            text=text(rt.text(office.locale)),
             not_before=hold_until(now, rt.policy.quiet_hours, rt.tz),
             created_at=now,
         )
 
 
-async def next_in_line(session: AsyncSession, notification: Notification) -> list[Recip]:
+async def next_in_line(session: AsyncSession, notification: Notification) -> list[Addressee]:
     """Who gets a message its addressee cannot receive: a contact's goes to the unit head, a
     head's (or anyone else's) to the office; nobody after the office."""
     people = await directory(session)
@@ -368,7 +422,7 @@ async def next_in_line(session: AsyncSession, notification: Notification) -> lis
     item = await session.get(Item, notification.item_id)
     if item is None:
         return office
-    for unit in await unit_infos(session, item):
+    for unit in await item_units(session, item):
         if any(c.id == person_id for c in unit.contacts):
             if unit.head is not None and unit.head.id != person_id:
                 return [unit.head]
@@ -382,11 +436,8 @@ async def unreachable(rt: Runtime, outs: list[Outgoing], reason: str) -> None:
     blocked = reason == "blocked"
     async with rt.db.session() as session:
         for out in outs:
-            notification = await session.get_one(Notification, out.id)
+            notification = await _attempted(session, out, reason)
             notification.status = str(NotificationStatus.UNREACHABLE)
-            notification.last_error = reason
-            notification.claimed_until = None
-            notification.attempts += 1
             person = (
                 await session.get(Person, notification.person_id)
                 if notification.person_id
@@ -429,22 +480,18 @@ async def unreachable(rt: Runtime, outs: list[Outgoing], reason: str) -> None:
             if notification.kind == OFFICE_ALERT or person is None:
                 continue
             next_name = ", ".join(p.name for p in following) or None
-            people = await directory(session)
             today = local_date(now, rt.tz).isoformat()
-            for office in people.office:
-                if office.id == person.id:
-                    continue
-                t = rt.text(office.locale)
-                await enqueue(
-                    session,
-                    key=f"unreachable|person:{person.id}|{today}|office:{office.id}",
-                    person_id=office.id,
-                    item_id=notification.item_id,
-                    kind=OFFICE_ALERT,
-                    text=texts.unreachable_alert(t, name, blocked, next_name),
-                    not_before=hold_until(now, rt.policy.quiet_hours, rt.tz),
-                    created_at=now,
-                )
+            await _alert_office(
+                rt,
+                session,
+                notification,
+                about=person.id,
+                key=f"unreachable|person:{person.id}|{today}",
+                text=partial(
+                    texts.unreachable_alert, name=name, blocked=blocked, next_name=next_name
+                ),
+                now=now,
+            )
         await session.commit()
     rt.wake_outbox()
 

@@ -22,12 +22,15 @@ from domain.authority import may_order, may_urge
 from domain.buttons import Button
 from domain.deadlines import local_date
 from domain.errors import Conflict, Forbidden
+from domain.occasions import basis_due
+from domain.recipients import Addressee, UnitContacts
 from domain.views import ItemView
 from domain.vocabulary import ItemStatus
 from services.actors import Actor
+from services.notification_kinds import CRITICISM, TALK, URGE
 from services.outbox import enqueue
 from services.runtime import Runtime
-from services.sweep import CRITICISM, TALK, URGE, Recip, UnitInfo, basis_due, directory, unit_infos
+from services.sweep_people import directory, item_units
 from services.timeline import Kind, record
 from services.views import OPEN_STATUSES, find_item, item_view
 from storage.models import Item, TimelineEvent
@@ -59,8 +62,8 @@ async def _open_item(session: AsyncSession, ref: str) -> Item:
     return item
 
 
-def _unit_people(units: list[UnitInfo]) -> list[tuple[Recip, UnitInfo]]:
-    people: list[tuple[Recip, UnitInfo]] = []
+def _unit_people(units: list[UnitContacts]) -> list[tuple[Addressee, UnitContacts]]:
+    people: list[tuple[Addressee, UnitContacts]] = []
     for unit in units:
         if not unit.open:
             continue
@@ -75,7 +78,7 @@ async def urge(rt: Runtime, actor: Actor, ref: str) -> MeasureResult:
     now = rt.clock.now()
     async with rt.db.session() as session:
         item = await _open_item(session, ref)
-        units = await unit_infos(session, item)
+        units = await item_units(session, item)
         if not may_urge(actor, item.leader_id, {u.unit_id for u in units}):
             raise NotALeader()
         view = await item_view(session, item, now, rt.policy)
@@ -85,7 +88,7 @@ async def urge(rt: Runtime, actor: Actor, ref: str) -> MeasureResult:
             t = rt.text(person.locale)
             queued += await enqueue(
                 session,
-                key=f"item:{item.id}|a:{unit.assignment.id}|person:{person.id}|"
+                key=f"item:{item.id}|a:{unit.assignment_id}|person:{person.id}|"
                 f"urge:{actor.person_id}:{today}",
                 person_id=person.id,
                 item_id=item.id,
@@ -123,7 +126,7 @@ async def _order(rt: Runtime, actor: Actor, ref: str, measure: str) -> MeasureRe
         if not may_order(actor):
             raise NotALeader()
         view = await item_view(session, item, now, rt.policy)
-        units = await unit_infos(session, item)
+        units = await item_units(session, item)
         names = tuple(u.name for u in units if u.open)
         basis = basis_due(item.due_date)
         earlier = await session.scalars(
@@ -135,8 +138,8 @@ async def _order(rt: Runtime, actor: Actor, ref: str, measure: str) -> MeasureRe
             if (event.data or {}).get("basis") == basis:
                 return MeasureResult(view=view, units=names, queued=0, already_at=event.at)
         people = await directory(session)
-        told: list[tuple[Recip, str]] = [
-            (person, f"a:{unit.assignment.id}") for person, unit in _unit_people(units)
+        told: list[tuple[Addressee, str]] = [
+            (person, f"a:{unit.assignment_id}") for person, unit in _unit_people(units)
         ]
         told += [(person, "item") for person in people.office if person.id != actor.person_id]
         queued = 0

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from domain.i18n import N_
+from domain.recipients import Audience
 from domain.views import ItemView
 from domain.vocabulary import Light
 from texts import Markup, Text, escape
@@ -113,8 +114,10 @@ class LadderFacts:
     told: tuple[str, ...]
 
 
-def escalation(t: Text, item: ItemView, facts: LadderFacts, *, audience: str, actions: bool) -> str:
-    """``audience``: "leader" (can act), "unit" (must act), "office" (informed)."""
+def escalation(
+    t: Text, item: ItemView, facts: LadderFacts, *, audience: Audience, actions: bool
+) -> str:
+    """``audience``: a leader (can act), a unit (must act), the office (informed)."""
     due = day(t, item.due) if item.due else ""
     lines = [
         header(t, item),
@@ -132,7 +135,7 @@ def escalation(t: Text, item: ItemView, facts: LadderFacts, *, audience: str, ac
         lines.append(t(N_("📄 Written urging notice {code}"), code=facts.notice_code))
     if facts.inspection:
         lines.append(t(N_("🔴 The item is now a formal inspection item.")))
-    if audience == "unit":
+    if audience is Audience.UNIT:
         lines.append(
             t(
                 N_(
@@ -142,7 +145,7 @@ def escalation(t: Text, item: ItemView, facts: LadderFacts, *, audience: str, ac
                 ref=item.ref,
             )
         )
-    elif audience == "leader" and actions:
+    elif audience is Audience.LEADER and actions:
         lines.append(t(N_("You can act on it with the buttons below.")))
     elif facts.told:
         lines.append(t(N_("Told: {names}"), names=_names(t, facts.told)))
@@ -170,32 +173,28 @@ def urge_done(t: Text, item: ItemView, units: Sequence[str]) -> str:
     )
 
 
+TALK_ORDERED = N_(
+    "🗣 {principal} has ordered a talk (约谈) with the heads of {units} about this "
+    "overdue item. The office arranges the time."
+)
+CRITICISM_ORDERED = N_(
+    "📢 {principal} has ordered a notice of criticism (通报批评) of {units} for this "
+    "overdue item. The office drafts and publishes it."
+)
+
+
 def talk_ordered(t: Text, item: ItemView, principal: str, units: Sequence[str]) -> str:
-    return _join(
-        header(t, item),
-        t(
-            N_(
-                "🗣 {principal} has ordered a talk (约谈) with the heads of {units} about this "
-                "overdue item. The office arranges the time."
-            ),
-            principal=principal,
-            units=_names(t, units),
-        ),
-    )
+    return _measure_ordered(t, item, TALK_ORDERED, principal, units)
 
 
 def criticism_ordered(t: Text, item: ItemView, principal: str, units: Sequence[str]) -> str:
-    return _join(
-        header(t, item),
-        t(
-            N_(
-                "📢 {principal} has ordered a notice of criticism (通报批评) of {units} for this "
-                "overdue item. The office drafts and publishes it."
-            ),
-            principal=principal,
-            units=_names(t, units),
-        ),
-    )
+    return _measure_ordered(t, item, CRITICISM_ORDERED, principal, units)
+
+
+def _measure_ordered(
+    t: Text, item: ItemView, message: str, principal: str, units: Sequence[str]
+) -> str:
+    return _join(header(t, item), t(message, principal=principal, units=_names(t, units)))
 
 
 def measure_done(t: Text, item: ItemView) -> str:

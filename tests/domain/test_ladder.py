@@ -71,6 +71,11 @@ def test_escalation_occasions_are_keyed_by_level_and_due_date() -> None:
     assert all(o.at.tzinfo is UTC for o in occasions)
 
 
+def test_escalation_occasions_carry_their_level_and_due_date() -> None:
+    occasions = escalation_occasions(DUE_AT, POLICY, SHANGHAI)
+    assert [(o.level, o.target) for o in occasions] == [(1, DUE), (2, DUE), (3, DUE)]
+
+
 def test_custom_ladder_from_policy() -> None:
     ladder = Ladder(
         levels=(

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.policy import Policy, QuietHours, Recipient, Reminders, ReportEvery
 from domain.reminders import (
+    LATE_AFTER,
     OccasionKind,
     before_due_occasions,
+    is_late,
     receipt_chase_occasions,
     report_reminder_occasions,
+    send_from,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -96,3 +99,40 @@ def test_recipients_come_from_the_policy() -> None:
     policy = POLICY.model_copy(update={"reminders": reminders})
     occasions = before_due_occasions(date(2026, 3, 20), local(3, 2, 10), policy, SHANGHAI)
     assert {o.recipients for o in occasions} == {(Recipient.UNIT_CONTACT, Recipient.UNIT_HEAD)}
+
+
+def test_occasions_carry_what_their_keys_name_as_typed_fields() -> None:
+    chases = receipt_chase_occasions(local(3, 10, 10), POLICY, SHANGHAI)
+    assert [(o.key, o.hours) for o in chases] == [
+        ("receipt_chase:24h", 24),
+        ("receipt_chase:48h", 48),
+    ]
+    due = date(2026, 3, 20)
+    before = before_due_occasions(due, local(3, 2, 10), POLICY, SHANGHAI)
+    assert [(o.key, o.days, o.target) for o in before] == [
+        ("before_due:2026-03-20:3d", 3, due),
+        ("before_due:2026-03-20:1d", 1, due),
+        ("before_due:2026-03-20:0d", 0, due),
+    ]
+    report_on = date(2026, 4, 15)
+    (report,) = report_reminder_occasions(
+        report_on, ReportEvery.QUARTER, local(1, 5, 10), POLICY, SHANGHAI
+    )
+    assert (report.key, report.days, report.target) == ("report:2026-04-15:5d", 5, report_on)
+
+
+def test_late_is_more_than_ten_minutes_past() -> None:
+    at = local(3, 20, 9)
+    assert not is_late(at, at + LATE_AFTER)
+    assert is_late(at, at + LATE_AFTER + timedelta(seconds=1))
+
+
+def test_a_past_occasion_found_in_quiet_hours_waits_for_their_end() -> None:
+    (occasion,) = report_reminder_occasions(
+        date(2026, 3, 25), ReportEvery.MONTH, local(1, 5, 10), POLICY, SHANGHAI
+    )
+    assert occasion.at == local(3, 22, 9)
+    assert send_from(occasion, local(3, 22, 12), POLICY, SHANGHAI, quiet=True) == occasion.at
+    night = local(3, 22, 23)
+    assert send_from(occasion, night, POLICY, SHANGHAI, quiet=True) == local(3, 23, 8)
+    assert send_from(occasion, night, POLICY, SHANGHAI, quiet=False) == occasion.at

@@ -1,0 +1,168 @@
+"""An item's plan (DESIGN §3): every occasion of its schedule that still matters, due or not,
+from plain facts about the item and its units.
+
+- receipt chasing, for each open unit that has not acknowledged;
+- before the due date, for each open unit, while the due moment has not passed; of the
+  reminders already due only the latest is kept (one "due in 1 day" instead of "3 days" and
+  "1 day" together);
+- periodic reports (routine items, annual key tasks), for each open unit, up to the first report
+  date more than 40 days ahead (enough to know when to look again);
+- the escalation ladder, once for the item, while it has an open unit.
+
+Each planned occasion names the basis it counts from (:func:`basis_ack`, :func:`basis_due`,
+:func:`basis_report`); it is stored with its notifications so that delivery can tell whether a
+queued one still fits its item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from domain.deadlines import local_date, periodic_report_dates
+from domain.ladder import escalation_occasions
+from domain.policy import Policy, ReportEvery
+from domain.recipients import UnitContacts
+from domain.reminders import (
+    Occasion,
+    before_due_occasions,
+    receipt_chase_occasions,
+    report_reminder_occasions,
+)
+from domain.vocabulary import TimeClass
+
+REPORTS_HORIZON = timedelta(days=370)  # how far ahead periodic report dates are computed
+ENOUGH_AHEAD = timedelta(days=40)  # a report date this far ahead is the last one planned
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFacts:
+    """What the plan of an item depends on."""
+
+    open: bool  # dispatched, in progress or completion submitted
+    time_class: TimeClass
+    dispatched_at: datetime | None
+    due_date: date | None
+    due_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedOccasion:
+    """An occasion of the item's plan and whom it concerns."""
+
+    occasion: Occasion
+    unit: UnitContacts | None  # None: an item-level occasion (the ladder)
+    basis: str
+    quarterly: bool = False  # a report reminder: of a quarterly report
+
+    @property
+    def report_on(self) -> date | None:
+        """A report reminder's report date."""
+        return self.occasion.target
+
+
+def basis_due(due: date | None) -> str:
+    """The basis of what counts from the item's due date."""
+    return f"due:{due.isoformat() if due else '-'}"
+
+
+def basis_ack(assignment_id: int) -> str:
+    """The basis of chasing a unit's receipt."""
+    return f"ack:{assignment_id}"
+
+
+def basis_report(report_on: date) -> str:
+    """The basis of a periodic report's reminders."""
+    return f"report:{report_on.isoformat()}"
+
+
+def plan_item(
+    item: ItemFacts,
+    units: Sequence[UnitContacts],
+    now: datetime,
+    policy: Policy,
+    tz: ZoneInfo,
+) -> list[PlannedOccasion]:
+    """Every occasion of the item's schedule that still matters at ``now``, due or not;
+    ``units`` lead first."""
+    if not item.open or item.dispatched_at is None:
+        return []
+    open_units = [u for u in units if u.open]
+    planned = _receipt_chases(item.dispatched_at, open_units, policy, tz)
+    if item.due_date is not None and item.due_at is not None and now <= item.due_at:
+        planned += _before_due(item.due_date, item.dispatched_at, open_units, now, policy, tz)
+    planned += _report_reminders(item, open_units, now, policy, tz)
+    if item.due_at is not None and open_units:
+        planned += [
+            PlannedOccasion(occasion, None, basis_due(item.due_date))
+            for occasion in escalation_occasions(item.due_at, policy, tz)
+        ]
+    return planned
+
+
+def next_check(planned: Sequence[PlannedOccasion], now: datetime) -> datetime | None:
+    """When to look at the item again: its earliest occasion after ``now`` (None: nothing
+    lies ahead)."""
+    ahead = [p.occasion.at for p in planned if p.occasion.at > now]
+    return min(ahead) if ahead else None
+
+
+def _receipt_chases(
+    dispatched_at: datetime, open_units: list[UnitContacts], policy: Policy, tz: ZoneInfo
+) -> list[PlannedOccasion]:
+    return [
+        PlannedOccasion(occasion, unit, basis_ack(unit.assignment_id))
+        for unit in open_units
+        if not unit.acknowledged
+        for occasion in receipt_chase_occasions(dispatched_at, policy, tz)
+    ]
+
+
+def _before_due(
+    due: date,
+    dispatched_at: datetime,
+    open_units: list[UnitContacts],
+    now: datetime,
+    policy: Policy,
+    tz: ZoneInfo,
+) -> list[PlannedOccasion]:
+    occasions = before_due_occasions(due, dispatched_at, policy, tz)
+    due_now = [o for o in occasions if o.at <= now]
+    # A later reminder supersedes earlier ones not yet queued: keep only the latest due.
+    keep = due_now[-1:] + [o for o in occasions if o.at > now]
+    return [
+        PlannedOccasion(occasion, unit, basis_due(due)) for occasion in keep for unit in open_units
+    ]
+
+
+def _report_reminders(
+    item: ItemFacts,
+    open_units: list[UnitContacts],
+    now: datetime,
+    policy: Policy,
+    tz: ZoneInfo,
+) -> list[PlannedOccasion]:
+    schedule = policy.classes[item.time_class].reports
+    if schedule is None or schedule.every is ReportEvery.AFTER_RESOLVE:
+        return []
+    assert item.dispatched_at is not None
+    today = local_date(now, tz)
+    quarterly = schedule.every is ReportEvery.QUARTER
+    planned: list[PlannedOccasion] = []
+    for report_on in periodic_report_dates(
+        item.time_class, item.dispatched_at, policy, today + REPORTS_HORIZON, tz
+    ):
+        if report_on < today:
+            continue
+        planned += [
+            PlannedOccasion(occasion, unit, basis_report(report_on), quarterly=quarterly)
+            for occasion in report_reminder_occasions(
+                report_on, schedule.every, item.dispatched_at, policy, tz
+            )
+            for unit in open_units
+        ]
+        if report_on > today + ENOUGH_AHEAD:
+            break  # the next one is enough to know when to look again
+    return planned

@@ -1,0 +1,19 @@
+"""The kinds of notification that reminders, the escalation ladder, the leaders' measures, the
+morning digest and delivery queue (a notification's ``kind`` column)."""
+
+from __future__ import annotations
+
+from domain.reminders import OccasionKind
+
+RECEIPT_CHASE = str(OccasionKind.RECEIPT_CHASE)
+BEFORE_DUE = str(OccasionKind.BEFORE_DUE)
+REPORT_DUE = str(OccasionKind.REPORT_DUE_SOON)
+ESCALATION = str(OccasionKind.ESCALATION)
+DIGEST = "digest"
+URGE = "urge"
+TALK = "talk"
+CRITICISM = "criticism"
+FORWARDED = "forwarded"
+OFFICE_ALERT = "office_alert"
+# Kinds the sender may merge into one message when several are due to one chat at once.
+MERGEABLE = frozenset({BEFORE_DUE, REPORT_DUE, DIGEST})

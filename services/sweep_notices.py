@@ -1,0 +1,436 @@
+"""The sweep's notices: the messages of an item's due occasions (reminders and ladder levels),
+built once per language and audience and queued for each person told, with the timeline entries
+that record them.
+
+Who is told comes from ``domain.recipients``; the texts from ``texts.reminders``. Every
+notification has an idempotency key ``item:<id>|<scope>|person:<id>|<occasion key>``, so a
+re-run adds nothing twice. A ladder level may issue a numbered urging notice (once per item,
+level and due date: its number is kept on the timeline) and mark the item an inspection item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import callbacks
+from domain.buttons import Button
+from domain.deadlines import local_date
+from domain.ladder import respects_quiet_hours
+from domain.occasions import PlannedOccasion
+from domain.policy import LadderAction, LadderLevel, Recipient
+from domain.recipients import (
+    Addressee,
+    Directory,
+    LevelRecipient,
+    NamedPerson,
+    UnitContacts,
+    deputy_leader_id,
+    level_recipients,
+    names_told,
+    reminder_recipients,
+)
+from domain.reminders import Occasion, OccasionKind, is_late, send_from
+from domain.views import ItemView, PersonRef
+from services.items import next_number
+from services.notification_kinds import ESCALATION
+from services.outbox import notification_row
+from services.runtime import Runtime
+from services.sweep_batch import QueuedEntry, SweepWrites, timeline_row
+from services.sweep_people import ItemUnits, people_by_id
+from services.timeline import Kind
+from services.views import build_item_view
+from storage.models import Item, TimelineEvent
+from texts import Text
+from texts import items as item_texts
+from texts import reminders as texts
+
+Message = tuple[str, list[Button]]  # a text and its row of buttons
+
+
+@dataclass
+class LoadedBatch:
+    """What a batch's messages need: the runtime, the session and the moment of the pass, and
+    the people and urging notices read in a few queries for the whole batch."""
+
+    rt: Runtime
+    session: AsyncSession
+    now: datetime
+    people: Directory
+    names: dict[int, NamedPerson]
+    refs: dict[int, PersonRef]
+    notices: dict[tuple[int, int, str], str]  # (item, level, basis) → urging notice code
+
+
+async def load_for_messages(
+    rt: Runtime,
+    session: AsyncSession,
+    now: datetime,
+    people: Directory,
+    items: dict[int, Item],
+    units: dict[int, ItemUnits],
+    due: dict[int, list[PlannedOccasion]],
+) -> LoadedBatch:
+    """The people the due items' messages name, and the urging notices already issued."""
+    wanted: set[int | None] = set()
+    urging: list[int] = []
+    for item_id, planned in due.items():
+        if not planned:
+            continue
+        item = items[item_id]
+        wanted.add(item.leader_id)
+        wanted.add(deputy_leader_id(item.leader_id, units[item_id].units))
+        wanted.update(assignment.acknowledged_by_id for assignment, _, _ in units[item_id].rows)
+        for plan in planned:
+            if plan.occasion.kind is OccasionKind.ESCALATION:
+                level = rt.policy.ladder.get(plan.occasion.level)
+                if level is not None and level.urging_notice:
+                    urging.append(item_id)
+    names = await people_by_id(session, wanted)
+    return LoadedBatch(
+        rt=rt,
+        session=session,
+        now=now,
+        people=people,
+        names=names,
+        refs={pid: PersonRef(pid, p.key, p.name) for pid, p in names.items()},
+        notices=await _issued_notices(session, urging),
+    )
+
+
+async def _issued_notices(
+    session: AsyncSession, item_ids: Collection[int]
+) -> dict[tuple[int, int, str], str]:
+    notices: dict[tuple[int, int, str], str] = {}
+    if not item_ids:
+        return notices
+    rows = await session.execute(
+        select(TimelineEvent.item_id, TimelineEvent.data).where(
+            TimelineEvent.item_id.in_(set(item_ids)), TimelineEvent.kind == Kind.NOTICE_ISSUED
+        )
+    )
+    for item_id, data in rows:
+        level, basis = (data or {}).get("level"), (data or {}).get("basis")
+        if isinstance(level, int) and isinstance(basis, str):
+            notices.setdefault((item_id, level, basis), str(data["code"]))
+    return notices
+
+
+@dataclass
+class _ItemNotices:
+    """One item's notices being built: what they say, and where they go (``own``; ``kept`` for
+    what is written even when the item fails later)."""
+
+    batch: LoadedBatch
+    item: Item
+    view: ItemView
+    units: list[UnitContacts]
+    leader: Addressee | None  # the item's deputy leader, when active
+    own: SweepWrites
+    kept: SweepWrites
+
+    @property
+    def rt(self) -> Runtime:
+        return self.batch.rt
+
+    @property
+    def now(self) -> datetime:
+        return self.batch.now
+
+
+async def queue_due(
+    batch: LoadedBatch,
+    item: Item,
+    units: ItemUnits,
+    due: list[PlannedOccasion],
+    own: SweepWrites,
+    kept: SweepWrites,
+) -> None:
+    """Queue the item's due occasions into ``own``; an urging notice's number, once issued,
+    goes into ``kept`` (written even when the item fails later, so the number is not lost)."""
+    view = build_item_view(item, units.rows, batch.refs, batch.now, batch.rt.policy)
+    found = batch.names.get(deputy_leader_id(item.leader_id, units.units) or 0)
+    leader = found.addressed_as(Recipient.DEPUTY_LEADER) if found is not None else None
+    ctx = _ItemNotices(batch, item, view, units.units, leader, own, kept)
+    for plan in due:
+        if plan.occasion.kind is OccasionKind.ESCALATION:
+            await _queue_level(ctx, plan)
+        else:
+            _queue_reminder(ctx, plan)
+
+
+def _key(item_id: int, scope: str, person_id: int, occasion_key: str) -> str:
+    return f"item:{item_id}|{scope}|person:{person_id}|{occasion_key}"
+
+
+def _notify(
+    ctx: _ItemNotices,
+    plan: PlannedOccasion,
+    person: Addressee,
+    scope: str,
+    message: Message,
+    *,
+    kind: str,
+    level: int = 0,
+    not_before: datetime,
+    late: bool,
+) -> tuple[str, Addressee]:
+    """Add the notification of ``message`` to ``person``; its key and addressee."""
+    key = _key(ctx.item.id, scope, person.id, plan.occasion.key)
+    ctx.own.notifications.append(
+        notification_row(
+            key=key,
+            person_id=person.id,
+            item_id=ctx.item.id,
+            text=message[0],
+            buttons=[message[1]],
+            kind=kind,
+            level=level,
+            not_before=not_before,
+            created_at=ctx.now,
+            late=late,
+            basis=plan.basis,
+        )
+    )
+    return key, person
+
+
+def _details(t: Text, ref: str) -> Button:
+    return Button(t.raw(item_texts.DETAILS), callbacks.make(callbacks.DETAIL, ref))
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+
+def _queue_reminder(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
+    occasion, unit = plan.occasion, plan.unit
+    assert unit is not None
+    recipients = reminder_recipients(occasion.recipients, unit)
+    if not recipients:
+        return
+    rt, now = ctx.rt, ctx.now
+    late = is_late(occasion.at, now)
+    not_before = send_from(occasion, now, rt.policy, rt.tz, quiet=True)
+    messages: dict[tuple[str | None, bool], Message] = {}
+    keys = []
+    for person in recipients:
+        to_head = person.role is Recipient.UNIT_HEAD
+        message = messages.get((person.locale, to_head))
+        if message is None:
+            message = _reminder_message(ctx, person.locale, unit, plan, to_head)
+            messages[(person.locale, to_head)] = message
+        keys.append(
+            _notify(
+                ctx,
+                plan,
+                person,
+                f"a:{unit.assignment_id}",
+                message,
+                kind=str(occasion.kind),
+                not_before=not_before,
+                late=late,
+            )
+        )
+    describe = partial(_reminded, occasion, late)
+    ctx.own.entries.append(
+        QueuedEntry(
+            keys,
+            escalation=False,
+            item_id=ctx.item.id,
+            at=now,
+            kind=Kind.REMINDED,
+            unit_id=unit.unit_id,
+            describe=describe,
+        )
+    )
+
+
+def _reminder_message(
+    ctx: _ItemNotices,
+    locale: str | None,
+    unit: UnitContacts,
+    plan: PlannedOccasion,
+    to_head: bool,
+) -> Message:
+    occasion, view = plan.occasion, ctx.view
+    t = ctx.rt.text(locale)
+    buttons = [_details(t, view.ref)]
+    if occasion.kind is OccasionKind.RECEIPT_CHASE:
+        text = texts.receipt_chase(
+            t, view, unit.name, ctx.rt.tz, to_head=to_head, hours=occasion.hours
+        )
+        if not to_head:
+            buttons.insert(
+                0,
+                Button(
+                    t.raw(item_texts.ACKNOWLEDGE),
+                    callbacks.make(callbacks.ACKNOWLEDGE, unit.assignment_id),
+                ),
+            )
+    elif occasion.kind is OccasionKind.BEFORE_DUE:
+        text = texts.before_due(t, view, unit.name, occasion.days)
+    else:
+        assert plan.report_on is not None
+        text = texts.report_due(t, view, unit.name, plan.report_on, plan.quarterly)
+    return text, buttons
+
+
+def _reminded(
+    occasion: Occasion, late: bool, queued: list[Addressee]
+) -> tuple[str, dict[str, Any]]:
+    """The detail and data of the timeline entry of a reminder queued to ``queued``."""
+    data = {
+        "occasion": occasion.key,
+        "recipients": [p.id for p in queued],
+        "state": "queued",
+        "late": late,
+    }
+    return _detail(occasion.kind, queued, late), data
+
+
+def _detail(kind: str, people: list[Addressee], late: bool) -> str:
+    names = ", ".join(p.name for p in people)
+    return f"{kind} → {names}" + (" (late)" if late else "")
+
+
+# --- ladder levels -----------------------------------------------------------------------------
+
+
+async def _queue_level(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
+    occasion, item, now = plan.occasion, ctx.item, ctx.now
+    level = ctx.rt.policy.ladder.get(occasion.level)
+    assert level is not None
+    told = level_recipients(level.recipients, ctx.leader, ctx.batch.people, ctx.units)
+    notice = await _issue_notice(ctx, level, plan.basis) if level.urging_notice else None
+    if level.inspection_item and not item.inspection:
+        item.inspection = True
+        ctx.own.entries.append(
+            timeline_row(
+                item.id,
+                now,
+                Kind.INSPECTION,
+                detail=f"level {level.level}",
+                data={"level": level.level, "basis": plan.basis},
+            )
+        )
+    facts = texts.LadderFacts(
+        level=level.level,
+        overdue_days=_overdue_days(ctx),
+        units=tuple(u.name for u in ctx.units if u.open),
+        leader=ctx.leader.name if ctx.leader else None,
+        notice_code=notice,
+        inspection=level.inspection_item or item.inspection,
+        told=names_told(told),
+    )
+    late = is_late(occasion.at, now)
+    quiet = respects_quiet_hours(level, ctx.rt.policy)
+    not_before = send_from(occasion, now, ctx.rt.policy, ctx.rt.tz, quiet=quiet)
+    messages: dict[tuple[str | None, str, bool], Message] = {}
+    keys: list[tuple[str, Addressee]] = []
+    for recipient in told:
+        person = recipient.person
+        message = messages.get((person.locale, recipient.audience, recipient.can_act))
+        if message is None:
+            message = _escalation_message(ctx, level, facts, recipient)
+            messages[(person.locale, recipient.audience, recipient.can_act)] = message
+        scope = f"a:{recipient.unit.assignment_id}" if recipient.unit is not None else "item"
+        keys.append(
+            _notify(
+                ctx,
+                plan,
+                person,
+                scope,
+                message,
+                kind=ESCALATION,
+                level=level.level,
+                not_before=not_before,
+                late=late,
+            )
+        )
+    if keys:
+        describe = partial(_escalated, level, occasion, notice, late)
+        ctx.own.entries.append(
+            QueuedEntry(keys, True, item.id, now, Kind.ESCALATED, None, describe)
+        )
+
+
+def _overdue_days(ctx: _ItemNotices) -> int:
+    if ctx.item.due_date is None:
+        return 0
+    return max((local_date(ctx.now, ctx.rt.tz) - ctx.item.due_date).days, 0)
+
+
+async def _issue_notice(ctx: _ItemNotices, level: LadderLevel, basis: str) -> str:
+    """The urging notice's number for this item, level and due date: issued once."""
+    item, now, rt = ctx.item, ctx.now, ctx.rt
+    known = ctx.batch.notices.get((item.id, level.level, basis))
+    if known is not None:
+        return known
+    year = local_date(now, rt.tz).year
+    seq = await next_number(ctx.batch.session, "urging", year)
+    code = rt.policy.codes.urging_notice_code(year, seq)
+    ctx.kept.entries.append(
+        timeline_row(
+            item.id,
+            now,
+            Kind.NOTICE_ISSUED,
+            detail=code,
+            data={"level": level.level, "basis": basis, "code": code, "year": year, "seq": seq},
+        )
+    )
+    ctx.batch.notices[(item.id, level.level, basis)] = code
+    return code
+
+
+def _escalation_message(
+    ctx: _ItemNotices, level: LadderLevel, facts: texts.LadderFacts, recipient: LevelRecipient
+) -> Message:
+    t = ctx.rt.text(recipient.person.locale)
+    ref = ctx.item.ref
+    buttons: list[Button] = []
+    if recipient.can_act:
+        buttons = [_action_button(t, action, ref) for action in level.actions]
+    buttons.append(_details(t, ref))
+    text = texts.escalation(
+        t,
+        ctx.view,
+        facts,
+        audience=recipient.audience,
+        actions=bool(level.actions) and recipient.can_act,
+    )
+    return text, buttons
+
+
+def _action_button(t: Text, action: LadderAction, ref: str) -> Button:
+    label, prefix = {
+        LadderAction.URGE: (texts.URGE, callbacks.URGE),
+        LadderAction.INSTRUCT: (texts.INSTRUCT, callbacks.INSTRUCT),
+        LadderAction.TALK: (texts.TALK, callbacks.TALK),
+        LadderAction.CRITICISM: (texts.CRITICISM, callbacks.CRITICISM),
+    }[action]
+    return Button(t.raw(label), callbacks.make(prefix, ref))
+
+
+def _escalated(
+    level: LadderLevel,
+    occasion: Occasion,
+    notice: str | None,
+    late: bool,
+    queued: list[Addressee],
+) -> tuple[str, dict[str, Any]]:
+    """The detail and data of the timeline entry of a level's notices queued to ``queued``."""
+    data = {
+        "level": level.level,
+        "occasion": occasion.key,
+        "recipients": [p.id for p in queued],
+        "notice": notice,
+        "state": "queued",
+        "late": late,
+    }
+    return f"level {level.level} → " + ", ".join(p.name for p in queued), data
