@@ -80,6 +80,16 @@ class ReportKind(StrEnum):
     QUARTERLY = "quarterly"  # 季度报告 (annual key tasks)
 
 
+class ReportStatus(StrEnum):
+    SUBMITTED = "submitted"  # 已提交: with the unit head (completion) or the office
+    CONFIRMED = "confirmed"  # 已核签: the unit head signed the completion off
+    DECLINED = "declined"  # 未核签: the unit head sent it back
+    ACCEPTED = "accepted"  # 已销号: the office closed the item on it
+    RETURNED = "returned"  # 已退回: the office sent it back
+    APPROVED = "approved"  # 延期已同意
+    REFUSED = "refused"  # 延期未同意
+
+
 class Light(StrEnum):
     GREEN = "green"
     YELLOW = "yellow"

@@ -17,7 +17,6 @@ from domain.buttons import Button
 from domain.lifecycle import ItemAction, apply
 from domain.registration import LoadWarning
 from domain.views import ItemView
-from domain.vocabulary import ItemStatus
 from services.actors import Actor
 from services.items import Origin
 from services.registration import Outcome, Routed, send_or_warn
@@ -41,7 +40,7 @@ async def _decidable(
     step, when this person may decide it."""
     item = await find_item(session, ref)
     current = step_to_decide(
-        ItemStatus(item.status),
+        item.status,
         action,
         steps_required=len(rt.policy.approval.steps),
         steps_approved=item.approval_step,
@@ -114,7 +113,7 @@ async def return_item(
     now = rt.clock.now()
     async with rt.db.session() as session:
         item, current = await _decidable(rt, session, origin, ref, step, ItemAction.RETURN_DRAFT)
-        item.status = str(apply(ItemStatus(item.status), ItemAction.RETURN_DRAFT))
+        item.status = apply(item.status, ItemAction.RETURN_DRAFT)
         item.approval_step = 0
         item.updated_at = now
         record(

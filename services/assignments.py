@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authority import Actor, own_unit
 from domain.lifecycle import AssignmentAction, ItemAction, apply, apply_assignment
-from domain.vocabulary import AssignmentStatus, ItemStatus
 from services.execution_errors import NotYourUnit
 from services.timeline import Kind, record
 from storage.models import Assignment, Item
@@ -36,7 +35,7 @@ def own_assignment(actor: Actor, assignments: Sequence[Assignment]) -> Assignmen
 
 def move_share(assignment: Assignment, action: AssignmentAction) -> None:
     """The unit's share's lifecycle move; a Conflict when its status does not allow it."""
-    assignment.status = str(apply_assignment(AssignmentStatus(assignment.status), action))
+    assignment.status = apply_assignment(assignment.status, action)
 
 
 def mark_received(
@@ -49,7 +48,7 @@ def mark_received(
     data: dict[str, Any] | None = None,
 ) -> None:
     """签收: the item and the unit's share move on, and the timeline records who received it."""
-    item.status = str(apply(ItemStatus(item.status), ItemAction.ACKNOWLEDGE))
+    item.status = apply(item.status, ItemAction.ACKNOWLEDGE)
     move_share(assignment, AssignmentAction.ACKNOWLEDGE)
     assignment.acknowledged_at = now
     assignment.acknowledged_by_id = actor.person_id

@@ -124,7 +124,7 @@ async def _view(session: AsyncSession, complaint: Complaint) -> ComplaintView:
         category=ComplaintCategory(complaint.category),
         place=complaint.place,
         text=complaint.text,
-        status=ComplaintStatus(complaint.status),
+        status=complaint.status,
         created_on=complaint.created_on,
         answer=complaint.answer,
         reason=complaint.reason,
@@ -263,7 +263,7 @@ def _join_complaint(complaint: Complaint, target: Complaint) -> None:
         complaint.answer = target.answer
         complaint.reason = target.reason
     else:
-        complaint.status = str(ComplaintStatus.MERGED)
+        complaint.status = ComplaintStatus.MERGED
 
 
 async def _join_item(session: AsyncSession, complaint: Complaint, into: str) -> None:
@@ -275,7 +275,7 @@ async def _join_item(session: AsyncSession, complaint: Complaint, into: str) -> 
     if item.status in (ItemStatus.CLOSED, ItemStatus.ARCHIVED):
         raise ItemAlreadyClosed(ref=item.ref)
     complaint.item_id = item.id
-    complaint.status = str(ComplaintStatus.MERGED)
+    complaint.status = ComplaintStatus.MERGED
 
 
 async def reject_complaint(
@@ -324,7 +324,7 @@ async def _conclude(
 ) -> None:
     """The complaint answered (a rejection's reason is its answer), kept as the office's note;
     the complaints merged into it take the same answer."""
-    complaint.status = str(status)
+    complaint.status = status
     if status is ComplaintStatus.REJECTED:
         complaint.reason = text
     complaint.answer = text

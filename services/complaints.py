@@ -98,7 +98,7 @@ async def file_complaint(rt: Runtime, draft: ComplaintDraft) -> Filed:
             category=str(draft.category),
             place=place,
             text=text,
-            status=str(ComplaintStatus.NEW),
+            status=ComplaintStatus.NEW,
             created_on=today,
             updated_at=day,  # the complainant's moments are kept to the day
         )
@@ -138,7 +138,7 @@ async def status_by_code(rt: Runtime, code: str) -> PublicStatus | None:
         return PublicStatus(
             public_id=complaint.public_id,
             category=ComplaintCategory(complaint.category),
-            status=ComplaintStatus(complaint.status),
+            status=complaint.status,
             created_on=complaint.created_on,
             answer=complaint.answer,
             additions=int(additions or 0),

@@ -28,7 +28,7 @@ from domain.lifecycle import AssignmentAction, ItemAction, apply
 from domain.reports import TEXT_MAX
 from domain.text import ReasonTooLong, check_length
 from domain.views import ItemView
-from domain.vocabulary import AssignmentRole, AssignmentStatus, ItemStatus, ReportKind
+from domain.vocabulary import AssignmentRole, AssignmentStatus, ItemStatus, ReportKind, ReportStatus
 from services import complaint_triage
 from services.assignments import assignments_of, move_share
 from services.execution_errors import StaleButton
@@ -52,15 +52,6 @@ from texts import execution as texts
 
 FOLLOW_UP_HOUR = time(9, 0)
 
-# Report statuses
-SUBMITTED = "submitted"
-CONFIRMED = "confirmed"
-DECLINED = "declined"
-ACCEPTED = "accepted"
-RETURNED = "returned"
-APPROVED = "approved"
-REFUSED = "refused"
-
 
 class NotHead(Forbidden):
     key = N_("Only the head of the unit can confirm or send back its completion report.")
@@ -82,9 +73,9 @@ class Decision:
 
     def move(self, action: ItemAction) -> None:
         """The item's lifecycle move; a Conflict when its status does not allow it."""
-        self.item.status = str(apply(ItemStatus(self.item.status), action))
+        self.item.status = apply(self.item.status, action)
 
-    def settle(self, report: Report, status: str, reason: str | None = None) -> None:
+    def settle(self, report: Report, status: ReportStatus, reason: str | None = None) -> None:
         """The report is decided: how, by whom, when, and (when given) why."""
         report.status = status
         report.decided_by_id = self.actor_id
@@ -159,7 +150,7 @@ async def _pending_completion(
     assignment = await session.get_one(Assignment, report.assignment_id)
     if assignment.unit_id not in actor.head_of:
         raise NotHead()
-    if report.status != SUBMITTED:
+    if report.status != ReportStatus.SUBMITTED:
         raise AlreadyDecided()
     return report, assignment
 
@@ -186,7 +177,7 @@ async def confirm_in_session(
     lead = assignment.role == AssignmentRole.LEAD
     if lead:
         decision.move(ItemAction.SUBMIT_COMPLETION)
-    report.status = CONFIRMED
+    report.status = ReportStatus.CONFIRMED
     report.confirmed_by_id = actor.person_id
     report.confirmed_at = now
     unit = await session.get_one(Unit, assignment.unit_id)
@@ -226,7 +217,7 @@ async def decline_completion(rt: Runtime, actor: Actor, report_id: int, reason: 
         move_share(assignment, AssignmentAction.DECLINE)
         item = await session.get_one(Item, report.item_id)
         decision = Decision(rt, session, item, actor.person_id, now)
-        decision.settle(report, DECLINED, text)
+        decision.settle(report, ReportStatus.DECLINED, text)
         await decision.announce(
             Kind.DECLINED,
             [await session.get_one(Person, report.author_id)],
@@ -253,7 +244,7 @@ async def _lead_completion(session: AsyncSession, item: Item) -> tuple[Assignmen
         .where(
             Report.assignment_id == lead.id,
             Report.kind == ReportKind.COMPLETION,
-            Report.status == CONFIRMED,
+            Report.status == ReportStatus.CONFIRMED,
         )
         .order_by(Report.id.desc())
     )
@@ -276,14 +267,14 @@ async def close_item(
         item, now = decision.item, decision.now
         _lead, report = await _lead_completion(session, item)
         for assignment in await assignments_of(session, item.id):
-            if AssignmentStatus(assignment.status) is AssignmentStatus.CONFIRMED:
+            if assignment.status == AssignmentStatus.CONFIRMED:
                 move_share(assignment, AssignmentAction.CLOSE)
             else:
                 # The item closes with the lead unit's completion; every share ends with it.
-                assignment.status = str(AssignmentStatus.COMPLETED)
+                assignment.status = AssignmentStatus.COMPLETED
             assignment.completed_at = now
         if report is not None:
-            decision.settle(report, ACCEPTED)
+            decision.settle(report, ReportStatus.ACCEPTED)
         item.closed_at = now
         await decision.announce(
             Kind.CLOSED,
@@ -309,7 +300,7 @@ async def return_completion(rt: Runtime, origin: Origin, ref: str, reason: str) 
         lead, report = await _lead_completion(session, decision.item)
         move_share(lead, AssignmentAction.RETURN_COMPLETION)
         if report is not None:
-            decision.settle(report, RETURNED, text)
+            decision.settle(report, ReportStatus.RETURNED, text)
         await decision.announce(
             Kind.RETURNED,
             await unit_people(session, lead.unit_id),
@@ -354,7 +345,7 @@ async def decide_extension(
     text = _reason(reason, required=not approve)
     async with rt.db.session() as session:
         report = await _report(session, report_id, ReportKind.EXTENSION)
-        if report.status != SUBMITTED:
+        if report.status != ReportStatus.SUBMITTED:
             raise AlreadyDecided()
         item = await session.get_one(Item, report.item_id)
         decision = Decision(rt, session, item, origin.person_id, now)
@@ -365,7 +356,9 @@ async def decide_extension(
             if new_due is None:
                 raise InvalidInput(N_("Give the new due date."), field="due")
             data.update(_move_due(rt, item, new_due))
-        decision.settle(report, APPROVED if approve else REFUSED, text or None)
+        decision.settle(
+            report, ReportStatus.APPROVED if approve else ReportStatus.REFUSED, text or None
+        )
         assignment = await session.get_one(Assignment, report.assignment_id)
         await decision.announce(
             Kind.EXTENSION_APPROVED if approve else Kind.EXTENSION_REFUSED,
@@ -392,7 +385,7 @@ async def pending_extension(rt: Runtime, ref: str) -> int | None:
             .where(
                 Report.item_id == item.id,
                 Report.kind == ReportKind.EXTENSION,
-                Report.status == SUBMITTED,
+                Report.status == ReportStatus.SUBMITTED,
             )
             .order_by(Report.id.desc())
         )
@@ -439,7 +432,7 @@ async def _set_follow_up(
     rt: Runtime, session: AsyncSession, origin: Origin, item: Item, on: date
 ) -> None:
     now = rt.clock.now()
-    if ItemStatus(item.status) is not ItemStatus.CLOSED:
+    if item.status != ItemStatus.CLOSED:
         raise Conflict(
             N_("You cannot {action} an item that is {status}."),
             action=ItemAction.FOLLOW_UP.value,
@@ -484,7 +477,7 @@ def _follow_up_buttons(t: Text, view: ItemView) -> list[list[Button]]:
 
 
 def _check_follow_up_open(item: Item) -> None:
-    if ItemStatus(item.status) is ItemStatus.CLOSED and item.follow_up_on is None:
+    if item.status == ItemStatus.CLOSED and item.follow_up_on is None:
         raise AlreadyDecided()
 
 
@@ -518,7 +511,7 @@ async def reopen_item(rt: Runtime, origin: Origin, ref: str, due: date, reason: 
         item = decision.item
         data: dict[str, Any] = {"via": _via(origin), **_move_due(rt, item, due)}
         for assignment in await assignments_of(session, item.id):
-            if AssignmentStatus(assignment.status) is AssignmentStatus.COMPLETED:
+            if assignment.status == AssignmentStatus.COMPLETED:
                 move_share(assignment, AssignmentAction.REOPEN)
                 assignment.completed_at = None
         item.closed_at = None
@@ -545,7 +538,7 @@ async def check_office_move(rt: Runtime, origin: Origin, ref: str, action: ItemA
     require_office(origin)
     async with rt.db.session() as session:
         item = await find_item(session, ref)
-        apply(ItemStatus(item.status), action)
+        apply(item.status, action)
         if action is ItemAction.FOLLOW_UP or action is ItemAction.REOPEN:
             _check_follow_up_open(item)
         return await item_view(session, item, rt.clock.now(), rt.policy)
@@ -562,7 +555,7 @@ async def check_pending_report(
             raise NotHead()
         if kind == ReportKind.EXTENSION:
             require_office(Origin(actor))
-        if report.status != SUBMITTED:
+        if report.status != ReportStatus.SUBMITTED:
             raise AlreadyDecided()
         item = await session.get_one(Item, report.item_id)
         return await item_view(session, item, rt.clock.now(), rt.policy)

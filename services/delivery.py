@@ -30,7 +30,7 @@ from domain.occasions import basis_due
 from domain.quiet_hours import hold_until
 from domain.recipients import Addressee
 from domain.reminders import is_late
-from domain.vocabulary import ItemStatus, NotificationStatus
+from domain.vocabulary import NotificationStatus
 from services.escalation_level import refresh_escalation_level
 from services.notification_kinds import ESCALATION, FORWARDED, OFFICE_ALERT
 from services.outbox import enqueue
@@ -44,7 +44,7 @@ from texts import reminders as texts
 
 log = logging.getLogger("duban.delivery")
 
-PENDING = str(NotificationStatus.PENDING)
+PENDING = NotificationStatus.PENDING
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ async def claim(
         out = []
         for notification, chat_id, ref in rows:
             if not await still_wanted(session, notification):
-                notification.status = str(NotificationStatus.CANCELLED)
+                notification.status = NotificationStatus.CANCELLED
                 notification.claimed_until = None
                 continue
             out.append(_outgoing(notification, chat_id, ref))
@@ -176,7 +176,7 @@ async def still_wanted(session: AsyncSession, notification: Notification) -> boo
     if notification.basis is None or notification.item_id is None:
         return True
     item = await session.get(Item, notification.item_id)
-    if item is None or ItemStatus(item.status) not in OPEN_STATUSES:
+    if item is None or item.status not in OPEN_STATUSES:
         return False
     kind, _, value = notification.basis.partition(":")
     if kind == "due":
@@ -239,7 +239,7 @@ async def mark_sent(rt: Runtime, sent: list[Outgoing], message_id: int) -> None:
         items: set[int] = set()
         for out in sent:
             notification = await _attempted(session, out)
-            notification.status = str(NotificationStatus.SENT)
+            notification.status = NotificationStatus.SENT
             notification.message_id = message_id
             notification.sent_at = now
             notification.late = out.is_late(now)
@@ -345,7 +345,7 @@ async def _person_name(session: AsyncSession, person_id: int | None) -> str:
 async def _fail(
     rt: Runtime, session: AsyncSession, notification: Notification, now: datetime
 ) -> None:
-    notification.status = str(NotificationStatus.FAILED)
+    notification.status = NotificationStatus.FAILED
     name = await _person_name(session, notification.person_id)
     code = None
     if notification.item_id is not None:
@@ -437,7 +437,7 @@ async def unreachable(rt: Runtime, outs: list[Outgoing], reason: str) -> None:
     async with rt.db.session() as session:
         for out in outs:
             notification = await _attempted(session, out, reason)
-            notification.status = str(NotificationStatus.UNREACHABLE)
+            notification.status = NotificationStatus.UNREACHABLE
             person = (
                 await session.get(Person, notification.person_id)
                 if notification.person_id

@@ -86,7 +86,7 @@ async def _digest_lines(
             .join(Person, Person.id == UnitContact.person_id)
             .where(
                 Item.status.in_([str(s) for s in OPEN_STATUSES]),
-                Assignment.status != str(AssignmentStatus.COMPLETED),
+                Assignment.status != AssignmentStatus.COMPLETED,
                 Person.active,
             )
             .order_by(Person.id, Item.due_at, Item.id)

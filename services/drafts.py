@@ -18,7 +18,7 @@ from domain.lifecycle import ItemAction, apply
 from domain.reports import MAX_FILES, TEXT_MAX, report_kinds
 from domain.text import check_length
 from domain.views import ItemView
-from domain.vocabulary import ItemStatus, ReportKind
+from domain.vocabulary import ReportKind
 from services.assignments import assignments_of, own_assignment
 from services.execution import find_date
 from services.execution_errors import StaleButton
@@ -172,7 +172,7 @@ async def own_draft(session: AsyncSession, actor: Actor, draft_id: int) -> Repor
 
 
 def _check_open_for_reports(item: Item) -> None:
-    apply(ItemStatus(item.status), ItemAction.REPORT)
+    apply(item.status, ItemAction.REPORT)
 
 
 async def _open_draft(rt: Runtime, session: AsyncSession, actor: Actor, item: Item) -> ReportDraft:

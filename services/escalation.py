@@ -25,7 +25,6 @@ from domain.errors import Conflict, Forbidden
 from domain.occasions import basis_due
 from domain.recipients import Addressee, UnitContacts
 from domain.views import ItemView
-from domain.vocabulary import ItemStatus
 from services.actors import Actor
 from services.notification_kinds import CRITICISM, TALK, URGE
 from services.outbox import enqueue
@@ -57,7 +56,7 @@ class MeasureResult:
 
 async def _open_item(session: AsyncSession, ref: str) -> Item:
     item = await find_item(session, ref)
-    if ItemStatus(item.status) not in OPEN_STATUSES:
+    if item.status not in OPEN_STATUSES:
         raise NothingToChase()
     return item
 

@@ -94,7 +94,7 @@ async def instruct(rt: Runtime, actor: Actor, ref: str, text: str) -> ItemView:
         if not text:
             raise InvalidInput(N_("The instruction is empty."))
         check_length(text, TEXT_MAX)
-        item.status = str(apply(ItemStatus(item.status), ItemAction.INSTRUCT))
+        item.status = apply(item.status, ItemAction.INSTRUCT)
         item.updated_at = now
         await record_and_notify(
             rt,
@@ -122,7 +122,7 @@ async def check_instruct(rt: Runtime, actor: Actor, ref: str) -> ItemView:
         assignments = await assignments_of(session, item.id)
         if not may_instruct(actor, item.leader_id, {a.unit_id for a in assignments}):
             raise NotLeader()
-        apply(ItemStatus(item.status), ItemAction.INSTRUCT)
+        apply(item.status, ItemAction.INSTRUCT)
         return await item_view(session, item, rt.clock.now(), rt.policy)
 
 
@@ -193,7 +193,7 @@ async def item_card(rt: Runtime, actor: Actor, ref: str, *, recent: int = 8) -> 
             raise NotVisible()
         view = await item_view(session, item, now, rt.policy)
         entries = await timeline(session, item.id, limit=recent)
-    status = ItemStatus(item.status)
+    status = item.status
     return ItemCard(
         item=view,
         entries=entries,

@@ -198,7 +198,7 @@ async def add_item(
         body=body,
         source=str(draft.source),
         time_class=str(draft.time_class),
-        status=str(ItemStatus.DRAFT),
+        status=ItemStatus.DRAFT,
         leader_id=leader_id,
         created_by_id=origin.person_id,
         approval_step=0,
@@ -214,8 +214,8 @@ async def add_item(
             Assignment(
                 item_id=item.id,
                 unit_id=unit.id,
-                role=str(role),
-                status=str(AssignmentStatus.DISPATCHED),
+                role=role,
+                status=AssignmentStatus.DISPATCHED,
             )
         )
     record(
@@ -241,7 +241,7 @@ async def dispatch_now(
     note: dict[str, Any] | None = None,
 ) -> None:
     """Send the item to its units: deadlines fixed, assignments open, notices queued."""
-    item.status = str(apply(ItemStatus(item.status), ItemAction.DISPATCH))
+    item.status = apply(item.status, ItemAction.DISPATCH)
     marks = milestones(TimeClass(item.time_class), at, rt.policy, rt.calendar, rt.tz, item.due_date)
     item.dispatched_at = at
     item.due_date = marks.due

@@ -57,7 +57,7 @@ async def send_or_warn(
 ) -> list[LoadWarning]:
     """Dispatch now unless load control warns (and nobody confirmed); the warnings that held it."""
     check_dispatch(
-        ItemStatus(item.status),
+        item.status,
         steps_required=len(rt.policy.approval.steps),
         steps_approved=item.approval_step,
     )
@@ -70,7 +70,7 @@ async def submit_for_approval(
     rt: Runtime, session: AsyncSession, item: Item, origin: Origin
 ) -> None:
     """The item waits at the first approval step, whose approvers are asked."""
-    item.status = str(apply(ItemStatus(item.status), ItemAction.SUBMIT_FOR_APPROVAL))
+    item.status = apply(item.status, ItemAction.SUBMIT_FOR_APPROVAL)
     item.approval_step = 0
     item.updated_at = rt.clock.now()
     record(
@@ -146,7 +146,7 @@ async def resubmit_item(rt: Runtime, origin: Origin, ref: str) -> ItemView:
     now = rt.clock.now()
     async with rt.db.session() as session:
         item = await find_item(session, ref)
-        if ItemStatus(item.status) is not ItemStatus.DRAFT or not rt.policy.approval.required:
+        if item.status != ItemStatus.DRAFT or not rt.policy.approval.required:
             raise NotReturnable()
         await submit_for_approval(rt, session, item, origin)
         await session.commit()

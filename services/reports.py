@@ -21,7 +21,7 @@ from domain.i18n import N_
 from domain.lifecycle import apply
 from domain.reports import assignment_action, check_report, item_action
 from domain.views import ItemView
-from domain.vocabulary import AssignmentStatus, ItemStatus, ReportKind
+from domain.vocabulary import AssignmentStatus, ReportKind, ReportStatus
 from services.assignments import assignments_of, mark_received, move_share, own_assignment
 from services.decisions import confirm_in_session
 from services.drafts import own_draft
@@ -143,10 +143,10 @@ async def _submit(
         item_id=item.id,
         assignment_id=assignment.id,
         author_id=actor.person_id,
-        kind=str(kind),
+        kind=kind,
         text=text,
         requested_due=content.requested_due,
-        status="submitted",
+        status=ReportStatus.SUBMITTED,
         media_group_id=content.media_group_id,
         source_message_id=content.source_message_id,
         created_at=now,
@@ -183,9 +183,9 @@ def _move_on(
     now: datetime,
 ) -> None:
     """A report implies receipt; then the item and the unit's share move on."""
-    if AssignmentStatus(assignment.status) is AssignmentStatus.DISPATCHED:
+    if assignment.status == AssignmentStatus.DISPATCHED:
         mark_received(session, item, assignment, actor, now, data={"with_report": True})
-    item.status = str(apply(ItemStatus(item.status), item_action(kind)))
+    item.status = apply(item.status, item_action(kind))
     move_share(assignment, assignment_action(kind))
     assignment.last_report_at = now
     item.updated_at = now

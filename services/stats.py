@@ -122,7 +122,7 @@ def _fact(assignment: Assignment, item: Item, first: datetime | None) -> Assignm
         leader_id=item.leader_id,
         dispatched_at=item.dispatched_at,
         due_at=item.due_at,
-        closed_at=item.closed_at if ItemStatus(item.status) in CLOSED else None,
+        closed_at=item.closed_at if item.status in CLOSED else None,
         acknowledged_at=assignment.acknowledged_at,
         feedback_by=item.plan_by or item.first_feedback_by,
         first_report_at=min(reported) if reported else None,

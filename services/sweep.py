@@ -58,7 +58,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.occasions import ItemFacts, PlannedOccasion, next_check, plan_item
 from domain.recipients import Directory
-from domain.vocabulary import ItemStatus, TimeClass
+from domain.vocabulary import TimeClass
 from services.digest import run_digest
 from services.escalation_level import delivered_levels
 from services.runtime import Runtime
@@ -204,7 +204,7 @@ async def _handle(
 
 def _facts(item: Item) -> ItemFacts:
     return ItemFacts(
-        open=ItemStatus(item.status) in OPEN_STATUSES,
+        open=item.status in OPEN_STATUSES,
         time_class=TimeClass(item.time_class),
         dispatched_at=item.dispatched_at,
         due_date=item.due_date,

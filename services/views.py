@@ -17,7 +17,7 @@ from domain.i18n import N_
 from domain.lights import is_feedback_late, light
 from domain.policy import Policy
 from domain.views import AssignmentView, ItemView, PersonRef, TimelineEntry
-from domain.vocabulary import AssignmentRole, AssignmentStatus, ItemStatus, Light
+from domain.vocabulary import AssignmentStatus, ItemStatus, Light
 from storage.models import Assignment, Item, Person, TimelineEvent, Unit
 
 
@@ -33,12 +33,12 @@ DONE = frozenset({AssignmentStatus.COMPLETED})
 
 def item_light(item: Item, assignments: list[Assignment], now: datetime, policy: Policy) -> Light:
     """The light, derived from the dates every time (DESIGN §2)."""
-    status = ItemStatus(item.status)
+    status = item.status
     if status not in OPEN_STATUSES:
         return Light.GREEN
     late = False
     for assignment in assignments:
-        if AssignmentStatus(assignment.status) in DONE:
+        if assignment.status in DONE:
             continue
         if assignment.acknowledged_at is None and is_feedback_late(
             due_by=item.acknowledge_by, reported_at=None, now=now
@@ -57,9 +57,7 @@ def item_light(item: Item, assignments: list[Assignment], now: datetime, policy:
 
 
 def is_overdue(item: Item, now: datetime) -> bool:
-    return (
-        ItemStatus(item.status) in OPEN_STATUSES and item.due_at is not None and now > item.due_at
-    )
+    return item.status in OPEN_STATUSES and item.due_at is not None and now > item.due_at
 
 
 async def _people(session: AsyncSession, ids: set[int]) -> dict[int, PersonRef]:
@@ -128,8 +126,8 @@ def build_item_view(
             unit_id=a.unit_id,
             unit_key=key,
             unit_name=name,
-            role=AssignmentRole(a.role),
-            status=AssignmentStatus(a.status),
+            role=a.role,
+            status=a.status,
             acknowledged_at=a.acknowledged_at,
             acknowledged_by=people.get(a.acknowledged_by_id) if a.acknowledged_by_id else None,
             last_report_at=a.last_report_at,
@@ -145,7 +143,7 @@ def build_item_view(
         body=item.body,
         source=item.source,
         time_class=item.time_class,
-        status=ItemStatus(item.status),
+        status=item.status,
         due=item.due_date,
         due_at=item.due_at,
         acknowledge_by=item.acknowledge_by,

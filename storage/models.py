@@ -24,7 +24,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from storage.types import UTCDateTime
+from domain.vocabulary import (
+    AssignmentRole,
+    AssignmentStatus,
+    ComplaintStatus,
+    ItemStatus,
+    NotificationStatus,
+    ReportKind,
+    ReportStatus,
+)
+from storage.types import StrEnumColumn, UTCDateTime
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -166,7 +175,7 @@ class Item(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(20))
     time_class: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(24), index=True)
+    status: Mapped[ItemStatus] = mapped_column(StrEnumColumn(ItemStatus, 24), index=True)
     leader_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     approval_step: Mapped[int] = mapped_column(Integer, default=0)
@@ -213,8 +222,8 @@ class Assignment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    role: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(24))
+    role: Mapped[AssignmentRole] = mapped_column(StrEnumColumn(AssignmentRole, 8))
+    status: Mapped[AssignmentStatus] = mapped_column(StrEnumColumn(AssignmentStatus, 24))
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     last_report_at: Mapped[datetime | None]
@@ -252,10 +261,12 @@ class Report(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"))
     author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[ReportKind] = mapped_column(StrEnumColumn(ReportKind, 16))
     text: Mapped[str] = mapped_column(Text, default="")
     requested_due: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    status: Mapped[ReportStatus] = mapped_column(
+        StrEnumColumn(ReportStatus, 16), default=ReportStatus.SUBMITTED
+    )
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     confirmed_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
@@ -311,7 +322,9 @@ class Notification(Base):
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     photo_path: Mapped[str | None] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[NotificationStatus] = mapped_column(
+        StrEnumColumn(NotificationStatus, 16), default=NotificationStatus.PENDING
+    )
     not_before: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -339,7 +352,9 @@ class Complaint(Base):
     category: Mapped[str] = mapped_column(String(16))
     place: Mapped[str] = mapped_column(String(200), default="")
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="new")
+    status: Mapped[ComplaintStatus] = mapped_column(
+        StrEnumColumn(ComplaintStatus, 16), default=ComplaintStatus.NEW
+    )
     answer: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))

@@ -98,7 +98,7 @@ async def return_if_completion(request: web.Request, reason: str) -> web.Respons
     ref = request.match_info["ref"]
     async with rt.db.session() as session:
         item = await find_item(session, ref)
-        status = ItemStatus(item.status)
+        status = item.status
     if status is not ItemStatus.COMPLETION_SUBMITTED:
         return None
     view = await decisions.return_completion(rt, API, ref, reason)

@@ -273,7 +273,7 @@ async def item_page(request: web.Request) -> web.Response:
             for file in report.files
         },
         extension=extension,
-        may_decide=who.office and view.status is ItemStatus.COMPLETION_SUBMITTED,
+        may_decide=who.office and view.status == ItemStatus.COMPLETION_SUBMITTED,
         names=names(t),
         fmt=local(request),
         due=item_texts.due_phrase(t, view, rt.tz, rt.clock.now()),
