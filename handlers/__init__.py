@@ -10,7 +10,18 @@ from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import complaints, escalation, new_item, reports, start, stats, web
+from handlers import (
+    approval,
+    complaints,
+    decisions,
+    escalation,
+    items,
+    new_item,
+    reports,
+    start,
+    stats,
+    web,
+)
 from handlers.context import BotState, DubanContext
 from handlers.errors import on_error
 
@@ -28,8 +39,11 @@ def register(application: Application[Any, DubanContext, Any, Any, BotState, Any
         CallbackQueryHandler(escalation.ladder_action, pattern=escalation.PATTERN)
     )
     complaints.register(application)  # first: its conversations claim only their own updates
-    new_item.register(application)  # /new, approval and load-control buttons
-    reports.register(application)  # execution: /items /item /overdue /report, decisions
+    new_item.register(application)  # /new
+    approval.register(application)  # approval, return and load-control buttons
+    items.register(application)  # /items /item /overdue, 签收, 批示
+    decisions.register(application)  # the heads' and the office's decisions
+    reports.register(application)  # /report, report buttons, replies to prompts
 
     application.add_handler(CommandHandler("web", web.web_command, filters=private))
     application.add_handler(CommandHandler("stats", stats.stats_command, filters=private))
