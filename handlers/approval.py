@@ -11,21 +11,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import IntEnum
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from telegram import Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from domain import callbacks
 from domain.errors import DubanError, InvalidInput
-from handlers.context import BotState, DubanContext, keep_in_database
+from handlers.context import DubanContext
+from handlers.conversations import END, BotApplication, add_kept_conversation
 from handlers.start import answer_bad_callback
 from services.items import Origin
 from services.registration import (
@@ -36,12 +30,12 @@ from services.registration import (
     resubmit_item,
     return_item,
 )
+from services.runtime import Runtime
 from services.views import ItemView
 from texts import Text
 from texts import registration as texts
 
 RETURNING = "return_draft"
-END = ConversationHandler.END
 # A conversation untouched this long no longer holds the person's next message.
 MAX_AGE = timedelta(days=1)
 T = TypeVar("T")
@@ -106,21 +100,28 @@ async def approve_pressed(update: Update, context: DubanContext) -> None:
 
 
 async def resubmit_pressed(update: Update, context: DubanContext) -> None:
-    async def act(origin: Origin, ref: str, step: int | None) -> ItemView:
-        return await resubmit_item(context.rt, origin, ref)
-
-    decided = await _decide(update, context, callbacks.RESUBMIT, act)
-    if decided is not None:
-        await _edit(update, texts.resubmitted(decided.t, decided.result))
+    await _move(update, context, callbacks.RESUBMIT, resubmit_item, texts.resubmitted)
 
 
 async def confirm_load_pressed(update: Update, context: DubanContext) -> None:
-    async def act(origin: Origin, ref: str, step: int | None) -> ItemView:
-        return await dispatch_draft(context.rt, origin, ref)
+    await _move(update, context, callbacks.CONFIRM_LOAD, dispatch_draft, texts.dispatched)
 
-    decided = await _decide(update, context, callbacks.CONFIRM_LOAD, act)
+
+async def _move(
+    update: Update,
+    context: DubanContext,
+    prefix: str,
+    move: Callable[[Runtime, Origin, str], Awaitable[ItemView]],
+    say: Callable[[Text, ItemView], str],
+) -> None:
+    """The office's button on its own draft: ``move`` it on, then ``say`` what was done."""
+
+    async def act(origin: Origin, ref: str, step: int | None) -> ItemView:
+        return await move(context.rt, origin, ref)
+
+    decided = await _decide(update, context, prefix, act)
     if decided is not None:
-        await _edit(update, texts.dispatched(decided.t, decided.result))
+        await _edit(update, say(decided.t, decided.result))
 
 
 # --- a return, with its reason -----------------------------------------------------------------
@@ -183,20 +184,19 @@ def _pattern(prefix: str) -> str:
     return "^" + prefix + "(:|$)"
 
 
-def register(application: Application[Any, DubanContext, Any, Any, BotState, Any]) -> None:
+def register(application: BotApplication) -> None:
     private = filters.ChatType.PRIVATE
     text = filters.TEXT & ~filters.COMMAND & private
-    returning = ConversationHandler(
+    add_kept_conversation(
+        application,
+        RETURNING,
         entry_points=[
             CallbackQueryHandler(return_pressed, pattern=_pattern(callbacks.RETURN_DRAFT))
         ],
         states={ReturnStep.REASON: [MessageHandler(text, got_return_reason)]},
         fallbacks=[CommandHandler("cancel", cancel_return)],
-        allow_reentry=True,
-        name=RETURNING,
+        max_age=MAX_AGE,
     )
-    application.add_handler(returning)
-    keep_in_database(application, returning, data_key=RETURNING, max_age=MAX_AGE)
     for prefix, callback in (
         (callbacks.APPROVE, approve_pressed),
         (callbacks.RESUBMIT, resubmit_pressed),

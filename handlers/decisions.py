@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Message, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from domain import callbacks
 from domain.deadlines import follow_up_after
 from domain.lifecycle import ItemAction
 from domain.vocabulary import ReportKind
-from handlers.context import BotState, DubanContext
+from handlers.context import DubanContext
+from handlers.conversations import BotApplication
 from handlers.items import Press, ask_about, button, carry_out, check_then_ask, drop_buttons, markup
 from handlers.prompts import Purpose
 from services import decisions
@@ -46,25 +47,22 @@ async def confirm_pressed(update: Update, context: DubanContext) -> None:
 
 async def decline_pressed(update: Update, context: DubanContext) -> None:
     """The unit head sends a completion report back: ask for the reason."""
-    await _ask_reason_on_report(
-        update,
-        context,
-        callbacks.DECLINE,
-        ReportKind.COMPLETION,
-        texts.decline_reason_question,
-        Purpose.DECLINE_REASON,
-    )
+    await _ask_reason_on_report(update, context, callbacks.DECLINE, ReportKind.COMPLETION)
+
+
+# A pending report sent back (the head's) or refused (the office's) needs a reason: the
+# question, and the purpose of the prompt that asks it.
+REASONS = {
+    ReportKind.COMPLETION: (texts.decline_reason_question, Purpose.DECLINE_REASON),
+    ReportKind.EXTENSION: (texts.refuse_reason_question, Purpose.REFUSE_REASON),
+}
 
 
 async def _ask_reason_on_report(
-    update: Update,
-    context: DubanContext,
-    prefix: str,
-    kind: ReportKind,
-    question: Callable[[Text], str],
-    purpose: Purpose,
+    update: Update, context: DubanContext, prefix: str, kind: ReportKind
 ) -> None:
     """A decision on a pending report that needs a reason: check first, then ask for it."""
+    question, purpose = REASONS[kind]
 
     async def act(actor: Actor, data: callbacks.Callback) -> tuple[ItemView, int]:
         report_id = data.int_arg(0)
@@ -160,14 +158,7 @@ async def extension_approved(update: Update, context: DubanContext) -> None:
 
 async def extension_refused(update: Update, context: DubanContext) -> None:
     """The office refuses an extension request: ask for the reason."""
-    await _ask_reason_on_report(
-        update,
-        context,
-        callbacks.EXTENSION_NO,
-        ReportKind.EXTENSION,
-        texts.refuse_reason_question,
-        Purpose.REFUSE_REASON,
-    )
+    await _ask_reason_on_report(update, context, callbacks.EXTENSION_NO, ReportKind.EXTENSION)
 
 
 @dataclass(frozen=True)
@@ -226,7 +217,7 @@ async def follow_up_pressed(update: Update, context: DubanContext) -> None:
 # --- wiring ------------------------------------------------------------------------------------
 
 
-def register(application: Application[Any, DubanContext, Any, Any, BotState, Any]) -> None:
+def register(application: BotApplication) -> None:
     """Wire the heads' and the office's decision buttons into the application."""
     for prefix, callback in (
         (callbacks.CONFIRM, confirm_pressed),

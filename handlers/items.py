@@ -14,11 +14,12 @@ from typing import Any, Generic, TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from domain import callbacks
 from domain.errors import DubanError
-from handlers.context import BotState, DubanContext
+from handlers.context import DubanContext
+from handlers.conversations import BotApplication
 from handlers.prompts import Purpose, ask
 from handlers.start import answer_bad_callback, unknown_user_text
 from services import execution
@@ -345,7 +346,7 @@ async def ask_about(
 # --- wiring ------------------------------------------------------------------------------------
 
 
-def register(application: Application[Any, DubanContext, Any, Any, BotState, Any]) -> None:
+def register(application: BotApplication) -> None:
     """Wire /items, /overdue, /item, details, 签收 and 批示 into the application."""
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("items", items_command, filters=private))

@@ -13,17 +13,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from enum import IntEnum
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from domain import callbacks
 from domain.deadlines import local_date
@@ -31,7 +23,8 @@ from domain.errors import DubanError, InvalidInput
 from domain.registration import ProposedDue, proposed_due, typed_due
 from domain.text import utf16_len
 from domain.vocabulary import Source, TimeClass
-from handlers.context import BotState, DubanContext, keep_in_database
+from handlers.context import DubanContext
+from handlers.conversations import END, BotApplication, add_kept_conversation
 from handlers.new_item_draft import Draft
 from services.items import BODY_MAX, TITLE_MAX, Origin
 from services.registration import Outcome, UnitInfo, list_leaders, list_units, submit_item
@@ -42,7 +35,6 @@ from texts import registration as texts
 NEW = callbacks.NEW_ITEM
 DRAFT = "new_item"
 PAGE_SIZE = 6
-END = ConversationHandler.END
 # A conversation untouched this long no longer holds the person's next message.
 MAX_AGE = timedelta(days=1)
 
@@ -111,19 +103,13 @@ async def _pressed(update: Update, context: DubanContext) -> callbacks.Callback 
 
 
 async def _show(
-    update: Update,
-    context: DubanContext,
-    draft: Draft,
-    text: str,
-    keyboard: Keyboard | None,
-    *,
-    edit: bool,
+    update: Update, context: DubanContext, draft: Draft, text: str, keyboard: Keyboard | None
 ) -> None:
-    """Show a step: edit the pressed message in place, or send a new one (after typed text),
-    which becomes the conversation's latest message; the draft is kept as it now stands."""
+    """Show a step: after a button, edit its message in place; after typed text, send a new
+    message, which becomes the conversation's latest. The draft is kept as it now stands."""
     markup = InlineKeyboardMarkup(keyboard) if keyboard else None
     query = update.callback_query
-    if edit and query is not None:
+    if query is not None:
         await query.edit_message_text(text, reply_markup=markup)
     else:
         message = update.effective_message
@@ -144,7 +130,7 @@ async def start_new(update: Update, context: DubanContext) -> int:
     if actor is None or not actor.is_office:
         await message.reply_text(texts.office_only(t))
         return END
-    await _show(update, context, Draft(), texts.ask_title(t), None, edit=False)
+    await _show(update, context, Draft(), texts.ask_title(t), None)
     return Step.TITLE
 
 
@@ -156,7 +142,7 @@ async def got_title(update: Update, context: DubanContext) -> int:
         return Step.TITLE
     draft = _draft(context)
     draft.title = title
-    await _show(update, context, draft, texts.ask_body(t), None, edit=False)
+    await _show(update, context, draft, texts.ask_body(t), None)
     return Step.BODY
 
 
@@ -170,7 +156,7 @@ async def got_body(update: Update, context: DubanContext) -> int:
     draft.body = body
     buttons = [_button(t.raw(item_texts.SOURCE_NAMES[s]), "src", s.value) for s in Source]
     keyboard = [*_rows(buttons), _cancel_row(t)]
-    await _show(update, context, draft, texts.ask_source(t), keyboard, edit=False)
+    await _show(update, context, draft, texts.ask_source(t), keyboard)
     return Step.SOURCE
 
 
@@ -187,7 +173,7 @@ async def chose_source(update: Update, context: DubanContext) -> int | None:
     t = context.text_for(await context.actor(update))
     buttons = [_button(t.raw(item_texts.CLASS_NAMES[c]), "cls", c.value) for c in TimeClass]
     keyboard = [*_rows(buttons), _cancel_row(t)]
-    await _show(update, context, draft, texts.ask_class(t), keyboard, edit=True)
+    await _show(update, context, draft, texts.ask_class(t), keyboard)
     return Step.CLASS
 
 
@@ -203,7 +189,7 @@ async def chose_class(update: Update, context: DubanContext) -> int | None:
     draft.time_class = time_class
     draft.due = None
     t = context.text_for(await context.actor(update))
-    await _show_units(update, context, t, draft, "lead", page=0, search=None, edit=True)
+    await _show_units(update, context, t, draft, "lead", page=0, search=None)
     return Step.LEAD
 
 
@@ -248,7 +234,6 @@ async def _show_units(
     *,
     page: int,
     search: str | None,
-    edit: bool,
     prefix: str | None = None,
 ) -> None:
     units = await list_units(context.rt)
@@ -270,7 +255,7 @@ async def _show_units(
     keyboard.append(_cancel_row(t))
     if prefix:
         text = prefix + "\n\n" + text
-    await _show(update, context, draft, text, keyboard, edit=edit)
+    await _show(update, context, draft, text, keyboard)
 
 
 async def unit_page(update: Update, context: DubanContext) -> int | None:
@@ -282,9 +267,7 @@ async def unit_page(update: Update, context: DubanContext) -> int | None:
         return None
     draft = _draft(context)
     t = context.text_for(await context.actor(update))
-    await _show_units(
-        update, context, t, draft, kind, page=data.int_arg(2), search=draft.search, edit=True
-    )
+    await _show_units(update, context, t, draft, kind, page=data.int_arg(2), search=draft.search)
     return None  # same step
 
 
@@ -305,11 +288,10 @@ async def search_units(update: Update, context: DubanContext) -> int | None:
             kind,
             page=0,
             search=None,
-            edit=False,
             prefix=texts.no_unit_match(t, search),
         )
         return None
-    await _show_units(update, context, t, draft, kind, page=0, search=search, edit=False)
+    await _show_units(update, context, t, draft, kind, page=0, search=search)
     return None
 
 
@@ -326,7 +308,7 @@ async def chose_lead(update: Update, context: DubanContext) -> int | None:
     draft.co = [k for k in draft.co if k != key]
     draft.leader = units[key].leader
     t = context.text_for(await context.actor(update))
-    await _show_units(update, context, t, draft, "co", page=0, search=None, edit=True)
+    await _show_units(update, context, t, draft, "co", page=0, search=None)
     return Step.CO_UNITS
 
 
@@ -343,9 +325,7 @@ async def toggle_co_unit(update: Update, context: DubanContext) -> int | None:
     else:
         draft.co.append(key)
     t = context.text_for(await context.actor(update))
-    await _show_units(
-        update, context, t, draft, "co", page=draft.page or 0, search=draft.search, edit=True
-    )
+    await _show_units(update, context, t, draft, "co", page=draft.page or 0, search=draft.search)
     return None
 
 
@@ -366,7 +346,7 @@ async def co_units_done(update: Update, context: DubanContext) -> int | None:
         buttons.append(_button(label, "ldr", leader.key))
     default_name = next((p.name for p in leaders if p.key == default), None)
     keyboard = [*_rows(buttons), _cancel_row(t)]
-    await _show(update, context, draft, texts.ask_leader(t, default_name), keyboard, edit=True)
+    await _show(update, context, draft, texts.ask_leader(t, default_name), keyboard)
     return Step.LEADER
 
 
@@ -395,7 +375,7 @@ async def chose_leader(update: Update, context: DubanContext) -> int | None:
     keyboard = [] if proposed.must_type else [[_button(t.raw(texts.KEEP_DATE), "due", "ok")]]
     keyboard.append(_cancel_row(t))
     text = texts.ask_due(t, class_name, proposed.due, proposed.must_type)
-    await _show(update, context, draft, text, keyboard, edit=True)
+    await _show(update, context, draft, text, keyboard)
     return Step.DUE
 
 
@@ -404,7 +384,7 @@ async def keep_due(update: Update, context: DubanContext) -> int | None:
         return None
     draft = _draft(context)
     draft.due = None
-    await _show_preview(update, context, draft, edit=True)
+    await _show_preview(update, context, draft)
     return Step.PREVIEW
 
 
@@ -416,7 +396,7 @@ async def got_due(update: Update, context: DubanContext) -> int | None:
     except InvalidInput as exc:  # not a date, or a past one
         await message.reply_text(t(exc.key, **exc.params))
         return None
-    await _show_preview(update, context, draft, edit=False)
+    await _show_preview(update, context, draft)
     return Step.PREVIEW
 
 
@@ -437,11 +417,11 @@ async def _card(context: DubanContext, draft: Draft) -> texts.Card:
     )
 
 
-async def _show_preview(update: Update, context: DubanContext, draft: Draft, *, edit: bool) -> None:
+async def _show_preview(update: Update, context: DubanContext, draft: Draft) -> None:
     t = context.text_for(await context.actor(update))
     keyboard = [[_button(t.raw(texts.SUBMIT), "submit"), _button(t.raw(texts.CANCEL), "cancel")]]
     text = texts.preview(t, await _card(context, draft))
-    await _show(update, context, draft, text, keyboard, edit=edit)
+    await _show(update, context, draft, text, keyboard)
 
 
 async def submit(update: Update, context: DubanContext) -> int | None:
@@ -504,10 +484,12 @@ def _pattern(*parts: str) -> str:
     return "^" + ":".join(parts) + "(:|$)"
 
 
-def register(application: Application[Any, DubanContext, Any, Any, BotState, Any]) -> None:
+def register(application: BotApplication) -> None:
     private = filters.ChatType.PRIVATE
     text = filters.TEXT & ~filters.COMMAND & private
-    new_item = ConversationHandler(
+    add_kept_conversation(
+        application,
+        DRAFT,
         entry_points=[CommandHandler("new", start_new, filters=private)],
         states={
             Step.TITLE: [MessageHandler(text, got_title)],
@@ -537,8 +519,5 @@ def register(application: Application[Any, DubanContext, Any, Any, BotState, Any
             CallbackQueryHandler(cancel, pattern=_pattern(NEW, "cancel")),
             CallbackQueryHandler(stale_in_conversation, pattern=_pattern(NEW)),
         ],
-        allow_reentry=True,
-        name=DRAFT,
+        max_age=MAX_AGE,
     )
-    application.add_handler(new_item)
-    keep_in_database(application, new_item, data_key=DRAFT, max_age=MAX_AGE)

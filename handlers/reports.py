@@ -15,12 +15,13 @@ from typing import Any
 
 from telegram import Message, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from domain import callbacks
 from domain.errors import DubanError
 from domain.vocabulary import ReportKind
-from handlers.context import BotState, DubanContext
+from handlers.context import DubanContext
+from handlers.conversations import BotApplication
 from handlers.items import button, carry_out, joined, markup, refuse, said
 from handlers.prompts import Purpose, answer_prompt, ask
 from handlers.start import unknown_user_text
@@ -277,7 +278,7 @@ async def _add(
     await execution.set_draft_prompt(rt, actor, draft.id, sent.message_id)
 
 
-def register(application: Application[Any, DubanContext, Any, Any, BotState, Any]) -> None:
+def register(application: BotApplication) -> None:
     """Wire /report, the report buttons and replies (report content, prompt answers)."""
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("report", report_command, filters=private))
