@@ -56,6 +56,11 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
+def follow_up_after(now: datetime, tz: ZoneInfo, months: int) -> date:
+    """The follow-up date (回头看) ``months`` after today, today being ``now``'s date in ``tz``."""
+    return add_months(local_date(now, tz), months)
+
+
 def _after(day: date, days: int, working: bool, calendar: WorkCalendar) -> date:
     return calendar.add_working_days(day, days) if working else day + timedelta(days=days)
 

@@ -21,9 +21,10 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 
+from domain.dates import parse_day
 from domain.errors import InvalidInput
 from domain.i18n import N_
-from domain.registration import parse_class, parse_day, parse_source
+from domain.registration import parse_class, parse_source
 from domain.vocabulary import Source, TimeClass
 
 COLUMNS: dict[str, str] = {

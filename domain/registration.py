@@ -1,16 +1,23 @@
-"""Rules of registering an item (立项): reading what people type, and load control (基层减负).
+"""Rules of registering an item (立项): reading what people type, the due date, and load control
+(基层减负).
 
 Pure functions: the /new conversation, the API and the Excel import use the same ones.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from difflib import SequenceMatcher
+from zoneinfo import ZoneInfo
 
+from domain.calendar import WorkCalendar
+from domain.dates import read_date
+from domain.deadlines import milestones
+from domain.errors import InvalidInput
+from domain.i18n import N_
+from domain.policy import Policy, ResolveRuleKind
 from domain.vocabulary import Source, TimeClass
 
 # Chinese names accepted for sources and classes (Excel lists, typed input); the English
@@ -63,34 +70,42 @@ def parse_class(text: str) -> TimeClass | None:
         return None
 
 
-_FULL = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-_SHORT = re.compile(r"(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+# --- the due date (办结时限) typed in /new ------------------------------------------------------
 
 
-def parse_day(text: str, today: date) -> date | None:
-    """A date typed by a person: ``2026-12-31``, ``2026年12月31日``, ``12月31日``, ``12-31``.
+class DueInPast(InvalidInput):
+    key = N_("The due date cannot be in the past. Type a later date.")
 
-    Without a year, the next such date from ``today`` on (this year, or next year when it has
-    passed). ``None`` when the text is not a date.
+
+@dataclass(frozen=True)
+class ProposedDue:
+    """The due date an item's class gives it when dispatched now, or that one must be typed.
+
+    ``due`` is ``None`` for an open-ended class, and when ``must_type`` (a custom item).
     """
-    cleaned = text.strip().translate(str.maketrans("０１２３４５６７８９－／", "0123456789-/"))
-    if match := _FULL.fullmatch(cleaned):
-        year, month, day = (int(part) for part in match.groups())
-        return _date(year, month, day)
-    if match := _SHORT.fullmatch(cleaned):
-        month, day = (int(part) for part in match.groups())
-        found = _date(today.year, month, day)
-        if found is not None and found < today:
-            found = _date(today.year + 1, month, day)
-        return found
-    return None
+
+    due: date | None
+    must_type: bool
 
 
-def _date(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
+def proposed_due(
+    time_class: TimeClass, now: datetime, policy: Policy, calendar: WorkCalendar, tz: ZoneInfo
+) -> ProposedDue:
+    """The due date to propose for an item of ``time_class`` registered at ``now``."""
+    if policy.classes[time_class].resolve.rule is ResolveRuleKind.GIVEN_DATE:
+        return ProposedDue(None, must_type=True)
+    return ProposedDue(milestones(time_class, now, policy, calendar, tz).due, must_type=False)
+
+
+def typed_due(text: str, today: date) -> date:
+    """A due date typed by the office: a date (:mod:`domain.dates`), and not before ``today``.
+
+    Raises :class:`~domain.dates.NotADate` or :class:`DueInPast`.
+    """
+    day = read_date(text, today)
+    if day < today:
+        raise DueInPast()
+    return day
 
 
 # --- load control (基层减负) ------------------------------------------------------------------

@@ -1,21 +1,32 @@
 """Telegram handlers: thin translators between updates and the services.
 
-All wiring lives in :func:`register`, in priority order.
+All wiring starts in :func:`register`, which adds each feature's handlers in priority order.
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import complaints, escalation, new_item, reports, start, stats, web
-from handlers.context import BotState, DubanContext
+from handlers import (
+    approval,
+    complaint_triage,
+    complaints,
+    decisions,
+    escalation,
+    items,
+    new_item,
+    reports,
+    start,
+    stats,
+    web,
+)
+from handlers.conversations import BotApplication
 from handlers.errors import on_error
 
 
-def register(application: Application[Any, DubanContext, Any, Any, BotState, Any]) -> None:
+def register(application: BotApplication) -> None:
     # Our conversations track one flow per chat (per_message=False) on purpose: their buttons
     # carry what they act on in their callback data, so PTB's per-message advice is moot.
     warnings.filterwarnings("ignore", message="If 'per_message=False'")
@@ -28,8 +39,12 @@ def register(application: Application[Any, DubanContext, Any, Any, BotState, Any
         CallbackQueryHandler(escalation.ladder_action, pattern=escalation.PATTERN)
     )
     complaints.register(application)  # first: its conversations claim only their own updates
-    new_item.register(application)  # /new, approval and load-control buttons
-    reports.register(application)  # execution: /items /item /overdue /report, decisions
+    complaint_triage.register(application)
+    new_item.register(application)  # /new
+    approval.register(application)  # approval, return and load-control buttons
+    items.register(application)  # /items /item /overdue, 签收, 批示
+    decisions.register(application)  # the heads' and the office's decisions
+    reports.register(application)  # /report, report buttons, replies to prompts
 
     application.add_handler(CommandHandler("web", web.web_command, filters=private))
     application.add_handler(CommandHandler("stats", stats.stats_command, filters=private))

@@ -5,21 +5,19 @@ by design: nothing ties the anonymous complainant's chat to the database. After 
 when the next update lands on another instance, the complainant is told to start again.
 These handlers never ask the database who the complainant is, and log nothing about them.
 
-The office's triage (the reason, answer or merge target being asked for) is staff work and is
-kept in the database like /new, so any instance may take the typed answer.
+The office's triage of a complaint is in :mod:`handlers.complaint_triage`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from enum import IntEnum
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -32,35 +30,29 @@ from domain import callbacks
 from domain.complaints import (
     PHOTO_BYTES_MAX,
     PHOTOS_MAX,
-    NotNew,
     TooManyPhotos,
     clean_place,
     clean_text,
     normalize_code,
-    title_from_text,
 )
 from domain.errors import DubanError, InvalidInput
 from domain.evidence import FileTooLarge, megabytes
-from domain.vocabulary import ComplaintCategory, ComplaintStatus, Source, TimeClass
-from handlers.context import BotState, DubanContext, keep_in_database
+from domain.vocabulary import ComplaintCategory
+from handlers.context import DubanContext
+from handlers.conversations import BotApplication
 from handlers.start import answer_bad_callback
-from services import choices, complaint_triage, complaints
+from services import choices, complaints
 from services.complaints import ComplaintDraft, Tracker
-from services.items import ItemDraft, Origin
 from texts import Text
 from texts import complaints as texts
 
 COMPLAINT = callbacks.COMPLAINT
-TRIAGE = callbacks.TRIAGE
 END = ConversationHandler.END
 
 # user_data keys (memory only)
 DRAFT = "complaint_draft"
 TRACKED = "complaint_code"
 ADDITION = "complaint_addition"
-# user_data key and name of the office's triage conversation (kept in the database)
-TRIAGING = "complaint_triage"
-TRIAGE_MAX_AGE = timedelta(days=1)
 
 
 class Step(IntEnum):
@@ -71,12 +63,6 @@ class Step(IntEnum):
     PREVIEW = 5
     CODE = 6
     ADD = 7
-
-
-class TriageStep(IntEnum):
-    REASON = 1
-    ANSWER = 2
-    MERGE = 3
 
 
 @dataclass
@@ -95,7 +81,7 @@ class Addition:
     photos: list[bytes] = field(default_factory=list)
 
 
-def _markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
@@ -106,22 +92,22 @@ def _t(context: DubanContext) -> Text:
     return context.text_for(None)
 
 
-def _user_data(context: DubanContext) -> dict[Any, Any]:
+def user_data(context: DubanContext) -> dict[Any, Any]:
     assert context.user_data is not None
     return context.user_data
 
 
-def _chat_id(update: Update) -> int:
+def chat_id_of(update: Update) -> int:
     chat = update.effective_chat
     assert chat is not None
     return chat.id
 
 
-def _error(t: Text, exc: DubanError) -> str:
+def error_text(t: Text, exc: DubanError) -> str:
     return t(exc.key, **exc.params)
 
 
-async def _close_buttons(update: Update) -> None:
+async def close_buttons(update: Update) -> None:
     query = update.callback_query
     if query is None:
         return
@@ -151,6 +137,19 @@ async def _download(message: Message, context: DubanContext) -> bytes:
     return data
 
 
+def _take_place(draft: InProgress, text: str) -> None:
+    draft.place = clean_place(text)
+
+
+def _take_text(draft: InProgress, text: str) -> None:
+    draft.text = clean_text(text)
+
+
+def _ask_photos(t: Text) -> tuple[str, InlineKeyboardMarkup | None]:
+    done = [[(t.raw(texts.DONE), callbacks.make(COMPLAINT, "done"))]]
+    return texts.ask_photos(t), keyboard(done)
+
+
 class ComplaintChat:
     """The handlers, sharing one :class:`Tracker` (per-sender limits, memory only)."""
 
@@ -164,17 +163,17 @@ class ComplaintChat:
         if message is None:
             return END
         t = _t(context)
-        _user_data(context)[DRAFT] = InProgress()
+        user_data(context)[DRAFT] = InProgress()
         rows = [
             [(texts.category(t, c), callbacks.make(COMPLAINT, "cat", c.value))]
             for c in ComplaintCategory
         ]
         rows.append([(t.raw(texts.CANCEL), callbacks.make(COMPLAINT, "cancel"))])
-        await message.reply_text(texts.start(t), reply_markup=_markup(rows))
+        await message.reply_text(texts.start(t), reply_markup=keyboard(rows))
         return Step.CATEGORY
 
     def _draft(self, context: DubanContext) -> InProgress | None:
-        draft = _user_data(context).get(DRAFT)
+        draft = user_data(context).get(DRAFT)
         return draft if isinstance(draft, InProgress) else None
 
     async def category_chosen(self, update: Update, context: DubanContext) -> int:
@@ -188,7 +187,7 @@ class ComplaintChat:
             await answer_bad_callback(update, context)
             return Step.CATEGORY
         draft.category = value
-        await _close_buttons(update)
+        await close_buttons(update)
         t = _t(context)
         units = await choices.unit_choices(context.rt)
         rows = [
@@ -198,7 +197,7 @@ class ComplaintChat:
         rows.append([(t.raw(texts.SKIP), callbacks.make(COMPLAINT, "skip"))])
         assert query.message is not None
         await context.bot.send_message(
-            query.message.chat.id, texts.ask_place(t), reply_markup=_markup(rows)
+            query.message.chat.id, texts.ask_place(t), reply_markup=keyboard(rows)
         )
         return Step.PLACE
 
@@ -217,39 +216,42 @@ class ComplaintChat:
                 return Step.PLACE
         else:
             draft.place = ""
-        await _close_buttons(update)
+        await close_buttons(update)
         assert query.message is not None
         await context.bot.send_message(query.message.chat.id, texts.ask_text(_t(context)))
         return Step.TEXT
 
-    async def place_typed(self, update: Update, context: DubanContext) -> int:
+    async def _typed(
+        self,
+        update: Update,
+        context: DubanContext,
+        step: Step,
+        take: Callable[[InProgress, str], None],
+        ask_next: Callable[[Text], tuple[str, InlineKeyboardMarkup | None]],
+        next_step: Step,
+    ) -> int:
+        """Text typed at ``step``: ``take`` it into the draft (or say why not), ask the next."""
         message = update.effective_message
         draft = self._draft(context)
         if message is None or draft is None or message.text is None:
             return await self.lost(update, context)
         t = _t(context)
         try:
-            draft.place = clean_place(message.text)
+            take(draft, message.text)
         except DubanError as exc:
-            await message.reply_text(_error(t, exc))
-            return Step.PLACE
-        await message.reply_text(texts.ask_text(t))
-        return Step.TEXT
+            await message.reply_text(error_text(t, exc))
+            return step
+        text, markup = ask_next(t)
+        await message.reply_text(text, reply_markup=markup)
+        return next_step
+
+    async def place_typed(self, update: Update, context: DubanContext) -> int:
+        return await self._typed(
+            update, context, Step.PLACE, _take_place, lambda t: (texts.ask_text(t), None), Step.TEXT
+        )
 
     async def text_typed(self, update: Update, context: DubanContext) -> int:
-        message = update.effective_message
-        draft = self._draft(context)
-        if message is None or draft is None or message.text is None:
-            return await self.lost(update, context)
-        t = _t(context)
-        try:
-            draft.text = clean_text(message.text)
-        except DubanError as exc:
-            await message.reply_text(_error(t, exc))
-            return Step.TEXT
-        done = [[(t.raw(texts.DONE), callbacks.make(COMPLAINT, "done"))]]
-        await message.reply_text(texts.ask_photos(t), reply_markup=_markup(done))
-        return Step.PHOTOS
+        return await self._typed(update, context, Step.TEXT, _take_text, _ask_photos, Step.PHOTOS)
 
     async def photo_sent(self, update: Update, context: DubanContext) -> int:
         message = update.effective_message
@@ -257,13 +259,13 @@ class ComplaintChat:
         if message is None or draft is None:
             return await self.lost(update, context)
         t = _t(context)
-        done = _markup([[(t.raw(texts.DONE), callbacks.make(COMPLAINT, "done"))]])
+        done = keyboard([[(t.raw(texts.DONE), callbacks.make(COMPLAINT, "done"))]])
         try:
             if len(draft.photos) >= PHOTOS_MAX:
                 raise TooManyPhotos(max=PHOTOS_MAX)
             draft.photos.append(await _download(message, context))
         except DubanError as exc:
-            await message.reply_text(_error(t, exc), reply_markup=done)
+            await message.reply_text(error_text(t, exc), reply_markup=done)
             return Step.PHOTOS
         await message.reply_text(texts.photo_received(t, len(draft.photos)), reply_markup=done)
         return Step.PHOTOS
@@ -279,7 +281,7 @@ class ComplaintChat:
         draft = self._draft(context)
         if query is None or draft is None:
             return await self.lost(update, context)
-        await _close_buttons(update)
+        await close_buttons(update)
         t = _t(context)
         rows = [
             [
@@ -291,7 +293,7 @@ class ComplaintChat:
         await context.bot.send_message(
             query.message.chat.id,
             texts.preview(t, draft.category, draft.place, draft.text, len(draft.photos)),
-            reply_markup=_markup(rows),
+            reply_markup=keyboard(rows),
         )
         return Step.PREVIEW
 
@@ -301,7 +303,7 @@ class ComplaintChat:
         draft = self._draft(context)
         if query is None or user is None or draft is None:
             return await self.lost(update, context)
-        await _close_buttons(update)
+        await close_buttons(update)
         t = _t(context)
         assert query.message is not None
         chat_id = query.message.chat.id
@@ -315,18 +317,18 @@ class ComplaintChat:
                 ComplaintDraft(draft.category, draft.place, draft.text, tuple(draft.photos)),
             )
         except DubanError as exc:
-            await context.bot.send_message(chat_id, _error(t, exc))
+            await context.bot.send_message(chat_id, error_text(t, exc))
             return Step.PREVIEW
         self.tracker.filed(context.rt, sender)
-        _user_data(context).pop(DRAFT, None)
+        user_data(context).pop(DRAFT, None)
         await context.bot.send_message(chat_id, texts.filed(t, filed.public_id, filed.code))
         return END
 
     async def cancel(self, update: Update, context: DubanContext) -> int:
-        data = _user_data(context)
+        data = user_data(context)
         for key in (DRAFT, ADDITION, TRACKED):
             data.pop(key, None)
-        await _close_buttons(update)
+        await close_buttons(update)
         chat = update.effective_chat
         if chat is not None:
             await context.bot.send_message(chat.id, texts.cancelled(_t(context)))
@@ -350,7 +352,7 @@ class ComplaintChat:
                 parsed = None
             if parsed is not None and parsed.args[:1] in (("add",), ("adddone",)):
                 text = texts.track_first(t)
-            await _close_buttons(update)
+            await close_buttons(update)
         chat = update.effective_chat
         if chat is not None:
             await context.bot.send_message(chat.id, text)
@@ -388,7 +390,7 @@ class ComplaintChat:
             return END
         normalized = normalize_code(code)
         assert normalized is not None
-        _user_data(context)[TRACKED] = normalized
+        user_data(context)[TRACKED] = normalized
         add = [[(t.raw(texts.ADD_INFORMATION), callbacks.make(COMPLAINT, "add"))]]
         await message.reply_text(
             texts.status_text(
@@ -400,15 +402,15 @@ class ComplaintChat:
                 status.answer,
                 status.additions,
             ),
-            reply_markup=_markup(add),
+            reply_markup=keyboard(add),
         )
         return END
 
     async def add_pressed(self, update: Update, context: DubanContext) -> int:
-        if not isinstance(_user_data(context).get(TRACKED), str):
+        if not isinstance(user_data(context).get(TRACKED), str):
             return await self.lost(update, context)
-        await _close_buttons(update)
-        _user_data(context)[ADDITION] = Addition()
+        await close_buttons(update)
+        user_data(context)[ADDITION] = Addition()
         t = _t(context)
         rows = [
             [
@@ -418,11 +420,11 @@ class ComplaintChat:
         ]
         chat = update.effective_chat
         assert chat is not None
-        await context.bot.send_message(chat.id, texts.ask_addition(t), reply_markup=_markup(rows))
+        await context.bot.send_message(chat.id, texts.ask_addition(t), reply_markup=keyboard(rows))
         return Step.ADD
 
     def _addition(self, context: DubanContext) -> Addition | None:
-        addition = _user_data(context).get(ADDITION)
+        addition = user_data(context).get(ADDITION)
         return addition if isinstance(addition, Addition) else None
 
     async def addition_sent(self, update: Update, context: DubanContext) -> int:
@@ -431,7 +433,7 @@ class ComplaintChat:
         if message is None or addition is None:
             return await self.lost(update, context)
         t = _t(context)
-        done = _markup([[(t.raw(texts.DONE), callbacks.make(COMPLAINT, "adddone"))]])
+        done = keyboard([[(t.raw(texts.DONE), callbacks.make(COMPLAINT, "adddone"))]])
         try:
             if message.text:
                 addition.texts.append(message.text)
@@ -442,7 +444,7 @@ class ComplaintChat:
                 if message.caption:
                     addition.texts.append(message.caption)
         except DubanError as exc:
-            await message.reply_text(_error(t, exc), reply_markup=done)
+            await message.reply_text(error_text(t, exc), reply_markup=done)
             return Step.ADD
         await message.reply_text(texts.addition_received(t), reply_markup=done)
         return Step.ADD
@@ -451,10 +453,10 @@ class ComplaintChat:
         user = update.effective_user
         chat = update.effective_chat
         addition = self._addition(context)
-        code = _user_data(context).get(TRACKED)
+        code = user_data(context).get(TRACKED)
         if user is None or chat is None or addition is None or not isinstance(code, str):
             return await self.lost(update, context)
-        await _close_buttons(update)
+        await close_buttons(update)
         t = _t(context)
         if not addition.texts and not addition.photos:
             await context.bot.send_message(chat.id, texts.nothing_added(t))
@@ -468,132 +470,11 @@ class ComplaintChat:
                 context.rt, code, "\n".join(addition.texts), tuple(addition.photos)
             )
         except DubanError as exc:
-            await context.bot.send_message(chat.id, _error(t, exc))
+            await context.bot.send_message(chat.id, error_text(t, exc))
             return Step.ADD
         self.tracker.filed(context.rt, sender)
-        _user_data(context).pop(ADDITION, None)
+        user_data(context).pop(ADDITION, None)
         await context.bot.send_message(chat.id, texts.added(t))
-        return END
-
-    # --- the office's triage ----------------------------------------------------------------
-
-    async def triage(self, update: Update, context: DubanContext) -> int:
-        query = update.callback_query
-        if query is None:
-            return END
-        try:
-            parsed = callbacks.parse(query.data, prefixes=frozenset({TRIAGE}))
-            public_id, action = parsed.arg(0), parsed.arg(1)
-        except callbacks.BadCallback:
-            await answer_bad_callback(update, context)
-            return END
-        actor = await context.actor(update)
-        t = context.text_for(actor)
-        origin = Origin(actor)
-        try:
-            view = await complaint_triage.get_complaint(context.rt, origin, public_id)
-            if action == texts.ACT_UNIT:
-                by_id = {u.id: u for u in await choices.unit_choices(context.rt)}
-                unit = by_id.get(parsed.int_arg(2))
-                if unit is None:
-                    raise callbacks.BadCallback(public_id)
-                draft = ItemDraft(
-                    title=title_from_text(view.text) or view.public_id,
-                    body=view.text,
-                    source=Source.COMPLAINT,
-                    time_class=TimeClass.GENERAL,
-                    lead_unit=unit.key,
-                )
-                _, item = await complaint_triage.accept_complaint(
-                    context.rt, origin, public_id, draft, dispatch=True
-                )
-                await _close_buttons(update)
-                await context.bot.send_message(
-                    _chat_id(update), texts.accepted(t, public_id, item.code, unit.name)
-                )
-                return END
-            if view.status != ComplaintStatus.NEW and action != texts.ACT_ANSWER:
-                raise NotNew(id=view.public_id, status=view.status)
-        except callbacks.BadCallback:
-            await answer_bad_callback(update, context)
-            return END
-        except DubanError as exc:
-            await query.answer(_error(t, exc), show_alert=True)
-            return END
-        chat_id = _chat_id(update)
-        if action == texts.ACT_ACCEPT:
-            await query.answer()
-            units = await choices.unit_choices(context.rt)
-            rows = [
-                [
-                    (u.name, callbacks.make(TRIAGE, public_id, texts.ACT_UNIT, u.id))
-                    for u in units[i : i + 2]
-                ]
-                for i in range(0, len(units), 2)
-            ]
-            await context.bot.send_message(
-                chat_id,
-                texts.choose_lead_unit(t, public_id, title_from_text(view.text)),
-                reply_markup=_markup(rows),
-            )
-            return END
-        asks = {
-            texts.ACT_REJECT: (texts.ask_reason, TriageStep.REASON),
-            texts.ACT_ANSWER: (texts.ask_answer, TriageStep.ANSWER),
-            texts.ACT_MERGE: (texts.ask_merge, TriageStep.MERGE),
-        }
-        if action not in asks:
-            await answer_bad_callback(update, context)
-            return END
-        ask, step = asks[action]
-        await query.answer()
-        _user_data(context)[TRIAGING] = {"public_id": public_id}
-        await context.bot.send_message(chat_id, ask(t, public_id))
-        return step
-
-    async def triage_text(self, update: Update, context: DubanContext, step: TriageStep) -> int:
-        message = update.effective_message
-        public_id = _user_data(context).get(TRIAGING, {}).get("public_id")
-        if message is None or message.text is None or not isinstance(public_id, str):
-            return END
-        actor = await context.actor(update)
-        t = context.text_for(actor)
-        origin = Origin(actor)
-        try:
-            if step is TriageStep.REASON:
-                await complaint_triage.reject_complaint(context.rt, origin, public_id, message.text)
-                reply = texts.rejected(t, public_id)
-            elif step is TriageStep.ANSWER:
-                await complaint_triage.answer_complaint(context.rt, origin, public_id, message.text)
-                reply = texts.answered(t, public_id)
-            else:
-                await complaint_triage.merge_complaint(context.rt, origin, public_id, message.text)
-                reply = texts.merged(t, public_id, message.text.strip())
-        except InvalidInput as exc:
-            await message.reply_text(_error(t, exc))
-            return step
-        except DubanError as exc:
-            await message.reply_text(_error(t, exc))
-            _user_data(context).pop(TRIAGING, None)
-            return END
-        _user_data(context).pop(TRIAGING, None)
-        await message.reply_text(reply)
-        return END
-
-    async def reason_typed(self, update: Update, context: DubanContext) -> int:
-        return await self.triage_text(update, context, TriageStep.REASON)
-
-    async def answer_typed(self, update: Update, context: DubanContext) -> int:
-        return await self.triage_text(update, context, TriageStep.ANSWER)
-
-    async def merge_typed(self, update: Update, context: DubanContext) -> int:
-        return await self.triage_text(update, context, TriageStep.MERGE)
-
-    async def triage_cancel(self, update: Update, context: DubanContext) -> int:
-        _user_data(context).pop(TRIAGING, None)
-        message = update.effective_message
-        if message is not None:
-            await message.reply_text(texts.triage_stopped(context.text_for(None)))
         return END
 
 
@@ -601,7 +482,7 @@ def _button(action: str) -> str:
     return rf"^{COMPLAINT}:{action}(:|$)"
 
 
-def register(application: Application[Any, DubanContext, Any, Any, BotState, Any]) -> None:
+def register(application: BotApplication) -> None:
     """Add the complaint channel; call before the fallback handlers."""
     chat = ComplaintChat()
     private = filters.ChatType.PRIVATE
@@ -655,16 +536,3 @@ def register(application: Application[Any, DubanContext, Any, Any, BotState, Any
     )
     # Buttons of a complaint this process no longer holds (a restart): say so plainly.
     application.add_handler(CallbackQueryHandler(chat.lost, pattern=rf"^{COMPLAINT}:"))
-    triage = ConversationHandler(
-        entry_points=[CallbackQueryHandler(chat.triage, pattern=rf"^{TRIAGE}:")],
-        states={
-            TriageStep.REASON: [MessageHandler(text, chat.reason_typed)],
-            TriageStep.ANSWER: [MessageHandler(text, chat.answer_typed)],
-            TriageStep.MERGE: [MessageHandler(text, chat.merge_typed)],
-        },
-        fallbacks=[CommandHandler("cancel", chat.triage_cancel, filters=private)],
-        allow_reentry=True,
-        name=TRIAGING,
-    )
-    application.add_handler(triage)
-    keep_in_database(application, triage, data_key=TRIAGING, max_age=TRIAGE_MAX_AGE)

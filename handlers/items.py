@@ -3,7 +3,7 @@ leaders' instructions (批示) and the office's and heads' decision buttons.
 
 Handlers only translate: they parse the update, call one service, and render the answer.
 Typed answers (reasons, dates, instructions) come back as replies to a prompt; see
-:mod:`handlers.reports`.
+:mod:`handlers.prompts`.
 """
 
 from __future__ import annotations
@@ -12,43 +12,27 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from telegram import (
-    CallbackQuery,
-    ForceReply,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    Update,
-)
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from domain import callbacks
 from domain.buttons import Button
-from domain.deadlines import add_months
 from domain.errors import DubanError
-from domain.lifecycle import ItemAction
 from domain.views import ItemView
-from domain.vocabulary import ReportKind
 from handlers.context import DubanContext
+from handlers.conversations import BotApplication
+from handlers.prompts import Purpose, ask
 from handlers.start import answer_bad_callback, unknown_user_text
-from services import decisions, execution, prompts
+from services import execution
 from services.actors import Actor
-from services.items import Origin
 from texts import Text
 from texts import execution as texts
 from texts import items as item_texts
 
 PAGES = frozenset({"items", "overdue"})
 T = TypeVar("T")
-
-# Purposes of prompts whose reply is typed text (see handlers.reports.on_reply).
-RETURN_REASON = "return"
-REFUSE_REASON = "refuse"
-DECLINE_REASON = "decline"
-INSTRUCTION = "instruct"
-FOLLOW_UP_DATE = "follow_up_date"
-REOPEN = "reopen"
-CONTENT = "content"
+U = TypeVar("U")
 
 
 def markup(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
@@ -97,6 +81,27 @@ class Press(Generic[T]):
     t: Text
     result: T
 
+    def with_result(self, result: U) -> Press[U]:
+        return Press(self.query, self.actor, self.t, result)
+
+
+@dataclass(frozen=True)
+class Said:
+    """A message from someone who has joined, and the texts in their language."""
+
+    message: Message
+    actor: Actor
+    t: Text
+
+
+async def said(update: Update, context: DubanContext) -> Said | None:
+    """The message and the member who sent it; None after telling a stranger how to join."""
+    message = update.effective_message
+    actor = await joined(update, context)
+    if message is None or actor is None:
+        return None
+    return Said(message, actor, context.text_for(actor))
+
 
 async def carry_out(
     update: Update,
@@ -121,32 +126,6 @@ async def carry_out(
         await refuse(update, context, t, exc)
         return None
     return Press(query, actor, t, result)
-
-
-async def ask(
-    update: Update,
-    context: DubanContext,
-    actor: Actor,
-    text: str,
-    *,
-    item_id: int | None,
-    purpose: str,
-    target: str,
-) -> None:
-    """Send a question the person answers by replying (Telegram's ForceReply)."""
-    chat = update.effective_chat
-    if chat is None:
-        return
-    sent = await context.bot.send_message(chat.id, text, reply_markup=ForceReply(selective=True))
-    await prompts.remember_prompt(
-        context.rt,
-        actor,
-        chat_id=chat.id,
-        message_id=sent.message_id,
-        item_id=item_id,
-        purpose=purpose,
-        target=target,
-    )
 
 
 async def drop_buttons(update: Update) -> None:
@@ -197,31 +176,27 @@ async def overdue_command(update: Update, context: DubanContext) -> None:
 
 
 async def _send_list(update: Update, context: DubanContext, view: str) -> None:
-    message = update.effective_message
-    actor = await joined(update, context)
-    if message is None or actor is None:
+    asked = await said(update, context)
+    if asked is None:
         return
-    text, keyboard = await _list(actor, context, view, 1)
-    await message.reply_text(text, reply_markup=keyboard)
+    text, keyboard = await _list(asked.actor, context, view, 1)
+    await asked.message.reply_text(text, reply_markup=keyboard)
 
 
 async def page_chosen(update: Update, context: DubanContext) -> None:
-    query = update.callback_query
-    actor = await joined(update, context)
-    if query is None or actor is None:
-        return
-    try:
-        data = parse(update, callbacks.PAGE)
+    async def act(actor: Actor, data: callbacks.Callback) -> tuple[str, int]:
         view, number = data.arg(0), data.int_arg(1)
         if view not in PAGES:
             raise callbacks.BadCallback(view)
-    except callbacks.BadCallback:
-        await answer_bad_callback(update, context)
+        return view, number
+
+    press = await carry_out(update, context, callbacks.PAGE, act)
+    if press is None:
         return
-    text, keyboard = await _list(actor, context, view, number)
-    await query.answer()
+    text, keyboard = await _list(press.actor, context, *press.result)
+    await press.query.answer()
     try:
-        await query.edit_message_text(text, reply_markup=keyboard)
+        await press.query.edit_message_text(text, reply_markup=keyboard)
     except BadRequest:
         return  # the same page again: nothing to change
 
@@ -259,11 +234,10 @@ async def send_card(update: Update, context: DubanContext, actor: Actor, ref: st
 
 
 async def item_command(update: Update, context: DubanContext) -> None:
-    message = update.effective_message
-    actor = await joined(update, context)
-    if message is None or actor is None:
+    asked = await said(update, context)
+    if asked is None:
         return
-    t = context.text_for(actor)
+    message, actor, t = asked.message, asked.actor, asked.t
     if context.args:
         ref = context.args[0]
     else:
@@ -321,80 +295,38 @@ async def acknowledge_pressed(update: Update, context: DubanContext) -> None:
 
 
 async def instruct_pressed(update: Update, context: DubanContext) -> None:
-    press = await carry_out(
+    await check_then_ask(
         update,
         context,
         callbacks.INSTRUCT,
         lambda actor, data: execution.check_instruct(context.rt, actor, data.arg(0)),
-    )
-    if press is None:
-        return
-    await press.query.answer()
-    await _ask_about(update, context, press, texts.instruction_question, INSTRUCTION)
-
-
-# --- the unit head: 核签 ---------------------------------------------------------------------
-
-
-async def confirm_pressed(update: Update, context: DubanContext) -> None:
-    press = await carry_out(
-        update,
-        context,
-        callbacks.CONFIRM,
-        lambda actor, data: decisions.confirm_completion(context.rt, actor, data.int_arg(0)),
-    )
-    if press is not None:
-        await _decided(update, context, press, texts.confirmed_done(press.t))
-
-
-async def decline_pressed(update: Update, context: DubanContext) -> None:
-    """The unit head sends a completion report back: ask for the reason."""
-    await _ask_reason_on_report(
-        update,
-        context,
-        callbacks.DECLINE,
-        ReportKind.COMPLETION,
-        texts.decline_reason_question,
-        DECLINE_REASON,
+        texts.instruction_question,
+        Purpose.INSTRUCTION,
     )
 
 
-async def _ask_reason_on_report(
+async def check_then_ask(
     update: Update,
     context: DubanContext,
     prefix: str,
-    kind: ReportKind,
+    check: Callable[[Actor, callbacks.Callback], Awaitable[ItemView]],
     question: Callable[[Text], str],
-    purpose: str,
+    purpose: Purpose,
 ) -> None:
-    """A decision on a pending report that needs a reason: check first, then ask for it."""
-
-    async def act(actor: Actor, data: callbacks.Callback) -> tuple[ItemView, int]:
-        report_id = data.int_arg(0)
-        view = await decisions.check_pending_report(context.rt, actor, report_id, kind)
-        return view, report_id
-
-    press = await carry_out(update, context, prefix, act)
+    """A button whose action needs something typed: check it may be done, then ask for it."""
+    press = await carry_out(update, context, prefix, check)
     if press is None:
         return
-    view, report_id = press.result
     await press.query.answer()
-    await _ask_about(
-        update,
-        context,
-        Press(press.query, press.actor, press.t, view),
-        question,
-        purpose,
-        target=str(report_id),
-    )
+    await ask_about(update, context, press, question, purpose)
 
 
-async def _ask_about(
+async def ask_about(
     update: Update,
     context: DubanContext,
     press: Press[ItemView],
     question: Callable[[Text], str],
-    purpose: str,
+    purpose: Purpose,
     *,
     target: str | None = None,
 ) -> None:
@@ -411,192 +343,22 @@ async def _ask_about(
     )
 
 
-async def _decided(
-    update: Update, context: DubanContext, press: Press[ItemView], reply: str
-) -> None:
-    """A decision taken: answer the press, take the buttons off, say what was done."""
-    await press.query.answer(reply)
-    await drop_buttons(update)
-    await _say(update, context, texts.done(press.t, press.result, reply))
+# --- wiring ------------------------------------------------------------------------------------
 
 
-# --- the office: 销号 / 退回 / 延期 / 回头看 ------------------------------------------------------
-
-
-async def _say(
-    update: Update, context: DubanContext, text: str, rows: Any = None
-) -> Message | None:
-    chat = update.effective_chat
-    if chat is None:
-        return None
-    return await context.bot.send_message(chat.id, text, reply_markup=markup(rows or []))
-
-
-def follow_up_buttons(t: Text, ref: str) -> list[list[Button]]:
-    return [
-        [
-            button(t, texts.FOLLOW_UP_1M, callbacks.FOLLOW_UP, ref, "1m"),
-            button(t, texts.FOLLOW_UP_3M, callbacks.FOLLOW_UP, ref, "3m"),
-        ],
-        [
-            button(t, texts.FOLLOW_UP_DATE, callbacks.FOLLOW_UP, ref, "date"),
-            button(t, texts.FOLLOW_UP_NONE, callbacks.FOLLOW_UP, ref, "none"),
-        ],
-    ]
-
-
-async def close_pressed(update: Update, context: DubanContext) -> None:
-    press = await carry_out(
-        update,
-        context,
-        callbacks.CLOSE,
-        lambda actor, data: decisions.close_item(context.rt, Origin(actor), data.arg(0)),
+def register(application: BotApplication) -> None:
+    """Wire /items, /overdue, /item, details, 签收 and 批示 into the application."""
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("items", items_command, filters=private))
+    application.add_handler(CommandHandler("overdue", overdue_command, filters=private))
+    application.add_handler(CommandHandler("item", item_command, filters=private))
+    application.add_handler(
+        MessageHandler(private & filters.Regex(r"^/item_\d{4}_\d{1,6}(@\w+)?$"), item_command)
     )
-    if press is None:
-        return
-    t, view = press.t, press.result
-    await press.query.answer(texts.closed_done(t))
-    await drop_buttons(update)
-    await _say(update, context, texts.follow_up_question(t, view), follow_up_buttons(t, view.ref))
-
-
-async def return_pressed(update: Update, context: DubanContext) -> None:
-    press = await carry_out(
-        update,
-        context,
-        callbacks.RETURN,
-        lambda actor, data: decisions.check_office_move(
-            context.rt, Origin(actor), data.arg(0), ItemAction.RETURN_COMPLETION
-        ),
-    )
-    if press is None:
-        return
-    await press.query.answer()
-    await _ask_about(update, context, press, texts.return_reason_question, RETURN_REASON)
-
-
-async def extension_approved(update: Update, context: DubanContext) -> None:
-    press = await carry_out(
-        update,
-        context,
-        callbacks.EXTENSION_OK,
-        lambda actor, data: decisions.decide_extension(
-            context.rt, Origin(actor), data.int_arg(0), approve=True
-        ),
-    )
-    if press is None:
-        return
-    assert press.result.due is not None
-    await _decided(update, context, press, texts.extension_approved_done(press.t, press.result.due))
-
-
-async def extension_refused(update: Update, context: DubanContext) -> None:
-    """The office refuses an extension request: ask for the reason."""
-    await _ask_reason_on_report(
-        update,
-        context,
-        callbacks.EXTENSION_NO,
-        ReportKind.EXTENSION,
-        texts.refuse_reason_question,
-        REFUSE_REASON,
-    )
-
-
-FOLLOW_UP_CHOICES = frozenset({"1m", "3m", "date", "none", "ok", "reopen"})
-
-
-async def follow_up_pressed(update: Update, context: DubanContext) -> None:
-    query = update.callback_query
-    actor = await joined(update, context)
-    if query is None or actor is None:
-        return
-    t = context.text_for(actor)
-    rt = context.rt
-    origin = Origin(actor)
-    try:
-        data = parse(update, callbacks.FOLLOW_UP)
-        ref, choice = data.arg(0), data.arg(1)
-        if choice not in FOLLOW_UP_CHOICES:
-            raise callbacks.BadCallback(choice)
-        today = rt.clock.now().astimezone(rt.tz).date()
-        if choice in ("1m", "3m"):
-            on = add_months(today, 1 if choice == "1m" else 3)
-            view = await decisions.set_follow_up(rt, origin, ref, on)
-            reply = texts.follow_up_set_done(t, on)
-        elif choice == "none":
-            view = await decisions.check_office_move(rt, origin, ref, ItemAction.ARCHIVE)
-            reply = texts.follow_up_none_done(t)
-        elif choice == "ok":
-            view = await decisions.follow_up_ok(rt, origin, ref)
-            reply = texts.followed_up_done(t)
-        else:
-            # "date" needs a closed item; "reopen" a follow-up check still open.
-            action = ItemAction.REOPEN if choice == "reopen" else ItemAction.ARCHIVE
-            view = await decisions.check_office_move(rt, origin, ref, action)
-            await query.answer()
-            question = (
-                texts.follow_up_date_question(t) if choice == "date" else texts.reopen_question(t)
-            )
-            await ask(
-                update,
-                context,
-                actor,
-                texts.reason_prompt(t, view, question),
-                item_id=view.id,
-                purpose=FOLLOW_UP_DATE if choice == "date" else REOPEN,
-                target=view.ref,
-            )
-            return
-    except callbacks.BadCallback:
-        await answer_bad_callback(update, context)
-        return
-    except DubanError as exc:
-        await refuse(update, context, t, exc)
-        return
-    await _decided(update, context, Press(query, actor, t, view), reply)
-
-
-# --- typed answers to the prompts above (called by handlers.reports) -------------------------
-
-
-async def answer_prompt(
-    update: Update, context: DubanContext, actor: Actor, purpose: str, target: str, text: str
-) -> None:
-    """Carry out what a typed answer to a prompt asks for; replies with the outcome."""
-    message = update.effective_message
-    if message is None:
-        return
-    rt = context.rt
-    t = context.text_for(actor)
-    origin = Origin(actor)
-    view: ItemView
-    if purpose == RETURN_REASON:
-        view = await decisions.return_completion(rt, origin, target, text)
-        reply = texts.returned_done(t)
-    elif purpose == REFUSE_REASON:
-        view = await decisions.decide_extension(rt, origin, int(target), approve=False, reason=text)
-        reply = texts.extension_refused_done(t)
-    elif purpose == DECLINE_REASON:
-        view = await decisions.decline_completion(rt, actor, int(target), text)
-        reply = texts.declined_done(t)
-    elif purpose == INSTRUCTION:
-        view = await execution.instruct(rt, actor, target, text)
-        reply = texts.instruction_done(t)
-    elif purpose == FOLLOW_UP_DATE:
-        on = execution.find_date(text)
-        if on is None:
-            await message.reply_text(texts.follow_up_date_question(t))
-            return
-        view = await decisions.set_follow_up(rt, origin, target, on)
-        reply = texts.follow_up_set_done(t, on)
-    elif purpose == REOPEN:
-        due = execution.find_date(text)
-        if due is None:
-            await message.reply_text(texts.reopen_question(t))
-            return
-        view = await decisions.reopen_item(rt, origin, target, due, text)
-        assert view.due is not None
-        reply = texts.reopened_done(t, view.due)
-    else:
-        raise callbacks.BadCallback(purpose)
-    await message.reply_text(texts.done(t, view, reply))
+    for prefix, callback in (
+        (callbacks.ACKNOWLEDGE, acknowledge_pressed),
+        (callbacks.DETAIL, details_pressed),
+        (callbacks.PAGE, page_chosen),
+        (callbacks.INSTRUCT, instruct_pressed),
+    ):
+        application.add_handler(CallbackQueryHandler(callback, pattern=rf"^{prefix}:"))

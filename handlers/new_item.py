@@ -1,54 +1,45 @@
-"""/new (立项) in chat, and the approvers' and the office's buttons (审核, 基层减负).
+"""/new (立项) in chat: the office registers an item, one step at a time.
 
-The /new conversation asks, one step each: title → body → source → class → lead unit →
-co-units → leader → due date → preview → submit. The draft is ``context.user_data[DRAFT]``
-while an update is handled and lives in the database (``chat_conversations``) between updates,
-as do the step and the reason being asked for a returned draft, so any instance may take the
-next update; a draft untouched for a day is dropped. Every step's buttons sit on the
-conversation's latest message, and a button pressed on an older message gets the polite
-stale-button answer.
+The conversation asks, one step each: title → body → source → class → lead unit → co-units →
+leader → due date → preview → submit. The draft (:class:`~handlers.new_item_draft.Draft`) is
+``context.user_data[DRAFT]`` while an update is handled and lives in the database
+(``chat_conversations``) between updates, as does the step, so any instance may take the next
+update; a draft untouched for a day is dropped. Every step's buttons sit on the conversation's
+latest message, and a button pressed on an older message gets the polite stale-button answer.
+The approvers' and the office's buttons on a registered item are in :mod:`handlers.approval`.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from enum import IntEnum
-from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from domain import callbacks
-from domain.deadlines import local_date, milestones
+from domain.deadlines import local_date
 from domain.errors import DubanError, InvalidInput
-from domain.registration import parse_day
+from domain.registration import ProposedDue, proposed_due, typed_due
 from domain.text import utf16_len
 from domain.vocabulary import Source, TimeClass
-from handlers.context import BotState, DubanContext, keep_in_database
-from handlers.start import answer_bad_callback
-from services.actors import Actor
-from services.approval import approve_item, check_decision, return_item
+from handlers.context import DubanContext
+from handlers.conversations import END, BotApplication, add_kept_conversation
+from handlers.new_item_draft import Draft
 from services.choices import UnitWithPeople, list_leaders, list_units
-from services.items import BODY_MAX, TITLE_MAX, ItemDraft, Origin
-from services.registration import Outcome, dispatch_draft, resubmit_item, submit_item
+from services.items import BODY_MAX, TITLE_MAX, Origin
+from services.registration import Outcome, submit_item
 from texts import Text
 from texts import items as item_texts
 from texts import registration as texts
 
 NEW = callbacks.NEW_ITEM
 DRAFT = "new_item"
-RETURNING = "return_draft"
 PAGE_SIZE = 6
-END = ConversationHandler.END
 # A conversation untouched this long no longer holds the person's next message.
 MAX_AGE = timedelta(days=1)
+
+Keyboard = list[list[InlineKeyboardButton]]
 
 
 class Step(IntEnum):
@@ -63,24 +54,24 @@ class Step(IntEnum):
     PREVIEW = 9
 
 
-class ReturnStep(IntEnum):
-    REASON = 1
+# --- the draft and the conversation's latest message -------------------------------------------
 
 
-# --- small helpers ---------------------------------------------------------------------------
-
-
-def _draft(context: DubanContext) -> dict[str, Any]:
+def _draft(context: DubanContext) -> Draft:
     assert context.user_data is not None
-    draft: dict[str, Any] = context.user_data.setdefault(DRAFT, {})
-    return draft
+    return Draft.from_json(context.user_data.get(DRAFT) or {})
+
+
+def _keep(context: DubanContext, draft: Draft) -> None:
+    assert context.user_data is not None
+    context.user_data[DRAFT] = draft.to_json()
 
 
 def _button(label: str, *args: object) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=callbacks.make(NEW, *args))
 
 
-def _rows(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
+def _rows(buttons: list[InlineKeyboardButton], width: int = 2) -> Keyboard:
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
@@ -88,22 +79,23 @@ def _cancel_row(t: Text) -> list[InlineKeyboardButton]:
     return [_button(t.raw(texts.CANCEL), "cancel")]
 
 
-async def _office_actor(update: Update, context: DubanContext) -> Actor | None:
-    actor = await context.actor(update)
-    return actor if actor is not None and actor.is_office else None
+async def _typed(update: Update, context: DubanContext) -> tuple[Message, str, Text]:
+    """The message typed at a step, its text, and the texts in the person's language."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    return message, message.text, context.text_for(await context.actor(update))
 
 
 async def _pressed(update: Update, context: DubanContext) -> callbacks.Callback | None:
     """The pressed button of the conversation's latest message, or None (answered as stale)."""
     query = update.callback_query
     assert query is not None
-    draft = _draft(context)
     message = query.message
     try:
         data = callbacks.parse(query.data, prefixes=frozenset({NEW}))
     except callbacks.BadCallback:
         data = None
-    if data is None or message is None or message.message_id != draft.get("message_id"):
+    if data is None or message is None or message.message_id != _draft(context).message_id:
         t = context.text_for(await context.actor(update))
         await query.answer(texts.stale(t), show_alert=True)
         return None
@@ -112,72 +104,61 @@ async def _pressed(update: Update, context: DubanContext) -> callbacks.Callback 
 
 
 async def _show(
-    update: Update,
-    context: DubanContext,
-    text: str,
-    keyboard: list[list[InlineKeyboardButton]] | None,
-    *,
-    edit: bool,
+    update: Update, context: DubanContext, draft: Draft, text: str, keyboard: Keyboard | None
 ) -> None:
-    """Show a step: edit the pressed message in place, or send a new one (after typed text)."""
+    """Show a step: after a button, edit its message in place; after typed text, send a new
+    message, which becomes the conversation's latest. The draft is kept as it now stands."""
     markup = InlineKeyboardMarkup(keyboard) if keyboard else None
     query = update.callback_query
-    if edit and query is not None:
+    if query is not None:
         await query.edit_message_text(text, reply_markup=markup)
-        return
-    message = update.effective_message
-    assert message is not None
-    sent = await message.reply_text(text, reply_markup=markup)
-    _draft(context)["message_id"] = sent.message_id
+    else:
+        message = update.effective_message
+        assert message is not None
+        sent = await message.reply_text(text, reply_markup=markup)
+        draft.message_id = sent.message_id
+    _keep(context, draft)
 
 
-# --- the /new conversation ---------------------------------------------------------------------
+# --- title, body, source, class ----------------------------------------------------------------
 
 
 async def start_new(update: Update, context: DubanContext) -> int:
     message = update.effective_message
-    assert message is not None and context.user_data is not None
-    actor = await _office_actor(update, context)
-    t = context.text_for(actor or await context.actor(update))
-    if actor is None:
+    assert message is not None
+    actor = await context.actor(update)
+    t = context.text_for(actor)
+    if actor is None or not actor.is_office:
         await message.reply_text(texts.office_only(t))
         return END
-    context.user_data[DRAFT] = {}
-    sent = await message.reply_text(texts.ask_title(t))
-    _draft(context)["message_id"] = sent.message_id
+    await _show(update, context, Draft(), texts.ask_title(t), None)
     return Step.TITLE
 
 
 async def got_title(update: Update, context: DubanContext) -> int:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    t = context.text_for(await context.actor(update))
-    title = " ".join(message.text.split())
-    if not title or utf16_len(title) > TITLE_MAX or "\n" in message.text.strip():
+    message, typed, t = await _typed(update, context)
+    title = " ".join(typed.split())
+    if not title or utf16_len(title) > TITLE_MAX or "\n" in typed.strip():
         await message.reply_text(texts.title_bad(t, TITLE_MAX))
         return Step.TITLE
-    _draft(context)["title"] = title
-    sent = await message.reply_text(texts.ask_body(t))
-    _draft(context)["message_id"] = sent.message_id
+    draft = _draft(context)
+    draft.title = title
+    await _show(update, context, draft, texts.ask_body(t), None)
     return Step.BODY
 
 
 async def got_body(update: Update, context: DubanContext) -> int:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    t = context.text_for(await context.actor(update))
-    body = message.text.strip()
+    message, typed, t = await _typed(update, context)
+    body = typed.strip()
     if utf16_len(body) > BODY_MAX:
         await message.reply_text(texts.body_bad(t, BODY_MAX))
         return Step.BODY
-    _draft(context)["body"] = body
-    await _show(update, context, texts.ask_source(t), _source_keyboard(t), edit=False)
-    return Step.SOURCE
-
-
-def _source_keyboard(t: Text) -> list[list[InlineKeyboardButton]]:
+    draft = _draft(context)
+    draft.body = body
     buttons = [_button(t.raw(item_texts.SOURCE_NAMES[s]), "src", s.value) for s in Source]
-    return [*_rows(buttons), _cancel_row(t)]
+    keyboard = [*_rows(buttons), _cancel_row(t)]
+    await _show(update, context, draft, texts.ask_source(t), keyboard)
+    return Step.SOURCE
 
 
 async def chose_source(update: Update, context: DubanContext) -> int | None:
@@ -188,10 +169,12 @@ async def chose_source(update: Update, context: DubanContext) -> int | None:
         source = Source(data.arg(1))
     except ValueError:
         return None
-    _draft(context)["source"] = source.value
+    draft = _draft(context)
+    draft.source = source
     t = context.text_for(await context.actor(update))
     buttons = [_button(t.raw(item_texts.CLASS_NAMES[c]), "cls", c.value) for c in TimeClass]
-    await _show(update, context, texts.ask_class(t), [*_rows(buttons), _cancel_row(t)], edit=True)
+    keyboard = [*_rows(buttons), _cancel_row(t)]
+    await _show(update, context, draft, texts.ask_class(t), keyboard)
     return Step.CLASS
 
 
@@ -204,10 +187,10 @@ async def chose_class(update: Update, context: DubanContext) -> int | None:
     except ValueError:
         return None
     draft = _draft(context)
-    draft["class"] = time_class.value
-    draft.pop("due", None)
+    draft.time_class = time_class
+    draft.due = None
     t = context.text_for(await context.actor(update))
-    await _show_units(update, context, t, "lead", page=0, search=None, edit=True)
+    await _show_units(update, context, t, draft, "lead", page=0, search=None)
     return Step.LEAD
 
 
@@ -221,33 +204,16 @@ def _matching(units: list[UnitWithPeople], search: str | None) -> list[UnitWithP
     return [u for u in units if needle in u.name.lower() or needle == u.key.lower()]
 
 
-async def _show_units(
-    update: Update,
-    context: DubanContext,
-    t: Text,
-    kind: str,
-    *,
-    page: int,
-    search: str | None,
-    edit: bool,
-    prefix: str | None = None,
-) -> None:
-    draft = _draft(context)
-    units = await list_units(context.rt)
-    names = {u.key: u.name for u in units}
-    if kind == "co":
-        units = [u for u in units if u.key != draft.get("lead")]
-    shown = _matching(units, search)
-    pages = max(1, -(-len(shown) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    draft["page"], draft["search"] = page, search
-    chosen = set(draft.get("co", []))
+def _unit_buttons(
+    t: Text, draft: Draft, kind: str, shown: list[UnitWithPeople], page: int, pages: int
+) -> Keyboard:
+    """One page of units (a co-unit chosen already is ticked), and the paging buttons."""
     buttons = []
     for unit in shown[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:
         if kind == "lead":
             buttons.append(_button(unit.name, "lead", unit.key))
         else:
-            mark = "☑️ " if unit.key in chosen else ""
+            mark = "☑️ " if unit.key in draft.co else ""
             buttons.append(_button(mark + unit.name, "co", unit.key))
     keyboard = _rows(buttons)
     paging = []
@@ -257,18 +223,40 @@ async def _show_units(
         paging.append(_button(t.raw(texts.NEXT), "pg", kind, page + 1))
     if paging:
         keyboard.append(paging)
+    return keyboard
+
+
+async def _show_units(
+    update: Update,
+    context: DubanContext,
+    t: Text,
+    draft: Draft,
+    kind: str,
+    *,
+    page: int,
+    search: str | None,
+    prefix: str | None = None,
+) -> None:
+    units = await list_units(context.rt)
+    names = {u.key: u.name for u in units}
     if kind == "co":
-        done = texts.DONE if chosen else texts.NO_CO_UNITS
+        units = [u for u in units if u.key != draft.lead]
+    shown = _matching(units, search)
+    pages = max(1, -(-len(shown) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    draft.page, draft.search = page, search
+    keyboard = _unit_buttons(t, draft, kind, shown, page, pages)
+    if kind == "co":
+        done = texts.DONE if draft.co else texts.NO_CO_UNITS
         keyboard.append([_button(t.raw(done), "codone")])
-        text = texts.ask_co_units(
-            t, names.get(draft.get("lead", ""), ""), [names[k] for k in draft.get("co", [])], search
-        )
+        lead = names.get(draft.lead or "", "")
+        text = texts.ask_co_units(t, lead, [names[k] for k in draft.co], search)
     else:
         text = texts.ask_lead(t, search)
     keyboard.append(_cancel_row(t))
     if prefix:
         text = prefix + "\n\n" + text
-    await _show(update, context, text, keyboard, edit=edit)
+    await _show(update, context, draft, text, keyboard)
 
 
 async def unit_page(update: Update, context: DubanContext) -> int | None:
@@ -280,34 +268,31 @@ async def unit_page(update: Update, context: DubanContext) -> int | None:
         return None
     draft = _draft(context)
     t = context.text_for(await context.actor(update))
-    await _show_units(
-        update, context, t, kind, page=data.int_arg(2), search=draft.get("search"), edit=True
-    )
+    await _show_units(update, context, t, draft, kind, page=data.int_arg(2), search=draft.search)
     return None  # same step
 
 
 async def search_units(update: Update, context: DubanContext) -> int | None:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    t = context.text_for(await context.actor(update))
-    kind = "co" if context.user_data is not None and _draft(context).get("lead") else "lead"
-    search = message.text.strip()[:40]
+    _, typed, t = await _typed(update, context)
+    draft = _draft(context)
+    kind = "co" if draft.lead else "lead"
+    search = typed.strip()[:40]
     units = await list_units(context.rt)
     if kind == "co":
-        units = [u for u in units if u.key != _draft(context).get("lead")]
+        units = [u for u in units if u.key != draft.lead]
     if not _matching(units, search):
         await _show_units(
             update,
             context,
             t,
+            draft,
             kind,
             page=0,
             search=None,
-            edit=False,
             prefix=texts.no_unit_match(t, search),
         )
         return None
-    await _show_units(update, context, t, kind, page=0, search=search, edit=False)
+    await _show_units(update, context, t, draft, kind, page=0, search=search)
     return None
 
 
@@ -320,11 +305,11 @@ async def chose_lead(update: Update, context: DubanContext) -> int | None:
     if key not in units:
         return None
     draft = _draft(context)
-    draft["lead"] = key
-    draft["co"] = [k for k in draft.get("co", []) if k != key]
-    draft["leader"] = units[key].leader
+    draft.lead = key
+    draft.co = [k for k in draft.co if k != key]
+    draft.leader = units[key].leader
     t = context.text_for(await context.actor(update))
-    await _show_units(update, context, t, "co", page=0, search=None, edit=True)
+    await _show_units(update, context, t, draft, "co", page=0, search=None)
     return Step.CO_UNITS
 
 
@@ -334,23 +319,14 @@ async def toggle_co_unit(update: Update, context: DubanContext) -> int | None:
         return None
     key = data.arg(1)
     draft = _draft(context)
-    if key == draft.get("lead") or key not in {u.key for u in await list_units(context.rt)}:
+    if key == draft.lead or key not in {u.key for u in await list_units(context.rt)}:
         return None
-    chosen: list[str] = draft.setdefault("co", [])
-    if key in chosen:
-        chosen.remove(key)
+    if key in draft.co:
+        draft.co.remove(key)
     else:
-        chosen.append(key)
+        draft.co.append(key)
     t = context.text_for(await context.actor(update))
-    await _show_units(
-        update,
-        context,
-        t,
-        "co",
-        page=draft.get("page", 0),
-        search=draft.get("search"),
-        edit=True,
-    )
+    await _show_units(update, context, t, draft, "co", page=draft.page or 0, search=draft.search)
     return None
 
 
@@ -360,7 +336,7 @@ async def co_units_done(update: Update, context: DubanContext) -> int | None:
     t = context.text_for(await context.actor(update))
     draft = _draft(context)
     leaders = await list_leaders(context.rt)
-    default = draft.get("leader")
+    default = draft.leader
     buttons = []
     for leader in sorted(leaders, key=lambda p: p.key != default):
         label = (
@@ -371,23 +347,17 @@ async def co_units_done(update: Update, context: DubanContext) -> int | None:
         buttons.append(_button(label, "ldr", leader.key))
     default_name = next((p.name for p in leaders if p.key == default), None)
     keyboard = [*_rows(buttons), _cancel_row(t)]
-    await _show(update, context, texts.ask_leader(t, default_name), keyboard, edit=True)
+    await _show(update, context, draft, texts.ask_leader(t, default_name), keyboard)
     return Step.LEADER
 
 
 # --- leader, due date, preview -----------------------------------------------------------------
 
 
-def _default_due(context: DubanContext) -> tuple[date | None, bool]:
-    """The due date the class gives from now, and whether the class needs one typed instead."""
+def _proposed_due(context: DubanContext, draft: Draft) -> ProposedDue:
     rt = context.rt
-    try:
-        marks = milestones(
-            TimeClass(_draft(context)["class"]), rt.clock.now(), rt.policy, rt.calendar, rt.tz
-        )
-    except InvalidInput:
-        return None, True
-    return marks.due, False
+    assert draft.time_class is not None
+    return proposed_due(draft.time_class, rt.clock.now(), rt.policy, rt.calendar, rt.tz)
 
 
 async def chose_leader(update: Update, context: DubanContext) -> int | None:
@@ -397,62 +367,62 @@ async def chose_leader(update: Update, context: DubanContext) -> int | None:
     key = data.arg(1)
     if key not in {p.key for p in await list_leaders(context.rt)}:
         return None
-    _draft(context)["leader"] = key
+    draft = _draft(context)
+    draft.leader = key
     t = context.text_for(await context.actor(update))
-    due, needs_date = _default_due(context)
-    class_name = t.raw(item_texts.CLASS_NAMES[_draft(context)["class"]])
-    keyboard = [] if needs_date else [[_button(t.raw(texts.KEEP_DATE), "due", "ok")]]
+    proposed = _proposed_due(context, draft)
+    assert draft.time_class is not None
+    class_name = t.raw(item_texts.CLASS_NAMES[draft.time_class])
+    keyboard = [] if proposed.must_type else [[_button(t.raw(texts.KEEP_DATE), "due", "ok")]]
     keyboard.append(_cancel_row(t))
-    await _show(update, context, texts.ask_due(t, class_name, due, needs_date), keyboard, edit=True)
+    text = texts.ask_due(t, class_name, proposed.due, proposed.must_type)
+    await _show(update, context, draft, text, keyboard)
     return Step.DUE
 
 
 async def keep_due(update: Update, context: DubanContext) -> int | None:
     if await _pressed(update, context) is None:
         return None
-    _draft(context).pop("due", None)
-    await _show_preview(update, context, edit=True)
-    return Step.PREVIEW
-
-
-async def typed_due(update: Update, context: DubanContext) -> int | None:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    t = context.text_for(await context.actor(update))
-    today = local_date(context.rt.clock.now(), context.rt.tz)
-    day = parse_day(message.text, today)
-    if day is None:
-        await message.reply_text(texts.due_not_a_date(t))
-        return None
-    if day < today:
-        await message.reply_text(texts.due_in_past(t))
-        return None
-    _draft(context)["due"] = day.isoformat()
-    await _show_preview(update, context, edit=False)
-    return Step.PREVIEW
-
-
-async def _card(context: DubanContext) -> texts.Card:
     draft = _draft(context)
+    draft.due = None
+    await _show_preview(update, context, draft)
+    return Step.PREVIEW
+
+
+async def got_due(update: Update, context: DubanContext) -> int | None:
+    message, typed, t = await _typed(update, context)
+    draft = _draft(context)
+    try:
+        draft.due = typed_due(typed, local_date(context.rt.clock.now(), context.rt.tz))
+    except InvalidInput as exc:  # not a date, or a past one
+        await message.reply_text(t(exc.key, **exc.params))
+        return None
+    await _show_preview(update, context, draft)
+    return Step.PREVIEW
+
+
+async def _card(context: DubanContext, draft: Draft) -> texts.Card:
     units = {u.key: u.name for u in await list_units(context.rt)}
     leaders = {p.key: p.name for p in await list_leaders(context.rt)}
-    due = date.fromisoformat(draft["due"]) if draft.get("due") else _default_due(context)[0]
+    assert draft.title is not None and draft.source is not None
+    assert draft.time_class is not None and draft.lead is not None
     return texts.Card(
-        title=draft["title"],
-        body=draft.get("body", ""),
-        source=draft["source"],
-        time_class=draft["class"],
-        lead=units.get(draft["lead"], draft["lead"]),
-        co_units=tuple(units.get(k, k) for k in draft.get("co", [])),
-        leader=leaders.get(draft.get("leader") or ""),
-        due=due,
+        title=draft.title,
+        body=draft.body or "",
+        source=draft.source,
+        time_class=draft.time_class,
+        lead=units.get(draft.lead, draft.lead),
+        co_units=tuple(units.get(k, k) for k in draft.co),
+        leader=leaders.get(draft.leader or ""),
+        due=draft.due or _proposed_due(context, draft).due,
     )
 
 
-async def _show_preview(update: Update, context: DubanContext, *, edit: bool) -> None:
+async def _show_preview(update: Update, context: DubanContext, draft: Draft) -> None:
     t = context.text_for(await context.actor(update))
     keyboard = [[_button(t.raw(texts.SUBMIT), "submit"), _button(t.raw(texts.CANCEL), "cancel")]]
-    await _show(update, context, texts.preview(t, await _card(context)), keyboard, edit=edit)
+    text = texts.preview(t, await _card(context, draft))
+    await _show(update, context, draft, text, keyboard)
 
 
 async def submit(update: Update, context: DubanContext) -> int | None:
@@ -462,19 +432,10 @@ async def submit(update: Update, context: DubanContext) -> int | None:
     assert query is not None and context.user_data is not None
     actor = await context.actor(update)
     t = context.text_for(actor)
-    draft = context.user_data.pop(DRAFT, {})
-    item = ItemDraft(
-        title=draft["title"],
-        body=draft.get("body", ""),
-        source=Source(draft["source"]),
-        time_class=TimeClass(draft["class"]),
-        lead_unit=draft["lead"],
-        co_units=tuple(draft.get("co", [])),
-        leader=draft.get("leader"),
-        due=date.fromisoformat(draft["due"]) if draft.get("due") else None,
-    )
+    draft = _draft(context)
+    context.user_data.pop(DRAFT, None)
     try:
-        result = await submit_item(context.rt, Origin(actor), item)
+        result = await submit_item(context.rt, Origin(actor), draft.item())
     except DubanError as exc:
         await query.edit_message_text(texts.failed(t, t(exc.key, **exc.params)))
         return END
@@ -517,134 +478,6 @@ async def stale_in_conversation(update: Update, context: DubanContext) -> None:
     await query.answer(texts.stale(t), show_alert=True)
 
 
-# --- approval, return, load confirmation -------------------------------------------------------
-
-
-async def _decision_args(update: Update, prefix: str, with_step: bool) -> tuple[str, int | None]:
-    query = update.callback_query
-    assert query is not None
-    data = callbacks.parse(query.data, prefixes=frozenset({prefix}))
-    return data.arg(0), (data.int_arg(1) if with_step else None)
-
-
-async def _refuse(update: Update, context: DubanContext, exc: DubanError) -> None:
-    query = update.callback_query
-    assert query is not None
-    t = context.text_for(await context.actor(update))
-    await query.answer(t(exc.key, **exc.params), show_alert=True)
-
-
-async def approve_pressed(update: Update, context: DubanContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    try:
-        ref, step = await _decision_args(update, callbacks.APPROVE, True)
-    except callbacks.BadCallback:
-        await answer_bad_callback(update, context)
-        return
-    actor = await context.actor(update)
-    t = context.text_for(actor)
-    try:
-        decided = await approve_item(context.rt, Origin(actor), ref, step=step)
-    except DubanError as exc:
-        await _refuse(update, context, exc)
-        return
-    await query.answer()
-    await query.edit_message_text(texts.approved_by_you(t, decided.item))
-
-
-async def return_pressed(update: Update, context: DubanContext) -> int | None:
-    query = update.callback_query
-    assert query is not None and context.user_data is not None
-    try:
-        ref, step = await _decision_args(update, callbacks.RETURN_DRAFT, True)
-    except callbacks.BadCallback:
-        await answer_bad_callback(update, context)
-        return END
-    actor = await context.actor(update)
-    t = context.text_for(actor)
-    try:
-        view = await check_decision(context.rt, Origin(actor), ref, step=step)
-    except DubanError as exc:
-        await _refuse(update, context, exc)
-        return END
-    await query.answer()
-    context.user_data[RETURNING] = {"ref": ref, "step": step}
-    assert query.message is not None
-    await context.bot.send_message(query.message.chat.id, texts.ask_return_reason(t, view))
-    return ReturnStep.REASON
-
-
-async def got_return_reason(update: Update, context: DubanContext) -> int:
-    message = update.effective_message
-    assert message is not None and message.text is not None and context.user_data is not None
-    pending = context.user_data.pop(RETURNING, None)
-    actor = await context.actor(update)
-    t = context.text_for(actor)
-    if pending is None:
-        return END
-    try:
-        view = await return_item(
-            context.rt, Origin(actor), pending["ref"], message.text, step=pending["step"]
-        )
-    except InvalidInput as exc:
-        context.user_data[RETURNING] = pending
-        await message.reply_text(t(exc.key, **exc.params))
-        return ReturnStep.REASON
-    except DubanError as exc:
-        await message.reply_text(t(exc.key, **exc.params))
-        return END
-    await message.reply_text(texts.returned_by_you(t, view))
-    return END
-
-
-async def cancel_return(update: Update, context: DubanContext) -> int:
-    if context.user_data is not None:
-        context.user_data.pop(RETURNING, None)
-    t = context.text_for(await context.actor(update))
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(texts.return_cancelled(t))
-    return END
-
-
-async def resubmit_pressed(update: Update, context: DubanContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    try:
-        ref, _ = await _decision_args(update, callbacks.RESUBMIT, False)
-    except callbacks.BadCallback:
-        await answer_bad_callback(update, context)
-        return
-    actor = await context.actor(update)
-    t = context.text_for(actor)
-    try:
-        view = await resubmit_item(context.rt, Origin(actor), ref)
-    except DubanError as exc:
-        await _refuse(update, context, exc)
-        return
-    await query.answer()
-    await query.edit_message_text(texts.resubmitted(t, view))
-
-
-async def confirm_load_pressed(update: Update, context: DubanContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    try:
-        ref, _ = await _decision_args(update, callbacks.CONFIRM_LOAD, False)
-    except callbacks.BadCallback:
-        await answer_bad_callback(update, context)
-        return
-    actor = await context.actor(update)
-    t = context.text_for(actor)
-    try:
-        view = await dispatch_draft(context.rt, Origin(actor), ref)
-    except DubanError as exc:
-        await _refuse(update, context, exc)
-        return
-    await query.answer()
-    await query.edit_message_text(texts.dispatched(t, view))
-
-
 # --- wiring ------------------------------------------------------------------------------------
 
 
@@ -652,10 +485,12 @@ def _pattern(*parts: str) -> str:
     return "^" + ":".join(parts) + "(:|$)"
 
 
-def register(application: Application[Any, DubanContext, Any, Any, BotState, Any]) -> None:
+def register(application: BotApplication) -> None:
     private = filters.ChatType.PRIVATE
     text = filters.TEXT & ~filters.COMMAND & private
-    new_item = ConversationHandler(
+    add_kept_conversation(
+        application,
+        DRAFT,
         entry_points=[CommandHandler("new", start_new, filters=private)],
         states={
             Step.TITLE: [MessageHandler(text, got_title)],
@@ -676,7 +511,7 @@ def register(application: Application[Any, DubanContext, Any, Any, BotState, Any
             Step.LEADER: [CallbackQueryHandler(chose_leader, pattern=_pattern(NEW, "ldr"))],
             Step.DUE: [
                 CallbackQueryHandler(keep_due, pattern=_pattern(NEW, "due")),
-                MessageHandler(text, typed_due),
+                MessageHandler(text, got_due),
             ],
             Step.PREVIEW: [CallbackQueryHandler(submit, pattern=_pattern(NEW, "submit"))],
         },
@@ -685,28 +520,5 @@ def register(application: Application[Any, DubanContext, Any, Any, BotState, Any
             CallbackQueryHandler(cancel, pattern=_pattern(NEW, "cancel")),
             CallbackQueryHandler(stale_in_conversation, pattern=_pattern(NEW)),
         ],
-        allow_reentry=True,
-        name=DRAFT,
-    )
-    returning = ConversationHandler(
-        entry_points=[
-            CallbackQueryHandler(return_pressed, pattern=_pattern(callbacks.RETURN_DRAFT))
-        ],
-        states={ReturnStep.REASON: [MessageHandler(text, got_return_reason)]},
-        fallbacks=[CommandHandler("cancel", cancel_return)],
-        allow_reentry=True,
-        name=RETURNING,
-    )
-    for conversation in (new_item, returning):
-        application.add_handler(conversation)
-        assert conversation.name is not None
-        keep_in_database(application, conversation, data_key=conversation.name, max_age=MAX_AGE)
-    application.add_handler(
-        CallbackQueryHandler(approve_pressed, pattern=_pattern(callbacks.APPROVE))
-    )
-    application.add_handler(
-        CallbackQueryHandler(resubmit_pressed, pattern=_pattern(callbacks.RESUBMIT))
-    )
-    application.add_handler(
-        CallbackQueryHandler(confirm_load_pressed, pattern=_pattern(callbacks.CONFIRM_LOAD))
+        max_age=MAX_AGE,
     )

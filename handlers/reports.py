@@ -4,7 +4,7 @@ button; text, photos, an album or documents; a preview confirmed with a button.
 An album arrives as several updates sharing a ``media_group_id``; one chat's updates are
 handled in order, so the first creates the preview and the others join the same draft and
 edit that preview. Replies to a prompt (a reason, a date, an instruction) go to
-:func:`handlers.items.answer_prompt`.
+:func:`handlers.prompts.answer_prompt`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 from telegram import Message, Update
 from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from domain import callbacks
 from domain.buttons import Button
@@ -23,9 +24,12 @@ from domain.reports import report_kinds
 from domain.views import ItemView
 from domain.vocabulary import ReportKind
 from handlers.context import DubanContext
-from handlers.items import CONTENT, answer_prompt, ask, button, joined, markup, parse, refuse
-from handlers.start import answer_bad_callback, unknown_user_text
-from services import drafts, prompts, reports
+from handlers.conversations import BotApplication
+from handlers.items import button, carry_out, joined, markup, refuse, said
+from handlers.prompts import Purpose, answer_prompt, ask
+from handlers.start import unknown_user_text
+from services import drafts, reports
+from services import prompts as stored_prompts
 from services.actors import Actor
 from texts import Text
 from texts import execution as texts
@@ -66,11 +70,10 @@ def preview(t: Text, draft: drafts.DraftView) -> tuple[str, list[list[Button]]]:
 
 
 async def report_command(update: Update, context: DubanContext) -> None:
-    message = update.effective_message
-    actor = await joined(update, context)
-    if message is None or actor is None:
+    asked = await said(update, context)
+    if asked is None:
         return
-    t = context.text_for(actor)
+    message, actor, t = asked.message, asked.actor, asked.t
     if not context.args:
         await message.reply_text(texts.report_usage(t))
         return
@@ -85,15 +88,14 @@ async def report_command(update: Update, context: DubanContext) -> None:
 
 
 async def report_pressed(update: Update, context: DubanContext) -> None:
-    query = update.callback_query
-    actor = await joined(update, context)
-    if query is None or actor is None:
-        return
-    t = context.text_for(actor)
+    """A report button: start (the kinds), a kind chosen, submit or drop the draft."""
     rt = context.rt
-    try:
-        data = parse(update, callbacks.REPORT)
+
+    async def act(actor: Actor, data: callbacks.Callback) -> tuple[str, drafts.DraftView] | None:
+        query = update.callback_query
+        assert query is not None
         ref, action = data.arg(0), data.arg(1)
+        t = context.text_for(actor)
         if action == START:
             menu = await drafts.report_menu(rt, actor, ref)
             await query.answer()
@@ -103,22 +105,21 @@ async def report_pressed(update: Update, context: DubanContext) -> None:
                 texts.choose_kind(t, menu.item),
                 kind_buttons(t, menu.item, menu.kinds),
             )
-            return
+            return None
         if action == DROP:
             await drafts.cancel_draft(rt, actor, data.int_arg(2))
             await query.answer()
             await _edit(update, texts.draft_cancelled(t), [])
-            return
+            return None
         if action == SEND:
             await _submit(update, context, actor, data.int_arg(2))
-            return
-        draft = await drafts.choose_kind(rt, actor, ref, action)
-    except callbacks.BadCallback:
-        await answer_bad_callback(update, context)
+            return None
+        return action, await drafts.choose_kind(rt, actor, ref, action)
+
+    press = await carry_out(update, context, callbacks.REPORT, act)
+    if press is None or press.result is None:
         return
-    except DubanError as exc:
-        await refuse(update, context, t, exc)
-        return
+    (action, draft), query, actor, t = press.result, press.query, press.actor, press.t
     await query.answer()
     if draft.text.strip() or draft.files:
         # Content came first (a reply to the item's message): this message is the preview.
@@ -133,7 +134,7 @@ async def report_pressed(update: Update, context: DubanContext) -> None:
         actor,
         texts.content_prompt(t, draft.item, action),
         item_id=draft.item.id,
-        purpose=CONTENT,
+        purpose=Purpose.CONTENT,
         target=str(draft.id),
     )
 
@@ -196,15 +197,16 @@ def _file_of(message: Message) -> dict[str, Any] | None:
 async def on_loose_media(update: Update, context: DubanContext) -> None:
     """A photo or file sent without replying: it joins the person's draft report opened in the
     last minutes (clients do not always keep the reply); otherwise the usual help."""
-    message = update.effective_message
-    actor = await joined(update, context)
-    if message is None or actor is None:
+    asked = await said(update, context)
+    if asked is None:
         return
-    item_id = await drafts.recent_draft_item(context.rt, actor, LOOSE_MEDIA_WINDOW)
+    item_id = await drafts.recent_draft_item(context.rt, asked.actor, LOOSE_MEDIA_WINDOW)
     if item_id is None:
         await unknown_user_text(update, context)
         return
-    await _add(update, context, actor, prompts.ReplyTarget(item_id, CONTENT, ""))
+    await _add(
+        update, context, asked.actor, stored_prompts.ReplyTarget(item_id, Purpose.CONTENT, "")
+    )
 
 
 async def on_reply(update: Update, context: DubanContext) -> None:
@@ -219,17 +221,17 @@ async def on_reply(update: Update, context: DubanContext) -> None:
     t = context.text_for(actor)
     rt = context.rt
     replied = message.reply_to_message
-    target = await prompts.reply_target(rt, actor, chat.id, replied.message_id)
+    target = await stored_prompts.reply_target(rt, actor, chat.id, replied.message_id)
     if target is None and replied.from_user is not None and replied.from_user.is_bot:
         for pause in PROMPT_LOOKUPS:
             await asyncio.sleep(pause)
-            target = await prompts.reply_target(rt, actor, chat.id, replied.message_id)
+            target = await stored_prompts.reply_target(rt, actor, chat.id, replied.message_id)
             if target is not None:
                 break
     if target is None or target.item_id is None:
         await message.reply_text(texts.no_item_for_reply(t))
         return
-    if target.purpose not in (None, CONTENT):
+    if target.purpose not in (None, Purpose.CONTENT):
         if not (message.text or "").strip():
             await message.reply_text(texts.answer_in_words(t))
             return
@@ -244,7 +246,7 @@ async def on_reply(update: Update, context: DubanContext) -> None:
 
 
 async def _add(
-    update: Update, context: DubanContext, actor: Actor, target: prompts.ReplyTarget
+    update: Update, context: DubanContext, actor: Actor, target: stored_prompts.ReplyTarget
 ) -> None:
     """Add the message's text and file to the draft report on the target item; show it."""
     message = update.effective_message
@@ -280,35 +282,11 @@ async def _add(
     await drafts.set_draft_prompt(rt, actor, draft.id, sent.message_id)
 
 
-def register(application: Any) -> None:
-    """Wire the execution handlers (items, reports, decisions) into the application."""
-    from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
-
-    from handlers import items
-
+def register(application: BotApplication) -> None:
+    """Wire /report, the report buttons and replies (report content, prompt answers)."""
     private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("items", items.items_command, filters=private))
-    application.add_handler(CommandHandler("overdue", items.overdue_command, filters=private))
-    application.add_handler(CommandHandler("item", items.item_command, filters=private))
-    application.add_handler(
-        MessageHandler(private & filters.Regex(r"^/item_\d{4}_\d{1,6}(@\w+)?$"), items.item_command)
-    )
     application.add_handler(CommandHandler("report", report_command, filters=private))
-    for prefix, callback in (
-        (callbacks.ACKNOWLEDGE, items.acknowledge_pressed),
-        (callbacks.DETAIL, items.details_pressed),
-        (callbacks.PAGE, items.page_chosen),
-        (callbacks.INSTRUCT, items.instruct_pressed),
-        (callbacks.CONFIRM, items.confirm_pressed),
-        (callbacks.DECLINE, items.decline_pressed),
-        (callbacks.CLOSE, items.close_pressed),
-        (callbacks.RETURN, items.return_pressed),
-        (callbacks.EXTENSION_OK, items.extension_approved),
-        (callbacks.EXTENSION_NO, items.extension_refused),
-        (callbacks.FOLLOW_UP, items.follow_up_pressed),
-        (callbacks.REPORT, report_pressed),
-    ):
-        application.add_handler(CallbackQueryHandler(callback, pattern=rf"^{prefix}:"))
+    application.add_handler(CallbackQueryHandler(report_pressed, pattern=rf"^{callbacks.REPORT}:"))
     content = filters.TEXT | filters.PHOTO | filters.Document.ALL
     application.add_handler(
         MessageHandler(private & filters.REPLY & content & ~filters.COMMAND, on_reply)

@@ -7,6 +7,7 @@ from telegram import (
     BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     Update,
 )
 from telegram.error import TelegramError
@@ -70,20 +71,18 @@ async def set_menu(context: DubanContext, actor: Actor) -> None:
 
 
 async def help_command(update: Update, context: DubanContext) -> None:
-    message = update.effective_message
-    if message is None:
+    sent = await sender(update, context)
+    if sent is None:
         return
-    actor = await context.actor(update)
-    t = context.text_for(actor)
+    message, actor, t = sent
     await message.reply_text(texts.help_text(t, actor.roles if actor else None))
 
 
 async def lang_command(update: Update, context: DubanContext) -> None:
-    message = update.effective_message
-    if message is None:
+    sent = await sender(update, context)
+    if sent is None:
         return
-    actor = await context.actor(update)
-    t = context.text_for(actor)
+    message, _, t = sent
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -125,13 +124,24 @@ async def answer_bad_callback(update: Update, context: DubanContext) -> None:
     await query.answer(texts.stale_button(t), show_alert=True)
 
 
-async def unknown_user_text(update: Update, context: DubanContext) -> None:
-    """Anything from a person who has not joined, outside the public commands."""
+async def sender(
+    update: Update, context: DubanContext
+) -> tuple[Message, Actor | None, Text] | None:
+    """The message, who sent it (None: someone who has not joined), and the texts in their
+    language; None for an update without a message."""
     message = update.effective_message
     if message is None:
-        return
+        return None
     actor = await context.actor(update)
-    t = context.text_for(actor)
+    return message, actor, context.text_for(actor)
+
+
+async def unknown_user_text(update: Update, context: DubanContext) -> None:
+    """Anything from a person who has not joined, outside the public commands."""
+    sent = await sender(update, context)
+    if sent is None:
+        return
+    message, actor, t = sent
     if actor is None:
         await message.reply_text(texts.not_joined(t))
     else:

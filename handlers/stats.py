@@ -9,6 +9,7 @@ from telegram import Update
 
 from domain.assessment import Period, year_to_date
 from handlers.context import DubanContext
+from handlers.web import console_member
 from services.bulletin import render_chart, stats_for
 from services.ledger import Scope
 from services.people import unit_names
@@ -30,14 +31,10 @@ def period_from(args: list[str], today: date) -> Period | None:
 
 
 async def stats_command(update: Update, context: DubanContext) -> None:
-    message = update.effective_message
-    if message is None:
+    asked = await console_member(update, context)
+    if asked is None:
         return
-    actor = await context.actor(update)
-    t = context.text_for(actor)
-    if actor is None:
-        await message.reply_text(t(texts.WEB_NOT_JOINED))
-        return
+    message, actor, t = asked
     if not may_use_console(actor):
         await message.reply_text(t(texts.STATS_REFUSED))
         return

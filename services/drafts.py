@@ -12,6 +12,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authority import Actor
+from domain.dates import date_in
+from domain.deadlines import local_date
 from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.lifecycle import ItemAction, apply
@@ -20,7 +22,6 @@ from domain.text import check_length
 from domain.views import ItemView
 from domain.vocabulary import ReportKind
 from services.assignments import assignments_of, own_assignment
-from services.execution import find_date
 from services.execution_errors import StaleButton
 from services.runtime import Runtime
 from services.views import find_item, item_view
@@ -212,7 +213,9 @@ async def _draft_view(
         photos=sum(1 for f in files if f.get("type") == "photo"),
         documents=sum(1 for f in files if f.get("type") != "photo"),
         files=files,
-        requested_due=find_date(draft.text) if draft.kind == ReportKind.EXTENSION else None,
+        requested_due=date_in(draft.text, local_date(rt.clock.now(), rt.tz))
+        if draft.kind == ReportKind.EXTENSION
+        else None,
         media_group_id=draft.media_group_id,
         prompt_message_id=draft.prompt_message_id,
         continued_album=continued,

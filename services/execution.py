@@ -8,9 +8,7 @@ chat) and :mod:`services.reports` (submitted); the unit heads' and the office's 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -35,19 +33,6 @@ from storage.models import Assignment, Item
 from texts import execution as texts
 
 PAGE_SIZE = 8
-
-_DATE = re.compile(r"(20\d\d)\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
-
-
-def find_date(text: str) -> date | None:
-    """The first date written in the text: 2026-12-31, 2026/12/31, 2026.12.31, 2026年12月31日."""
-    for match in _DATE.finditer(text):
-        try:
-            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        except ValueError:
-            continue
-    return None
-
 
 # --- acknowledge (签收) ------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import callbacks
 from domain.authority import Actor
 from domain.buttons import Button
+from domain.dates import date_in
+from domain.deadlines import local_date
 from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.lifecycle import apply
@@ -26,7 +28,6 @@ from services.assignments import assignments_of, mark_received, move_share, own_
 from services.decisions import confirm_in_session
 from services.drafts import own_draft
 from services.evidence import store_evidence
-from services.execution import find_date
 from services.notices import ButtonRows, Notice, details_button, details_only, notify
 from services.recipients import office_people
 from services.runtime import Runtime
@@ -91,7 +92,11 @@ async def submit_draft(
             raise InvalidInput(N_("Choose the kind of report first."))
         item = await session.get_one(Item, draft.item_id)
         kind = ReportKind(draft.kind)
-        requested = find_date(draft.text) if kind == ReportKind.EXTENSION else None
+        requested = (
+            date_in(draft.text, local_date(rt.clock.now(), rt.tz))
+            if kind == ReportKind.EXTENSION
+            else None
+        )
         content = _Content(
             kind, draft.text, files, requested, draft.media_group_id, draft.first_message_id
         )
@@ -116,7 +121,7 @@ async def submit_report(
     async with rt.db.session() as session:
         item = await find_item(session, ref)
         if requested_due is None and kind == ReportKind.EXTENSION:
-            requested_due = find_date(text)
+            requested_due = date_in(text, local_date(rt.clock.now(), rt.tz))
         result = await _submit(rt, session, actor, item, _Content(kind, text, files, requested_due))
         await session.commit()
     rt.wake_outbox()

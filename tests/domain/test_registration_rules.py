@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from domain.dates import parse_day
 from domain.registration import (
     UnitLoad,
     load_warnings,
     parse_class,
-    parse_day,
     parse_source,
     title_similarity,
 )

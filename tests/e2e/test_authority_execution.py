@@ -29,7 +29,7 @@ from storage.models import (
     TimelineEvent,
 )
 from tests.conftest import Bench, import_example_county
-from tests.e2e.test_lifecycle_loop import join_people
+from tests.e2e.test_whole_loop import join_people
 
 API = Origin(None, via_api=True)
 PEOPLE = [

@@ -20,7 +20,7 @@ from storage.models import Notification, Person, TimelineEvent
 from testbench import FakeUser
 from tests.conftest import Bench, import_example_county
 from tests.e2e.reminder_helpers import settle
-from tests.e2e.test_lifecycle_loop import join_people
+from tests.e2e.test_whole_loop import join_people
 
 FIRST_CHAT = 50_000
 

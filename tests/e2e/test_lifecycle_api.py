@@ -10,7 +10,7 @@ from services.actors import Actor, load_actor
 from services.runtime import Runtime
 from storage.models import Person
 from tests.conftest import Bench, import_example_county
-from tests.e2e.test_lifecycle_loop import api
+from tests.e2e.test_whole_loop import api
 
 
 async def actor(rt: Runtime, key: str) -> Actor:

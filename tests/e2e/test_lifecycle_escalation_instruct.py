@@ -10,7 +10,7 @@ from services.items import ItemDraft, Origin, register_item
 from services.sweep import run_sweep
 from services.views import load_item, timeline
 from tests.conftest import Bench, import_example_county
-from tests.e2e.test_lifecycle_loop import has, join_people
+from tests.e2e.test_whole_loop import has, join_people
 from tests.security.test_web_security import jpeg
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from domain.vocabulary import Source, TimeClass
 from services.items import ItemDraft, Origin, register_item
 from tests.conftest import Bench, import_example_county
-from tests.e2e.test_lifecycle_loop import has, join_people
+from tests.e2e.test_whole_loop import has, join_people
 
 API = Origin(None, via_api=True)
 
@@ -84,7 +84,7 @@ async def test_lists_pages_and_card(bench: Bench) -> None:
 
 
 async def test_photo_sent_without_reply_joins_the_open_report(bench: Bench) -> None:
-    from tests.e2e.test_lifecycle_loop import photo
+    from tests.e2e.test_whole_loop import photo
 
     rt = bench.rt
     await import_example_county(rt)

@@ -21,7 +21,7 @@ from storage.models import Notification, Person
 from testbench import FakeUser
 from tests.conftest import Bench, import_example_county
 from tests.e2e.reminder_helpers import settle
-from tests.e2e.test_lifecycle_loop import api, has, join_people
+from tests.e2e.test_whole_loop import api, has, join_people
 
 FAMILY = "👨\u200d👩\u200d👧"
 PIECES = ["群众", "😀", FAMILY, "\u202e", "反", "\u200b", "e\u0301\u0323", "<b>&amp;</b>", "𠀀"]

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from storage.models import ChatPrompt, ReportDraft
 from tests.conftest import Bench, import_example_county
-from tests.e2e.test_lifecycle_loop import api, has, join_people
+from tests.e2e.test_whole_loop import api, has, join_people
 
 
 async def _stored(bench: Bench, message_id: int) -> None:

@@ -12,7 +12,7 @@ from services.items import ItemDraft, Origin, register_item
 from services.sweep import run_sweep
 from tests.conftest import SHANGHAI, Bench, import_example_county
 from tests.e2e.reminder_helpers import Inbox, settle
-from tests.e2e.test_lifecycle_loop import join_people
+from tests.e2e.test_whole_loop import join_people
 
 PEOPLE = ["lina", "zhangjun", "wang", "zhao", "qian", "zhoujian", "wuting"]
 OFFICE = ["qian", "zhoujian", "wuting"]

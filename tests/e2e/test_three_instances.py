@@ -44,7 +44,7 @@ from testbench import FakeTelegram, FakeUser
 from testbench.balancer import RoundRobinBalancer
 from tests.conftest import EXAMPLES, POSTGRES_URL, SHANGHAI, import_example_county
 from tests.e2e.instance import write_clock
-from tests.e2e.test_lifecycle_loop import has
+from tests.e2e.test_whole_loop import has
 
 pytestmark = [
     pytest.mark.postgres,

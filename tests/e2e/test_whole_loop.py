@@ -3,27 +3,96 @@
 Create in chat (/new) → two-step approval in chat → dispatch to a lead and a co-unit → both
 acknowledge → plan → progress with a 3-photo album (one report) → extension request approved →
 completion → head confirms → office returns → resubmit → close → follow-up reopens → close; every
-step on ``GET /api/items/{ref}``'s timeline, in order, once.
+step on ``GET /api/items/{ref}``'s timeline, in order, once; the deputy leader's instruction
+(批示) on the reopened item too. Its helpers (joining, the API, reporting in chat) serve the
+other end-to-end tests of the loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import io
+import random
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
 from domain.clock import FakeClock
 from domain.deadlines import add_months
+from services.people import issue_invites
 from storage.db import Database
 from storage.models import Attachment, Item, Report
-from testbench import FakeTelegram
+from testbench import FakeTelegram, FakeUser
+from testbench.models import BotMessage
 from tests.conftest import SHANGHAI, Bench, bench_settings, import_example_county, running
-from tests.e2e.test_lifecycle_loop import api, confirm_by_head, has, join_people, photo, report
 from tests.e2e.test_new_item_chat import fill_new_item, press
+
+HEADERS = {"Authorization": "Bearer test-api-token"}
+PEOPLE = ["qian", "lina", "zhangjun", "caomin", "huangwei", "wang", "chen"]
+
+
+def photo(seed: int) -> bytes:
+    rng = random.Random(seed)
+    image = Image.new("RGB", (48, 48))
+    image.putdata(
+        [(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(2304)]
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+async def join_people(bench: Bench, keys: list[str], first_id: int) -> dict[str, FakeUser]:
+    invites = await issue_invites(bench.rt, bot_username="duban_test_bot", keys=keys)
+    users = {}
+    for number, invite in enumerate(invites):
+        user = bench.fake.user(first_id + number, invite.name)
+        await user.send_text(f"/start {invite.token}")
+        await user.wait_message(timeout=10)
+        users[invite.person] = user
+    return users
+
+
+async def api(bench: Bench, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    async with (
+        aiohttp.ClientSession(headers=HEADERS) as http,
+        http.request(method, bench.base_url + path, json=body) as response,
+    ):
+        return response.status, await response.json()
+
+
+def has(*words: str) -> Callable[[BotMessage], bool]:
+    return lambda message: all(word in message.plain_text for word in words)
+
+
+async def report(
+    user: FakeUser, ref: str, kind: str, content: str, photo_data: bytes | None = None
+) -> None:
+    """/report REF → kind → reply with the content → submit."""
+    await user.send_text(f"/report {ref}")
+    menu = await user.wait_message(has("请选择反馈类型"), timeout=10)
+    await user.press(menu, kind)
+    prompt = await user.wait_message(has("请回复本消息"), timeout=10)
+    if photo_data is None:
+        await user.send_text(content, reply_to=prompt)
+    else:
+        await user.send_photo(photo_data, caption=content, reply_to=prompt)
+    preview = await user.wait_message(lambda m: "✅ 确认提交" in m.button_texts, timeout=10)
+    await user.press(preview, "✅ 确认提交")
+    await user.wait_edit(preview, timeout=10)
+    assert "已提交" in preview.plain_text, user.history()
+
+
+async def confirm_by_head(head: FakeUser) -> None:
+    request = await head.wait_message(has("请核签"), timeout=10)
+    await head.press(request, "✅ 核签")
+    await head.wait_message(has("已核签"), timeout=10)
+
 
 # The office deputy director, then the principal, approve before anything goes out.
 POLICY = """
@@ -31,7 +100,7 @@ approval:
   steps: [[zhoujian], [zhao]]
 """
 
-PEOPLE = ["wuting", "zhoujian", "zhao", "qian", "lina", "zhangjun", "caomin", "huangwei"]
+PEOPLE = ["wuting", "zhoujian", "zhao", "qian", "lina", "zhangjun", "caomin", "huangwei", "wang"]
 
 # The item's own life; delivery records and the like are on the timeline too but not listed here.
 LOOP = [
@@ -55,6 +124,7 @@ LOOP = [
     ("closed", "qian"),
     ("follow_up_set", "qian"),
     ("reopened", "qian"),
+    ("instructed", "wang"),  # the deputy leader's 批示 on the reopened item
     ("completion_submitted", "lina"),
     ("confirmed", "zhangjun"),
     ("closed", "qian"),
@@ -82,7 +152,7 @@ async def test_the_whole_loop_from_new_in_chat(approval_bench: Bench) -> None:
     await import_example_county(bench.rt)
     users = await join_people(bench, PEOPLE, 50_000)
     wuting, zhoujian, zhao, qian = (users[k] for k in ("wuting", "zhoujian", "zhao", "qian"))
-    lina, zhangjun, caomin = users["lina"], users["zhangjun"], users["caomin"]
+    lina, zhangjun, caomin, wang = (users[k] for k in ("lina", "zhangjun", "caomin", "wang"))
 
     # A supervisor registers it in chat: edu leads, health helps, leader 王立新, due 3 December.
     preview = await fill_new_item(wuting)
@@ -114,6 +184,7 @@ async def test_the_whole_loop_from_new_in_chat(approval_bench: Bench) -> None:
         edited = await user.wait_edit(notice, timeout=10)
         assert "已于" in edited.plain_text and edited.button_texts == ["📝 反馈", "详情"]
         assert (await user.wait_callback_answer()).text == "已签收。"
+        assert sum("已于" in m.plain_text for m in user.messages) == 1  # edited, not sent anew
         notices[user] = edited
     await zhangjun.wait_message(has("督〔2026〕1号"), timeout=10)  # the head's copy
     status, body = await api(bench, "GET", f"/api/items/{ref}")
@@ -187,6 +258,7 @@ async def test_the_whole_loop_from_new_in_chat(approval_bench: Bench) -> None:
     assert body["follow_up_on"] == follow.isoformat()
 
     # On the follow-up date (回头看) the office is asked and reopens it for rectification (整改).
+    assert not any("今天是回头看日期" in m.plain_text for m in qian.messages)  # not before
     bench.clock.set(datetime.combine(follow, datetime.min.time(), SHANGHAI) + timedelta(hours=9))
     bench.rt.wake_outbox()
     check = await qian.wait_message(has("今天是回头看日期"), timeout=10)
@@ -198,6 +270,18 @@ async def test_the_whole_loop_from_new_in_chat(approval_bench: Bench) -> None:
     await lina.wait_message(has("重新整改", "部分隐患出现反弹"), timeout=10)
     status, body = await api(bench, "GET", f"/api/items/{ref}")
     assert body["status"] == "in_progress" and body["due"] == new_due.isoformat()
+
+    # The deputy leader finds it in /items and writes an instruction (批示) on its card.
+    await wang.send_text("/items")
+    listing = await wang.wait_message(has("在办事项"), timeout=10)
+    assert "推进校园安全隐患排查整治" in listing.plain_text
+    await wang.send_text(f"/item {ref}")
+    card = await wang.wait_message(has("状态"), timeout=10)
+    await wang.press(card, "✍️ 批示")
+    prompt = await wang.wait_message(has("批示内容"), timeout=10)
+    await wang.send_text("务必整改到位，举一反三。", reply_to=prompt)
+    await wang.wait_message(has("批示已送达"), timeout=10)
+    await lina.wait_message(has("王立新 批示", "举一反三"), timeout=10)
 
     # Closed again after the rectification, no further follow-up.
     await report(lina, ref, "办结报告", "整改完成，已建立长效机制。")
@@ -211,6 +295,7 @@ async def test_the_whole_loop_from_new_in_chat(approval_bench: Bench) -> None:
     # Every step, in order, exactly once, on the API's timeline.
     status, body = await api(bench, "GET", f"/api/items/{ref}")
     assert status == 200 and body["status"] == "closed" and body["follow_up_on"] is None
+    assert body["due"] == new_due.isoformat()
     assert all(a["status"] == "completed" for a in body["assignments"]), body["assignments"]
     assert loop_events(body) == LOOP
     reported = [e["detail"] for e in body["timeline"] if e["kind"] == "reported"]
@@ -226,3 +311,40 @@ async def test_the_whole_loop_from_new_in_chat(approval_bench: Bench) -> None:
     ]
     times = [e["at"] for e in body["timeline"]]
     assert times == sorted(times, key=datetime.fromisoformat)
+
+
+async def test_an_item_registered_through_the_api_reaches_the_units_in_chat(bench: Bench) -> None:
+    """``POST /api/items`` with ``"dispatch": true``: both units are told in chat and sign for it
+    on the notice itself."""
+    await import_example_county(bench.rt)
+    users = await join_people(bench, ["qian", "lina", "caomin"], 40_000)
+    status, item = await api(
+        bench,
+        "POST",
+        "/api/items",
+        {
+            "title": "推进校园安全隐患排查整治",
+            "body": "全面排查全县中小学校舍安全隐患，建立台账，限期整改。",
+            "source": "meeting",
+            "class": "general",
+            "lead_unit": "edu",
+            "co_units": ["health"],
+            "leader": "wang",
+            "dispatch": True,
+        },
+    )
+    assert status == 201, item
+    for user in (users["lina"], users["caomin"]):
+        notice = await user.wait_message(has("交办"), timeout=10)
+        await user.press(notice, "✅ 签收")
+        edited = await user.wait_edit(notice, timeout=10)
+        assert "签收" in edited.plain_text and "已于" in edited.plain_text, edited.plain_text
+        assert edited.button_texts == ["📝 反馈", "详情"]
+        assert (await user.wait_callback_answer()).text == "已签收。"
+        assert sum("已于" in m.plain_text for m in user.messages) == 1
+    status, body = await api(bench, "GET", f"/api/items/{item['ref']}")
+    kinds = [e["kind"] for e in body["timeline"]]
+    position = 0
+    for kind in ("registered", "dispatched", "acknowledged", "acknowledged"):
+        assert kind in kinds[position:], (kind, kinds)
+        position = kinds.index(kind, position) + 1

@@ -30,9 +30,10 @@ with atheris.instrument_imports(include=["domain", "bot.api"]):
     from bot.api.items import NewItem
     from domain import callbacks
     from domain.complaints import ALPHABET, CODE_LENGTH, normalize_code
+    from domain.dates import parse_day
     from domain.item_import import ItemImportError, parse_items_bytes
     from domain.policy import Policy, PolicyError, load_policy
-    from domain.registration import parse_class, parse_day, parse_source
+    from domain.registration import parse_class, parse_source
     from domain.roster import Roster, RosterError, parse_roster_bytes
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

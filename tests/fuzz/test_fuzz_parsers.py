@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from domain import callbacks
 from domain.complaints import ALPHABET, CODE_LENGTH, normalize_code
+from domain.dates import parse_day
 from domain.item_import import COLUMNS, ImportRow, ItemImportError, parse_items_bytes
 from domain.policy import Policy, PolicyError, load_policy
-from domain.registration import parse_day
 from domain.roster import Roster, RosterError, parse_roster_bytes
 from tests.fuzz.strategies import FUZZ, cell_values, dump_yaml, odd_text, workbook_bytes, yaml_trees
 

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from domain.dates import date_in
 from domain.errors import Conflict, Forbidden, InvalidInput
 from domain.views import ItemView
 from domain.vocabulary import AssignmentStatus, ItemStatus, ReportKind, Source, TimeClass
@@ -212,8 +213,10 @@ async def test_head_declines_then_reports_completion_itself(county: Runtime) -> 
         await reports.submit_report(county, lina, view.ref, ReportKind.PROGRESS, "关后再报")
 
 
-def test_find_date_reads_common_forms() -> None:
-    assert execution.find_date("申请延期至2026年12月31日，计划") == date(2026, 12, 31)
-    assert execution.find_date("to 2027/1/5 then") == date(2027, 1, 5)
-    assert execution.find_date("2026-02-30 2026-03-01") == date(2026, 3, 1)
-    assert execution.find_date("下个月") is None
+def test_an_extension_request_s_date_is_read_from_its_text() -> None:
+    today = date(2026, 12, 3)
+    assert date_in("申请延期至2026年12月31日，计划", today) == date(2026, 12, 31)
+    assert date_in("to 2027/1/5 then", today) == date(2027, 1, 5)
+    assert date_in("2026-02-30 2026-03-01", today) == date(2026, 3, 1)
+    assert date_in("延期至1月5日", today) == date(2027, 1, 5)
+    assert date_in("下个月", today) is None
