@@ -37,10 +37,10 @@ from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.delivery import Deliverer
 from bot.metrics import Metrics
+from bot.outbox.sending import Deliverer
 from domain.clock import SystemClock
-from services.outbox import enqueue
+from services.outbox.queue import enqueue
 from services.runtime import Runtime
 from storage.db import Database
 from storage.models import Person

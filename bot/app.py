@@ -19,7 +19,6 @@ from telegram.error import TelegramError
 import handlers
 from bot.api import add_api_routes
 from bot.console import add_console
-from bot.delivery import Deliverer
 from bot.keys import (
     CONSOLE_BASE,
     DATABASE,
@@ -32,7 +31,8 @@ from bot.keys import (
 )
 from bot.logs import guard_library_loggers
 from bot.metrics import Metrics
-from bot.outbox_bot import notification_bot
+from bot.outbox.sending import Deliverer
+from bot.outbox.telegram import notification_bot
 from bot.ptb import build_application
 from bot.settings import Settings
 from bot.sweep_job import SWEEP_JOB, SweepJob

@@ -36,9 +36,9 @@ def parse_now(value: str, tz: Any) -> datetime:
 
 
 def cmd_sweep(args: argparse.Namespace, cli: ModuleType) -> None:
-    from bot.delivery import Deliverer
     from bot.metrics import Metrics
-    from bot.outbox_bot import notification_bot
+    from bot.outbox.sending import Deliverer
+    from bot.outbox.telegram import notification_bot
     from bot.sweep_job import SweepJob
     from services import lease
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.delivery import Deliverer
 from bot.metrics import Metrics
+from bot.outbox.sending import Deliverer
 from bot.ptb import DubanApplication
 from bot.settings import Settings
 from services.runtime import Runtime

@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 
 from bot.metrics import Metrics
-from bot.outbox_bot import failure_reason
+from bot.outbox.telegram import failure_reason
 from handlers.context import BotState, DubanContext, PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)

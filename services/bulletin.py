@@ -31,7 +31,7 @@ from domain.views import ItemView
 from domain.vocabulary import Light, Role
 from services.actors import Actor, load_actor
 from services.ledger import LedgerQuery, Scope, ledger_views
-from services.outbox import enqueue, notification_key
+from services.outbox.queue import enqueue, notification_key
 from services.runtime import Runtime
 from services.stats import compute_stats
 from services.views import OPEN_STATUSES

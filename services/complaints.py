@@ -41,7 +41,7 @@ from domain.vocabulary import ComplaintCategory, ComplaintStatus
 from services import evidence
 from services.images import sanitize_image
 from services.items import next_number
-from services.outbox import enqueue, notification_key
+from services.outbox.queue import enqueue, notification_key
 from services.recipients import office_people
 from services.runtime import Runtime
 from storage.models import Attachment, Complaint, ComplaintNote

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.deadlines import at_local_time
 from domain.quiet_hours import hold_until, is_quiet
 from domain.vocabulary import AssignmentStatus
-from services.notification_kinds import DIGEST
-from services.outbox import enqueue
+from services.outbox.kinds import DIGEST
+from services.outbox.queue import enqueue
 from services.runtime import Runtime
 from services.views import OPEN_STATUSES, item_light
 from storage.models import Assignment, Item, Person, Setting, Unit, UnitContact

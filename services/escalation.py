@@ -26,8 +26,8 @@ from domain.occasions import basis_due
 from domain.recipients import Addressee, UnitContacts
 from domain.views import ItemView
 from services.actors import Actor
-from services.notification_kinds import CRITICISM, TALK, URGE
-from services.outbox import enqueue
+from services.outbox.kinds import CRITICISM, TALK, URGE
+from services.outbox.queue import enqueue
 from services.runtime import Runtime
 from services.sweep_people import directory, item_units
 from services.timeline import Kind, record

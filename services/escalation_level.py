@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.occasions import basis_due
 from domain.vocabulary import NotificationStatus
-from services.notification_kinds import ESCALATION
+from services.outbox.kinds import ESCALATION
 from storage.models import Item, Notification
 
 

@@ -39,7 +39,7 @@ from domain.evidence import (
 from services.file_types import analyze, claims_image
 from services.images import phash_of, sanitize_image
 from services.media import write_content
-from services.outbox import enqueue, notification_key
+from services.outbox.queue import enqueue, notification_key
 from services.recipients import office_people
 from services.runtime import Runtime
 from services.timeline import Kind, record

@@ -32,7 +32,7 @@ from domain.vocabulary import (
     TimeClass,
 )
 from services.actors import Actor
-from services.outbox import enqueue, notification_key
+from services.outbox.queue import enqueue, notification_key
 from services.runtime import Runtime
 from services.timeline import Kind, record
 from services.views import item_view

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import callbacks
 from domain.buttons import Button
 from domain.views import ItemView
-from services.outbox import enqueue, notification_key
+from services.outbox.queue import enqueue, notification_key
 from services.runtime import Runtime
 from services.timeline import record
 from services.views import item_view

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import callbacks
 from domain.buttons import Button
 from domain.registration import LoadWarning
-from services.outbox import enqueue, notification_key
+from services.outbox.queue import enqueue, notification_key
 from services.recipients import office_people
 from services.runtime import Runtime
 from services.timeline import Kind

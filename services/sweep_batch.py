@@ -18,7 +18,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.recipients import Addressee
-from services.outbox import enqueue_many
+from services.outbox.queue import enqueue_many
 from storage.models import Item, TimelineEvent
 
 ITEMS = cast(Table, Item.__table__)

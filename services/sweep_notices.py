@@ -39,8 +39,8 @@ from domain.recipients import (
 from domain.reminders import Occasion, OccasionKind, is_late, send_from
 from domain.views import ItemView, PersonRef
 from services.items import next_number
-from services.notification_kinds import ESCALATION
-from services.outbox import notification_row
+from services.outbox.kinds import ESCALATION
+from services.outbox.queue import notification_row
 from services.runtime import Runtime
 from services.sweep_batch import QueuedEntry, SweepWrites, timeline_row
 from services.sweep_people import ItemUnits, people_by_id

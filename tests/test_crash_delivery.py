@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from domain.clock import FakeClock
-from services.outbox import enqueue
+from services.outbox.queue import enqueue
 from services.runtime import Runtime
 from storage.models import Person
 from testbench import FakeTelegram, FakeUser

@@ -40,10 +40,10 @@ from sqlalchemy import event
 
 from bot.app import Options, create_app
 from bot.cli_sweep import OffsetClock
-from bot.delivery import Deliverer
 from bot.keys import DATABASE, RUNTIME
 from bot.metrics import Metrics
-from bot.outbox_bot import notification_bot
+from bot.outbox.sending import Deliverer
+from bot.outbox.telegram import notification_bot
 from bot.settings import Settings
 from domain.clock import FakeClock
 from services import lease
@@ -154,8 +154,8 @@ class ChaosTelegram(FakeTelegram):
         return await super()._handle_api(request)
 
     def _roll(self, method: str) -> None:
-        # One send is in flight at a time (bot.delivery; chaos is on only during a sweep, which
-        # starts once the chat app is quiet), so the rule queued here is this call's. ``hits``
+        # One send is in flight at a time (bot.outbox.sending; chaos is on only during a sweep,
+        # which starts once the chat app is quiet), so the rule queued here is this call's. ``hits``
         # shows which chat each fault hit, and one taken with chaos off (none seen).
         if self._burst > 0:
             self._burst -= 1

@@ -43,7 +43,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.delivery import SEPARATOR
+from bot.outbox.sending import SEPARATOR
 from domain.clock import FakeClock
 from domain.roster import parse_roster
 from domain.text import ELLIPSIS

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from domain.vocabulary import NotificationStatus, Source, TimeClass
 from services.items import ItemDraft, Origin, register_item
-from services.outbox import enqueue
+from services.outbox.queue import enqueue
 from services.sweep import run_sweep
 from storage.models import Notification, Person, TimelineEvent
 from testbench import FakeUser

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.delivery import merged_rows, plan_groups
-from bot.sender import FloodJudge, Pacer
+from bot.outbox.pacing import FloodJudge, Pacer
+from bot.outbox.sending import merged_rows, plan_groups
 from domain.policy import Delivery
-from services.delivery import Outgoing
+from services.outbox.claims import Outgoing
 from tests.conftest import START
 
 

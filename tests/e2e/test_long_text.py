@@ -16,7 +16,7 @@ from domain.reports import TEXT_MAX as REPORT_MAX
 from domain.text import utf16_len
 from domain.vocabulary import NotificationStatus
 from services.items import BODY_MAX, TITLE_MAX
-from services.outbox import enqueue
+from services.outbox.queue import enqueue
 from storage.models import Notification, Person
 from testbench import FakeUser
 from tests.conftest import Bench, import_example_county

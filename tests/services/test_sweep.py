@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from domain.clock import FakeClock
 from domain.vocabulary import NotificationStatus, Source, TimeClass
-from services import delivery as outbox
 from services.items import ItemDraft, Origin, register_item
+from services.outbox import claims, outcomes
 from services.runtime import Runtime
 from services.sweep import run_sweep
 from services.views import find_item
@@ -132,10 +132,10 @@ async def test_level_counts_what_was_delivered(county: Runtime, clock: FakeClock
     await run_sweep(rt)
     async with rt.db.session() as session:
         assert (await find_item(session, ref)).escalation_level == 0  # queued, not sent
-    claimed = await outbox.claim(rt, limit=100, lease=timedelta(minutes=1))
+    claimed = await claims.claim(rt, limit=100, lease=timedelta(minutes=1))
     level1 = [o for o in claimed if o.kind == "escalation"]
     assert len(level1) == 4
-    await outbox.mark_sent(rt, level1[:1], message_id=1)
+    await outcomes.mark_sent(rt, level1[:1], message_id=1)
     async with rt.db.session() as session:
         assert (await find_item(session, ref)).escalation_level == 1
 
@@ -152,7 +152,7 @@ async def test_closing_stops_and_new_due_date_restarts(county: Runtime, clock: F
         item.due_at = local(12, 11) - timedelta(microseconds=1)
         await session.commit()
     # The old level-1 notices still waiting are not sent: their due date is gone.
-    claimed = await outbox.claim(rt, limit=100, lease=timedelta(minutes=1))
+    claimed = await claims.claim(rt, limit=100, lease=timedelta(minutes=1))
     assert [o.kind for o in claimed if o.kind == "escalation"] == []
     before = await last_id(rt)
     clock.set(local(12, 7, 9))
@@ -221,8 +221,8 @@ async def test_extension_resets_level_but_keeps_inspection(
     ref = await new_item(rt, due=local(11, 25).date())
     clock.set(local(12, 3, 9))
     await run_sweep(rt)
-    claimed = await outbox.claim(rt, limit=100, lease=timedelta(minutes=1))
-    await outbox.mark_sent(rt, [o for o in claimed if o.kind == "escalation"], message_id=1)
+    claimed = await claims.claim(rt, limit=100, lease=timedelta(minutes=1))
+    await outcomes.mark_sent(rt, [o for o in claimed if o.kind == "escalation"], message_id=1)
     async with rt.db.session() as session:
         item = await find_item(session, ref)
         assert (item.escalation_level, item.inspection) == (3, True)

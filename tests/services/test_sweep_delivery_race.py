@@ -21,7 +21,7 @@ from sqlalchemy.util import await_only
 
 from domain.clock import FakeClock
 from domain.vocabulary import NotificationStatus
-from services import delivery as outbox
+from services.outbox import claims, outcomes
 from services.runtime import Runtime
 from services.sweep import run_sweep
 from storage.db import Database
@@ -38,7 +38,7 @@ async def test_marking_an_escalation_sent_while_the_sweep_has_its_item(
     await new_item(rt, due=local(11, 25).date())
     clock.set(local(12, 3, 9))
     await run_sweep(rt)  # the ladder's levels queued
-    claimed = await outbox.claim(rt, limit=100, lease=timedelta(minutes=1))
+    claimed = await claims.claim(rt, limit=100, lease=timedelta(minutes=1))
     escalations = [o for o in claimed if o.kind == "escalation"]
     assert escalations
     async with rt.db.session() as session:  # the item is looked at again (as after a change)
@@ -70,7 +70,7 @@ async def test_marking_an_escalation_sent_while_the_sweep_has_its_item(
 
     async def deliver() -> None:
         await sweep_inserting.wait()
-        await outbox.mark_sent(other, escalations, message_id=1)
+        await outcomes.mark_sent(other, escalations, message_id=1)
 
     try:
         results = await asyncio.wait_for(

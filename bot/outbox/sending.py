@@ -5,11 +5,11 @@ Each round claims a batch of due notifications (whose ``not_before`` has come; o
 leaving out chats that must still wait (their pacing interval, or a 429's ``retry_after``).
 Per chat it sends one message: notifications of a mergeable kind (before-due and report
 reminders, digests) due to one chat at once are merged into that message; the rest of the chat's
-batch is given back for the chat's next turn. Sends are spaced by :class:`bot.sender.Pacer`.
+batch is given back for the chat's next turn. Sends are spaced by :class:`bot.outbox.pacing.Pacer`.
 
 Outcomes: sent → marked with the message id; 429 for one chat → that chat's notifications wait
 ``retry_after`` in the outbox while every other chat goes on; 429 for the whole bot (see
-:class:`bot.sender.FloodJudge`) → all sending pauses once; 5xx, timeouts, network errors →
+:class:`bot.outbox.pacing.FloodJudge`) → all sending pauses once; 5xx, timeouts, network errors →
 retried with the policy's backoff, counted per notification, failed after ``max_attempts``;
 blocked / chat not found / never joined → unreachable, passed to the next person in line;
 any other 400 (a message Telegram refuses, such as "message is too long") → failed at once,
@@ -45,12 +45,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.metrics import Metrics
-from bot.outbox_bot import failure_reason
-from bot.sender import FloodJudge, Pacer
+from bot.outbox.pacing import FloodJudge, Pacer
+from bot.outbox.telegram import failure_reason
 from domain.text import CAPTION_MAX, MESSAGE_MAX, clip_html, visible_len
-from services import delivery as outbox
-from services.delivery import Outgoing
-from services.notification_kinds import MERGEABLE
+from services.outbox import claims, outcomes
+from services.outbox.claims import Outgoing
+from services.outbox.kinds import MERGEABLE
 from services.runtime import Runtime
 
 log = logging.getLogger("duban.delivery")
@@ -207,7 +207,7 @@ class Deliverer:
             handled += count
             if count:
                 continue
-            if await outbox.pending_due(self.rt) == 0:
+            if await claims.pending_due(self.rt) == 0:
                 return handled
             if self.monotonic() - started > max_wait:
                 log.warning("delivery_gave_up_waiting", extra={"handled": handled})
@@ -229,19 +229,19 @@ class Deliverer:
             if chat in self._chat_people
         }
         skip = frozenset(busy | set(self.parked))
-        outs = await outbox.claim(self.rt, limit=self.batch, lease=self.lease, skip_people=skip)
+        outs = await claims.claim(self.rt, limit=self.batch, lease=self.lease, skip_people=skip)
         if not outs:
             return 0
         groups, later = plan_groups(outs)
-        await outbox.release(self.rt, [o.id for o in later])
+        await claims.release(self.rt, [o.id for o in later])
         claimed = {o.id for group in groups for o in group}
         renewed = self.monotonic()
         for group in groups:
             if self._paused():
-                await outbox.release(self.rt, sorted(claimed))
+                await claims.release(self.rt, sorted(claimed))
                 break
             if self.monotonic() - renewed > self.lease.total_seconds() / 3:
-                await outbox.extend(self.rt, sorted(claimed), self.lease)
+                await claims.extend(self.rt, sorted(claimed), self.lease)
                 renewed = self.monotonic()
             await self._deliver(group)
             claimed -= {o.id for o in group}
@@ -260,7 +260,7 @@ class Deliverer:
     async def _deliver(self, group: list[Outgoing]) -> None:
         first = group[0]
         if first.chat_id is None:
-            await outbox.unreachable(self.rt, group, "not_joined")
+            await outcomes.unreachable(self.rt, group, "not_joined")
             self._count("unreachable", len(group))
             return
         chat_id = first.chat_id
@@ -278,7 +278,7 @@ class Deliverer:
         except Forbidden as exc:
             self._outcome(chat_id, refused=False)
             self.metrics.send_failures.labels(failure_reason(exc)).inc()
-            await outbox.unreachable(self.rt, group, "blocked")
+            await outcomes.unreachable(self.rt, group, "blocked")
             self._count("unreachable", len(group))
             return
         except BadRequest as exc:
@@ -286,10 +286,10 @@ class Deliverer:
             reason = failure_reason(exc)
             self.metrics.send_failures.labels(reason).inc()
             if reason == "chat_not_found":
-                await outbox.unreachable(self.rt, group, reason)
+                await outcomes.unreachable(self.rt, group, reason)
                 self._count("unreachable", len(group))
             else:
-                await outbox.fail_now(self.rt, group, f"BadRequest: {exc.message}")
+                await outcomes.fail_now(self.rt, group, f"BadRequest: {exc.message}")
                 self._count("failed", len(group))
             return
         except (TimedOut, NetworkError, TelegramError) as exc:
@@ -299,7 +299,7 @@ class Deliverer:
             return
         self._outcome(chat_id, refused=False)
         late = any(o.is_late(self.rt.clock.now()) for o in group)
-        await outbox.mark_sent(self.rt, group, message_id)
+        await outcomes.mark_sent(self.rt, group, message_id)
         self.metrics.sent.labels("outbox").inc()
         self._count("sent", len(group))
         if late:
@@ -337,7 +337,7 @@ class Deliverer:
     async def _retry(self, group: list[Outgoing], error: str) -> None:
         attempt = max(o.attempts for o in group) + 1
         delay = self.rt.policy.delivery.retry_delay(attempt)
-        failed = await outbox.retry_later(self.rt, group, error, delay)
+        failed = await outcomes.retry_later(self.rt, group, error, delay)
         if failed:
             self._count("failed", len(failed))
 
@@ -347,7 +347,7 @@ class Deliverer:
         self.metrics.send_failures.labels("rate_limited").inc()
         wait = timedelta(seconds=max(retry_after, 1.0))
         until = self.rt.clock.now() + wait
-        failed = await outbox.retry_later(self.rt, group, f"RetryAfter: {retry_after:g}s", wait)
+        failed = await outcomes.retry_later(self.rt, group, f"RetryAfter: {retry_after:g}s", wait)
         if failed:
             self._count("failed", len(failed))
         if self._outcome(chat_id, refused=True):
@@ -359,6 +359,6 @@ class Deliverer:
         person = group[0].person_id
         if person is not None:
             self.parked[person] = until
-            await outbox.park(self.rt, person, until)
+            await outcomes.park(self.rt, person, until)
             self.metrics.pauses.labels("chat").inc()
             log.info("chat_parked", extra={"seconds": retry_after})

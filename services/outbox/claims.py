@@ -1,0 +1,205 @@
+"""Claimed: taking the due notifications for one sender, as a lease.
+
+Claiming is safe across processes: candidate rows are read (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL) and taken with a conditional UPDATE ... RETURNING, so a row is claimed by one
+worker only; a claim is a lease (``claimed_until``) that a crashed worker's successor waits out.
+A claimed notification whose occasion has passed (its item closed, its basis changed) is
+cancelled instead of handed out.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.occasions import basis_due
+from domain.reminders import is_late
+from domain.vocabulary import NotificationStatus
+from services.runtime import Runtime
+from services.views import OPEN_STATUSES
+from storage.models import Assignment, Item, Notification, Person
+
+log = logging.getLogger("duban.delivery")
+
+PENDING = NotificationStatus.PENDING
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A claimed notification, with what the sender needs."""
+
+    id: int
+    person_id: int | None
+    chat_id: int | None
+    kind: str
+    text: str
+    buttons: list[Any]
+    photo_path: str | None
+    item_id: int | None
+    item_ref: str | None
+    not_before: datetime
+    attempts: int
+    late: bool
+    created_at: datetime
+
+    def is_late(self, now: datetime) -> bool:
+        """Sent long after its moment: the process was down, paused, or quiet hours held it."""
+        return self.late or (self.attempts == 0 and is_late(self.not_before, now))
+
+
+def _free(now: datetime) -> Any:
+    return or_(Notification.claimed_until.is_(None), Notification.claimed_until < now)
+
+
+async def claim(
+    rt: Runtime,
+    *,
+    limit: int,
+    lease: timedelta,
+    skip_people: frozenset[int] = frozenset(),
+) -> list[Outgoing]:
+    """Take up to ``limit`` due notifications, oldest first, leaving out ``skip_people``
+    (chats that must wait). Reminders that no longer fit their item are cancelled here."""
+    now = rt.clock.now()
+    async with rt.db.session() as session:
+        taken = await _take(session, now, limit, lease, skip_people)
+        if taken is None:
+            await session.rollback()
+            return []
+        rows = (
+            await session.execute(
+                select(Notification, Person.telegram_chat_id, Item.ref)
+                .outerjoin(Person, Person.id == Notification.person_id)
+                .outerjoin(Item, Item.id == Notification.item_id)
+                .where(Notification.id.in_(taken))
+                .order_by(Notification.created_at, Notification.id)
+                .execution_options(populate_existing=True)
+            )
+        ).all()
+        out = []
+        for notification, chat_id, ref in rows:
+            if not await still_wanted(session, notification):
+                notification.status = NotificationStatus.CANCELLED
+                notification.claimed_until = None
+                continue
+            out.append(_outgoing(notification, chat_id, ref))
+        await session.commit()
+    return out
+
+
+async def _take(
+    session: AsyncSession, now: datetime, limit: int, lease: timedelta, skip: frozenset[int]
+) -> set[int] | None:
+    """Lease up to ``limit`` due notifications, not those to the people in ``skip``; their ids
+    (None: none was due)."""
+    query = (
+        select(Notification.id)
+        .where(
+            Notification.status == PENDING,
+            Notification.not_before <= now,
+            _free(now),
+        )
+        # Oldest first among those due: a notification that waited (a chat's flood wait, a
+        # retry, quiet hours) goes before younger ones, not behind the whole backlog.
+        .order_by(Notification.created_at, Notification.id)
+        .limit(limit)
+    )
+    if skip:
+        query = query.where(
+            or_(Notification.person_id.is_(None), Notification.person_id.not_in(skip))
+        )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    candidates = list(await session.scalars(query))
+    if not candidates:
+        return None
+    return set(
+        await session.scalars(
+            update(Notification)
+            .where(
+                Notification.id.in_(candidates),
+                Notification.status == PENDING,
+                _free(now),
+            )
+            .values(claimed_until=now + lease)
+            .returning(Notification.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+def _outgoing(notification: Notification, chat_id: int | None, ref: str | None) -> Outgoing:
+    return Outgoing(
+        id=notification.id,
+        person_id=notification.person_id,
+        chat_id=chat_id,
+        kind=notification.kind,
+        text=notification.text,
+        buttons=list(notification.buttons or []),
+        photo_path=notification.photo_path,
+        item_id=notification.item_id,
+        item_ref=ref,
+        not_before=notification.not_before,
+        attempts=notification.attempts,
+        late=notification.late,
+        created_at=notification.created_at,
+    )
+
+
+async def still_wanted(session: AsyncSession, notification: Notification) -> bool:
+    """Whether a queued reminder or escalation still fits its item (else it is cancelled):
+    the item is open, the due date it counted from is still the due date, the receipt it
+    chased is still missing."""
+    if notification.basis is None or notification.item_id is None:
+        return True
+    item = await session.get(Item, notification.item_id)
+    if item is None or item.status not in OPEN_STATUSES:
+        return False
+    kind, _, value = notification.basis.partition(":")
+    if kind == "due":
+        return basis_due(item.due_date) == notification.basis
+    if kind == "ack":
+        assignment = await session.get(Assignment, int(value))
+        return assignment is not None and assignment.acknowledged_at is None
+    return True
+
+
+async def release(rt: Runtime, ids: list[int]) -> None:
+    """Give claimed notifications back untouched (their chat must wait)."""
+    await _lease(rt, ids, None)
+
+
+async def extend(rt: Runtime, ids: list[int], lease: timedelta) -> None:
+    """Keep the claim on notifications still being worked on."""
+    await _lease(rt, ids, lease)
+
+
+async def _lease(rt: Runtime, ids: list[int], lease: timedelta | None) -> None:
+    """Claim pending notifications for ``lease`` from now (None: give them back)."""
+    if not ids:
+        return
+    async with rt.db.session() as session:
+        until = rt.clock.now() + lease if lease is not None else None
+        await session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.status == PENDING)
+            .values(claimed_until=until)
+        )
+        await session.commit()
+
+
+async def pending_due(rt: Runtime) -> int:
+    """How many notifications are due now and not yet sent (claimed ones included)."""
+    now = rt.clock.now()
+    async with rt.db.session() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.status == PENDING, Notification.not_before <= now)
+        )
+    return int(count or 0)
