@@ -425,29 +425,29 @@ class ChatPrompt(Base):
 # --- web console: sign-in links and sessions ------------------------------------------------
 
 
-class WebSignIn(Base):
+class _PersonToken:
+    """A secret given to one person, of which only the hash is kept, valid until it expires."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class WebSignIn(_PersonToken, Base):
     """A one-time sign-in link to the web console, sent by the bot on /web; only its hash."""
 
     __tablename__ = "web_sign_ins"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
 
 
-class WebSession(Base):
+class WebSession(_PersonToken, Base):
     """A signed-in browser: only the hash of the cookie's session id is kept."""
 
     __tablename__ = "web_sessions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
 

@@ -7,7 +7,7 @@ the same key twice — a re-run, a second process, a retry after a crash — add
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypedDict, Unpack, cast
 
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.buttons import Button
+from domain.vocabulary import NotificationStatus
 from storage.models import Notification
 
 NOTIFICATIONS = cast(Table, Notification.__table__)
@@ -25,37 +26,43 @@ def notification_key(*parts: object) -> str:
     return "|".join(str(part) for part in parts)
 
 
-def notification_row(
-    *,
-    key: str,
-    person_id: int,
-    kind: str,
-    text: str,
-    not_before: datetime,
-    created_at: datetime,
-    buttons: list[list[Button]] | None = None,
-    item_id: int | None = None,
-    level: int = 0,
-    photo_path: str | None = None,
-    late: bool = False,
-    basis: str | None = None,
-) -> dict[str, Any]:
+class _Required(TypedDict):
+    key: str
+    person_id: int
+    kind: str
+    text: str
+    not_before: datetime
+    created_at: datetime
+
+
+class NotificationFields(_Required, total=False):
+    """What a use case says about a notification it queues."""
+
+    buttons: list[list[Button]] | None
+    item_id: int | None
+    level: int
+    photo_path: str | None
+    late: bool
+    basis: str | None
+
+
+def notification_row(**fields: Unpack[NotificationFields]) -> dict[str, Any]:
     """The row :func:`enqueue` and :func:`enqueue_many` write."""
     return {
-        "key": key,
-        "person_id": person_id,
-        "item_id": item_id,
-        "kind": kind,
-        "level": level,
-        "text": text,
-        "buttons": [[button.as_json() for button in row] for row in (buttons or [])],
-        "photo_path": photo_path,
-        "status": "pending",
-        "not_before": not_before,
+        "key": fields["key"],
+        "person_id": fields["person_id"],
+        "item_id": fields.get("item_id"),
+        "kind": fields["kind"],
+        "level": fields.get("level", 0),
+        "text": fields["text"],
+        "buttons": [[button.as_json() for button in row] for row in (fields.get("buttons") or [])],
+        "photo_path": fields.get("photo_path"),
+        "status": NotificationStatus.PENDING,
+        "not_before": fields["not_before"],
         "attempts": 0,
-        "late": late,
-        "basis": basis,
-        "created_at": created_at,
+        "late": fields.get("late", False),
+        "basis": fields.get("basis"),
+        "created_at": fields["created_at"],
     }
 
 
@@ -73,36 +80,7 @@ async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> set
     return set((await session.execute(statement, rows)).scalars())
 
 
-async def enqueue(
-    session: AsyncSession,
-    *,
-    key: str,
-    person_id: int,
-    kind: str,
-    text: str,
-    not_before: datetime,
-    created_at: datetime,
-    buttons: list[list[Button]] | None = None,
-    item_id: int | None = None,
-    level: int = 0,
-    photo_path: str | None = None,
-    late: bool = False,
-    basis: str | None = None,
-) -> bool:
+async def enqueue(session: AsyncSession, **fields: Unpack[NotificationFields]) -> bool:
     """Queue one notification; False when one with this key already exists."""
-    values = notification_row(
-        key=key,
-        person_id=person_id,
-        kind=kind,
-        text=text,
-        not_before=not_before,
-        created_at=created_at,
-        buttons=buttons,
-        item_id=item_id,
-        level=level,
-        photo_path=photo_path,
-        late=late,
-        basis=basis,
-    )
-    result = await session.execute(_insert(session).values(**values))
+    result = await session.execute(_insert(session).values(**notification_row(**fields)))
     return bool(result.rowcount)  # type: ignore[attr-defined]
