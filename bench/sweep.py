@@ -483,14 +483,28 @@ def table_row(f: Figures) -> str:
     )
 
 
+def item_counts(text: str) -> list[int]:
+    """``10k,100k,1M`` → [10000, 100000, 1000000]; argparse reports anything else."""
+    scale = {"k": 1_000, "m": 1_000_000}
+    counts = []
+    for part in text.split(","):
+        part = part.strip().lower()
+        digits, unit = (part[:-1], scale[part[-1]]) if part[-1:] in scale else (part, 1)
+        if not digits.isdigit() or int(digits) == 0:
+            raise argparse.ArgumentTypeError(f"not an item count: {part!r} (e.g. 100000 or 100k)")
+        counts.append(int(digits) * unit)
+    return counts
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.sweep", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument(
         "--sizes",
-        default="10000,100000,1000000",
-        help="item counts, comma-separated (default 10k,100k,1M)",
+        type=item_counts,
+        default="10k,100k,1M",
+        help="item counts, comma-separated: 100000 or 100k, 1M (default 10k,100k,1M)",
     )
     parser.add_argument("--due", type=float, default=0.01, help="share due at now (0.01)")
     parser.add_argument("--people", type=int, default=10_000, help="roster size (10000)")
@@ -499,7 +513,7 @@ async def main() -> None:
     parser.add_argument("--postgres", metavar="URL", help="also on this PostgreSQL server")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes: list[int] = args.sizes
     print(f"machine: {machine()}", flush=True)
     results = []
     with tempfile.TemporaryDirectory(prefix="duban-bench-") as tmp:
