@@ -7,7 +7,8 @@ import asyncio
 import json
 import sqlite3
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -85,6 +86,16 @@ async def open_runtime(settings: Settings, *, migrated: bool = True) -> Runtime:
     )
 
 
+@asynccontextmanager
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """The runtime for one command; its database connections close when the command is done."""
+    rt = await open_runtime(settings)
+    try:
+        yield rt
+    finally:
+        await rt.db.dispose()
+
+
 def run_async(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     asyncio.run(main())
 
@@ -127,12 +138,9 @@ def cmd_roster_import(args: argparse.Namespace) -> None:
         fail(str(exc))
 
     async def main() -> None:
-        rt = await open_runtime(settings)
-        try:
+        async with runtime(settings) as rt:
             print(f"{path}: {len(roster.people)} people, {len(roster.units)} units; importing…")
             summary = await import_roster(rt, roster)
-        finally:
-            await rt.db.dispose()
         print(
             f"people: {summary.people_added} added, {summary.people_updated} updated, "
             f"{summary.people_deactivated} deactivated; units: {summary.units_added} added, "
@@ -148,8 +156,7 @@ def cmd_invite(args: argparse.Namespace) -> None:
     settings = load_settings()
 
     async def main() -> None:
-        rt = await open_runtime(settings)
-        try:
+        async with runtime(settings) as rt:
             username = args.bot_username or await stored_bot_username(rt)
             if username is None and settings.bot_token is not None:
                 username = await _ask_bot_username(settings)
@@ -159,8 +166,6 @@ def cmd_invite(args: argparse.Namespace) -> None:
                 )
             except DubanError as exc:
                 fail(str(exc))
-        finally:
-            await rt.db.dispose()
         if args.json:
             print(
                 json.dumps(

@@ -24,8 +24,7 @@ def cmd_export(args: argparse.Namespace) -> None:
         fail(f"{path.parent}: no such directory")
 
     async def main() -> None:
-        rt = await cli.open_runtime(settings)
-        try:
+        async with cli.runtime(settings) as rt:
             today = rt.clock.now().astimezone(rt.tz).date()
             default = year_to_date(today)
             try:
@@ -36,8 +35,6 @@ def cmd_export(args: argparse.Namespace) -> None:
             if end < start:
                 fail("--from is after --to", 2)
             summary = await export_file(rt, path, period=Period(start, end))
-        finally:
-            await rt.db.dispose()
         print(
             f"{path}: {summary.items} items in {summary.rows} rows (one per item and unit); "
             f"statistics {summary.period.start} to {summary.period.end}"

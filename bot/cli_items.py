@@ -21,15 +21,14 @@ def cmd_items_import(args: argparse.Namespace, cli: ModuleType) -> None:
     from services.items import Origin
     from storage.models import Person
 
-    fail, open_runtime = cli.fail, cli.open_runtime
+    fail, runtime = cli.fail, cli.runtime
     settings = cli.load_settings()
     path = Path(args.file)
     if not path.exists():
         fail(f"{path}: no such file")
 
     async def main() -> None:
-        rt = await open_runtime(settings)
-        try:
+        async with runtime(settings) as rt:
             try:
                 rows = parse_items(path, today=local_date(rt.clock.now(), rt.tz), tz=rt.tz)
             except DubanError as exc:
@@ -60,8 +59,6 @@ def cmd_items_import(args: argparse.Namespace, cli: ModuleType) -> None:
             except DubanError as exc:
                 print(str(exc), file=sys.stderr)
                 fail("nothing was imported")
-        finally:
-            await rt.db.dispose()
         for view in views:
             print(f"{view.ref}\t{view.code}\t{view.status}\t{view.title}")
         sent = sum(1 for v in views if v.dispatched_at is not None)

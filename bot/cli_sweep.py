@@ -52,12 +52,10 @@ def cmd_sweep(args: argparse.Namespace, cli: ModuleType) -> None:
         start = None
 
     async def main() -> None:
-        rt = await cli.open_runtime(settings)
-        if start is not None:
-            rt = dataclasses.replace(rt, clock=OffsetClock(start))
-        # The same job as an instance's: the lease is renewed while a long pass runs.
-        job = SweepJob(rt, Metrics())
-        try:
+        async with cli.runtime(settings) as opened:
+            rt = opened if start is None else dataclasses.replace(opened, clock=OffsetClock(start))
+            # The same job as an instance's: the lease is renewed while a long pass runs.
+            job = SweepJob(rt, Metrics())
             now = rt.clock.now()
             try:
                 result = await job.turn()
@@ -98,8 +96,6 @@ def cmd_sweep(args: argparse.Namespace, cli: ModuleType) -> None:
                 f"late), {tally['unreachable']} unreachable, {tally['failed']} failed",
                 flush=True,
             )
-        finally:
-            await rt.db.dispose()
 
     cli.run_async(main)
 

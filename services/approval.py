@@ -53,6 +53,29 @@ async def _decidable(
     return item, current
 
 
+async def _decided(
+    session: AsyncSession,
+    origin: Origin,
+    item: Item,
+    now: datetime,
+    kind: str,
+    data: dict[str, int],
+    detail: str = "",
+) -> None:
+    """The approver's decision on the item's timeline; the item changed now."""
+    item.updated_at = now
+    record(
+        session,
+        item_id=item.id,
+        at=now,
+        kind=kind,
+        actor_id=origin.person_id,
+        detail=detail,
+        data=data,
+    )
+    await session.flush()
+
+
 async def approve_item(
     rt: Runtime, origin: Origin, ref: str, *, step: int | None = None, confirm_load: bool = False
 ) -> Routed:
@@ -61,16 +84,8 @@ async def approve_item(
     async with rt.db.session() as session:
         item, current = await _decidable(rt, session, origin, ref, step, ItemAction.APPROVE)
         item.approval_step = current + 1
-        item.updated_at = now
-        record(
-            session,
-            item_id=item.id,
-            at=now,
-            kind=Kind.APPROVED,
-            actor_id=origin.person_id,
-            data={"step": current + 1, "steps": len(rt.policy.approval.steps)},
-        )
-        await session.flush()
+        steps = {"step": current + 1, "steps": len(rt.policy.approval.steps)}
+        await _decided(session, origin, item, now, Kind.APPROVED, steps)
         warnings: list[LoadWarning] = []
         if item.approval_step < len(rt.policy.approval.steps):
             await ask_approvers(rt, session, item, await _registrar_name(session, item))
@@ -115,17 +130,9 @@ async def return_item(
         item, current = await _decidable(rt, session, origin, ref, step, ItemAction.RETURN_DRAFT)
         item.status = apply(item.status, ItemAction.RETURN_DRAFT)
         item.approval_step = 0
-        item.updated_at = now
-        record(
-            session,
-            item_id=item.id,
-            at=now,
-            kind=Kind.RETURNED_DRAFT,
-            actor_id=origin.person_id,
-            detail=reason,
-            data={"step": current + 1},
+        await _decided(
+            session, origin, item, now, Kind.RETURNED_DRAFT, {"step": current + 1}, reason
         )
-        await session.flush()
         view = await item_view(session, item, now, rt.policy)
         who = origin.actor.name if origin.actor else "API"
         registrar = await session.get(Person, item.created_by_id) if item.created_by_id else None

@@ -282,35 +282,34 @@ async def reject_complaint(
     rt: Runtime, origin: Origin, public_id: str, reason: str
 ) -> ComplaintView:
     """Not taken up; the reason is what the complainant reads."""
-    require_office(origin)
-    cleaned = answer_text(reason)
-    now = rt.clock.now()
-    async with rt.db.session() as session:
-        complaint = await _by_public_id(session, public_id)
-        _require_new(complaint)
-        await _conclude(rt, session, complaint, ComplaintStatus.REJECTED, cleaned, now)
-        await session.commit()
-        view = await _view(session, complaint)
-    log.info("complaint_rejected", extra={"complaint": view.public_id})
-    return view
+    return await _office_concludes(rt, origin, public_id, ComplaintStatus.REJECTED, reason)
 
 
 async def answer_complaint(
     rt: Runtime, origin: Origin, public_id: str, answer: str
 ) -> ComplaintView:
     """The office answers directly (also after accepting, or to correct an answer)."""
+    return await _office_concludes(rt, origin, public_id, ComplaintStatus.ANSWERED, answer)
+
+
+async def _office_concludes(
+    rt: Runtime, origin: Origin, public_id: str, status: ComplaintStatus, text: str
+) -> ComplaintView:
+    """The office's last word on a complaint: it rejects only a new one; it answers a merged one
+    by answering the whole group (the one it was merged into, and its followers)."""
     require_office(origin)
-    cleaned = answer_text(answer)
+    cleaned = answer_text(text)
     now = rt.clock.now()
     async with rt.db.session() as session:
         complaint = await _by_public_id(session, public_id)
-        if complaint.status == ComplaintStatus.MERGED and complaint.merged_into_id is not None:
-            # Answer the whole group at once: the one it was merged into, and its followers.
+        if status is ComplaintStatus.REJECTED:
+            _require_new(complaint)
+        elif complaint.status == ComplaintStatus.MERGED and complaint.merged_into_id is not None:
             complaint = await session.get_one(Complaint, complaint.merged_into_id)
-        await _conclude(rt, session, complaint, ComplaintStatus.ANSWERED, cleaned, now)
+        await _conclude(rt, session, complaint, status, cleaned, now)
         await session.commit()
         view = await _view(session, await _by_public_id(session, public_id))
-    log.info("complaint_answered", extra={"complaint": view.public_id})
+    log.info(f"complaint_{status.value}", extra={"complaint": view.public_id})
     return view
 
 

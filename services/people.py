@@ -14,7 +14,7 @@ from domain.tokens import hash_token
 from services.actors import Actor, actor_by_telegram, load_actor
 from services.runtime import Runtime
 from services.stored_settings import remember_setting, stored_setting
-from storage.models import Invite, Person, Unit
+from storage.models import Invite, Person, Unit, token_row
 
 INVITE_DAYS = 14
 BOT_USERNAME = "bot_username"
@@ -91,14 +91,7 @@ async def issue_invites(
                 .values(revoked_at=now)
             )
             token = secrets.token_urlsafe(18)
-            session.add(
-                Invite(
-                    person_id=person.id,
-                    token_hash=hash_token(token),
-                    created_at=now,
-                    expires_at=now + timedelta(days=days),
-                )
-            )
+            session.add(token_row(Invite, person.id, token, now, timedelta(days=days)))
             issued.append(
                 IssuedInvite(person.key, person.name, token, invite_link(bot_username, token))
             )

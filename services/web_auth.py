@@ -34,7 +34,7 @@ from domain.vocabulary import Role
 from services.actors import Actor, load_actor
 from services.runtime import Runtime
 from services.stored_settings import remember_setting, stored_setting
-from storage.models import Person, WebSession, WebSignIn
+from storage.models import Person, WebSession, WebSignIn, token_row
 
 SIGN_IN_MINUTES = 10
 SESSION_HOURS = 12
@@ -78,14 +78,8 @@ async def issue_sign_in(rt: Runtime, actor: Actor) -> str:
             .where(WebSignIn.person_id == actor.person_id, WebSignIn.used_at.is_(None))
             .values(used_at=now)
         )
-        session.add(
-            WebSignIn(
-                person_id=actor.person_id,
-                token_hash=hash_token(token),
-                created_at=now,
-                expires_at=now + timedelta(minutes=SIGN_IN_MINUTES),
-            )
-        )
+        lifetime = timedelta(minutes=SIGN_IN_MINUTES)
+        session.add(token_row(WebSignIn, actor.person_id, token, now, lifetime))
         await session.commit()
     return token
 
@@ -156,13 +150,7 @@ async def redeem_sign_in(rt: Runtime, token: str) -> SignedIn:
         session_token = secrets.token_urlsafe(32)
         lifetime = timedelta(hours=SESSION_HOURS)
         session.add(
-            WebSession(
-                person_id=person.id,
-                token_hash=hash_token(session_token),
-                created_at=now,
-                expires_at=now + lifetime,
-                last_seen_at=now,
-            )
+            token_row(WebSession, person.id, session_token, now, lifetime, last_seen_at=now)
         )
         await session.commit()
     return SignedIn(session_token, actor, lifetime)

@@ -5,8 +5,8 @@ Every change to this file is accompanied by an Alembic migration in ``storage/mi
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from domain.tokens import hash_token
 from domain.vocabulary import (
     AssignmentRole,
     AssignmentStatus,
@@ -450,6 +451,27 @@ class WebSession(_PersonToken, Base):
 
     last_seen_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+_Token = TypeVar("_Token", Invite, WebSignIn, WebSession)
+
+
+def token_row(
+    kind: type[_Token],
+    person_id: int,
+    token: str,
+    now: datetime,
+    lifetime: timedelta,
+    **more: Any,
+) -> _Token:
+    """A new secret for one person, valid for ``lifetime`` from ``now``: only its hash is kept."""
+    return kind(
+        person_id=person_id,
+        token_hash=hash_token(token),
+        created_at=now,
+        expires_at=now + lifetime,
+        **more,
+    )
 
 
 # --- several instances: chat conversations and leases ----------------------------------------
