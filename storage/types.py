@@ -47,7 +47,8 @@ class StrEnumColumn(TypeDecorator[E]):
     """A ``StrEnum`` kept as its plain string value, loaded back as the enum member.
 
     The column stays a ``VARCHAR(length)`` (no database enum type, no CHECK constraint), so the
-    schema is the one the migrations made; a value that is not a member is refused on write.
+    schema is the one the migrations made; a value that is not a member is refused on write and
+    matches nothing in a comparison.
     """
 
     impl = String
@@ -61,6 +62,11 @@ class StrEnumColumn(TypeDecorator[E]):
         if value is None:
             return None
         return str(self.enum(value))
+
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        """A value compared with the column (a filter someone typed) is plain text: one that
+        is no member matches no row, where a written one is refused."""
+        return self.impl_instance
 
     def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
         if value is None:

@@ -52,7 +52,15 @@ from services.items import ItemDraft, Origin, register_item
 from services.people import issue_invites
 from services.roster import import_roster
 from storage.db import Database
-from storage.models import Assignment, Item, Notification, Person, Report, TimelineEvent
+from storage.models import (
+    Assignment,
+    Complaint,
+    Item,
+    Notification,
+    Person,
+    Report,
+    TimelineEvent,
+)
 from testbench import FakeUser
 from testbench.models import BotMessage
 from tests.conftest import SHANGHAI
@@ -82,6 +90,7 @@ BLOCKED = "contact_eco"
 BLOCK_DAY = 6
 COMPLAINT_DAYS = {2: "accept", 7: "reject", 11: "accept", 16: "answer"}
 CODE = re.compile(r"督〔2026〕\d+号")
+PUBLIC_ID = re.compile(r"T\d{4}-\d+")
 LOST = "无法判断是哪个事项"  # the bot's answer to a reply it cannot place
 HANDLED = "已经处理过了"  # a complaint's button pressed after its triage was done
 DECIDED = "此事项已处理"  # a decision's button pressed after the decision was taken
@@ -645,13 +654,23 @@ class Month:
                 user, self.pressing(user, message, "受理并交办"), has("请选择牵头单位")
             )
             unit = UNITS[len(self.plans) % len(UNITS)]
-            done = await self.must(
-                user, self.pressing(user, units, UNIT_NAMES[unit]), has("已受理，立项为")
-            )
-            code = CODE.search(done.plain_text)
-            assert code, done.plain_text
+            try:
+                done = await self.must(
+                    user, self.pressing(user, units, UNIT_NAMES[unit]), has("已受理，立项为")
+                )
+                code = CODE.search(done.plain_text)
+                assert code, done.plain_text
+                where = Item.code == code.group(0)
+            except Lost:
+                # A crash after the acceptance was committed and its buttons taken away, before
+                # its message went: the button is gone and the complaint is an item.
+                item_id = await self._accepted_as(units)
+                if item_id is None:
+                    raise
+                self.found_done += 1
+                where = Item.id == item_id
             async with self.chat.rt.db.session() as session:
-                item = (await session.scalars(select(Item).where(Item.code == code.group(0)))).one()
+                item = (await session.scalars(select(Item).where(where))).one()
             plan = draw_plan(self.rng, unit)
             plan.fate = "on_time"
             self._add(
@@ -671,6 +690,16 @@ class Month:
                 lambda: self._reason(
                     user, message, "直接答复", "请写答复", "已安排三日内修复路灯。", "已答复"
                 )
+            )
+
+    async def _accepted_as(self, units: BotMessage) -> int | None:
+        """The item a complaint became, named by its public id in the message asking for the
+        lead unit; None while it is not accepted."""
+        public_id = PUBLIC_ID.search(units.plain_text)
+        assert public_id, units.plain_text
+        async with self.chat.rt.db.session() as session:
+            return await session.scalar(
+                select(Complaint.item_id).where(Complaint.public_id == public_id.group(0))
             )
 
     async def _reason(
