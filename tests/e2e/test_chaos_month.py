@@ -878,7 +878,7 @@ async def verify(
     plans = {p.ref: p for p in month.plans}
     outcomes: Counter[str] = Counter()
     for want, row in actual.items():
-        outcomes[row.status] += 1
+        outcomes[str(row.status)] += 1
         user = users[row.person]
         if row.status == "sent":
             shown = {m.message_id: m for m in user.messages}
