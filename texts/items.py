@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
 
 from domain.i18n import N_
 from domain.text import shorten
@@ -86,6 +87,41 @@ def _babel(locale: str) -> Locale:
 
 def day(t: Text, value: date) -> str:
     return format_date(value, format="medium", locale=_babel(t.locale))
+
+
+def month_day(t: Text, value: date) -> str:
+    """ "12月4日" / "Dec 4": a date of this year's work, without its year."""
+    return format_skeleton("MMMd", value, locale=_babel(t.locale))
+
+
+# What a unit owes, in the order it is owed, each with the date of the item that sets it.
+STEPS: tuple[tuple[Callable[[ItemView], datetime | None], str], ...] = (
+    (lambda item: item.acknowledge_by, N_("acknowledge")),
+    (lambda item: item.plan_by, N_("deploy the work")),
+    (lambda item: item.first_feedback_by, N_("report on progress")),
+    (lambda item: item.due_at, N_("complete it")),
+)
+
+
+def deadlines_line(t: Text, item: ItemView, tz: ZoneInfo) -> str | None:
+    """Each step the item's class owes, by its date from the policy: "请于12月4日前签收、研究部署，
+    12月10日前反馈办理情况，12月13日前办结" (steps due on one day are named together)."""
+    by_day: dict[date, list[str]] = {}
+    for deadline, step in STEPS:
+        moment = deadline(item)
+        if moment is not None:
+            by_day.setdefault(moment.astimezone(tz).date(), []).append(t.raw(step))
+    if not by_day:
+        return None
+    clauses = [
+        t(
+            N_("{steps} by {date}"),
+            steps=Markup(t.raw(N_(", ")).join(steps)),
+            date=month_day(t, when),
+        )
+        for when, steps in sorted(by_day.items())
+    ]
+    return t(N_("Deadlines: {deadlines}."), deadlines=Markup(t.raw(N_("; ")).join(clauses)))
 
 
 def moment(t: Text, value: datetime, tz: ZoneInfo) -> str:
@@ -183,9 +219,9 @@ def dispatch_notice(
             )
         )
     else:
-        lines.append(
-            t(N_("Please acknowledge within 1 day, then report with /report {ref}."), ref=item.ref)
-        )
+        if (deadlines := deadlines_line(t, item, tz)) is not None:
+            lines.append(deadlines)
+        lines.append(t(N_("Report with /report {ref}."), ref=item.ref))
     return "\n".join(line for line in lines if line is not None)
 
 
