@@ -70,12 +70,10 @@ async def _accept(
     _, item = await complaint_triage.accept_complaint(
         context.rt, origin, public_id, draft, dispatch=True
     )
-    # The confirmation first: were the process to die between the two, the buttons would stay
-    # (pressed again, they answer that the complaint is handled), not vanish unconfirmed.
+    await close_buttons(update)
     await context.bot.send_message(
         chat_id_of(update), texts.accepted(t, public_id, item.code, unit.name)
     )
-    await close_buttons(update)
 
 
 async def _choose_unit(
