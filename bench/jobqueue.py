@@ -16,7 +16,7 @@ back to back.
   calls ``job_queue.run_once(remind, when=...)`` for each; ``remind`` sends a message, as the
   timerbot's ``alarm`` does. Start-up = load + schedule.
 - **sweep**: an ``AsyncIOScheduler`` with the one-minute sweep job, as ``bot.app`` starts it, and
-  its first turn (``SweepJob.turn``: take the sweep lease, one pass; nothing is due). Start-up =
+  its first turn (``SweepJob.turn``: take the sweep lock, one pass; nothing is due). Start-up =
   scheduler + first turn.
 
 What a crash loses, jobqueue: ``--due`` of the items get a reminder time inside a ``--window``
@@ -177,7 +177,7 @@ async def sweep_child(spec: dict[str, Any]) -> dict[str, Any]:
     rt = Runtime(
         db=db, clock=FakeClock(now) if now else SystemClock(), tz=TZ, media_dir=Path(spec["media"])
     )
-    turns = SweepJob(rt, Metrics())  # as bot.app: lease, then the pass
+    turns = SweepJob(rt, Metrics())  # as bot.app: the lock, then the pass
     jobs = AsyncIOScheduler(timezone=TZ)
 
     async def sweep() -> None:
@@ -188,14 +188,14 @@ async def sweep_child(spec: dict[str, Any]) -> dict[str, Any]:
     if spec.get("announce"):
         print(json.dumps({"passing": True}), flush=True)
     result = await turns.turn()
-    assert result is not None, "another process holds the sweep lease"
+    assert result is not None, "another process holds the sweep lock"
     marks["startup_s"] = time.perf_counter() - started
     marks["items_checked"] = result.items_checked
     marks["queued"] = result.queued
     marks["after"] = status()["VmRSS"]
     marks["peak"] = status()["VmHWM"]
     jobs.shutdown(wait=False)
-    await turns.release()  # a clean stop gives the lease up, as bot.app does
+    await turns.release()  # a clean stop gives the lock up, as bot.app does
     await application.stop()
     await application.shutdown()
     await db.dispose()

@@ -45,7 +45,6 @@ from domain.clock import Clock, SystemClock
 from domain.policy import Policy, load_policy
 from handlers.context import BotState
 from services.bulletin import send_weekly_bulletin
-from services.lease import SWEEP_LEASE
 from services.people import remember_bot_username
 from services.runtime import Runtime
 from services.web_auth import remember_console_url
@@ -69,7 +68,6 @@ class Options:
     delivery: bool = True
     webhook_url: str | None = None  # set: receive updates by webhook instead of polling
     sweep_every: timedelta = timedelta(minutes=1)  # how often this instance asks for the sweep
-    sweep_lease: timedelta = SWEEP_LEASE  # how long a silent holder keeps it (by the clock)
 
 
 def console_base(settings: Settings, webhook_url: str | None) -> str:
@@ -206,15 +204,15 @@ async def _delivery(app: web.Application, options: Options) -> AsyncIterator[Non
 
 
 async def _scheduler(app: web.Application, *, options: Options) -> AsyncIterator[None]:
-    """The sweep and the weekly bulletin, on this instance while it holds the sweep lease."""
+    """The sweep and the weekly bulletin, on this instance while it holds the sweep lock."""
     if not options.scheduler:
         yield
         return
     jobs = AsyncIOScheduler(timezone=app[SETTINGS].tz)
-    # Of several instances on one database, only the holder of the sweep lease sweeps
-    # and sends the bulletin; the others ask again each turn and take over when the
-    # holder's lease runs out (it died) or is given up (it stopped).
-    job = SweepJob(app[RUNTIME], app[METRICS], ttl=options.sweep_lease)
+    # Of several instances on one database, only the holder of the sweep lock sweeps
+    # and sends the bulletin; the others ask again each turn and take over once the
+    # holder's connection has closed (it died) or it gave the lock up (it stopped).
+    job = SweepJob(app[RUNTIME], app[METRICS])
     app[SWEEP_JOB] = job
     _add_jobs(jobs, job, app[RUNTIME], options)
     jobs.start()
@@ -225,7 +223,7 @@ async def _scheduler(app: web.Application, *, options: Options) -> AsyncIterator
         try:
             await job.release()
         except Exception:
-            log.exception("sweep_lease_release_failed")
+            log.exception("sweep_lock_release_failed")
 
 
 def _add_jobs(jobs: AsyncIOScheduler, job: SweepJob, rt: Runtime, options: Options) -> None:

@@ -2,9 +2,10 @@
 
 A deployment can drive the sweep from cron with this instead of (or besides) ``duban run``'s
 every-minute job: both decide from the database and the time alone and queue each notification
-once, so overlapping runs change nothing. It takes the sweep lease like an instance of
-``duban run`` does (renewing it through a long pass, giving it up when done): while a running
-instance holds it, this run does not sweep (it says who does) and only delivers.
+once, so overlapping runs change nothing. It takes the sweep lock like an instance of
+``duban run`` does (giving it up when done): while a running instance holds it, this run does
+not sweep (it says who does) and only delivers. A run killed mid-pass loses the lock with its
+connection, so the next run sweeps at once.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def cmd_sweep(args: argparse.Namespace, cli: ModuleType) -> None:
     from bot.outbox.sending import Deliverer
     from bot.outbox.telegram import notification_bot
     from bot.sweep_job import SweepJob
-    from services import lease
+    from services.sweep_lock import holder_of_sweep
 
     settings = cli.load_settings()
     if args.now:
@@ -54,7 +55,7 @@ def cmd_sweep(args: argparse.Namespace, cli: ModuleType) -> None:
     async def main() -> None:
         async with cli.runtime(settings) as opened:
             rt = opened if start is None else dataclasses.replace(opened, clock=OffsetClock(start))
-            # The same job as an instance's: the lease is renewed while a long pass runs.
+            # The same job as an instance's: it sweeps only if nobody else holds the lock.
             job = SweepJob(rt, Metrics())
             now = rt.clock.now()
             try:
@@ -69,10 +70,10 @@ def cmd_sweep(args: argparse.Namespace, cli: ModuleType) -> None:
                     flush=True,
                 )
             else:
-                other = await lease.current(rt, lease.SWEEP)
+                other = await holder_of_sweep(rt.db)
                 print(
                     f"sweep at {now.astimezone(rt.tz).isoformat(timespec='minutes')}: skipped, "
-                    f"{other.holder if other else 'another process'} holds the sweep lease",
+                    f"{other or 'another process'} holds the sweep lock",
                     flush=True,
                 )
             if args.no_deliver:

@@ -57,7 +57,7 @@ class Metrics:
 
         self.sweep_lease_held = Gauge(
             "duban_sweep_lease_held",
-            "1 while this instance holds the sweep lease (of several instances, one sweeps).",
+            "1 while this instance holds the sweep lock (of several instances, one sweeps).",
             registry=self.registry,
         )
 

@@ -20,7 +20,7 @@ async def healthz(request: web.Request) -> web.Response:
             "status": "ok" if status == 200 else "unavailable",
             "database": database_ok,
             "bot": bot_ok,
-            # of several instances, the one that holds the sweep lease sweeps
+            # of several instances, the one that holds the sweep lock sweeps
             "sweep_lease_held": job is not None and job.holding,
         },
         status=status,

@@ -494,18 +494,3 @@ class ChatConversation(Base):
     state: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime]
-
-
-class Lease(Base):
-    """A named job only one instance may run at a time (the sweep), held until ``expires_at``.
-
-    The holder renews it while it works; when the holder dies the lease runs out and another
-    instance takes it over.
-    """
-
-    __tablename__ = "leases"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(64))
-    acquired_at: Mapped[datetime]
-    expires_at: Mapped[datetime]

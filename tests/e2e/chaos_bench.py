@@ -12,10 +12,10 @@ can crash, and sweep-and-deliver processes that are SIGKILLed.
   by a getUpdates come again, as after a real crash).
 - :class:`Ticker` runs the real ``duban sweep --now T`` (sweep, then deliver) as a subprocess
   and SIGKILLs it at random moments, then starts it again, until one run completes. A run
-  killed mid-sweep keeps the sweep lease until it runs out, so the next run starts then (the
-  clock moves on to it), as cron's next turn would; before, it started a second later, skipped
-  the sweep ("another holder") and the test still counted it as a sweep: the lost day of
-  reminders and escalations seen with seed 72700.
+  killed mid-sweep loses the sweep lock with its process (the database frees it when the
+  connection or file closes), so the next run sweeps at once. A run that found the lock held all
+  the same (it only delivered) is not counted as a sweep, and the next one is started: counting
+  it was the lost day of reminders and escalations seen with seed 72700.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from bot.outbox.sending import Deliverer
 from bot.outbox.telegram import notification_bot
 from bot.settings import Settings
 from domain.clock import FakeClock
-from services import lease
+from services import sweep_lock
 from services.runtime import Runtime
 from services.sweep import run_sweep
 from testbench import FakeTelegram
@@ -291,10 +291,9 @@ class Ticker:
     kills: int = 0
     runs: int = 0  # subprocesses started
     inline: int = 0  # sweeps run in this process
-    skipped: int = 0  # runs that found the sweep lease held (not counted as sweeps)
-    lease_waits: int = 0  # times the next run waited for a killed run's lease to run out
+    skipped: int = 0  # runs that found the sweep lock held (not counted as sweeps)
     seconds: float = 0.0  # real time spent sweeping and delivering
-    mid_sweep: int = 0  # kills of a run holding the sweep lease
+    mid_sweep: int = 0  # kills of a run holding the sweep lock
     sweeps: list[datetime] = field(default_factory=list)  # every --now a sweep started at
     outputs: list[str] = field(default_factory=list)
 
@@ -339,16 +338,13 @@ class Ticker:
         started again until one run completes; else the same steps in this process, on ``rt``'s
         database (cheaper: no interpreter to start).
 
-        A run killed while it swept leaves the sweep lease held until it runs out
-        (``services.lease``); a run started before then would skip the sweep and only deliver.
-        So, as cron's next turn would, the next run starts once the lease has run out (the
-        clock moves on to then). A run that skipped all the same is not counted as a sweep.
+        A run killed while it swept frees the sweep lock as it dies (``services.sweep_lock``),
+        so the next run sweeps. A run that skipped all the same is not counted as a sweep.
         """
         started = time.monotonic()
-        shift = timedelta(0)  # clock time added to wait out a dead run's lease
 
         def now() -> datetime:
-            return at + shift + timedelta(seconds=time.monotonic() - started)
+            return at + timedelta(seconds=time.monotonic() - started)
 
         self.fake.chaos = True
         try:
@@ -363,12 +359,6 @@ class Ticker:
                         self.sweeps.remove(moment)
                         self.skipped += 1
                     first = False
-                    held = await lease.current(
-                        dataclasses.replace(rt, clock=FakeClock(now())), lease.SWEEP
-                    )
-                    if held is not None:
-                        shift += held.expires_at + timedelta(seconds=1) - now()
-                        self.lease_waits += 1
             else:
                 await self._in_process(at, rt)
         finally:
@@ -395,8 +385,8 @@ class Ticker:
 
     async def _run(self, process: asyncio.subprocess.Process, first: bool, rt: Runtime) -> str:
         """Let it run, or kill it at a random moment (after some sends, after some time, or
-        while it holds the sweep lease: mid-sweep): "killed", "skipped" (it found the sweep
-        lease held) or "done"."""
+        while it holds the sweep lock: mid-sweep): "killed", "skipped" (it found the sweep
+        lock held) or "done"."""
         if self.rng.random() < (self.kill_chance if first else 0.1):
             how = self.rng.choices(["sends", "time", "sweeping"], [50, 25, 25])[0]
             sends_before = self._sends()
@@ -407,7 +397,7 @@ class Ticker:
                     break
                 if how == "time" and time.monotonic() >= deadline:
                     break
-                if how == "sweeping" and await lease.current(rt, lease.SWEEP) is not None:
+                if how == "sweeping" and await sweep_lock.holder_of_sweep(rt.db):
                     self.mid_sweep += 1
                     break
                 with contextlib.suppress(TimeoutError):

@@ -1016,8 +1016,7 @@ async def verify(
     say(
         f"chaos month: {len(month.plans)} items, {len(submitted)} reports, "
         f"{len(month.complaints)} complaints; {ticker.runs} sweep runs, {ticker.kills} killed "
-        f"({ticker.mid_sweep} mid-sweep; {ticker.lease_waits} waits for a killed run's sweep "
-        f"lease, {ticker.skipped} runs skipped), "
+        f"({ticker.mid_sweep} mid-sweep; {ticker.skipped} runs skipped), "
         f"{chat.crashes} chat crashes ({chat.left_open} connections left in use), "
         f"{month.retries} user retries ({month.found_done} found done); "
         f"faults {dict(fake.injected)} "

@@ -51,7 +51,7 @@ async def sweep_process(database_url: str, now: str, cwd: Path) -> tuple[int, st
 
 
 def queued(output: str) -> int:
-    if "holds the sweep lease" in output:
+    if "holds the sweep lock" in output:
         return 0
     match = re.search(r"queued (\d+) reminders, (\d+) escalations, (\d+) digests", output)
     assert match, output
@@ -89,7 +89,7 @@ async def test_two_sweeps_at_once_queue_each_notification_once(
     for code, _, err in results:
         assert code == 0, err
     total = sum(queued(out) for _, out, _ in results)
-    assert sum("holds the sweep lease" in out for _, out, _ in results) <= 1
+    assert sum("holds the sweep lock" in out for _, out, _ in results) <= 1
     stored = await count(rt, Notification, Notification.kind.in_(SWEEP_KINDS))
     assert stored == total > 50
     # Each urging notice number was used once, for one item.

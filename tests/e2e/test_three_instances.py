@@ -6,11 +6,12 @@ webhook points at a round-robin balancer in front of them. The workload: everyon
 are dispatched through the instances' APIs, contacts acknowledge and report, time moves so that
 receipt chases, reminders and the whole ladder fall due, a deputy leader urges, the office
 registers an item with /new (its ten steps spread over the instances); mid-way the
-instance holding the sweep lease is killed (SIGKILL).
+instance holding the sweep lock is killed (SIGKILL).
 
 Checked: every notification ends sent, each reached its chat exactly once; every report is
-stored once; the sweep lease had one holder at a time (a holder changed only once the previous
-one's lease had run out), stayed with the dead instance until it ran out, then moved on.
+stored once; one sweep ran at a time (a pass began only after the last holder's pass had ended,
+or its holder had died), and the dead instance's sweep lock moved to another instance at once,
+with no clock moved (the database frees it when the holder's connection closes).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,10 @@ from sqlalchemy import func, select
 from bot.webhook import PATH
 from domain.clock import FakeClock
 from domain.vocabulary import NotificationStatus
-from services import lease
+from services import sweep_lock
 from services.people import issue_invites
 from services.runtime import Runtime
-from storage.models import ChatConversation, ChatPrompt, Item, Lease, Notification, Person, Report
+from storage.models import ChatConversation, ChatPrompt, Item, Notification, Person, Report
 from testbench import FakeTelegram, FakeUser
 from testbench.balancer import RoundRobinBalancer
 from tests.conftest import EXAMPLES, POSTGRES_URL, SHANGHAI, import_example_county
@@ -53,7 +54,6 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parents[2]
 API_TOKEN = "three-instances-token"
-TTL = lease.SWEEP_LEASE
 SUBJECTS = [
     "校舍安全隐患排查",
     "基层医疗机构药品短缺",
@@ -96,7 +96,6 @@ class SweepEvent:
     event: str
     holder: str
     now: datetime | None
-    until: datetime | None
 
 
 class World:
@@ -121,14 +120,13 @@ class World:
                 if not match:
                     continue
                 fields = dict(part.split("=", 1) for part in match.group(3).split())
-                now, until = fields.get("now"), fields.get("until", "-")
+                now = fields.get("now")
                 events.append(
                     SweepEvent(
                         at=match.group(1),
                         event=match.group(2),
                         holder=fields["holder"],
                         now=datetime.fromisoformat(now) if now else None,
-                        until=datetime.fromisoformat(until) if until != "-" else None,
                     )
                 )
         return sorted(events, key=lambda e: e.at)
@@ -168,10 +166,8 @@ class World:
                 or 0
             )
 
-    async def lease_holder(self) -> str | None:
-        async with self.rt.db.session() as session:
-            row = await session.get(Lease, lease.SWEEP, populate_existing=True)
-            return row.holder if row else None
+    async def lock_holder(self) -> str | None:
+        return await sweep_lock.holder_of_sweep(self.rt.db)
 
 
 async def start_instance(
@@ -329,18 +325,16 @@ async def _conversation_moved(world: World, chat_id: int, before: Any) -> bool:
     return await _conversation(world, chat_id) != before
 
 
-def check_one_holder_at_a_time(events: list[SweepEvent]) -> None:
-    """A sweep begins only under a lease; a new holder only once the last one's ran out."""
-    until: dict[str, datetime] = {}
-    last: str | None = None
+def check_one_holder_at_a_time(events: list[SweepEvent], dead: str) -> None:
+    """A pass begins only when no other holder's pass is under way (the dead holder's last
+    pass, which it never ended, excepted)."""
+    running: set[str] = set()
     for event in events:
-        if event.event != "sweep_begin":
+        if event.event == "sweep_end":
+            running.discard(event.holder)
             continue
-        assert event.now is not None and event.until is not None
-        if last is not None and event.holder != last:
-            assert event.now >= until[last], (event, until[last])
-        until[event.holder] = event.until
-        last = event.holder
+        assert not running - {event.holder, dead}, (event, running)
+        running.add(event.holder)
 
 
 async def test_three_instances_share_the_work_and_nothing_is_lost_or_doubled(
@@ -435,18 +429,12 @@ async def run_workload(
     world.move(local(11, 24, 9))
     await world.settle()
 
-    # Kill the instance holding the sweep lease, with nothing in flight.
-    holder = await world.lease_holder()
+    # Kill the instance holding the sweep lock, with nothing in flight. Its connection closes
+    # with it, so one of the others takes the lock over on its next turn, the clock unmoved.
+    holder = await world.lock_holder()
     dead = next(i for i in world.instances if i.holder == holder)
     dead.process.kill()
     await dead.process.wait()
-    deadline = max(e.until for e in world.sweeps() if e.holder == holder and e.until)
-    world.move(deadline - timedelta(seconds=30))  # its lease has not run out yet
-    await asyncio.sleep(1.5)  # several turns of the two others' jobs
-    assert await world.lease_holder() == dead.holder
-    soon = deadline - timedelta(seconds=30)
-    assert not [e for e in world.sweeps() if e.holder != holder and e.now and e.now >= soon]
-    world.move(deadline)  # now it has: one of the others takes it over
     await _wait_for(lambda: _holder_in(world, {i.holder for i in world.instances} - {holder}))
     await world.settle()
 
@@ -479,7 +467,7 @@ async def run_workload(
         world.move(moment)
         await world.settle()
 
-    await check_outcome(world, items, reported, acked)
+    await check_outcome(world, items, reported, acked, holder)
     assert time.monotonic() - started < 90
 
 
@@ -489,7 +477,7 @@ def _roster_people() -> list[str]:
 
 
 async def _holder_in(world: World, holders: set[str]) -> bool:
-    return await world.lease_holder() in holders
+    return await world.lock_holder() in holders
 
 
 async def _wait_for(condition: Any, timeout: float = 10.0) -> None:  # noqa: ASYNC109
@@ -504,6 +492,7 @@ async def check_outcome(
     items: list[tuple[dict[str, Any], str, list[str]]],
     reported: list[tuple[dict[str, Any], str]],
     acked: list[tuple[dict[str, Any], str]],
+    dead: str,
 ) -> None:
     rt = world.rt
     async with rt.db.session() as session:
@@ -559,10 +548,8 @@ async def check_outcome(
 
     # One sweep holder at a time, and all along more than one instance swept.
     events = world.sweeps()
-    check_one_holder_at_a_time(events)
+    check_one_holder_at_a_time(events, dead)
     assert len({e.holder for e in events if e.event == "sweep_begin"}) >= 2
-    async with rt.db.session() as session:
-        assert await session.scalar(select(func.count()).select_from(Lease)) == 1
 
 
 def world_units_contacts(unit: str) -> list[str]:

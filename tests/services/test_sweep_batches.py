@@ -150,7 +150,7 @@ async def test_a_database_error_redoes_the_batch_one_item_at_a_time(
 async def test_two_sweeps_at_once_take_each_item_once(
     county: Runtime, database_url: str, clock: FakeClock
 ) -> None:
-    """Two sweeps with their own engines (as two processes would), small batches, no lease:
+    """Two sweeps with their own engines (as two processes would), small batches, no lock:
     each due item is handled by exactly one of them, each notification and notice once."""
     rt = county
     # Dispatched over the last 25 days: receipts to chase, reminders, every ladder level.
