@@ -4,6 +4,7 @@ Telegram's flood limits enforced (1/s per chat, 30/s overall, 20/min per group).
     .venv/bin/python -m bench.delivery                 # 10,000: ours, ours with faults, PTB
     .venv/bin/python -m bench.delivery --count 2000 --runs ours,ours-fault
     .venv/bin/python -m bench.delivery --ptb-count 1000  # PTB's runs are much slower with faults
+    .venv/bin/python -m bench.delivery --count 2000 --runs ours,ptb --latency 0,0.1,0.25
 
 Runs:
 - ``ours``: the outbox Deliverer (SQLite outbox, our own pacing, a Bot without PTB's limiter).
@@ -12,6 +13,10 @@ Runs:
 - ``ptb``, ``ptb-fault``: the usual alternative — every message sent at once through an ExtBot
   with PTB's ``AIORateLimiter(max_retries=3)``, which paces overall and pauses every request
   while one chat's retry_after runs.
+
+``--latency`` delays every answer of the fake by that many seconds (plus up to a fifth more, at
+random), as a real network's round trip to the Bot API would (100–300 ms); several values run
+the whole set once each, side by side.
 
 Reported per run: messages/s sustained (first to last delivery), 429 answers caused by pacing
 (the fake's flood limits) and injected ones; for fault runs, the extra delay of each healthy
@@ -38,7 +43,7 @@ from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.metrics import Metrics
-from bot.outbox.sending import Deliverer
+from bot.outbox.sending import IN_FLIGHT, Deliverer
 from domain.clock import SystemClock
 from services.outbox.queue import enqueue
 from services.runtime import Runtime
@@ -75,10 +80,12 @@ def chats(count: int) -> list[int]:
 
 
 async def start_fake(
-    count: int, fault_every: int, retry_after: int
+    count: int, fault_every: int, retry_after: int, latency: float
 ) -> tuple[FakeTelegram, set[int]]:
     fake = FakeTelegram()
     await fake.start()
+    if latency:
+        fake.delay("sendMessage", latency, times=10**9, jitter=latency / 5)
     for chat in chats(count):
         fake._chat(fake.user(chat, f"u{chat}").id).started = True
     fake.enforce_limits(per_chat_per_second=1, overall_per_second=30, group_per_minute=20)
@@ -99,10 +106,12 @@ def watch(fake: FakeTelegram, run: Run) -> None:
     fake.on_event = on_event
 
 
-async def run_ours(count: int, fault_every: int, retry_after: int, workdir: Path) -> Run:
+async def run_ours(
+    count: int, fault_every: int, retry_after: int, latency: float, workdir: Path
+) -> Run:
     run = Run("ours-fault" if fault_every else "ours", count)
-    fake, run.flooded = await start_fake(count, fault_every, retry_after)
-    db = Database(f"sqlite+aiosqlite:///{workdir / f'{run.name}.db'}")
+    fake, run.flooded = await start_fake(count, fault_every, retry_after, latency)
+    db = Database(f"sqlite+aiosqlite:///{workdir / f'{run.name}-{latency * 1000:.0f}ms.db'}")
     await db.upgrade()
     rt = Runtime(db=db, clock=SystemClock(), tz=ZoneInfo("Asia/Shanghai"), media_dir=workdir)
     now = datetime.now(UTC)
@@ -136,7 +145,7 @@ async def run_ours(count: int, fault_every: int, retry_after: int, workdir: Path
         fake.token,
         base_url=fake.base_url,
         base_file_url=fake.base_file_url,
-        request=HTTPXRequest(connection_pool_size=4),
+        request=HTTPXRequest(connection_pool_size=IN_FLIGHT + 4),
     )
     await bot.initialize()
     deliverer = Deliverer(rt, bot, Metrics())
@@ -154,9 +163,9 @@ async def run_ours(count: int, fault_every: int, retry_after: int, workdir: Path
     return run
 
 
-async def run_ptb(count: int, fault_every: int, retry_after: int) -> Run:
+async def run_ptb(count: int, fault_every: int, retry_after: int, latency: float) -> Run:
     run = Run("ptb-fault" if fault_every else "ptb", count)
-    fake, run.flooded = await start_fake(count, fault_every, retry_after)
+    fake, run.flooded = await start_fake(count, fault_every, retry_after, latency)
     limiter: Any = AIORateLimiter(max_retries=3)
     bot: ExtBot[None] = ExtBot(
         fake.token,
@@ -232,29 +241,51 @@ async def main() -> None:
     parser.add_argument(
         "--runs", default="ours,ours-fault,ptb,ptb-fault", help="which runs, comma-separated"
     )
+    parser.add_argument(
+        "--latency",
+        default="0",
+        help="seconds each answer of the fake is late, comma-separated (e.g. 0,0.1,0.25)",
+    )
     args = parser.parse_args()
+    try:
+        latencies = [float(value) for value in args.latency.split(",")]
+    except ValueError:
+        parser.error(f"--latency {args.latency!r}: seconds, comma-separated (e.g. 0,0.1,0.25)")
     wanted = args.runs.split(",")
     ptb_count = args.ptb_count or args.count
     print(
         f"machine: {platform.platform()}, {platform.machine()}, Python {platform.python_version()}"
     )
-    results: dict[str, Run] = {}
     with tempfile.TemporaryDirectory(prefix="duban-bench-") as tmp:
-        for name in wanted:
-            if name == "ours":
-                results[name] = await run_ours(args.count, 0, args.retry_after, Path(tmp))
-            elif name == "ours-fault":
-                results[name] = await run_ours(
-                    args.count, args.fault_every, args.retry_after, Path(tmp)
-                )
-            elif name == "ptb":
-                results[name] = await run_ptb(ptb_count, 0, args.retry_after)
-            elif name == "ptb-fault":
-                results[name] = await run_ptb(ptb_count, args.fault_every, args.retry_after)
-            else:
-                parser.error(f"unknown run {name!r}")
-            base = results.get(name.removesuffix("-fault")) if name.endswith("-fault") else None
-            print(report(results[name], base), flush=True)
+        for latency in latencies:
+            print(f"-- answers {latency * 1000:.0f} ms late", flush=True)
+            await run_set(parser, wanted, args, ptb_count, latency, Path(tmp))
+
+
+async def run_set(
+    parser: argparse.ArgumentParser,
+    wanted: list[str],
+    args: argparse.Namespace,
+    ptb_count: int,
+    latency: float,
+    tmp: Path,
+) -> None:
+    results: dict[str, Run] = {}
+    for name in wanted:
+        if name == "ours":
+            results[name] = await run_ours(args.count, 0, args.retry_after, latency, tmp)
+        elif name == "ours-fault":
+            results[name] = await run_ours(
+                args.count, args.fault_every, args.retry_after, latency, tmp
+            )
+        elif name == "ptb":
+            results[name] = await run_ptb(ptb_count, 0, args.retry_after, latency)
+        elif name == "ptb-fault":
+            results[name] = await run_ptb(ptb_count, args.fault_every, args.retry_after, latency)
+        else:
+            parser.error(f"unknown run {name!r}")
+        base = results.get(name.removesuffix("-fault")) if name.endswith("-fault") else None
+        print(report(results[name], base), flush=True)
 
 
 if __name__ == "__main__":

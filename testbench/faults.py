@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from collections import deque
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -68,9 +69,14 @@ class DelayRule:
     remaining: int
     chat_id: int | None
     process: bool
+    jitter: float = 0.0  # each answer a further 0..jitter seconds late, at random
 
     def matches(self, method: str, chat_id: int | None) -> bool:
         return _matches(self.method, self.chat_id, method, chat_id)
+
+    def late_by(self) -> float:
+        """How late this answer comes."""
+        return self.seconds + (random.uniform(0.0, self.jitter) if self.jitter else 0.0)
 
 
 @dataclass

@@ -24,9 +24,12 @@ and logged, rather than refused. The texts shorten people's own words before tha
 The notification bot is a plain ``telegram.Bot`` without PTB's AIORateLimiter (which would
 pause every request on any chat's 429); the application's replies keep that limiter.
 
-One message is in flight at a time and each outcome is committed before the next send, so a
-crash can repeat at most one message (sent, not yet recorded). ``in_flight`` is not offered:
-this is the guarantee "at most one duplicate per crash" costs.
+Up to ``in_flight`` messages (16) are on the wire at once, each to a different chat (a round
+sends one message per chat), and each outcome is committed as it comes. So a crash repeats at
+most one message per chat that had one in flight (sent, not yet recorded): at most
+``in_flight`` in all, never two to one chat. Keeping one in flight per chat costs nothing,
+since Telegram allows a chat one message a second anyway; keeping several chats in flight is
+what reaches the overall 30/s over a real network's 100–300 ms round trip.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from services.runtime import Runtime
 log = logging.getLogger("duban.delivery")
 
 LEASE = timedelta(seconds=60)
+IN_FLIGHT = 16  # chats sent to at once: 30/s at a 250 ms round trip needs 8; room for slower
 POLL_SECONDS = 1.0
 PAUSE_POLL_SECONDS = 0.1
 MAX_TEXT = 3800  # merged text, in UTF-16 units after HTML parsing (Telegram's limit: 4096)
@@ -151,6 +155,7 @@ class Deliverer:
         *,
         batch: int | None = None,
         lease: timedelta = LEASE,
+        in_flight: int = IN_FLIGHT,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.rt = rt
@@ -160,6 +165,9 @@ class Deliverer:
         self.batch = batch or max(10, int(limits.overall_per_second * 2))
         self.lease = lease
         self.pacer = Pacer(limits)
+        self._slots = asyncio.Semaphore(in_flight)
+        self._sending: set[asyncio.Task[None]] = set()  # messages on the wire
+        self._flying: set[int] = set()  # people with a message on the wire
         self.judge = FloodJudge()
         self.monotonic = monotonic
         self.parked: dict[int, datetime] = {}  # person id -> until (rt.clock)
@@ -174,19 +182,25 @@ class Deliverer:
     # --- loops ---------------------------------------------------------------------------------
 
     async def run_forever(self) -> None:
-        while True:
-            self.rt.outbox_ready.clear()  # before looking: a wake-up during the round counts
-            try:
-                handled = await self.deliver_due()
-            except Exception:
-                log.exception("delivery_pass_failed")
-                handled = 0
-                await asyncio.sleep(POLL_SECONDS)
-            if handled:
-                continue
-            with contextlib.suppress(TimeoutError):  # (wait_for may swallow a cancel on 3.11)
-                async with asyncio.timeout(self._idle_wait()):
-                    await self.rt.outbox_ready.wait()
+        try:
+            while True:
+                await self._round()
+        finally:
+            await self._abandon()
+
+    async def _round(self) -> None:
+        self.rt.outbox_ready.clear()  # before looking: a wake-up during the round counts
+        try:
+            handled = await self.deliver_due()
+        except Exception:
+            log.exception("delivery_pass_failed")
+            handled = 0
+            await asyncio.sleep(POLL_SECONDS)
+        if handled:
+            return
+        with contextlib.suppress(TimeoutError):  # (wait_for may swallow a cancel on 3.11)
+            async with asyncio.timeout(self._idle_wait()):
+                await self.rt.outbox_ready.wait()
 
     def _idle_wait(self) -> float:
         now = self.monotonic()
@@ -200,6 +214,13 @@ class Deliverer:
     async def deliver_until_idle(self, *, max_wait: float = 120.0) -> int:
         """Deliver everything due, waiting out chats' pacing and other workers' claims (as
         ``duban sweep`` does); returns how many notifications were handled."""
+        try:
+            return await self._until_idle(max_wait)
+        except BaseException:
+            await self._abandon()
+            raise
+
+    async def _until_idle(self, max_wait: float) -> int:
         handled = 0
         started = self.monotonic()
         while True:
@@ -207,6 +228,7 @@ class Deliverer:
             handled += count
             if count:
                 continue
+            await self.settle()
             if await claims.pending_due(self.rt) == 0:
                 return handled
             if self.monotonic() - started > max_wait:
@@ -217,7 +239,9 @@ class Deliverer:
             )
 
     async def deliver_due(self) -> int:
-        """One round: claim a batch, send one message per chat. Returns notifications handled."""
+        """One round: claim a batch and start one message per chat, up to ``in_flight`` on the
+        wire at once. Returns notifications handled (their sends may still be under way: the
+        next round claims around them, and :meth:`settle` waits for them)."""
         if self._paused():
             return 0
         now = self.rt.clock.now()
@@ -228,24 +252,48 @@ class Deliverer:
             for chat in self.pacer.busy_chats(self.monotonic())
             if chat in self._chat_people
         }
-        skip = frozenset(busy | set(self.parked))
+        skip = frozenset(busy | set(self.parked) | self._flying)
         outs = await claims.claim(self.rt, limit=self.batch, lease=self.lease, skip_people=skip)
         if not outs:
             return 0
         groups, later = plan_groups(outs)
         await claims.release(self.rt, [o.id for o in later])
-        claimed = {o.id for group in groups for o in group}
+        unsent = {o.id for group in groups for o in group}
         renewed = self.monotonic()
         for group in groups:
+            await self._slots.acquire()
             if self._paused():
-                await claims.release(self.rt, sorted(claimed))
+                self._slots.release()
                 break
             if self.monotonic() - renewed > self.lease.total_seconds() / 3:
-                await claims.extend(self.rt, sorted(claimed), self.lease)
+                await claims.extend(self.rt, sorted(unsent), self.lease)
                 renewed = self.monotonic()
-            await self._deliver(group)
-            claimed -= {o.id for o in group}
+            await self._pace(group)
+            unsent -= {o.id for o in group}
+            self._start(group)
+        if unsent:  # paused before their turn: back to the outbox
+            await claims.release(self.rt, sorted(unsent))
         return len(outs) - len(later)
+
+    def _start(self, group: list[Outgoing]) -> None:
+        person = group[0].person_id
+        if person is not None:
+            self._flying.add(person)
+        task = asyncio.create_task(self._deliver_in_slot(group))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def settle(self) -> None:
+        """Wait until every message on the wire is answered and its outcome recorded."""
+        while self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
+
+    async def _abandon(self) -> None:
+        """Stop the sends under way (shutting down): their claims run out, and each is sent
+        again later at most once (it may have reached its chat already)."""
+        for task in self._sending:
+            task.cancel()
+        await asyncio.gather(*self._sending, return_exceptions=True)
 
     def _paused(self) -> bool:
         if self.paused_until is None:
@@ -257,19 +305,37 @@ class Deliverer:
 
     # --- one message ---------------------------------------------------------------------------
 
+    async def _pace(self, group: list[Outgoing]) -> None:
+        """Wait for the next overall slot and take the chat's (a group is one chat)."""
+        chat_id = group[0].chat_id
+        if chat_id is None:
+            return
+        if group[0].person_id is not None:
+            self._chat_people[chat_id] = group[0].person_id
+        wait = self.pacer.overall_wait(self.monotonic())
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self.pacer.take(chat_id, self.monotonic())
+
+    async def _deliver_in_slot(self, group: list[Outgoing]) -> None:
+        try:
+            await self._deliver(group)
+        except Exception:
+            # its claim runs out and another round takes it up again
+            log.exception("delivery_failed", extra={"notifications": len(group)})
+        finally:
+            if group[0].person_id is not None:
+                self._flying.discard(group[0].person_id)
+            self._slots.release()
+
     async def _deliver(self, group: list[Outgoing]) -> None:
+        """Send one chat's message (paced already) and record what happened."""
         first = group[0]
         if first.chat_id is None:
             await outcomes.unreachable(self.rt, group, "not_joined")
             self._count("unreachable", len(group))
             return
         chat_id = first.chat_id
-        if first.person_id is not None:
-            self._chat_people[chat_id] = first.person_id
-        wait = self.pacer.overall_wait(self.monotonic())
-        if wait > 0:
-            await asyncio.sleep(wait)
-        self.pacer.take(chat_id, self.monotonic())
         try:
             message_id = await self._send(chat_id, group)
         except RetryAfter as exc:
@@ -342,23 +408,26 @@ class Deliverer:
             self._count("failed", len(failed))
 
     async def _flooded(self, group: list[Outgoing], chat_id: int, retry_after: float) -> None:
-        """A 429: park this chat, or (when every recent chat is refused) pause all sending."""
+        """A 429: park this chat, or (when every recent chat is refused) pause all sending.
+
+        The verdict is taken before anything is written, so no other send starts meanwhile."""
         self.pacer.refund()
         self.metrics.send_failures.labels("rate_limited").inc()
         wait = timedelta(seconds=max(retry_after, 1.0))
         until = self.rt.clock.now() + wait
-        failed = await outcomes.retry_later(self.rt, group, f"RetryAfter: {retry_after:g}s", wait)
-        if failed:
-            self._count("failed", len(failed))
-        if self._outcome(chat_id, refused=True):
+        bot_wide = self._outcome(chat_id, refused=True)
+        person = group[0].person_id
+        if bot_wide:
             if self.paused_until is None or self.paused_until < until:
                 self.paused_until = until
                 self.metrics.pauses.labels("bot").inc()
                 log.warning("delivery_paused", extra={"seconds": retry_after})
-            return
-        person = group[0].person_id
-        if person is not None:
+        elif person is not None:
             self.parked[person] = until
+        failed = await outcomes.retry_later(self.rt, group, f"RetryAfter: {retry_after:g}s", wait)
+        if failed:
+            self._count("failed", len(failed))
+        if not bot_wide and person is not None:
             await outcomes.park(self.rt, person, until)
             self.metrics.pauses.labels("chat").inc()
             log.info("chat_parked", extra={"seconds": retry_after})

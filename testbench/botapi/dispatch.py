@@ -61,8 +61,10 @@ class Dispatch(BotApiCore):
         times: int = 1,
         chat_id: int | None = None,
         process: bool = True,
+        jitter: float = 0.0,
     ) -> None:
-        """Answer the next ``times`` matching calls ``seconds`` late.
+        """Answer the next ``times`` matching calls ``seconds`` late (plus up to ``jitter``
+        seconds more, at random: a real network's round trip).
 
         ``process=True``: the call is carried out at once and only the answer is late, so a
         client that times out has still sent the message (how duplicates happen).
@@ -71,7 +73,12 @@ class Dispatch(BotApiCore):
         """
         self._faults.delays.append(
             DelayRule(
-                method=method, seconds=seconds, remaining=times, chat_id=chat_id, process=process
+                method=method,
+                seconds=seconds,
+                remaining=times,
+                chat_id=chat_id,
+                process=process,
+                jitter=jitter,
             )
         )
 
@@ -130,11 +137,11 @@ class Dispatch(BotApiCore):
         try:
             delay = self._injected_faults(name, chat_id)
             if delay is not None and not delay.process:
-                await asyncio.sleep(delay.seconds)
+                await asyncio.sleep(delay.late_by())
                 raise ApiError(502, default_description(502), injected=True)
             result = await handler(params)
             if delay is not None:
-                await asyncio.sleep(delay.seconds)
+                await asyncio.sleep(delay.late_by())
         except ApiError as err:
             return self._error_response(call, err)
         call.status = 200

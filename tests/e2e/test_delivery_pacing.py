@@ -26,6 +26,18 @@ def test_pacer_spaces_sends_per_chat_per_group_and_overall() -> None:
     assert pacer.overall_wait(200.0) == pytest.approx(0)
 
 
+def test_a_start_a_little_late_is_made_up_by_the_next_slot_but_an_idle_gap_is_not() -> None:
+    pacer = Pacer(Delivery())
+    interval = pacer.overall_interval
+    pacer.take(1, 100.0)
+    pacer.take(2, 100.0 + interval + 0.003)  # the loop woke 3 ms late
+    assert pacer.overall_wait(100.0 + interval + 0.003) == pytest.approx(interval - 0.003)
+    pacer.take(3, 100.0 + 2 * interval + 0.02)  # 20 ms late: a real stall, not made up
+    assert pacer.overall_wait(100.0 + 2 * interval + 0.02) == pytest.approx(interval)
+    pacer.take(4, 500.0)  # after an idle gap the next one simply waits its interval
+    assert pacer.overall_wait(500.0) == pytest.approx(interval)
+
+
 def test_a_bot_wide_flood_is_many_chats_refused_in_a_row() -> None:
     judge = FloodJudge(streak=5)
     assert not any(judge.outcome(chat, refused=True) for chat in range(4))
