@@ -4,6 +4,7 @@ principal leader is told, the item becomes a formal inspection item and a talk i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from demo.stage import TIMEOUT, Stage, has
@@ -27,25 +28,73 @@ async def _morning(stage: Stage, days_after_due: int, due: datetime) -> None:
     await run_sweep(stage.rt)
 
 
-async def _leader_acts(
-    stage: Stage,
-    code: str,
-    leader: str,
-    *,
-    level: int,
-    narration: str,
-    button: str,
-    done: str,
-    told: tuple[str, str],
-) -> None:
-    """The leader told at ``level`` presses ``button`` on the notice and sees ``done``; the
-    person ``told[0]`` then gets a message about the item that holds ``told[1]``."""
-    user = stage.users[leader]
-    notice = await user.wait_message(has(code, f"第{level}级"), timeout=TIMEOUT)
-    stage.narrate(narration)
-    await user.press(notice, button)
-    await user.wait_message(has(done), timeout=TIMEOUT)
-    person, words = told
+@dataclass(frozen=True)
+class _LeaderAct:
+    """The leader told at a level presses ``button`` on the notice and sees ``done``."""
+
+    leader: str
+    narration: str
+    button: str
+    done: str
+
+
+@dataclass(frozen=True)
+class _Rung:
+    """One level of the ladder: reached ``days`` mornings after the due date, perhaps acted on
+    by its leader; then ``told[0]`` gets a message about the item that holds ``told[1]``."""
+
+    level: int
+    narration: str
+    days: int
+    act: _LeaderAct | None
+    told: tuple[str, str]
+
+
+_LADDER = (
+    _Rung(
+        1,
+        "Level 1, the morning after the due date: the deputy leader and the office",
+        1,
+        _LeaderAct(
+            "chen",
+            "The deputy leader urges the unit from the message (督办)",
+            "📣 督办",
+            "督办意见已发送",
+        ),
+        ("gaojing", "督办："),
+    ),
+    _Rung(
+        2,
+        "Level 2, three days overdue: a numbered written urging notice (催办通知)",
+        4,
+        None,
+        ("heyong", "催办通知"),
+    ),
+    _Rung(
+        3,
+        "Level 3, seven days overdue: the principal leader; a formal inspection item",
+        8,
+        _LeaderAct(
+            "zhao",
+            "The principal leader orders a talk with the unit's head (约谈)",
+            "🗣 约谈",
+            "已办",
+        ),
+        ("heyong", "约谈"),
+    ),
+)
+
+
+async def _climb(stage: Stage, code: str, due: datetime, rung: _Rung) -> None:
+    stage.narrate(rung.narration)
+    await _morning(stage, rung.days, due)
+    if rung.act is not None:
+        user = stage.users[rung.act.leader]
+        notice = await user.wait_message(has(code, f"第{rung.level}级"), timeout=TIMEOUT)
+        stage.narrate(rung.act.narration)
+        await user.press(notice, rung.act.button)
+        await user.wait_message(has(rung.act.done), timeout=TIMEOUT)
+    person, words = rung.told
     await stage.users[person].wait_message(has(code, words), timeout=TIMEOUT)
 
 
@@ -70,32 +119,5 @@ async def escalation(stage: Stage) -> None:
     assert view.due_at is not None
     stage.say(f"   {view.code} was dispatched to 县住房和城乡建设局 ten days ago and is due today.")
 
-    stage.narrate("Level 1, the morning after the due date: the deputy leader and the office")
-    await _morning(stage, 1, view.due_at)
-    await _leader_acts(
-        stage,
-        view.code,
-        "chen",
-        level=1,
-        narration="The deputy leader urges the unit from the message (督办)",
-        button="📣 督办",
-        done="督办意见已发送",
-        told=("gaojing", "督办："),
-    )
-
-    stage.narrate("Level 2, three days overdue: a numbered written urging notice (催办通知)")
-    await _morning(stage, 4, view.due_at)
-    await stage.users["heyong"].wait_message(has(view.code, "催办通知"), timeout=TIMEOUT)
-
-    stage.narrate("Level 3, seven days overdue: the principal leader; a formal inspection item")
-    await _morning(stage, 8, view.due_at)
-    await _leader_acts(
-        stage,
-        view.code,
-        "zhao",
-        level=3,
-        narration="The principal leader orders a talk with the unit's head (约谈)",
-        button="🗣 约谈",
-        done="已办",
-        told=("heyong", "约谈"),
-    )
+    for rung in _LADDER:
+        await _climb(stage, view.code, view.due_at, rung)

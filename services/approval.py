@@ -22,7 +22,7 @@ from services.items import Origin
 from services.registration import Outcome, Routed, send_or_warn
 from services.registration_notices import ask_approvers, tell_office_load, tell_registrar
 from services.runtime import Runtime
-from services.timeline import Kind, record
+from services.timeline import Kind, record_change
 from services.views import find_item, item_view
 from storage.models import Item, Person
 from texts import registration as texts
@@ -63,16 +63,7 @@ async def _decided(
     detail: str = "",
 ) -> None:
     """The approver's decision on the item's timeline; the item changed now."""
-    item.updated_at = now
-    record(
-        session,
-        item_id=item.id,
-        at=now,
-        kind=kind,
-        actor_id=origin.person_id,
-        detail=detail,
-        data=data,
-    )
+    record_change(session, item, now, kind, actor_id=origin.person_id, detail=detail, data=data)
     await session.flush()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.vocabulary import Role
 from services.runtime import Runtime
@@ -28,18 +29,30 @@ class UnitWithPeople:
 
 
 @dataclass(frozen=True)
+class UnitChoice:
+    id: int
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
 class LeaderChoice:
     key: str
     name: str
     principal: bool
 
 
+async def _active_units(session: AsyncSession) -> list[Unit]:
+    """The active units in roster order."""
+    return list(
+        await session.scalars(select(Unit).where(Unit.active).order_by(Unit.position, Unit.id))
+    )
+
+
 async def list_units(rt: Runtime) -> list[UnitWithPeople]:
     """Active units in roster order, with their leader, head and contacts by key."""
     async with rt.db.session() as session:
-        units = list(
-            await session.scalars(select(Unit).where(Unit.active).order_by(Unit.position, Unit.id))
-        )
+        units = await _active_units(session)
         people = {
             pid: (key, name)
             for pid, key, name in await session.execute(select(Person.id, Person.key, Person.name))
@@ -81,17 +94,7 @@ async def list_leaders(rt: Runtime) -> list[LeaderChoice]:
     return sorted(found.values(), key=lambda leader: leader.principal)
 
 
-@dataclass(frozen=True)
-class UnitChoice:
-    id: int
-    key: str
-    name: str
-
-
 async def unit_choices(rt: Runtime) -> list[UnitChoice]:
     """The county's units, in roster order: the places a complaint can name, the lead units."""
     async with rt.db.session() as session:
-        rows = await session.execute(
-            select(Unit.id, Unit.key, Unit.name).where(Unit.active).order_by(Unit.position, Unit.id)
-        )
-        return [UnitChoice(uid, key, name) for uid, key, name in rows]
+        return [UnitChoice(u.id, u.key, u.name) for u in await _active_units(session)]

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,7 +45,7 @@ from services.notices import (
 )
 from services.recipients import item_people, office_people, unit_people
 from services.runtime import Runtime
-from services.timeline import Kind, record
+from services.timeline import Kind, record_change
 from services.views import find_item, item_view
 from storage.models import Assignment, Item, Person, Report, Unit
 from texts import Text
@@ -400,21 +401,47 @@ async def extend_item(rt: Runtime, origin: Origin, ref: str, due: date, reason: 
     text = _reason(reason, required=False)
     async with rt.db.session() as session:
         decision = await _office_decision(rt, session, origin, ref, ItemAction.APPROVE_EXTENSION)
-        data: dict[str, Any] = {"via": _via(origin), **_move_due(rt, decision.item, due)}
-        await decision.announce(
+        return await _redate(
+            decision,
+            origin,
+            due,
+            text,
             Kind.EXTENSION_APPROVED,
-            await item_people(session, decision.item.id),
-            Notice(
-                "extension_decided",
-                lambda t, view: texts.direct_extension_notice(
-                    t, view, rt.tz, decision.now, reason=text
-                ),
-                unit_buttons,
-            ),
-            detail=text,
-            data=data,
+            "extension_decided",
+            texts.direct_extension_notice,
         )
-        return await decision.done()
+
+
+class _DueNotice(Protocol):
+    def __call__(
+        self, t: Text, item: ItemView, tz: ZoneInfo, now: datetime, *, reason: str
+    ) -> str: ...
+
+
+async def _redate(
+    decision: Decision,
+    origin: Origin,
+    due: date,
+    reason: str,
+    event: str,
+    kind: str,
+    render: _DueNotice,
+) -> ItemView:
+    """The office's decision moves the item's due date: everyone on the item is told, and why."""
+    rt, item = decision.rt, decision.item
+    data: dict[str, Any] = {"via": _via(origin), **_move_due(rt, item, due)}
+    await decision.announce(
+        event,
+        await item_people(decision.session, item.id),
+        Notice(
+            kind,
+            lambda t, view: render(t, view, rt.tz, decision.now, reason=reason),
+            unit_buttons,
+        ),
+        detail=reason,
+        data=data,
+    )
+    return await decision.done()
 
 
 # --- follow-up (回头看) and rectification (整改) -----------------------------------------------
@@ -441,12 +468,11 @@ async def _set_follow_up(
     if on <= now.astimezone(rt.tz).date():
         raise InvalidInput(N_("The follow-up date must be in the future."), field="follow_up_on")
     item.follow_up_on = on
-    item.updated_at = now
-    event = record(
+    event = record_change(
         session,
-        item_id=item.id,
-        at=now,
-        kind=Kind.FOLLOW_UP_SET,
+        item,
+        now,
+        Kind.FOLLOW_UP_SET,
         actor_id=origin.person_id,
         data={"on": on.isoformat(), "via": _via(origin)},
     )
@@ -488,16 +514,16 @@ async def follow_up_ok(rt: Runtime, origin: Origin, ref: str) -> ItemView:
         decision = await _office_decision(rt, session, origin, ref, ItemAction.FOLLOW_UP)
         item = decision.item
         _check_follow_up_open(item)
-        record(
+        on = item.follow_up_on.isoformat() if item.follow_up_on else None
+        record_change(
             session,
-            item_id=item.id,
-            at=decision.now,
-            kind=Kind.FOLLOWED_UP,
+            item,
+            decision.now,
+            Kind.FOLLOWED_UP,
             actor_id=origin.person_id,
-            data={"on": item.follow_up_on.isoformat() if item.follow_up_on else None},
+            data={"on": on},
         )
         item.follow_up_on = None
-        item.updated_at = decision.now
         await session.commit()
         return await item_view(session, item, rt.clock.now(), rt.policy)
 
@@ -509,25 +535,15 @@ async def reopen_item(rt: Runtime, origin: Origin, ref: str, due: date, reason: 
     async with rt.db.session() as session:
         decision = await _office_decision(rt, session, origin, ref, ItemAction.REOPEN)
         item = decision.item
-        data: dict[str, Any] = {"via": _via(origin), **_move_due(rt, item, due)}
         for assignment in await assignments_of(session, item.id):
             if assignment.status == AssignmentStatus.COMPLETED:
                 move_share(assignment, AssignmentAction.REOPEN)
                 assignment.completed_at = None
         item.closed_at = None
         item.follow_up_on = None
-        await decision.announce(
-            Kind.REOPENED,
-            await item_people(session, item.id),
-            Notice(
-                "reopened",
-                lambda t, view: texts.reopened_notice(t, view, rt.tz, decision.now, reason=text),
-                unit_buttons,
-            ),
-            detail=text,
-            data=data,
+        return await _redate(
+            decision, origin, due, text, Kind.REOPENED, "reopened", texts.reopened_notice
         )
-        return await decision.done()
 
 
 # --- checks before asking for a reason (chat) -------------------------------------------------

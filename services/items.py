@@ -32,9 +32,10 @@ from domain.vocabulary import (
     TimeClass,
 )
 from services.actors import Actor
+from services.notices import commit_and_view
 from services.outbox.queue import enqueue, notification_key
 from services.runtime import Runtime
-from services.timeline import Kind, record
+from services.timeline import Kind, record, record_change
 from services.views import item_view
 from storage.models import Assignment, Counter, Item, Person, PersonRole, Unit, UnitContact
 from texts import items as texts
@@ -146,10 +147,7 @@ async def register_item(
         item = await add_item(rt, session, origin, draft, dispatched_at=dispatched_at)
         if dispatch:
             await dispatch_now(rt, session, item, origin, at=dispatched_at or now)
-        await session.commit()
-        view = await item_view(session, item, now, rt.policy)
-    rt.wake_outbox()
-    return view
+        return await commit_and_view(rt, session, item)
 
 
 async def add_item(
@@ -249,13 +247,12 @@ async def dispatch_now(
     item.acknowledge_by = marks.acknowledge_by
     item.plan_by = marks.plan_by
     item.first_feedback_by = marks.first_feedback_by
-    item.updated_at = rt.clock.now()
     await session.flush()
-    record(
+    record_change(
         session,
-        item_id=item.id,
-        at=rt.clock.now(),
-        kind=Kind.DISPATCHED,
+        item,
+        rt.clock.now(),
+        Kind.DISPATCHED,
         actor_id=origin.person_id,
         data={
             "dispatched_at": at.isoformat(),

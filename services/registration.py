@@ -27,12 +27,13 @@ from domain.lifecycle import ItemAction, apply, check_dispatch
 from domain.registration import LoadWarning
 from domain.views import ItemView
 from domain.vocabulary import ItemStatus
-from services.items import ItemDraft, Origin, add_item, dispatch_now, require_office
+from services.items import ItemDraft, Origin, add_item, register_item, require_office
 from services.load_control import LoadWarned, dispatch_unless_warned
+from services.notices import commit_and_view
 from services.registration_notices import ask_approvers
 from services.runtime import Runtime
-from services.timeline import Kind, record
-from services.views import find_item, item_view
+from services.timeline import Kind, record_change
+from services.views import find_item
 from storage.models import Item
 
 
@@ -72,14 +73,9 @@ async def submit_for_approval(
     """The item waits at the first approval step, whose approvers are asked."""
     item.status = apply(item.status, ItemAction.SUBMIT_FOR_APPROVAL)
     item.approval_step = 0
-    item.updated_at = rt.clock.now()
-    record(
-        session,
-        item_id=item.id,
-        at=rt.clock.now(),
-        kind=Kind.SUBMITTED,
-        actor_id=origin.person_id,
-        data={"steps": len(rt.policy.approval.steps)},
+    steps = {"steps": len(rt.policy.approval.steps)}
+    record_change(
+        session, item, rt.clock.now(), Kind.SUBMITTED, actor_id=origin.person_id, data=steps
     )
     await session.flush()
     registrar = origin.actor.name if origin.actor else "API"
@@ -90,7 +86,6 @@ async def submit_item(
     rt: Runtime, origin: Origin, draft: ItemDraft, *, confirm_load: bool = False
 ) -> Routed:
     """The office submits a new item: to approval, or out at once, or to a load warning."""
-    now = rt.clock.now()
     async with rt.db.session() as session:
         item = await add_item(rt, session, origin, draft)
         warnings: list[LoadWarning] = []
@@ -100,9 +95,7 @@ async def submit_item(
         else:
             warnings = await send_or_warn(rt, session, item, origin, confirm_load=confirm_load)
             outcome = Outcome.LOAD_WARNING if warnings else Outcome.DISPATCHED
-        await session.commit()
-        view = await item_view(session, item, now, rt.policy)
-    rt.wake_outbox()
+        view = await commit_and_view(rt, session, item)
     return Routed(view, outcome, tuple(warnings))
 
 
@@ -119,12 +112,13 @@ async def create_item(
     goes out at once, bypassing approval; otherwise it waits for approval, or as a draft when
     the policy has no approval steps. Load warnings raise :class:`LoadWarned` and keep nothing.
     """
+    if dispatched_at is not None:
+        # An item already out moves in as it went out: no approval, no load check.
+        return await register_item(rt, origin, draft, dispatch=True, dispatched_at=dispatched_at)
     now = rt.clock.now()
     async with rt.db.session() as session:
-        item = await add_item(rt, session, origin, draft, dispatched_at=dispatched_at)
-        if dispatched_at is not None:
-            await dispatch_now(rt, session, item, origin, at=dispatched_at)
-        elif dispatch:
+        item = await add_item(rt, session, origin, draft)
+        if dispatch:
             bypassed = {"approval": "bypassed"} if rt.policy.approval.required else {}
             warnings = await dispatch_unless_warned(
                 rt, session, item, origin, at=now, confirm_load=confirm_load, note=bypassed
@@ -134,25 +128,18 @@ async def create_item(
                 raise LoadWarned(warnings)
         elif rt.policy.approval.required:
             await submit_for_approval(rt, session, item, origin)
-        await session.commit()
-        view = await item_view(session, item, now, rt.policy)
-    rt.wake_outbox()
-    return view
+        return await commit_and_view(rt, session, item)
 
 
 async def resubmit_item(rt: Runtime, origin: Origin, ref: str) -> ItemView:
     """The office sends a returned draft back to the first approval step."""
     require_office(origin)
-    now = rt.clock.now()
     async with rt.db.session() as session:
         item = await find_item(session, ref)
         if item.status != ItemStatus.DRAFT or not rt.policy.approval.required:
             raise NotReturnable()
         await submit_for_approval(rt, session, item, origin)
-        await session.commit()
-        view = await item_view(session, item, now, rt.policy)
-    rt.wake_outbox()
-    return view
+        return await commit_and_view(rt, session, item)
 
 
 async def dispatch_draft(
@@ -164,7 +151,6 @@ async def dispatch_draft(
     :class:`LoadWarned` and nothing changes.
     """
     require_office(origin)
-    now = rt.clock.now()
     async with rt.db.session() as session:
         item = await find_item(session, ref)
         try:
@@ -174,7 +160,4 @@ async def dispatch_draft(
         if warnings:
             await session.rollback()
             raise LoadWarned(warnings)
-        await session.commit()
-        view = await item_view(session, item, now, rt.policy)
-    rt.wake_outbox()
-    return view
+        return await commit_and_view(rt, session, item)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import TimelineEvent
+from storage.models import Item, TimelineEvent
 
 
 class Kind:
@@ -68,3 +68,20 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_change(
+    session: AsyncSession,
+    item: Item,
+    at: datetime,
+    kind: str,
+    *,
+    actor_id: int | None,
+    detail: str = "",
+    data: dict[str, Any] | None = None,
+) -> TimelineEvent:
+    """The item changed ``at``: it was updated then, and the change goes on its timeline."""
+    item.updated_at = at
+    return record(
+        session, item_id=item.id, at=at, kind=kind, actor_id=actor_id, detail=detail, data=data
+    )
