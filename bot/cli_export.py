@@ -6,16 +6,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 
 def _target(args: argparse.Namespace, suffix: str, default: str | None) -> Path:
     """The file to write: the FILE argument or -o, which must end in ``suffix`` and sit in a
     directory that exists and can be written to."""
-    fail = args.cli.fail
+    fail: Callable[[str, int], NoReturn] = args.cli.fail
     if args.file and args.output and args.file != args.output:
         fail(f"two files given ({args.file} and -o {args.output}): give one", 2)
     name: str | None = args.file or args.output or default
@@ -26,11 +27,11 @@ def _target(args: argparse.Namespace, suffix: str, default: str | None) -> Path:
         fail(f"{path}: the file name must end in {suffix}", 2)
     directory = path.parent
     if not directory.is_dir():
-        fail(f"{directory}: no such directory")
+        fail(f"{directory}: no such directory", 1)
     if not os.access(directory, os.W_OK | os.X_OK) or (
         path.exists() and not os.access(path, os.W_OK)
     ):
-        fail(f"{path}: cannot write there (permission denied)")
+        fail(f"{path}: cannot write there (permission denied)", 1)
     return path
 
 
