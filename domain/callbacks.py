@@ -32,6 +32,7 @@ EXTENSION_OK = "exy"  # exy:<report id>            同意延期
 EXTENSION_NO = "exn"  # exn:<report id>            不同意延期
 FOLLOW_UP = "fup"  # fup:<item ref>:<ok|reopen>    回头看
 INSTRUCT = "ins"  # ins:<item ref>                批示
+ARCHIVE = "arc"  # arc:<item ref>                 立卷归档
 PAGE = "pg"  # pg:<view>:<page>                   paging of /items, /overdue
 # The ladder (reminders and escalations)
 URGE = "urg"  # urg:<item ref>                    督办 with the leader's name

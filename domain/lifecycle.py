@@ -3,7 +3,9 @@
 Item: ``draft → pending_approval → dispatched → in_progress → completion_submitted → closed →
 archived``, with 退回 (return_completion: back to in_progress), 延期申请 (extension requests, no
 change of status) and 回头看 (follow_up after closing; reopen for rectification 整改 goes back to
-in_progress with a new deadline). ``overdue`` and the light are derived from dates, not states.
+in_progress with a new deadline). An open item can be withdrawn (撤销督办); a closed or withdrawn
+item is archived (立卷归档) and is read-only from then on. ``overdue`` and the light are
+derived from dates, not states.
 
 A move not in the table raises :class:`domain.errors.Conflict`. Some moves also need facts the
 table cannot see (all approval steps done, who is acting); those checks sit next to the table
@@ -13,6 +15,7 @@ table cannot see (all approval steps done, who is acting); those checks sit next
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Generic, TypeVar
@@ -41,7 +44,8 @@ class ItemAction(StrEnum):
     RETURN_COMPLETION = "return_completion"  # 退回重办
     FOLLOW_UP = "follow_up"  # 回头看, nothing to fix
     REOPEN = "reopen"  # 回头看 finds a problem: 整改 with a new deadline
-    ARCHIVE = "archive"  # 归档
+    ARCHIVE = "archive"  # 立卷归档: the end of an item's life, read-only from then on
+    WITHDRAW = "withdraw"  # 撤销督办: the office takes an open item back, with a reason
 
 
 class AssignmentAction(StrEnum):
@@ -109,6 +113,10 @@ ITEMS: StateMachine[ItemStatus, ItemAction] = StateMachine(
         (_I.CLOSED, _IA.FOLLOW_UP): _I.CLOSED,
         (_I.CLOSED, _IA.REOPEN): _I.IN_PROGRESS,
         (_I.CLOSED, _IA.ARCHIVE): _I.ARCHIVED,
+        (_I.DISPATCHED, _IA.WITHDRAW): _I.WITHDRAWN,
+        (_I.IN_PROGRESS, _IA.WITHDRAW): _I.WITHDRAWN,
+        (_I.COMPLETION_SUBMITTED, _IA.WITHDRAW): _I.WITHDRAWN,
+        (_I.WITHDRAWN, _IA.ARCHIVE): _I.ARCHIVED,
     },
     N_("You cannot {action} an item that is {status}."),
 )
@@ -135,8 +143,22 @@ ASSIGNMENTS: StateMachine[AssignmentStatus, AssignmentAction] = StateMachine(
 )
 
 
+class ItemArchived(Conflict):
+    """Every write to an archived item (立卷归档) is refused: it is kept as it was filed."""
+
+    key = N_("This item is archived (立卷归档): it can be read but no longer changed.")
+
+
+def check_writable(status: ItemStatus) -> None:
+    """Refuse any change to an archived item, whatever the change."""
+    if status is ItemStatus.ARCHIVED:
+        raise ItemArchived()
+
+
 def apply(status: ItemStatus, action: ItemAction) -> ItemStatus:
-    """The item's next status, or :class:`Conflict` when the move is not allowed."""
+    """The item's next status, or :class:`Conflict` when the move is not allowed
+    (:class:`ItemArchived` for any move of an archived item)."""
+    check_writable(status)
     return ITEMS.apply(status, action)
 
 
@@ -152,6 +174,12 @@ def apply_assignment(status: AssignmentStatus, action: AssignmentAction) -> Assi
 
 def allowed_assignment_actions(status: AssignmentStatus) -> tuple[AssignmentAction, ...]:
     return ASSIGNMENTS.allowed_actions(status)
+
+
+def may_archive(status: ItemStatus, follow_up_on: date | None) -> bool:
+    """Whether the office can archive (立卷归档) now: closed with no follow-up check still
+    waiting (it found nothing, or none was set), or withdrawn."""
+    return status is ItemStatus.WITHDRAWN or (status is ItemStatus.CLOSED and follow_up_on is None)
 
 
 def check_dispatch(status: ItemStatus, *, steps_required: int, steps_approved: int) -> None:

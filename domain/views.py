@@ -59,6 +59,7 @@ class ItemView:
     overdue: bool
     assignments: tuple[AssignmentView, ...]
     created_at: datetime
+    archived_at: datetime | None = None
 
     @property
     def lead(self) -> AssignmentView | None:

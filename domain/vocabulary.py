@@ -55,6 +55,7 @@ class ItemStatus(StrEnum):
     COMPLETION_SUBMITTED = "completion_submitted"
     CLOSED = "closed"
     ARCHIVED = "archived"
+    WITHDRAWN = "withdrawn"  # 撤销督办: the office takes the item back before it is done
 
 
 class AssignmentRole(StrEnum):
@@ -116,4 +117,4 @@ class NotificationStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # retries exhausted
     UNREACHABLE = "unreachable"  # blocked or chat not found; rerouted to the next in line
-    CANCELLED = "cancelled"  # a reminder whose item closed or whose due date changed first
+    CANCELLED = "cancelled"  # its item closed, was archived or withdrawn, or its date moved first

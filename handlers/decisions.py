@@ -24,11 +24,12 @@ from handlers.context import DubanContext
 from handlers.conversations import BotApplication
 from handlers.items import Press, ask_about, button, carry_out, check_then_ask, drop_buttons, markup
 from handlers.prompts import Purpose
-from services import decisions
+from services import archive, decisions
 from services.actors import Actor
 from services.items import Origin
 from services.runtime import Runtime
 from texts import Text
+from texts import archive as archive_texts
 from texts import execution as texts
 
 # --- the unit head: 核签 ---------------------------------------------------------------------
@@ -80,12 +81,17 @@ async def _ask_reason_on_report(
 
 
 async def _decided(
-    update: Update, context: DubanContext, press: Press[ItemView], reply: str
+    update: Update,
+    context: DubanContext,
+    press: Press[ItemView],
+    reply: str,
+    rows: list[list[Button]] | None = None,
 ) -> None:
-    """A decision taken: answer the press, take the buttons off, say what was done."""
+    """A decision taken: answer the press, take the buttons off, say what was done (with the
+    buttons of the next step, when there is one)."""
     await press.query.answer(reply)
     await drop_buttons(update)
-    await _say(update, context, texts.done(press.t, press.result, reply))
+    await _say(update, context, texts.done(press.t, press.result, reply), rows)
 
 
 # --- the office: 销号 / 退回 / 延期 / 回头看 ------------------------------------------------------
@@ -169,6 +175,7 @@ class FollowedUp:
     view: ItemView
     say: Callable[[Text], str]
     purpose: Purpose | None = None
+    archivable: bool = False  # the next step is archiving (立卷归档): offer its button
 
 
 # The follow-up buttons that ask for a date: the office move they need, what they ask.
@@ -186,9 +193,10 @@ async def _follow_up(rt: Runtime, origin: Origin, ref: str, choice: str) -> Foll
         return FollowedUp(view, lambda t: texts.follow_up_set_done(t, on))
     if choice == "none":
         view = await decisions.check_office_move(rt, origin, ref, ItemAction.ARCHIVE)
-        return FollowedUp(view, texts.follow_up_none_done)
+        return FollowedUp(view, archive_texts.follow_up_none_done, archivable=True)
     if choice == "ok":
-        return FollowedUp(await decisions.follow_up_ok(rt, origin, ref), texts.followed_up_done)
+        view = await decisions.follow_up_ok(rt, origin, ref)
+        return FollowedUp(view, archive_texts.followed_up_done, archivable=True)
     if choice in FOLLOW_UP_ASKS:
         action, question, purpose = FOLLOW_UP_ASKS[choice]
         view = await decisions.check_office_move(rt, origin, ref, action)
@@ -208,10 +216,32 @@ async def follow_up_pressed(update: Update, context: DubanContext) -> None:
         return
     done = press.result
     if done.purpose is None:
-        await _decided(update, context, press.with_result(done.view), done.say(press.t))
+        rows = archive_buttons(press.t, done.view.ref) if done.archivable else None
+        await _decided(update, context, press.with_result(done.view), done.say(press.t), rows)
         return
     await press.query.answer()
     await ask_about(update, context, press.with_result(done.view), done.say, done.purpose)
+
+
+# --- the office: 立卷归档 ------------------------------------------------------------------------
+
+
+def archive_buttons(t: Text, ref: str) -> list[list[Button]]:
+    return [[button(t, archive_texts.ARCHIVE, callbacks.ARCHIVE, ref)]]
+
+
+async def archive_pressed(update: Update, context: DubanContext) -> None:
+    press = await carry_out(
+        update,
+        context,
+        callbacks.ARCHIVE,
+        lambda actor, data: archive.archive_item(context.rt, Origin(actor), data.arg(0)),
+    )
+    if press is None:
+        return
+    await press.query.answer()
+    await drop_buttons(update)
+    await _say(update, context, archive_texts.archived_done(press.t, press.result))
 
 
 # --- wiring ------------------------------------------------------------------------------------
@@ -227,5 +257,6 @@ def register(application: BotApplication) -> None:
         (callbacks.EXTENSION_OK, extension_approved),
         (callbacks.EXTENSION_NO, extension_refused),
         (callbacks.FOLLOW_UP, follow_up_pressed),
+        (callbacks.ARCHIVE, archive_pressed),
     ):
         application.add_handler(CallbackQueryHandler(callback, pattern=rf"^{prefix}:"))

@@ -27,6 +27,7 @@ from handlers.start import answer_bad_callback, unknown_user_text
 from services import execution
 from services.actors import Actor
 from texts import Text
+from texts import archive as archive_texts
 from texts import execution as texts
 from texts import items as item_texts
 
@@ -216,6 +217,8 @@ def card_buttons(t: Text, card: execution.ItemCard) -> list[list[Button]]:
                 button(t, texts.RETURN, callbacks.RETURN, ref),
             ]
         )
+    if card.may_archive:
+        rows.append([button(t, archive_texts.ARCHIVE, callbacks.ARCHIVE, ref)])
     return rows
 
 

@@ -25,7 +25,7 @@ from domain.buttons import Button
 from domain.deadlines import at_local_time, end_of_day
 from domain.errors import Conflict, Forbidden, InvalidInput
 from domain.i18n import N_
-from domain.lifecycle import AssignmentAction, ItemAction, apply
+from domain.lifecycle import AssignmentAction, ItemAction, apply, check_writable
 from domain.reports import TEXT_MAX
 from domain.text import ReasonTooLong, check_length
 from domain.views import ItemView
@@ -43,6 +43,7 @@ from services.notices import (
     record_and_notify,
     unit_buttons,
 )
+from services.outbox.queue import cancel_queued
 from services.recipients import item_people, office_people, unit_people
 from services.runtime import Runtime
 from services.timeline import Kind, record_change
@@ -110,12 +111,17 @@ class Decision:
             data=data,
         )
 
+    async def cancel_queued(self) -> int:
+        """The item ends: what is still queued about it is cancelled (how many), before the
+        decision's own notice is queued."""
+        return await cancel_queued(self.session, self.item.id)
+
     async def done(self) -> ItemView:
         """Commit, wake the sender, and show the item."""
         return await commit_and_view(self.rt, self.session, self.item)
 
 
-async def _office_decision(
+async def office_decision(
     rt: Runtime, session: AsyncSession, origin: Origin, ref: str, action: ItemAction
 ) -> Decision:
     """The office's decision on the item ``ref``, its lifecycle move made."""
@@ -125,14 +131,14 @@ async def _office_decision(
     return decision
 
 
-def _reason(reason: str | None, *, required: bool) -> str:
+def reason_text(reason: str | None, *, required: bool) -> str:
     text = (reason or "").strip()
     if required and not text:
         raise InvalidInput(N_("Please give a reason."), field="reason")
     return check_length(text, TEXT_MAX, ReasonTooLong)
 
 
-def _via(origin: Origin) -> str:
+def via(origin: Origin) -> str:
     return "api" if origin.via_api else "chat"
 
 
@@ -214,7 +220,7 @@ async def decline_completion(rt: Runtime, actor: Actor, report_id: int, reason: 
     now = rt.clock.now()
     async with rt.db.session() as session:
         report, assignment = await _pending_completion(session, actor, report_id)
-        text = _reason(reason, required=True)
+        text = reason_text(reason, required=True)
         move_share(assignment, AssignmentAction.DECLINE)
         item = await session.get_one(Item, report.item_id)
         decision = Decision(rt, session, item, actor.person_id, now)
@@ -262,9 +268,9 @@ async def close_item(
 ) -> ItemView:
     """Accept the lead unit's completion and close the item (销号); answers its complaints."""
     require_office(origin)
-    answer_text = _reason(answer, required=False)
+    answer_text = reason_text(answer, required=False)
     async with rt.db.session() as session:
-        decision = await _office_decision(rt, session, origin, ref, ItemAction.CLOSE)
+        decision = await office_decision(rt, session, origin, ref, ItemAction.CLOSE)
         item, now = decision.item, decision.now
         _lead, report = await _lead_completion(session, item)
         for assignment in await assignments_of(session, item.id):
@@ -277,12 +283,17 @@ async def close_item(
         if report is not None:
             decision.settle(report, ReportStatus.ACCEPTED)
         item.closed_at = now
+        cancelled = await decision.cancel_queued()
         await decision.announce(
             Kind.CLOSED,
             await item_people(session, item.id),
             Notice("closed", texts.closed_notice, details_only),
             detail=answer_text,
-            data={"report": report.id if report else None, "via": _via(origin)},
+            data={
+                "report": report.id if report else None,
+                "via": via(origin),
+                "cancelled": cancelled,
+            },
         )
         await complaint_triage.answer_from_closing(
             session, item.id, answer_text or (report.text if report else item.title), now
@@ -295,9 +306,9 @@ async def close_item(
 async def return_completion(rt: Runtime, origin: Origin, ref: str, reason: str) -> ItemView:
     """Send the lead unit's completion back (退回重办): in progress again, with the reason."""
     require_office(origin)
-    text = _reason(reason, required=True)
+    text = reason_text(reason, required=True)
     async with rt.db.session() as session:
-        decision = await _office_decision(rt, session, origin, ref, ItemAction.RETURN_COMPLETION)
+        decision = await office_decision(rt, session, origin, ref, ItemAction.RETURN_COMPLETION)
         lead, report = await _lead_completion(session, decision.item)
         move_share(lead, AssignmentAction.RETURN_COMPLETION)
         if report is not None:
@@ -312,7 +323,7 @@ async def return_completion(rt: Runtime, origin: Origin, ref: str, reason: str) 
             ),
             unit_id=lead.unit_id,
             detail=text,
-            data={"report": report.id if report else None, "via": _via(origin)},
+            data={"report": report.id if report else None, "via": via(origin)},
         )
         return await decision.done()
 
@@ -343,7 +354,7 @@ async def decide_extension(
     """Approve (the due date moves) or refuse (with a reason) a unit's extension request."""
     require_office(origin)
     now = rt.clock.now()
-    text = _reason(reason, required=not approve)
+    text = reason_text(reason, required=not approve)
     async with rt.db.session() as session:
         report = await _report(session, report_id, ReportKind.EXTENSION)
         if report.status != ReportStatus.SUBMITTED:
@@ -351,7 +362,7 @@ async def decide_extension(
         item = await session.get_one(Item, report.item_id)
         decision = Decision(rt, session, item, origin.person_id, now)
         decision.move(ItemAction.APPROVE_EXTENSION if approve else ItemAction.REFUSE_EXTENSION)
-        data: dict[str, Any] = {"report": report.id, "via": _via(origin)}
+        data: dict[str, Any] = {"report": report.id, "via": via(origin)}
         if approve:
             new_due = due or report.requested_due
             if new_due is None:
@@ -398,9 +409,9 @@ async def extend_item(rt: Runtime, origin: Origin, ref: str, due: date, reason: 
     pending = await pending_extension(rt, ref)
     if pending is not None:
         return await decide_extension(rt, origin, pending, approve=True, reason=reason, due=due)
-    text = _reason(reason, required=False)
+    text = reason_text(reason, required=False)
     async with rt.db.session() as session:
-        decision = await _office_decision(rt, session, origin, ref, ItemAction.APPROVE_EXTENSION)
+        decision = await office_decision(rt, session, origin, ref, ItemAction.APPROVE_EXTENSION)
         return await _redate(
             decision,
             origin,
@@ -429,7 +440,7 @@ async def _redate(
 ) -> ItemView:
     """The office's decision moves the item's due date: everyone on the item is told, and why."""
     rt, item = decision.rt, decision.item
-    data: dict[str, Any] = {"via": _via(origin), **_move_due(rt, item, due)}
+    data: dict[str, Any] = {"via": via(origin), **_move_due(rt, item, due)}
     await decision.announce(
         event,
         await item_people(decision.session, item.id),
@@ -459,6 +470,7 @@ async def _set_follow_up(
     rt: Runtime, session: AsyncSession, origin: Origin, item: Item, on: date
 ) -> None:
     now = rt.clock.now()
+    check_writable(item.status)
     if item.status != ItemStatus.CLOSED:
         raise Conflict(
             N_("You cannot {action} an item that is {status}."),
@@ -474,7 +486,7 @@ async def _set_follow_up(
         now,
         Kind.FOLLOW_UP_SET,
         actor_id=origin.person_id,
-        data={"on": on.isoformat(), "via": _via(origin)},
+        data={"on": on.isoformat(), "via": via(origin)},
     )
     await session.flush()
     # Delivered on the day at 09:00 local; the delivery worker sends it when it falls due.
@@ -511,7 +523,7 @@ async def follow_up_ok(rt: Runtime, origin: Origin, ref: str) -> ItemView:
     """The follow-up check finds the result holds."""
     require_office(origin)
     async with rt.db.session() as session:
-        decision = await _office_decision(rt, session, origin, ref, ItemAction.FOLLOW_UP)
+        decision = await office_decision(rt, session, origin, ref, ItemAction.FOLLOW_UP)
         item = decision.item
         _check_follow_up_open(item)
         on = item.follow_up_on.isoformat() if item.follow_up_on else None
@@ -531,9 +543,9 @@ async def follow_up_ok(rt: Runtime, origin: Origin, ref: str) -> ItemView:
 async def reopen_item(rt: Runtime, origin: Origin, ref: str, due: date, reason: str) -> ItemView:
     """Rectification (整改): the closed item is in progress again with a new due date."""
     require_office(origin)
-    text = _reason(reason, required=True)
+    text = reason_text(reason, required=True)
     async with rt.db.session() as session:
-        decision = await _office_decision(rt, session, origin, ref, ItemAction.REOPEN)
+        decision = await office_decision(rt, session, origin, ref, ItemAction.REOPEN)
         item = decision.item
         for assignment in await assignments_of(session, item.id):
             if assignment.status == AssignmentStatus.COMPLETED:

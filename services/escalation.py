@@ -22,6 +22,7 @@ from domain.authority import may_order, may_urge
 from domain.buttons import Button
 from domain.deadlines import local_date
 from domain.errors import Conflict, Forbidden
+from domain.lifecycle import check_writable
 from domain.occasions import basis_due
 from domain.recipients import Addressee, UnitContacts
 from domain.views import ItemView
@@ -56,6 +57,7 @@ class MeasureResult:
 
 async def _open_item(session: AsyncSession, ref: str) -> Item:
     item = await find_item(session, ref)
+    check_writable(item.status)
     if item.status not in OPEN_STATUSES:
         raise NothingToChase()
     return item

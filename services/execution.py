@@ -17,7 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from domain.authority import Actor, may_instruct, may_report, may_view
 from domain.errors import InvalidInput
 from domain.i18n import N_
-from domain.lifecycle import ItemAction, apply
+from domain.lifecycle import ItemAction, apply, may_archive
 from domain.reports import TEXT_MAX
 from domain.text import check_length
 from domain.views import AssignmentView, ItemView, TimelineEntry
@@ -166,6 +166,7 @@ class ItemCard:
     may_report: bool
     may_instruct: bool
     may_decide: bool
+    may_archive: bool = False
 
 
 async def item_card(rt: Runtime, actor: Actor, ref: str, *, recent: int = 8) -> ItemCard:
@@ -185,4 +186,5 @@ async def item_card(rt: Runtime, actor: Actor, ref: str, *, recent: int = 8) -> 
         may_report=may_report(actor, unit_ids) and status in OPEN_STATUSES,
         may_instruct=may_instruct(actor, item.leader_id, unit_ids) and status in OPEN_STATUSES,
         may_decide=actor.is_office and status is ItemStatus.COMPLETION_SUBMITTED,
+        may_archive=actor.is_office and may_archive(status, item.follow_up_on),
     )

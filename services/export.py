@@ -148,7 +148,8 @@ async def build_workbook(
 ) -> tuple[Workbook, ExportSummary]:
     scope = scope or Scope.everything()
     t = rt.text(locale)
-    views = await ledger_views(rt, scope, query or LedgerQuery(sort="code", descending=False))
+    whole = LedgerQuery(status="all", sort="code", descending=False)
+    views = await ledger_views(rt, scope, query or whole)
     today = rt.clock.now().astimezone(rt.tz).date()
     period = period or year_to_date(today)
     stats = await compute_stats(rt, period, unit_ids=scope.units)

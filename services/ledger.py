@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.views import ItemView
-from domain.vocabulary import Light, Role
+from domain.vocabulary import ItemStatus, Light, Role
 from services.actors import Actor
 from services.runtime import Runtime
 from services.views import OPEN_STATUSES, views_of
@@ -75,7 +75,7 @@ class Scope:
 
 @dataclass(frozen=True)
 class LedgerQuery:
-    status: str = ""  # an ItemStatus, "open", or "" for all
+    status: str = ""  # an ItemStatus, "open", "all", or "" for all but archived (unless searched)
     unit: str = ""  # unit key
     leader: str = ""  # person key
     time_class: str = ""
@@ -116,7 +116,10 @@ async def matching_items(session: AsyncSession, scope: Scope, query: LedgerQuery
     statement = select(Item)
     if query.status == "open":
         statement = statement.where(Item.status.in_([str(s) for s in OPEN_STATUSES]))
-    elif query.status:
+    elif query.status == "" and not query.q:
+        # The working ledger: archived items (立卷归档) are found by their status or a search.
+        statement = statement.where(Item.status != ItemStatus.ARCHIVED)
+    elif query.status and query.status != "all":
         statement = statement.where(Item.status == query.status)
     if query.time_class:
         statement = statement.where(Item.time_class == query.time_class)

@@ -44,6 +44,7 @@ class Kind:
     DELIVERY_FAILED = "delivery_failed"
     UNREACHABLE = "unreachable"
     ARCHIVED = "archived"
+    WITHDRAWN = "withdrawn"
 
 
 def record(

@@ -158,6 +158,7 @@ def build_item_view(
         light=item_light(item, assignments, now, policy),
         overdue=is_overdue(item, now),
         assignments=views,
+        archived_at=item.archived_at,
         created_at=item.created_at,
     )
 
@@ -213,6 +214,7 @@ def item_json(view: ItemView, entries: list[TimelineEntry] | None = None) -> dic
         "due": view.due.isoformat() if view.due else None,
         "dispatched_at": _iso(view.dispatched_at),
         "closed_at": _iso(view.closed_at),
+        "archived_at": _iso(view.archived_at),
         "follow_up_on": view.follow_up_on.isoformat() if view.follow_up_on else None,
         "lead_unit": lead.unit_key if lead else None,
         "co_units": [a.unit_key for a in view.co_units],

@@ -195,6 +195,8 @@ class Item(Base):
     next_check_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # 立卷归档: when the office archived it; its year decides the archive it belongs to.
+    archived_at: Mapped[datetime | None] = mapped_column(index=True)
 
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="item", order_by="Assignment.id", lazy="raise"

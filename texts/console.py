@@ -158,6 +158,7 @@ LABELS: dict[str, str] = {
     "leader": N_("Leader"),
     "search": N_("Search"),
     "all": N_("All"),
+    "not_archived": N_("All but archived"),
     "open": N_("Open"),
     "unit": N_("Unit"),
     "time_class": N_("Class"),

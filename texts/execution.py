@@ -408,14 +408,6 @@ def follow_up_set_done(t: Text, on: date) -> str:
     return t(N_("🔍 Follow-up check set for {date}."), date=day(t, on))
 
 
-def follow_up_none_done(t: Text) -> str:
-    return t(N_("No follow-up check."))
-
-
-def followed_up_done(t: Text) -> str:
-    return t(N_("✅ Follow-up done: the result holds."))
-
-
 def reopened_done(t: Text, due: date) -> str:
     return t(
         N_("🔁 Reopened for rectification, due {date}; the units have been told."), date=day(t, due)

@@ -62,6 +62,7 @@ STATUS_NAMES: dict[str, str] = {
     ItemStatus.COMPLETION_SUBMITTED: N_("completion submitted"),
     ItemStatus.CLOSED: N_("closed"),
     ItemStatus.ARCHIVED: N_("archived"),
+    ItemStatus.WITHDRAWN: N_("withdrawn"),
 }
 
 ASSIGNMENT_STATUS_NAMES: dict[str, str] = {
@@ -135,7 +136,7 @@ def due_phrase(t: Text, item: ItemView, tz: ZoneInfo, now: datetime) -> str:
     today = now.astimezone(tz).date()
     left = (item.due - today).days
     when = day(t, item.due)
-    if item.status in (ItemStatus.CLOSED, ItemStatus.ARCHIVED):
+    if item.status in (ItemStatus.CLOSED, ItemStatus.ARCHIVED, ItemStatus.WITHDRAWN):
         return when
     if left > 0:
         return t(N_("{date} ({days} days left)"), date=when, days=left)
@@ -267,4 +268,5 @@ EVENT_NAMES: dict[str, str] = {
     "delivery_failed": N_("message not delivered"),
     "unreachable": N_("person unreachable"),
     "archived": N_("archived"),
+    "withdrawn": N_("withdrew the item"),
 }

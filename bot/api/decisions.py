@@ -5,7 +5,9 @@ unit's confirmed completion; ``/reopen`` ``{"due", "reason"}`` reopens a closed 
 rectification (整改); ``/extend`` ``{"due", "reason"?}`` approves the pending extension request
 or moves the due date directly; ``/return`` ``{"reason"}`` on an item whose completion is with
 the office returns it for rework (registration's route calls :func:`return_if_completion`
-first; for a draft pending approval it returns the draft). The API token acts as the office.
+first; for a draft pending approval it returns the draft); ``/archive`` (no body) files a closed
+item whose follow-up found nothing, or a withdrawn one (立卷归档); ``/withdraw`` ``{"reason"}``
+takes an open item back (撤销督办). The API token acts as the office.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.api.bodies import json_body
 from bot.keys import RUNTIME
 from domain.vocabulary import ItemStatus
-from services import decisions
+from services import archive, decisions
 from services.items import Origin
 from services.views import find_item, item_json, load_item, timeline
 
@@ -45,6 +47,16 @@ class Extend(BaseModel):
 
     due: date
     reason: Annotated[str, Field(max_length=4000)] = ""
+
+
+class Withdraw(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class Archive(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
 
 async def _body(request: web.Request) -> Any:
@@ -89,6 +101,20 @@ async def extend(request: web.Request) -> web.Response:
     return await item_response(request, view.ref)
 
 
+async def archive_route(request: web.Request) -> web.Response:
+    Archive.model_validate(await _body(request))
+    view = await archive.archive_item(request.app[RUNTIME], API, request.match_info["ref"])
+    return await item_response(request, view.ref)
+
+
+async def withdraw(request: web.Request) -> web.Response:
+    body = Withdraw.model_validate(await json_body(request))
+    view = await archive.withdraw_item(
+        request.app[RUNTIME], API, request.match_info["ref"], body.reason
+    )
+    return await item_response(request, view.ref)
+
+
 async def return_if_completion(request: web.Request, reason: str) -> web.Response | None:
     """``/return`` on an item whose completion is with the office: returned for rework.
 
@@ -109,3 +135,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/items/{ref}/close", close)
     app.router.add_post("/api/items/{ref}/reopen", reopen)
     app.router.add_post("/api/items/{ref}/extend", extend)
+    app.router.add_post("/api/items/{ref}/archive", archive_route)
+    app.router.add_post("/api/items/{ref}/withdraw", withdraw)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.occasions import basis_due
 from domain.reminders import is_late
-from domain.vocabulary import NotificationStatus
+from domain.vocabulary import ItemStatus, NotificationStatus
 from services.runtime import Runtime
 from services.views import OPEN_STATUSES
 from storage.models import Assignment, Item, Notification, Person
@@ -152,12 +152,16 @@ def _outgoing(notification: Notification, chat_id: int | None, ref: str | None) 
 
 
 async def still_wanted(session: AsyncSession, notification: Notification) -> bool:
-    """Whether a queued reminder or escalation still fits its item (else it is cancelled):
-    the item is open, the due date it counted from is still the due date, the receipt it
-    chased is still missing."""
-    if notification.basis is None or notification.item_id is None:
+    """Whether a queued notification still fits its item (else it is cancelled): nothing is
+    sent about an archived item; a reminder or escalation needs the item open, the due date it
+    counted from still the due date, the receipt it chased still missing."""
+    if notification.item_id is None:
         return True
     item = await session.get(Item, notification.item_id)
+    if item is not None and item.status is ItemStatus.ARCHIVED:
+        return False  # filed: nothing more is said about it (one queued meanwhile included)
+    if notification.basis is None:
+        return True
     if item is None or item.status not in OPEN_STATUSES:
         return False
     kind, _, value = notification.basis.partition(":")

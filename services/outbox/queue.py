@@ -1,7 +1,9 @@
 """The outbox: notifications written in the same transaction as the change that causes them.
 
 A notification's ``key`` names its occasion (item, person, kind, level or occasion); queueing
-the same key twice — a re-run, a second process, a retry after a crash — adds nothing.
+the same key twice — a re-run, a second process, a retry after a crash — adds nothing. An item
+that ends (closed, archived, withdrawn) cancels what is still queued for it
+(:func:`cancel_queued`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypedDict, Unpack, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Table, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -84,3 +86,16 @@ async def enqueue(session: AsyncSession, **fields: Unpack[NotificationFields]) -
     """Queue one notification; False when one with this key already exists."""
     result = await session.execute(_insert(session).values(**notification_row(**fields)))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def cancel_queued(session: AsyncSession, item_id: int) -> int:
+    """Cancel every notification about the item not yet sent (a claimed one too: its sender
+    records the send if it already went out); how many. Called in the transaction that ends the
+    item, before its own notices are queued."""
+    result = await session.execute(
+        update(Notification)
+        .where(Notification.item_id == item_id, Notification.status == NotificationStatus.PENDING)
+        .values(status=NotificationStatus.CANCELLED, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

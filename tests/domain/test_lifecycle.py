@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date
 
 import pytest
 
@@ -10,12 +11,14 @@ from domain.errors import Conflict
 from domain.lifecycle import (
     AssignmentAction,
     ItemAction,
+    ItemArchived,
     allowed_actions,
     allowed_assignment_actions,
     apply,
     apply_assignment,
     check_approve,
     check_dispatch,
+    may_archive,
 )
 from domain.vocabulary import AssignmentStatus, ItemStatus
 
@@ -47,6 +50,10 @@ ITEM_EXPECTED: dict[tuple[ItemStatus, ItemAction], ItemStatus] = {
     (IS.CLOSED, IA.FOLLOW_UP): IS.CLOSED,
     (IS.CLOSED, IA.REOPEN): IS.IN_PROGRESS,
     (IS.CLOSED, IA.ARCHIVE): IS.ARCHIVED,
+    (IS.DISPATCHED, IA.WITHDRAW): IS.WITHDRAWN,
+    (IS.IN_PROGRESS, IA.WITHDRAW): IS.WITHDRAWN,
+    (IS.COMPLETION_SUBMITTED, IA.WITHDRAW): IS.WITHDRAWN,
+    (IS.WITHDRAWN, IA.ARCHIVE): IS.ARCHIVED,
 }
 
 ASSIGNMENT_EXPECTED: dict[tuple[AssignmentStatus, AssignmentAction], AssignmentStatus] = {
@@ -71,7 +78,10 @@ def test_item_move(status: ItemStatus, action: ItemAction) -> None:
     if expected is None:
         with pytest.raises(Conflict) as caught:
             apply(status, action)
-        assert caught.value.params == {"action": action.value, "status": status.value}
+        if status is ItemStatus.ARCHIVED:
+            assert isinstance(caught.value, ItemArchived)  # read-only, whatever the move
+        else:
+            assert caught.value.params == {"action": action.value, "status": status.value}
         assert action not in allowed_actions(status)
     else:
         assert apply(status, action) is expected
@@ -108,9 +118,19 @@ def test_archived_is_final() -> None:
 
 def test_refusal_message_names_action_and_status() -> None:
     with pytest.raises(Conflict) as caught:
-        apply(ItemStatus.ARCHIVED, ItemAction.REOPEN)
-    assert str(caught.value) == "You cannot reopen an item that is archived."
+        apply(ItemStatus.DRAFT, ItemAction.REOPEN)
+    assert str(caught.value) == "You cannot reopen an item that is draft."
     assert caught.value.status == 409
+
+
+def test_an_archived_item_is_read_only() -> None:
+    for action in ItemAction:
+        with pytest.raises(ItemArchived) as caught:
+            apply(ItemStatus.ARCHIVED, action)
+        assert caught.value.status == 409 and "archived" in str(caught.value)
+    assert may_archive(ItemStatus.CLOSED, None) and may_archive(ItemStatus.WITHDRAWN, None)
+    assert not may_archive(ItemStatus.CLOSED, date(2027, 1, 15))  # the follow-up is ahead
+    assert not may_archive(ItemStatus.IN_PROGRESS, None)
 
 
 def test_the_happy_path_reaches_the_archive() -> None:

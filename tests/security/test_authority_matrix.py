@@ -235,6 +235,13 @@ CALLBACKS: list[Press] = [
         "qian",
     ),
     Press(
+        callbacks.ARCHIVE,
+        "archive (立卷归档; the follow-up is still ahead)",
+        lambda w: f"arc:{w.refs['followed']}",
+        OFFICE,
+        "followed",
+    ),
+    Press(
         callbacks.INSTRUCT,
         "write an instruction",
         lambda w: f"ins:{w.refs['fresh']}",
@@ -690,6 +697,10 @@ ROUTES: list[Route] = [
     _api("POST", "/api/items/{ref}/close", lambda w: f"/api/items/{w.refs['with_office']}/close"),
     _api("POST", "/api/items/{ref}/reopen", lambda w: f"/api/items/{w.refs['followed']}/reopen"),
     _api("POST", "/api/items/{ref}/extend", lambda w: f"/api/items/{w.refs['extension']}/extend"),
+    _api("POST", "/api/items/{ref}/archive", lambda w: f"/api/items/{w.refs['followed']}/archive"),
+    _api(
+        "POST", "/api/items/{ref}/withdraw", lambda w: f"/api/items/{w.refs['followed']}/withdraw"
+    ),
     _api("GET", "/api/units", lambda w: "/api/units"),
     _api("GET", "/api/stats", lambda w: "/api/stats"),
     _api("GET", "/api/complaints", lambda w: "/api/complaints"),

@@ -1,6 +1,6 @@
 """the sweep is held by a database lock, not a lease: drop the leases table
 
-Revision ID: 0009_sweep_lock
+Revision ID: 0006_sweep_lock
 Revises: 0005_scale_out
 Create Date: 2026-12-03 12:30:00
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0009_sweep_lock"
+revision: str = "0006_sweep_lock"
 down_revision: str | None = "0005_scale_out"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
