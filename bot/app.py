@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -57,6 +58,13 @@ log = logging.getLogger("duban.app")
 
 class MissingToken(RuntimeError):
     pass
+
+
+def deployment_secret(settings: Settings) -> bytes:
+    """The secret keying complaint drafts and limits, shared by every instance. Without
+    DUBAN_SECRET_KEY and without a bot token the chat cannot start (:func:`_telegram` says
+    so), and the web form's limits use a secret of this process only."""
+    return settings.complaint_secret() or secrets.token_bytes(32)
 
 
 @dataclass(frozen=True)
@@ -140,6 +148,7 @@ async def _database(
             default_locale=settings.locale,
             policy=policy,
             translator=app[TRANSLATOR],
+            secret=deployment_secret(settings),
         )
         await remember_console_url(app[RUNTIME], app[CONSOLE_BASE])
         yield
@@ -151,7 +160,10 @@ async def _telegram(app: web.Application, *, options: Options) -> AsyncIterator[
     """The PTB application receiving updates (polling or webhook), and the outbox's sender."""
     settings = app[SETTINGS]
     if settings.bot_token is None:
-        raise MissingToken("DUBAN_BOT_TOKEN is not set")
+        raise MissingToken(
+            "DUBAN_BOT_TOKEN is not set (the chat needs it, and DUBAN_SECRET_KEY or the token"
+            " to key complaint drafts)"
+        )
     token = settings.bot_token.get_secret_value()
     state = BotState()
     state.configure(app[RUNTIME], app[TRANSLATOR], app[METRICS])

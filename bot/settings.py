@@ -9,7 +9,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.sealing import derive
+
 Locale = Literal["zh_CN", "en"]
+SECRET_LABEL = b"duban deployment secret"
+TOKEN_LABEL = b"duban deployment secret from the bot token"
 
 
 class Settings(BaseSettings):
@@ -21,6 +25,9 @@ class Settings(BaseSettings):
     )
 
     bot_token: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    """Keys complaint drafts and limits in the database (never stored there); every instance
+    sharing a database needs the same. Unset: derived from the bot token."""
     telegram_api_url: str = "https://api.telegram.org"
     database_url: str = "sqlite+aiosqlite:///duban.db"
     timezone: str = "Asia/Shanghai"
@@ -57,6 +64,17 @@ class Settings(BaseSettings):
         if not value.startswith(("https://", "http://")):
             raise ValueError("must start with https:// (or http://)")
         return value
+
+    def complaint_secret(self) -> bytes | None:
+        """The deployment secret: from DUBAN_SECRET_KEY, else derived from the bot token (a
+        new token then makes drafts in progress unreadable), else None."""
+        if self.secret_key is not None and self.secret_key.get_secret_value():
+            material, label = self.secret_key.get_secret_value(), SECRET_LABEL
+        elif self.bot_token is not None:
+            material, label = self.bot_token.get_secret_value(), TOKEN_LABEL
+        else:
+            return None
+        return derive(material.encode(), label)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -5,8 +5,9 @@ HMAC under a per-process key), stream uploads with limits (a clear 413 page, nev
 traceback), and send security headers: a Content-Security-Policy without scripts, no
 sniffing, no referrer, and no caching (the receipt code page must not be kept anywhere).
 
-The client address is used only inside :class:`services.complaints.Tracker`, as a keyed hash
-with a daily key held in memory; it is not logged or stored.
+The client address is used only inside :class:`services.complaint_limits.Tracker`, as a keyed
+hash under the deployment secret with the day in its label; it is not logged, and is stored
+only as that hash.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from domain.errors import DubanError
 from domain.evidence import megabytes
 from domain.vocabulary import ComplaintCategory
 from services import choices, complaints
-from services.complaints import ComplaintDraft, Tracker, TrackResult
+from services.complaint_limits import Tracker, TrackResult
+from services.complaints import ComplaintDraft
 from texts import Text
 from texts import complaints as texts
 
@@ -342,7 +344,7 @@ async def complain_submit(request: web.Request, form: Form) -> web.Response:
         category = ComplaintCategory(form.get("category"))
     except ValueError:
         return await _form_page(request, form=form, error="请选择问题类别。", status=400)
-    if not channel.tracker.may_file(rt, _client(request)):
+    if not await channel.tracker.may_file(rt, _client(request)):
         return _too_often(request)
     try:
         filed = await complaints.file_complaint(
@@ -352,7 +354,7 @@ async def complain_submit(request: web.Request, form: Form) -> web.Response:
         return await _form_page(
             request, form=form, error=_error_text(request, exc), status=exc.status
         )
-    channel.tracker.filed(rt, _client(request))
+    await channel.tracker.filed(rt, _client(request))
     return _render(
         request, "complaint_filed.html", public_id=filed.public_id, code=format_code(filed.code)
     )
@@ -410,7 +412,7 @@ async def track_add(request: web.Request, form: Form) -> web.Response:
     result = await channel.tracker.check(rt, _client(request), form.get("code"))
     if (refusal := _track_refusal(request, result)) is not None:
         return refusal
-    if not channel.tracker.may_file(rt, _client(request)):
+    if not await channel.tracker.may_file(rt, _client(request)):
         return _too_often(request)
     try:
         await complaints.add_information(rt, form.get("code"), form.get("text"), tuple(form.photos))
@@ -418,7 +420,7 @@ async def track_add(request: web.Request, form: Form) -> web.Response:
         return _message(
             request, "未能补充", _error_text(request, exc), status=exc.status, back="/track"
         )
-    channel.tracker.filed(rt, _client(request))
+    await channel.tracker.filed(rt, _client(request))
     return _message(request, "已补充", texts.added(t), back="/track", error=False)
 
 

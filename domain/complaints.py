@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections import deque
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.evidence import FileTooLarge, megabytes
@@ -167,67 +166,19 @@ class Limits:
     filings_window: timedelta = timedelta(hours=1)
 
 
-@dataclass
-class AttemptLimiter:
-    """Counts events per opaque sender key within sliding windows; pure, time passed in.
-
-    Keys are whatever the caller makes of the sender (a keyed hash); nothing here knows who.
-    """
-
-    limits: Limits = field(default_factory=Limits)
-    _wrong: dict[str, deque[datetime]] = field(default_factory=dict)
-    _locked_until: dict[str, datetime] = field(default_factory=dict)
-    _overall: deque[datetime] = field(default_factory=deque)
-    _filings: dict[str, deque[datetime]] = field(default_factory=dict)
-
-    def clear(self) -> None:
-        self._wrong.clear()
-        self._locked_until.clear()
-        self._filings.clear()
-        # The overall window names nobody: it survives a key rotation.
-
-    def may_try(self, key: str, now: datetime) -> bool:
-        """Whether this sender may check a code now (refused while locked or under attack)."""
-        until = self._locked_until.get(key)
-        if until is not None:
-            if now < until:
-                return False
-            del self._locked_until[key]
-        _trim(self._overall, now - self.limits.overall_window)
-        return len(self._overall) < self.limits.overall
-
-    def wrong(self, key: str, now: datetime) -> None:
-        """Record a wrong code; locks the sender out once they reach the limit."""
-        self._overall.append(now)
-        attempts = self._wrong.setdefault(key, deque())
-        attempts.append(now)
-        _trim(attempts, now - self.limits.per_sender_window)
-        if len(attempts) >= self.limits.per_sender:
-            self._locked_until[key] = now + self.limits.lockout
-            attempts.clear()
-
-    def may_file(self, key: str, now: datetime) -> bool:
-        filings = self._filings.get(key)
-        if filings is None:
-            return True
-        _trim(filings, now - self.limits.filings_window)
-        return len(filings) < self.limits.filings_per_sender
-
-    def filed(self, key: str, now: datetime) -> None:
-        self._filings.setdefault(key, deque()).append(now)
-
-    def forget_idle(self, now: datetime) -> None:
-        """Drop counters nobody needs any more (keeps memory flat)."""
-        for table, window in (
-            (self._wrong, self.limits.per_sender_window),
-            (self._filings, self.limits.filings_window),
-        ):
-            for key in [k for k, v in table.items() if not v or v[-1] < now - window]:
-                del table[key]
-        for key in [k for k, until in self._locked_until.items() if until <= now]:
-            del self._locked_until[key]
+# Counts are kept per fixed window (so no exact moment of anyone's attempt is kept); the
+# sliding window over the last ``width`` is estimated from the current and the previous one.
+_EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday, midnight UTC
 
 
-def _trim(events: deque[datetime], before: datetime) -> None:
-    while events and events[0] <= before:
-        events.popleft()
+def window_start(now: datetime, width: timedelta) -> datetime:
+    """The start of the fixed window of ``width`` that ``now`` falls in."""
+    return _EPOCH + ((now - _EPOCH) // width) * width
+
+
+def in_last(current: int, previous: int, now: datetime, width: timedelta) -> float:
+    """About how many events fell in the ``width`` before ``now``, given the counts of the
+    current fixed window and of the one before it (that one weighted by how much of it is
+    still within ``width``)."""
+    elapsed = (now - window_start(now, width)) / width
+    return current + previous * (1 - elapsed)

@@ -1,8 +1,9 @@
 """The complaint channel in chat: /complain, /track, and the office's triage buttons.
 
-A complaint in progress lives only in PTB's in-memory ``user_data`` and conversation state,
-by design: nothing ties the anonymous complainant's chat to the database. After a restart, or
-when the next update lands on another instance, the complainant is told to start again.
+A complaint in progress is kept between its steps sealed under a keyed hash of the chat
+(:mod:`handlers.complaint_draft`, :mod:`services.complaint_drafts`), so each step may land on
+any instance and nothing in the database names the complainant. A draft untouched for an hour,
+or one that cannot be read any more, is gone: the complainant is told to start again.
 These handlers never ask the database who the complainant is, and log nothing about them.
 
 The office's triage of a complaint is in :mod:`handlers.complaint_triage`.
@@ -11,7 +12,6 @@ The office's triage of a complaint is in :mod:`handlers.complaint_triage`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
@@ -38,21 +38,30 @@ from domain.complaints import (
 from domain.errors import DubanError, InvalidInput
 from domain.evidence import FileTooLarge, megabytes
 from domain.vocabulary import ComplaintCategory
-from handlers.context import DubanContext
+from handlers.complaint_draft import (
+    DATA_KEY,
+    Addition,
+    InProgress,
+    forget,
+    read_addition,
+    read_draft,
+    read_tracked,
+    write_addition,
+    write_draft,
+    write_tracked,
+)
+from handlers.context import DubanContext, keep_in_database
 from handlers.conversations import BotApplication
 from handlers.start import answer_bad_callback
 from services import choices, complaints
-from services.complaints import ComplaintDraft, Tracker
+from services.complaint_drafts import LIFETIME
+from services.complaint_limits import Tracker
+from services.complaints import ComplaintDraft
 from texts import Text
 from texts import complaints as texts
 
 COMPLAINT = callbacks.COMPLAINT
 END = ConversationHandler.END
-
-# user_data keys (memory only)
-DRAFT = "complaint_draft"
-TRACKED = "complaint_code"
-ADDITION = "complaint_addition"
 
 
 class Step(IntEnum):
@@ -63,22 +72,7 @@ class Step(IntEnum):
     PREVIEW = 5
     CODE = 6
     ADD = 7
-
-
-@dataclass
-class InProgress:
-    """A complaint being written; held in memory only."""
-
-    category: ComplaintCategory = ComplaintCategory.OTHER
-    place: str = ""
-    text: str = ""
-    photos: list[bytes] = field(default_factory=list)
-
-
-@dataclass
-class Addition:
-    texts: list[str] = field(default_factory=list)
-    photos: list[bytes] = field(default_factory=list)
+    GONE = 8  # its draft expired or cannot be read: say so, start again
 
 
 def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -118,7 +112,8 @@ async def close_buttons(update: Update) -> None:
         return  # already without buttons
 
 
-async def _download(message: Message, context: DubanContext) -> bytes:
+def _photo_id(message: Message) -> str:
+    """The Telegram file id of the photo (or image file) sent; fetched when filing."""
     if message.photo:
         source = message.photo[-1]
         size = source.file_size
@@ -130,11 +125,18 @@ async def _download(message: Message, context: DubanContext) -> bytes:
         raise InvalidInput()
     if size is not None and size > PHOTO_BYTES_MAX:
         raise FileTooLarge(limit=megabytes(PHOTO_BYTES_MAX))
-    file = await context.bot.get_file(file_id)
-    data = bytes(await file.download_as_bytearray())
-    if len(data) > PHOTO_BYTES_MAX:
-        raise FileTooLarge(limit=megabytes(PHOTO_BYTES_MAX))
-    return data
+    return file_id
+
+
+async def _download(context: DubanContext, file_ids: list[str]) -> tuple[bytes, ...]:
+    photos = []
+    for file_id in file_ids:
+        file = await context.bot.get_file(file_id)
+        data = bytes(await file.download_as_bytearray())
+        if len(data) > PHOTO_BYTES_MAX:
+            raise FileTooLarge(limit=megabytes(PHOTO_BYTES_MAX))
+        photos.append(data)
+    return tuple(photos)
 
 
 def _take_place(draft: InProgress, text: str) -> None:
@@ -151,10 +153,10 @@ def _ask_photos(t: Text) -> tuple[str, InlineKeyboardMarkup | None]:
 
 
 class ComplaintChat:
-    """The handlers, sharing one :class:`Tracker` (per-sender limits, memory only)."""
+    """The handlers, sharing one :class:`Tracker` (per-sender limits, kept in the database)."""
 
     def __init__(self) -> None:
-        self.tracker = Tracker()
+        self.tracker = Tracker(channel="chat")
 
     # --- /complain ------------------------------------------------------------------------
 
@@ -163,7 +165,7 @@ class ComplaintChat:
         if message is None:
             return END
         t = _t(context)
-        user_data(context)[DRAFT] = InProgress()
+        write_draft(user_data(context), InProgress())
         rows = [
             [(texts.category(t, c), callbacks.make(COMPLAINT, "cat", c.value))]
             for c in ComplaintCategory
@@ -173,8 +175,7 @@ class ComplaintChat:
         return Step.CATEGORY
 
     def _draft(self, context: DubanContext) -> InProgress | None:
-        draft = user_data(context).get(DRAFT)
-        return draft if isinstance(draft, InProgress) else None
+        return read_draft(user_data(context))
 
     async def category_chosen(self, update: Update, context: DubanContext) -> int:
         query = update.callback_query
@@ -187,6 +188,7 @@ class ComplaintChat:
             await answer_bad_callback(update, context)
             return Step.CATEGORY
         draft.category = value
+        write_draft(user_data(context), draft)
         await close_buttons(update)
         t = _t(context)
         units = await choices.unit_choices(context.rt)
@@ -216,6 +218,7 @@ class ComplaintChat:
                 return Step.PLACE
         else:
             draft.place = ""
+        write_draft(user_data(context), draft)
         await close_buttons(update)
         assert query.message is not None
         await context.bot.send_message(query.message.chat.id, texts.ask_text(_t(context)))
@@ -241,6 +244,7 @@ class ComplaintChat:
         except DubanError as exc:
             await message.reply_text(error_text(t, exc))
             return step
+        write_draft(user_data(context), draft)
         text, markup = ask_next(t)
         await message.reply_text(text, reply_markup=markup)
         return next_step
@@ -263,10 +267,11 @@ class ComplaintChat:
         try:
             if len(draft.photos) >= PHOTOS_MAX:
                 raise TooManyPhotos(max=PHOTOS_MAX)
-            draft.photos.append(await _download(message, context))
+            draft.photos.append(_photo_id(message))
         except DubanError as exc:
             await message.reply_text(error_text(t, exc), reply_markup=done)
             return Step.PHOTOS
+        write_draft(user_data(context), draft)
         await message.reply_text(texts.photo_received(t, len(draft.photos)), reply_markup=done)
         return Step.PHOTOS
 
@@ -308,26 +313,24 @@ class ComplaintChat:
         assert query.message is not None
         chat_id = query.message.chat.id
         sender = str(user.id)
-        if not self.tracker.may_file(context.rt, sender):
+        if not await self.tracker.may_file(context.rt, sender):
             await context.bot.send_message(chat_id, texts.too_many_filings(t))
             return Step.PREVIEW
         try:
+            photos = await _download(context, draft.photos)
             filed = await complaints.file_complaint(
-                context.rt,
-                ComplaintDraft(draft.category, draft.place, draft.text, tuple(draft.photos)),
+                context.rt, ComplaintDraft(draft.category, draft.place, draft.text, photos)
             )
         except DubanError as exc:
             await context.bot.send_message(chat_id, error_text(t, exc))
             return Step.PREVIEW
-        self.tracker.filed(context.rt, sender)
-        user_data(context).pop(DRAFT, None)
+        await self.tracker.filed(context.rt, sender)
+        write_draft(user_data(context), None)
         await context.bot.send_message(chat_id, texts.filed(t, filed.public_id, filed.code))
         return END
 
     async def cancel(self, update: Update, context: DubanContext) -> int:
-        data = user_data(context)
-        for key in (DRAFT, ADDITION, TRACKED):
-            data.pop(key, None)
+        forget(user_data(context))
         await close_buttons(update)
         chat = update.effective_chat
         if chat is not None:
@@ -341,7 +344,7 @@ class ComplaintChat:
         return None  # stay where we are
 
     async def lost(self, update: Update, context: DubanContext) -> int:
-        """A button or message of a complaint this process no longer holds."""
+        """A button or message of a complaint no longer kept (expired, unreadable, filed)."""
         query = update.callback_query
         t = _t(context)
         text = texts.lost(t)
@@ -390,7 +393,7 @@ class ComplaintChat:
             return END
         normalized = normalize_code(code)
         assert normalized is not None
-        user_data(context)[TRACKED] = normalized
+        write_tracked(user_data(context), normalized)
         add = [[(t.raw(texts.ADD_INFORMATION), callbacks.make(COMPLAINT, "add"))]]
         await message.reply_text(
             texts.status_text(
@@ -407,10 +410,10 @@ class ComplaintChat:
         return END
 
     async def add_pressed(self, update: Update, context: DubanContext) -> int:
-        if not isinstance(user_data(context).get(TRACKED), str):
+        if read_tracked(user_data(context)) is None:
             return await self.lost(update, context)
         await close_buttons(update)
-        user_data(context)[ADDITION] = Addition()
+        write_addition(user_data(context), Addition())
         t = _t(context)
         rows = [
             [
@@ -424,8 +427,7 @@ class ComplaintChat:
         return Step.ADD
 
     def _addition(self, context: DubanContext) -> Addition | None:
-        addition = user_data(context).get(ADDITION)
-        return addition if isinstance(addition, Addition) else None
+        return read_addition(user_data(context))
 
     async def addition_sent(self, update: Update, context: DubanContext) -> int:
         message = update.effective_message
@@ -440,12 +442,13 @@ class ComplaintChat:
             else:
                 if len(addition.photos) >= PHOTOS_MAX:
                     raise TooManyPhotos(max=PHOTOS_MAX)
-                addition.photos.append(await _download(message, context))
+                addition.photos.append(_photo_id(message))
                 if message.caption:
                     addition.texts.append(message.caption)
         except DubanError as exc:
             await message.reply_text(error_text(t, exc), reply_markup=done)
             return Step.ADD
+        write_addition(user_data(context), addition)
         await message.reply_text(texts.addition_received(t), reply_markup=done)
         return Step.ADD
 
@@ -453,8 +456,8 @@ class ComplaintChat:
         user = update.effective_user
         chat = update.effective_chat
         addition = self._addition(context)
-        code = user_data(context).get(TRACKED)
-        if user is None or chat is None or addition is None or not isinstance(code, str):
+        code = read_tracked(user_data(context))
+        if user is None or chat is None or addition is None or code is None:
             return await self.lost(update, context)
         await close_buttons(update)
         t = _t(context)
@@ -462,18 +465,17 @@ class ComplaintChat:
             await context.bot.send_message(chat.id, texts.nothing_added(t))
             return END
         sender = str(user.id)
-        if not self.tracker.may_file(context.rt, sender):
+        if not await self.tracker.may_file(context.rt, sender):
             await context.bot.send_message(chat.id, texts.too_many_filings(t))
             return Step.ADD
         try:
-            await complaints.add_information(
-                context.rt, code, "\n".join(addition.texts), tuple(addition.photos)
-            )
+            photos = await _download(context, addition.photos)
+            await complaints.add_information(context.rt, code, "\n".join(addition.texts), photos)
         except DubanError as exc:
             await context.bot.send_message(chat.id, error_text(t, exc))
             return Step.ADD
-        self.tracker.filed(context.rt, sender)
-        user_data(context).pop(ADDITION, None)
+        await self.tracker.filed(context.rt, sender)
+        write_addition(user_data(context), None)
         await context.bot.send_message(chat.id, texts.added(t))
         return END
 
@@ -492,47 +494,57 @@ def register(application: BotApplication) -> None:
         CommandHandler("cancel", chat.cancel, filters=private),
         CallbackQueryHandler(chat.cancel, pattern=_button("cancel")),
     ]
-    application.add_handler(
-        ConversationHandler(
-            entry_points=[
-                CommandHandler("complain", chat.complain, filters=private),
-                CommandHandler("track", chat.track, filters=private),
-                CallbackQueryHandler(chat.add_pressed, pattern=_button("add")),
+    conversation: ConversationHandler[DubanContext] = ConversationHandler(
+        entry_points=[
+            CommandHandler("complain", chat.complain, filters=private),
+            CommandHandler("track", chat.track, filters=private),
+            CallbackQueryHandler(chat.add_pressed, pattern=_button("add")),
+        ],
+        states={
+            Step.CATEGORY: [
+                CallbackQueryHandler(chat.category_chosen, pattern=_button("cat")),
+                MessageHandler(text, chat.use_buttons),
             ],
-            states={
-                Step.CATEGORY: [
-                    CallbackQueryHandler(chat.category_chosen, pattern=_button("cat")),
-                    MessageHandler(text, chat.use_buttons),
-                ],
-                Step.PLACE: [
-                    CallbackQueryHandler(chat.place_chosen, pattern=_button("(unit|skip)")),
-                    MessageHandler(text, chat.place_typed),
-                ],
-                Step.TEXT: [MessageHandler(text, chat.text_typed)],
-                Step.PHOTOS: [
-                    MessageHandler(image, chat.photo_sent),
-                    CallbackQueryHandler(chat.photos_done, pattern=_button("done")),
-                    MessageHandler(text, chat.photos_text),
-                ],
-                Step.PREVIEW: [
-                    CallbackQueryHandler(chat.submit, pattern=_button("submit")),
-                    MessageHandler(text, chat.use_buttons),
-                ],
-                Step.CODE: [MessageHandler(text, chat.code_typed)],
-                Step.ADD: [
-                    MessageHandler(text | image, chat.addition_sent),
-                    CallbackQueryHandler(chat.addition_done, pattern=_button("adddone")),
-                ],
-            },
-            fallbacks=[
-                *cancel,
-                CommandHandler("complain", chat.complain, filters=private),
-                CommandHandler("track", chat.track, filters=private),
+            Step.PLACE: [
+                CallbackQueryHandler(chat.place_chosen, pattern=_button("(unit|skip)")),
+                MessageHandler(text, chat.place_typed),
             ],
-            name=None,
-            persistent=False,
-            allow_reentry=True,
-        )
+            Step.TEXT: [MessageHandler(text, chat.text_typed)],
+            Step.PHOTOS: [
+                MessageHandler(image, chat.photo_sent),
+                CallbackQueryHandler(chat.photos_done, pattern=_button("done")),
+                MessageHandler(text, chat.photos_text),
+            ],
+            Step.PREVIEW: [
+                CallbackQueryHandler(chat.submit, pattern=_button("submit")),
+                MessageHandler(text, chat.use_buttons),
+            ],
+            Step.CODE: [MessageHandler(text, chat.code_typed)],
+            Step.ADD: [
+                MessageHandler(text | image, chat.addition_sent),
+                CallbackQueryHandler(chat.addition_done, pattern=_button("adddone")),
+            ],
+            Step.GONE: [
+                MessageHandler(text | image, chat.lost),
+                CallbackQueryHandler(chat.lost, pattern=rf"^{COMPLAINT}:"),
+            ],
+        },
+        fallbacks=[
+            *cancel,
+            CommandHandler("complain", chat.complain, filters=private),
+            CommandHandler("track", chat.track, filters=private),
+        ],
+        name=DATA_KEY,
+        allow_reentry=True,
     )
-    # Buttons of a complaint this process no longer holds (a restart): say so plainly.
+    application.add_handler(conversation)
+    keep_in_database(
+        application,
+        conversation,
+        data_key=DATA_KEY,
+        max_age=LIFETIME,
+        sealed=True,
+        gone_state=Step.GONE,
+    )
+    # Buttons of a complaint no longer kept (filed, cancelled, long gone): say so plainly.
     application.add_handler(CallbackQueryHandler(chat.lost, pattern=rf"^{COMPLAINT}:"))

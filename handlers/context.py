@@ -15,6 +15,7 @@ from telegram.ext import Application, BaseUpdateProcessor, CallbackContext, ExtB
 from telegram.ext import ConversationHandler as PTBConversationHandler
 
 from services.actors import Actor
+from services.complaint_drafts import load_sealed, save_sealed
 from services.conversations import (
     NONE,
     Conversation,
@@ -98,11 +99,18 @@ ConversationKey = tuple[int, int]
 @dataclass(frozen=True)
 class KeptConversation:
     """A conversation whose step and draft (``user_data[data_key]``, a JSON dict) are kept in
-    the database between updates, so that any instance may take its next update."""
+    the database between updates, so that any instance may take its next update.
+
+    A ``sealed`` one (the complaint) is kept under a keyed hash of the chat, encrypted, in
+    private chats only (:mod:`services.complaint_drafts`); when its row expired or cannot be
+    read, the update finds it at ``gone_state``, whose handlers tell the person to start again.
+    """
 
     handler: PTBConversationHandler[Any]
     data_key: str
     max_age: timedelta
+    sealed: bool = False
+    gone_state: int | None = None
 
 
 def keep_in_database(
@@ -111,12 +119,14 @@ def keep_in_database(
     *,
     data_key: str,
     max_age: timedelta,
+    sealed: bool = False,
+    gone_state: int | None = None,
 ) -> None:
     """Keep this (named, per chat and user) conversation's state in the database."""
     processor = application.update_processor
     if not isinstance(processor, PerChatUpdateProcessor):
         raise RuntimeError("conversations kept in the database need the PerChatUpdateProcessor")
-    processor.keep(application, KeptConversation(handler, data_key, max_age))
+    processor.keep(application, KeptConversation(handler, data_key, max_age, sealed, gone_state))
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -186,37 +196,67 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             await coroutine
             return
         rt = application.bot_data.runtime
-        chat_id, user_id = key
+        chat = update.effective_chat if isinstance(update, Update) else None
+        private = chat is not None and chat.type == Chat.PRIVATE
+        kept_here = {n: k for n, k in self._kept.items() if private or not k.sealed}
         try:
-            stored = await load_conversations(rt, chat_id, user_id)
+            before = await self._load(rt, key, kept_here)
         except BaseException:
             if asyncio.iscoroutine(coroutine):
                 coroutine.close()  # the update is not handled (the error handler hears why)
             raise
-        before: dict[str, Conversation] = {}
-        for name, kept in self._kept.items():
-            found = before[name] = stored.get(name, NONE)
-            live = NONE if is_stale(rt, found, kept.max_age) else found
-            conversations = kept.handler._conversations  # PTB keeps no public setter
-            user_data = application.user_data.get(user_id)
-            if live.state is None:
-                conversations.pop(key, None)
-            else:
-                conversations[key] = live.state
-            if live.data:
-                application.user_data[user_id][kept.data_key] = copy.deepcopy(live.data)
-            elif user_data is not None:
-                user_data.pop(kept.data_key, None)
+        for name, kept in kept_here.items():
+            self._restore(application, kept, key, before[name])
         try:
             await coroutine
         finally:
-            changed = {}
-            for name, kept in self._kept.items():
-                now = self._take(application, kept, key)
-                then = before[name]
-                if (now.state, now.data) != (then.state, then.data):
-                    changed[name] = now
-            await save_conversations(rt, chat_id, user_id, changed)
+            plain: dict[str, Conversation] = {}
+            for name, kept in kept_here.items():
+                now, then = self._take(application, kept, key), before[name]
+                if (now.state, now.data) == (then.state, then.data) and not then.gone:
+                    continue
+                if kept.sealed:
+                    await save_sealed(rt, name, key[0], now, kept.max_age)
+                else:
+                    plain[name] = now
+            await save_conversations(rt, key[0], key[1], plain)
+
+    async def _load(
+        self, rt: Runtime, key: ConversationKey, kept: dict[str, KeptConversation]
+    ) -> dict[str, Conversation]:
+        """Where each of these conversations stood before the update (a stale one: gone)."""
+        chat_id, user_id = key
+        plain = any(not k.sealed for k in kept.values())
+        stored = await load_conversations(rt, chat_id, user_id) if plain else {}
+        found: dict[str, Conversation] = {}
+        for name, conversation in kept.items():
+            if conversation.sealed:
+                found[name] = await load_sealed(rt, name, chat_id)
+            else:
+                found[name] = stored.get(name, NONE)
+        return found
+
+    @staticmethod
+    def _restore(
+        application: Application[Any, DubanContext, Any, Any, BotState, Any],
+        kept: KeptConversation,
+        key: ConversationKey,
+        found: Conversation,
+    ) -> None:
+        """Put a conversation where PTB looks for it (its step, ``user_data[data_key]``)."""
+        rt = application.bot_data.runtime
+        live = NONE if is_stale(rt, found, kept.max_age) else found
+        conversations = kept.handler._conversations  # PTB keeps no public setter
+        state = kept.gone_state if found.gone else live.state
+        if state is None:
+            conversations.pop(key, None)
+        else:
+            conversations[key] = state
+        user_data = application.user_data.get(key[1])
+        if live.data:
+            application.user_data[key[1]][kept.data_key] = copy.deepcopy(live.data)
+        elif user_data is not None:
+            user_data.pop(kept.data_key, None)
 
     @staticmethod
     def _take(

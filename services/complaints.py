@@ -3,8 +3,7 @@
 Nothing here receives, stores or logs who the complainant is. The chat and the web hand over
 the category, the place, the text and photo bytes; the complainant gets a receipt code, of
 which only a hash is kept. Photos are re-encoded without EXIF by ``services.images`` before
-they touch the disk. Per-sender limits (:class:`Tracker`) work on a keyed hash of the sender
-whose key lives in memory and changes every day.
+they touch the disk. Per-sender limits are in :mod:`services.complaint_limits`.
 
 What the office does with a complaint is in :mod:`services.complaint_triage`.
 """
@@ -12,8 +11,6 @@ What the office does with a complaint is in :mod:`services.complaint_triage`.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 import secrets
 from dataclasses import dataclass
@@ -24,10 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.buttons import Button
 from domain.complaints import (
-    AttemptLimiter,
     ComplaintNotFound,
     EmptyAnswer,
-    Limits,
     check_photos,
     clean_place,
     clean_text,
@@ -122,7 +117,8 @@ async def file_complaint(rt: Runtime, draft: ComplaintDraft) -> Filed:
 
 
 async def status_by_code(rt: Runtime, code: str) -> PublicStatus | None:
-    """The complaint this code opens, or None. Callers go through :class:`Tracker`."""
+    """The complaint this code opens, or None. Callers go through
+    :class:`services.complaint_limits.Tracker`."""
     normalized = normalize_code(code)
     # A malformed code still costs a lookup, so answers take the same time either way.
     digest = hash_code(normalized) if normalized else "0" * 64
@@ -247,54 +243,3 @@ async def _tell_office(
                 not_before=now,
                 created_at=now,
             )
-
-
-# --- slowing down guesses, without knowing who guesses --------------------------------------
-
-
-@dataclass(frozen=True)
-class TrackResult:
-    """``refused``: too many wrong codes lately (said whatever the code); else the status, or
-    None for a code that opens nothing."""
-
-    refused: bool
-    status: PublicStatus | None = None
-
-
-class Tracker:
-    """Per-process guard for code checks and filings, one per channel (chat, web).
-
-    A sender (a Telegram user id, a client address) is only ever seen here as an HMAC under a
-    random key held in memory; the key and every counter are replaced each local day, and
-    nothing of it is stored or logged.
-    """
-
-    def __init__(self, limits: Limits | None = None) -> None:
-        self.limiter = AttemptLimiter(limits or Limits())
-        self._key = secrets.token_bytes(32)
-        self._day: date | None = None
-
-    def sender_key(self, rt: Runtime, sender: str) -> str:
-        today = local_date(rt.clock.now(), rt.tz)
-        if self._day != today:
-            self._key = secrets.token_bytes(32)
-            self._day = today
-            self.limiter.clear()
-        return hmac.new(self._key, sender.encode(), hashlib.sha256).hexdigest()
-
-    async def check(self, rt: Runtime, sender: str, code: str) -> TrackResult:
-        key = self.sender_key(rt, sender)
-        now = rt.clock.now()
-        self.limiter.forget_idle(now)
-        if not self.limiter.may_try(key, now):
-            return TrackResult(refused=True)
-        status = await status_by_code(rt, code)
-        if status is None:
-            self.limiter.wrong(key, now)
-        return TrackResult(refused=False, status=status)
-
-    def may_file(self, rt: Runtime, sender: str) -> bool:
-        return self.limiter.may_file(self.sender_key(rt, sender), rt.clock.now())
-
-    def filed(self, rt: Runtime, sender: str) -> None:
-        self.limiter.filed(self.sender_key(rt, sender), rt.clock.now())

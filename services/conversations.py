@@ -5,7 +5,8 @@ memory, so the next update of the conversation may land on any instance, or afte
 A conversation untouched for longer than its ``max_age`` is stale: it reads as absent (the
 person is not trapped in a draft they forgot) and is deleted the next time it is written.
 
-Complaint conversations are never kept here: the complainant is anonymous.
+Complaint conversations are never kept here: the complainant is anonymous. They are kept
+sealed under a keyed hash of the chat instead (:mod:`services.complaint_drafts`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Conversation:
     state: int | None
     data: dict[str, Any] = field(default_factory=dict)
     updated_at: datetime | None = None
+    gone: bool = False  # there was one, but it expired or cannot be read any more
 
     @property
     def empty(self) -> bool:

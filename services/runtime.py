@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkCalendar
 from domain.clock import Clock
 from domain.policy import Policy, load_policy
+from services.sealing import Sealer
 from storage.db import Database
 from texts import Text, Translator
 
@@ -25,6 +28,13 @@ class Runtime:
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     translator: Translator = field(default_factory=Translator)
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event, compare=False)
+    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    """The deployment secret keying complaint drafts and limits (never stored in the database);
+    instances sharing a database must share it. A fresh random one lasts one process."""
+
+    @cached_property
+    def sealer(self) -> Sealer:
+        return Sealer(self.secret)
 
     def wake_outbox(self) -> None:
         """Tell the delivery worker that new notifications are waiting (it also polls)."""

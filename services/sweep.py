@@ -59,6 +59,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.occasions import ItemFacts, PlannedOccasion, next_check, plan_item
 from domain.recipients import Directory
 from domain.vocabulary import TimeClass
+from services.complaint_drafts import delete_expired
 from services.digest import run_digest
 from services.escalation_level import delivered_levels
 from services.runtime import Runtime
@@ -81,6 +82,7 @@ class SweepResult:
     digests: int = 0
     busy: int = 0  # items another sweep took first
     failed: int = 0  # items that could not be handled: logged, left due for the next pass
+    expired: int = 0  # complaint drafts and limit counts whose time was over, deleted
 
     @property
     def queued(self) -> int:
@@ -93,6 +95,7 @@ class SweepResult:
         self.digests += other.digests
         self.busy += other.busy
         self.failed += other.failed
+        self.expired += other.expired
 
 
 async def run_sweep(rt: Runtime, now: datetime | None = None, *, batch: int = BATCH) -> SweepResult:
@@ -106,6 +109,7 @@ async def run_sweep(rt: Runtime, now: datetime | None = None, *, batch: int = BA
     while await _sweep_batch(rt, people, now, result, failed, batch) >= batch:
         pass
     result.digests = await run_digest(rt, now)
+    result.expired = await delete_expired(rt, now)
     if result.queued:
         rt.wake_outbox()
     log.info(

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -496,3 +497,30 @@ class ChatConversation(Base):
     state: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime]
+
+
+class SealedDraft(Base):
+    """A complaint being written in chat, kept between its steps so any instance may take the
+    next one. ``key`` is a keyed hash of the chat and ``sealed`` its step and draft encrypted
+    for that chat (``services.sealing``): neither names the complainant without the deployment
+    secret. Deleted when filed or cancelled; unread after ``expires_at`` and then deleted."""
+
+    __tablename__ = "complaint_drafts"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ComplaintLimit(Base):
+    """One count of the complaint abuse limits, shared by every instance: events of ``kind``
+    (wrong codes, filings, a lockout) under ``key`` (a keyed hash of the sender that changes
+    every day, or ``*`` for everyone together) in the window starting at ``window_start``."""
+
+    __tablename__ = "complaint_limits"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -6,6 +6,7 @@ needs: the clock is read from a file the test moves (time is injected, DESIGN's 
 sweep job takes its turn every ``--sweep-every`` seconds instead of every minute.
 
     python -m tests.e2e.instance --port P --webhook URL --clock FILE [--sweep-every S]
+        [--log-level DEBUG]
 
 Prints ``ready <holder id>`` once it serves; SIGTERM stops it cleanly (the lease is given up),
 SIGKILL is a crash.
@@ -51,7 +52,7 @@ def write_clock(path: Path, moment: datetime) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    configure_logging()
+    configure_logging(args.log_level)
     settings = Settings()
     options = Options(webhook_url=args.webhook, sweep_every=timedelta(seconds=args.sweep_every))
     app = create_app(settings, clock=FileClock(Path(args.clock)), options=options)
@@ -68,4 +69,5 @@ if __name__ == "__main__":
     parser.add_argument("--webhook", required=True)
     parser.add_argument("--clock", required=True)
     parser.add_argument("--sweep-every", type=float, default=0.2)
+    parser.add_argument("--log-level", default="INFO")
     asyncio.run(main(parser.parse_args()))

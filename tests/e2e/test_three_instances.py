@@ -32,7 +32,7 @@ from typing import Any
 import aiohttp
 import pytest
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.webhook import PATH
 from domain.clock import FakeClock
@@ -40,12 +40,24 @@ from domain.vocabulary import NotificationStatus
 from services import sweep_lock
 from services.people import issue_invites
 from services.runtime import Runtime
-from storage.models import ChatConversation, ChatPrompt, Item, Notification, Person, Report
+from storage.models import (
+    Attachment,
+    Base,
+    ChatConversation,
+    ChatPrompt,
+    Complaint,
+    Item,
+    Notification,
+    Person,
+    Report,
+    SealedDraft,
+)
 from testbench import FakeTelegram, FakeUser
 from testbench.balancer import RoundRobinBalancer
 from tests.conftest import EXAMPLES, POSTGRES_URL, SHANGHAI, import_example_county
 from tests.e2e.instance import write_clock
 from tests.e2e.test_whole_loop import has
+from tests.services.test_complaints_service import gps_jpeg
 
 pytestmark = [
     pytest.mark.postgres,
@@ -198,6 +210,8 @@ async def start_instance(
             lb_url + PATH,
             "--clock",
             str(world.clock_file),
+            "--log-level",
+            "DEBUG",  # for the anonymity scan: everything an instance logs
             cwd=home,
             env=env,
             stdout=asyncio.subprocess.PIPE,
@@ -325,6 +339,113 @@ async def _conversation_moved(world: World, chat_id: int, before: Any) -> bool:
     return await _conversation(world, chat_id) != before
 
 
+COMPLAINANTS = 5
+COMPLAINT_TEXT = "村口垃圾堆放点长期无人清理，夏天气味很大。（{n}号）"
+
+
+def complainant(world: World, n: int) -> FakeUser:
+    """A citizen whose id, names and username are unlike anything else in the run."""
+    return world.fake.user(
+        7_310_694_200 + 7919 * n,
+        f"Qzvorth{n}",
+        username=f"whistle_q{n}_xk",
+        last_name=f"Plimsoll{n}",
+    )
+
+
+def identifiers(citizen: FakeUser) -> list[str]:
+    """The citizen's user id, chat id, names and username."""
+    n = (citizen.id - 7_310_694_200) // 7919
+    return [
+        str(citizen.id),
+        str(citizen.chat_id),
+        f"Qzvorth{n}",
+        f"whistle_q{n}_xk",
+        f"Plimsoll{n}",
+    ]
+
+
+async def _sealed_draft(world: World) -> bytes | None:
+    async with world.rt.db.session() as session:
+        return await session.scalar(select(SealedDraft.sealed))
+
+
+async def complain_across_instances(
+    world: World, balancer: RoundRobinBalancer, citizen: FakeUser
+) -> None:
+    """/complain with two photos: eight updates, each on another instance than the last. As
+    a reader would, the citizen answers once the instance that asked has kept the draft."""
+    last: str | None = None
+    n = (citizen.id - 7_310_694_200) // 7919
+
+    async def step(act: Any) -> None:
+        nonlocal last
+        before, served = await _sealed_draft(world), dict(balancer.served)
+        await act()
+
+        async def kept() -> bool:
+            return await _sealed_draft(world) != before
+
+        await _wait_for(kept)
+        moved = [url for url, count in balancer.served.items() if served.get(url, 0) != count]
+        assert len(moved) == 1 and moved[0] != last, (moved, last)
+        last = moved[0]
+
+    await step(lambda: citizen.send_text("/complain"))
+    intro = await citizen.wait_message(has("第 1 步"), timeout=15)
+    await step(lambda: citizen.press(intro, "民生问题"))
+    place = await citizen.wait_message(has("第 2 步"), timeout=15)
+    await step(lambda: citizen.press(place, "县住房和城乡建设局"))
+    await citizen.wait_message(has("第 3 步"), timeout=15)
+    await step(lambda: citizen.send_text(COMPLAINT_TEXT.format(n=n)))
+    await citizen.wait_message(has("第 4 步"), timeout=15)
+    for number in (1, 2):
+        await step(lambda: citizen.send_photo(gps_jpeg()))
+        received = await citizen.wait_message(has(f"第 {number} 张"), timeout=15)
+    await step(lambda: citizen.press(received, "完成"))
+    preview = await citizen.wait_message(has("请核对"), timeout=15)
+    assert "照片：2 张" in preview.plain_text, citizen.history()
+    await step(lambda: citizen.press(preview, "✅ 提交"))  # the draft goes
+    filed = await citizen.wait_message(has("查询码"), timeout=15)
+    assert "只显示这一次" in filed.plain_text, citizen.history()
+
+
+async def check_complaints(world: World, citizens: list[FakeUser]) -> None:
+    """Each citizen's complaint is filed with its photos; then nothing in the database, in
+    any instance's log (at DEBUG) or in any media folder names any of them."""
+    async with world.rt.db.session() as session:
+        texts = list((await session.execute(select(Complaint.text))).scalars())
+        photos = await session.scalar(
+            select(func.count()).select_from(Attachment).where(Attachment.complaint_id.is_not(None))
+        )
+        assert await session.scalar(select(func.count()).select_from(SealedDraft)) == 0
+    for n in range(len(citizens)):
+        assert COMPLAINT_TEXT.format(n=n) in texts, texts
+    assert photos == 2 * len(citizens)
+    needles = sorted({needle for citizen in citizens for needle in identifiers(citizen)})
+    async with world.rt.db.session() as session:
+        for table in Base.metadata.sorted_tables:
+            rows = await session.execute(text(f'SELECT CAST(t AS text) FROM "{table.name}" AS t'))
+            for (row,) in rows:
+                for needle in needles:
+                    assert needle not in row, f"{needle!r} stored in {table.name}"
+    raw = [n.encode() for n in needles] + [n.encode("utf-16-le") for n in needles]
+    raw += [c.id.to_bytes(8, "big") for c in citizens] + [
+        c.id.to_bytes(8, "little") for c in citizens
+    ]
+    for instance in world.instances:
+        log = instance.log.read_text(encoding="utf-8")
+        assert " DEBUG " in log, "the instance did not log at DEBUG"
+        for needle in needles:
+            assert needle not in log, f"{needle!r} in {instance.log}"
+        media = instance.log.parent / "media"
+        for path in (p for p in media.rglob("*") if p.is_file()):
+            data = path.read_bytes()
+            assert b"GPS" not in data and b"WhistleCam" not in data, path.name
+            for needle in raw:
+                assert needle not in data, f"{needle!r} in {path.name}"
+
+
 def check_one_holder_at_a_time(events: list[SweepEvent], dead: str) -> None:
     """A pass begins only when no other holder's pass is under way (the dead holder's last
     pass, which it never ended, excepted)."""
@@ -425,6 +546,13 @@ async def run_workload(
     assert sum(balancer.served.values()) - served >= 10
     await world.settle()
 
+    # Five citizens complain in chat with photos, one after another, each step on the next
+    # instance (issue 18).
+    citizens = [complainant(world, n) for n in range(COMPLAINANTS)]
+    for citizen in citizens:
+        await complain_across_instances(world, balancer, citizen)
+    await world.settle()
+
     # A day on: receipt chases for the unacknowledged, the morning digest.
     world.move(local(11, 24, 9))
     await world.settle()
@@ -468,7 +596,8 @@ async def run_workload(
         await world.settle()
 
     await check_outcome(world, items, reported, acked, holder)
-    assert time.monotonic() - started < 90
+    await check_complaints(world, citizens)
+    assert time.monotonic() - started < 120
 
 
 def _roster_people() -> list[str]:

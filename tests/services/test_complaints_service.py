@@ -26,7 +26,8 @@ from domain.complaints import (
 from domain.errors import Conflict, InvalidInput
 from domain.vocabulary import ComplaintCategory, ComplaintStatus, ItemStatus, Source, TimeClass
 from services import complaint_triage, complaints
-from services.complaints import ComplaintDraft, Tracker
+from services.complaint_limits import Tracker
+from services.complaints import ComplaintDraft
 from services.items import ItemDraft, NotOffice, Origin, register_item
 from services.runtime import Runtime
 from storage.models import Attachment, Complaint, Item, Notification
