@@ -1,7 +1,7 @@
 """complaint drafts in chat and the complaint abuse limits, kept under keyed hashes
 
-Revision ID: 0010_complaint_drafts
-Revises: 0009_sweep_lock
+Revision ID: 0008_complaint_drafts
+Revises: 0007_archive
 Create Date: 2026-12-03 14:00:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0010_complaint_drafts"
-down_revision: str | None = "0009_sweep_lock"
+revision: str = "0008_complaint_drafts"
+down_revision: str | None = "0007_archive"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
