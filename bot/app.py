@@ -48,6 +48,7 @@ from handlers.context import BotState
 from services.bulletin import send_weekly_bulletin
 from services.people import remember_bot_username
 from services.runtime import Runtime
+from services.sealing import derive
 from services.web_auth import remember_console_url
 from storage.db import Database
 from texts import Translator
@@ -119,13 +120,20 @@ def create_app(
     return app
 
 
+def csrf_key(settings: Settings) -> bytes:
+    """The complaint form's CSRF key: from the deployment secret, so that a form served by one
+    instance may be posted to another (a key of this process only when there is no secret)."""
+    secret = settings.complaint_secret()
+    return derive(secret, b"duban web complaint csrf") if secret else secrets.token_bytes(32)
+
+
 def _add_all_routes(app: web.Application, settings: Settings, options: Options) -> None:
     """The route table: health and metrics, the API, the console, the complaint pages, and
     the webhook when updates come that way."""
     add_routes(app)
     add_api_routes(app)
     add_console(app)
-    add_complaint_routes(app)
+    add_complaint_routes(app, csrf_key(settings))
     if options.webhook_url and settings.bot_token is not None:
         secret = webhook_secret(settings.bot_token.get_secret_value())
         app.router.add_routes([make_webhook_route(secret)])

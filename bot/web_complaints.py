@@ -95,7 +95,8 @@ button {
 
 @dataclass
 class WebChannel:
-    """What the complaint pages hold for the life of the process (nothing persisted)."""
+    """What the complaint pages hold for the life of the process (nothing persisted); the CSRF
+    key comes from the deployment secret, so a form may be posted to any instance."""
 
     csrf_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     tracker: Tracker = field(default_factory=Tracker)
@@ -428,9 +429,10 @@ async def stylesheet(request: web.Request) -> web.Response:
     return web.Response(text=STYLE, content_type="text/css", charset="utf-8")
 
 
-def add_complaint_routes(app: web.Application) -> None:
-    """The public complaint pages; uploads are streamed, so ``client_max_size`` stays small."""
-    app[CHANNEL] = WebChannel()
+def add_complaint_routes(app: web.Application, csrf_key: bytes) -> None:
+    """The public complaint pages; uploads are streamed, so ``client_max_size`` stays small.
+    ``csrf_key`` keys the forms' CSRF fields: the same on every instance of a deployment."""
+    app[CHANNEL] = WebChannel(csrf_key=csrf_key)
     app.middlewares.append(page_headers)
     app.router.add_get("/complain", complain_form)
     app.router.add_post("/complain", complain_submit)
