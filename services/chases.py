@@ -21,7 +21,7 @@ from domain.chases import (
     chase_days,
     steps_of,
 )
-from domain.deadlines import end_of_day
+from domain.deadlines import end_of_day, local_date
 from domain.occasions import ItemFacts, periods
 from domain.policy import ReportEvery
 from domain.recipients import UnitContacts
@@ -29,7 +29,7 @@ from domain.reminders import Occasion, OccasionKind
 from domain.views import ItemView
 from domain.vocabulary import Duty, ReportKind, TimeClass
 from services.runtime import Runtime
-from storage.models import Item, Report
+from storage.models import Assignment, Item, Report, Unit
 from texts import Text
 from texts import chases as texts
 
@@ -147,3 +147,48 @@ def owes_periodic(rt: Runtime, item: Item) -> bool:
     """Whether the item's class owes monthly or quarterly reports."""
     schedule = rt.policy.classes[TimeClass(item.time_class)].reports
     return schedule is not None and schedule.every is not ReportEvery.AFTER_RESOLVE
+
+
+@dataclass(frozen=True)
+class OwedRow:
+    """One deadline of a share as the item page shows it: what, by when, and how it went."""
+
+    unit_name: str
+    duty: Duty
+    by: date
+    state: PeriodState
+    reported_at: datetime | None
+
+
+async def owed_rows(session: AsyncSession, rt: Runtime, item: Item) -> list[OwedRow]:
+    """Every deadline the item's shares owe or owed besides the due date, in unit order: the
+    plan, the first feedback, each periodic report up to the next one."""
+    shares = (
+        await session.execute(
+            select(Assignment.id, Unit.name)
+            .join(Unit, Unit.id == Assignment.unit_id)
+            .where(Assignment.item_id == item.id)
+            .order_by(Assignment.role.desc(), Assignment.id)
+        )
+    ).all()
+    reports = await share_reports(session, [share_id for share_id, _ in shares])
+    now, facts = rt.clock.now(), item_facts(item, True)
+    rows: list[OwedRow] = []
+    for share_id, unit_name in shares:
+        for duty, by in ((Duty.PLAN, item.plan_by), (Duty.FIRST_FEEDBACK, item.first_feedback_by)):
+            if by is not None:
+                at = answered_at(reports[share_id], duty)
+                rows.append(
+                    OwedRow(unit_name, duty, local_date(by, rt.tz), _state(at, by, now), at)
+                )
+        rows += [
+            OwedRow(unit_name, Duty.PERIODIC_REPORT, s.report_on, s.state, s.reported_at)
+            for s in periods(facts, _share(share_id, reports[share_id]), now, rt.policy, rt.tz)
+        ]
+    return rows
+
+
+def _state(at: datetime | None, by: datetime, now: datetime) -> PeriodState:
+    if at is not None:
+        return PeriodState.ON_TIME if at <= by else PeriodState.LATE
+    return PeriodState.MISSING if now > by else PeriodState.OPEN

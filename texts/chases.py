@@ -20,6 +20,19 @@ DUTY_NAMES: dict[Duty, str] = {
 }
 QUARTERLY_NAME = N_("the quarterly report")
 
+# What the item page calls each deadline and its state.
+DUTY_LABELS: dict[str, str] = {
+    Duty.PLAN: N_("Plan (研究部署)"),
+    Duty.FIRST_FEEDBACK: N_("First feedback (首次反馈)"),
+    Duty.PERIODIC_REPORT: N_("Periodic report"),
+}
+STATE_NAMES: dict[str, str] = {
+    "on_time": N_("on time"),
+    "late": N_("late"),
+    "missing": N_("missing"),
+    "open": N_("not due yet"),
+}
+
 
 @dataclass(frozen=True)
 class OwedFacts:
