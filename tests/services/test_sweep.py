@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from domain.clock import FakeClock
-from domain.vocabulary import NotificationStatus, Source, TimeClass
+from domain.vocabulary import NotificationStatus, ReportKind, Source, TimeClass
+from services import reports
 from services.items import ItemDraft, Origin, register_item
 from services.outbox import claims, outcomes
 from services.runtime import Runtime
@@ -15,6 +16,7 @@ from services.sweep import run_sweep
 from services.views import find_item
 from storage.models import Counter, Item, Notification, Person, TimelineEvent
 from tests.conftest import SHANGHAI
+from tests.services.test_execution_flow import actor
 
 
 def local(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -260,3 +262,31 @@ async def test_extension_resets_level_but_keeps_inspection(
     async with rt.db.session() as session:
         item = await session.get_one(Item, item.id)
         assert (item.escalation_level, item.inspection) == (0, True)
+
+
+async def test_a_queued_chase_is_dropped_once_the_plan_comes(
+    county: Runtime, clock: FakeClock
+) -> None:
+    rt = county
+    ref = await new_item(rt)  # plan due Tue 24 Nov
+    chases = await at(rt, clock, local(11, 25, 9, 0))
+    assert [who for who, kind, _, _ in chases if kind == "duty_chase"] == ["lina", "zhangjun"]
+    # The plan comes before the sender takes the chases: they are cancelled, not sent; the
+    # report is marked late on the timeline.
+    await reports.submit_report(rt, await actor(rt, "lina"), ref, ReportKind.PLAN, "已研究部署")
+    claimed = await claims.claim(rt, limit=100, lease=timedelta(minutes=1))
+    assert [o.kind for o in claimed if o.kind.startswith("duty_")] == []
+    async with rt.db.session() as session:
+        states = list(
+            await session.scalars(
+                select(Notification.status).where(Notification.kind == "duty_chase")
+            )
+        )
+        late = await session.scalar(
+            select(TimelineEvent.data).where(TimelineEvent.kind == "reported")
+        )
+    assert states == [NotificationStatus.CANCELLED] * 2
+    assert late is not None and late["late"] == [{"duty": "plan", "by": "2026-11-24"}]
+    # Nothing of the plan comes again; the first feedback is still owed.
+    assert await at(rt, clock, local(11, 27, 9, 0)) == []
+    assert [k for _, k, _, _ in await at(rt, clock, local(11, 29, 9, 0))] == ["duty_reminder"]
