@@ -1,6 +1,7 @@
-"""The sweep's notices: the messages of an item's due occasions (reminders and ladder levels),
-built once per language and audience and queued for each person told, with the timeline entries
-that record them.
+"""The sweep's notices: the messages of an item's due occasions (reminders, the chases of a
+missed plan, feedback or periodic report and their notices upward, ladder levels), built once
+per language and audience and queued for each person told, with the timeline entries that
+record them.
 
 Who is told comes from ``domain.recipients``; the texts from ``texts.reminders``. Every
 notification has an idempotency key ``item:<id>|<scope>|person:<id>|<occasion key>``, so a
