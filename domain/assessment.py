@@ -14,7 +14,8 @@ Definitions (the period is ``[start, end]``, whole local days in the deployment'
   acknowledged, the mean of (acknowledged − dispatched) in hours.
 - **late feedbacks**: assignments whose first feedback deadline (the plan deadline, else the
   first-feedback deadline) fell in the period and had passed, with the first report after it
-  or none at all.
+  or none at all; plus each periodic report (monthly, quarterly) whose date fell in the period
+  and had passed, sent late or not at all (matched to its period as ``domain.chases`` says).
 - **escalations by level, returns, extensions**: timeline events in the period (``escalated``
   with its level, ``returned``, ``extension_approved``). An event names its unit when it is
   about one; an item-wide event counts for the item's lead unit.
@@ -132,6 +133,7 @@ class AssignmentFact:
     acknowledged_at: datetime | None
     feedback_by: datetime | None
     first_report_at: datetime | None
+    late_reports: tuple[datetime, ...] = ()  # deadlines of periodic reports sent late or missed
 
 
 class Window(NamedTuple):
@@ -162,6 +164,9 @@ def count_assignment(row: StatsRow, fact: AssignmentFact, window: Window) -> Non
     if window.holds(fact.dispatched_at) and fact.acknowledged_at is not None:
         hours = (fact.acknowledged_at - fact.dispatched_at).total_seconds() / 3600
         row.ack_hours.append(max(hours, 0.0))
+    row.late_feedbacks += sum(
+        window.holds(deadline) and window.now > deadline for deadline in fact.late_reports
+    )
     deadline = fact.feedback_by
     if deadline is None or not window.holds(deadline) or window.now <= deadline:
         return

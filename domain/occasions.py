@@ -7,11 +7,14 @@ from plain facts about the item and its units.
   "1 day" together);
 - periodic reports (routine items, annual key tasks), for each open unit, up to the first report
   date more than 40 days ahead (enough to know when to look again);
+- deadlines to chase (``domain.chases``), for each open unit that still owes them: the plan
+  (研究部署) and the first feedback (首次反馈) when the class has them, and the latest periodic
+  report missed (older ones missed are not chased again);
 - the escalation ladder, once for the item, while it has an open unit.
 
 Each planned occasion names the basis it counts from (:func:`basis_ack`, :func:`basis_due`,
-:func:`basis_report`); it is stored with its notifications so that delivery can tell whether a
-queued one still fits its item.
+:func:`basis_report`, ``domain.chases.basis_owed``); it is stored with its notifications so
+that delivery can tell whether a queued one still fits its item.
 """
 
 from __future__ import annotations
@@ -21,6 +24,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from domain.calendar import WorkCalendar
+from domain.chases import (
+    Owed,
+    PeriodState,
+    PeriodStatus,
+    answered_at,
+    owed_occasions,
+    period_statuses,
+    periodic_moments,
+    still_due,
+)
 from domain.deadlines import local_date, periodic_report_dates
 from domain.ladder import escalation_occasions
 from domain.policy import Policy, ReportEvery
@@ -31,7 +45,7 @@ from domain.reminders import (
     receipt_chase_occasions,
     report_reminder_occasions,
 )
-from domain.vocabulary import TimeClass
+from domain.vocabulary import Duty, TimeClass
 
 REPORTS_HORIZON = timedelta(days=370)  # how far ahead periodic report dates are computed
 ENOUGH_AHEAD = timedelta(days=40)  # a report date this far ahead is the last one planned
@@ -46,6 +60,8 @@ class ItemFacts:
     dispatched_at: datetime | None
     due_date: date | None
     due_at: datetime | None
+    plan_by: datetime | None = None
+    first_feedback_by: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +100,10 @@ def plan_item(
     now: datetime,
     policy: Policy,
     tz: ZoneInfo,
+    calendar: WorkCalendar | None = None,
 ) -> list[PlannedOccasion]:
     """Every occasion of the item's schedule that still matters at ``now``, due or not;
-    ``units`` lead first."""
+    ``units`` lead first; ``calendar`` tells the working days chases fall on."""
     if not item.open or item.dispatched_at is None:
         return []
     open_units = [u for u in units if u.open]
@@ -94,6 +111,16 @@ def plan_item(
     if item.due_date is not None and item.due_at is not None and now <= item.due_at:
         planned += _before_due(item.due_date, item.dispatched_at, open_units, now, policy, tz)
     planned += _report_reminders(item, open_units, now, policy, tz)
+    owed = [owed for unit in open_units for owed in owed_by(item, unit, now, policy, tz)]
+    units_by_share = {unit.assignment_id: unit for unit in open_units}
+    for one in owed:
+        occasions = owed_occasions(
+            one, item.dispatched_at, item.due_at, policy, calendar or WorkCalendar(), tz
+        )
+        planned += [
+            PlannedOccasion(occasion, units_by_share[one.assignment_id], one.basis)
+            for occasion in still_due(occasions, now)
+        ]
     if item.due_at is not None and open_units:
         planned += [
             PlannedOccasion(occasion, None, basis_due(item.due_date))
@@ -166,3 +193,37 @@ def _report_reminders(
         if report_on > today + ENOUGH_AHEAD:
             break  # the next one is enough to know when to look again
     return planned
+
+
+def owed_by(
+    item: ItemFacts, unit: UnitContacts, now: datetime, policy: Policy, tz: ZoneInfo
+) -> list[Owed]:
+    """What the unit still owes of the item that is chased: the plan and the first feedback
+    not yet sent, and the latest periodic report missed (or the next one ahead)."""
+    owed = [
+        Owed(duty, local_date(by, tz), unit.assignment_id)
+        for duty, by in ((Duty.PLAN, item.plan_by), (Duty.FIRST_FEEDBACK, item.first_feedback_by))
+        if by is not None and answered_at(unit.reports, duty) is None
+    ]
+    statuses = periods(item, unit, now, policy, tz)
+    missing = [s for s in statuses if s.state is PeriodState.MISSING]
+    ahead = [s for s in statuses if s.state is PeriodState.OPEN]
+    chased = missing[-1:] + ahead[:1]
+    owed += [Owed(Duty.PERIODIC_REPORT, s.report_on, unit.assignment_id) for s in chased]
+    return owed
+
+
+def periods(
+    item: ItemFacts, unit: UnitContacts, now: datetime, policy: Policy, tz: ZoneInfo
+) -> list[PeriodStatus]:
+    """The unit's periodic reports up to the next one ahead, each with its state."""
+    if item.dispatched_at is None:
+        return []
+    today = local_date(now, tz)
+    dates = periodic_report_dates(
+        item.time_class, item.dispatched_at, policy, today + REPORTS_HORIZON, tz
+    )
+    upto = [d for d in dates if d < today] + [d for d in dates if d >= today][:1]
+    return period_statuses(
+        upto, local_date(item.dispatched_at, tz), periodic_moments(unit.reports), now, tz
+    )

@@ -187,6 +187,39 @@ class ClassPolicy(_Model):
     working_days: bool = False
     reports: ReportSchedule | None = None
 
+    @model_validator(mode="after")
+    def _steps_before_due(self) -> Self:
+        """The plan and the first feedback come before the due date, the plan not after the
+        first feedback: a step the class cannot reach is refused, not silently moved."""
+        longest = _longest_days(self.resolve)
+        for name in ("plan_days", "first_feedback_days"):
+            days = getattr(self, name)
+            if days is not None and longest is not None and days > longest:
+                raise ValueError(
+                    f"{name} ({days}) falls after the due date ({_describe(self.resolve)})"
+                )
+        plan, feedback = self.plan_days, self.first_feedback_days
+        if plan is not None and feedback is not None and plan > feedback:
+            raise ValueError(
+                f"plan_days ({plan}) falls after first_feedback_days ({feedback}): the work is "
+                "deployed (研究部署) before its first feedback"
+            )
+        return self
+
+
+def _longest_days(rule: ResolveRule) -> int | None:
+    """The fewest days the rule can give (None: no bound known in advance)."""
+    if rule.rule is ResolveRuleKind.DAYS:
+        return rule.amount
+    if rule.rule is ResolveRuleKind.MONTHS:
+        assert rule.amount is not None
+        return 28 * rule.amount
+    return None
+
+
+def _describe(rule: ResolveRule) -> str:
+    return f"resolve: {rule.amount} {rule.rule.value}"
+
 
 def _days(n: int) -> ResolveRule:
     return ResolveRule(rule=ResolveRuleKind.DAYS, amount=n)
@@ -257,6 +290,63 @@ class Reminders(_Model):
         if len(set(days)) != len(days):
             raise ValueError("each number of days may appear only once")
         return days
+
+
+# --- chasing what is owed before the due date (催报) ---------------------------------------------
+
+UNIT_ROLES = frozenset({Recipient.UNIT_CONTACT, Recipient.UNIT_HEAD})
+ITEM_ROLES = frozenset({Recipient.DEPUTY_LEADER, Recipient.PRINCIPAL, Recipient.OFFICE})
+
+
+def _roles_within(roles: tuple[Recipient, ...], allowed: frozenset[Recipient], step: str) -> None:
+    for role in roles:
+        if role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise ValueError(f"{role.value!r} is not told at the {step}; use one of: {names}")
+
+
+class Chase(_Model):
+    """How a missed deadline is chased: the unit's people on the first working day after it
+    (``chase_recipients``), then, still missing ``notify_after_days`` working days later, the
+    item's people (``notify_recipients``)."""
+
+    chase_recipients: Recipients = (Recipient.UNIT_CONTACT, Recipient.UNIT_HEAD)
+    notify_after_days: NonNegativeInt = 2
+    notify_recipients: Recipients = (Recipient.DEPUTY_LEADER, Recipient.OFFICE)
+
+    @model_validator(mode="after")
+    def _roles_fit_steps(self) -> Self:
+        _roles_within(self.chase_recipients, UNIT_ROLES, "chase (chase_recipients)")
+        _roles_within(self.notify_recipients, ITEM_ROLES, "notice (notify_recipients)")
+        return self
+
+
+class MilestoneChase(Chase):
+    """A deadline of the item's class (研究部署, 首次反馈): also reminded ``remind_days_before``
+    days before it, at ``reminders.time_of_day``, to ``reminders.recipients``."""
+
+    remind_days_before: tuple[NonNegativeInt, ...] = (0,)
+
+    @field_validator("remind_days_before")
+    @classmethod
+    def _distinct_days(cls, days: tuple[int, ...]) -> tuple[int, ...]:
+        if len(set(days)) != len(days):
+            raise ValueError("each number of days may appear only once")
+        return days
+
+
+class Chases(_Model):
+    """The deadlines chased besides the receipt and the due date (DESIGN §2's table)."""
+
+    plan: MilestoneChase = MilestoneChase(remind_days_before=(0,))
+    first_feedback: MilestoneChase = MilestoneChase(remind_days_before=(1,))
+    periodic_report: Chase = Chase(notify_recipients=(Recipient.DEPUTY_LEADER,))
+
+
+class Dispatch(_Model):
+    """What happens when an item goes out."""
+
+    copy_to_leader: bool = True  # 同时报分管领导: the deputy leader gets a short copy
 
 
 # --- the escalation ladder (DESIGN §3) -----------------------------------------------------------
@@ -466,6 +556,8 @@ class Codes(_Model):
 class Policy(_Model):
     classes: Classes = Classes()
     reminders: Reminders = Reminders()
+    chases: Chases = Chases()
+    dispatch: Dispatch = Dispatch()
     ladder: Ladder = Ladder()
     quiet_hours: QuietHours = QuietHours()
     lights: Lights = Lights()

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from domain.policy import Recipient
+from domain.vocabulary import ReportKind
 
 LEADERS = frozenset({Recipient.DEPUTY_LEADER, Recipient.PRINCIPAL})
 
@@ -57,6 +59,7 @@ class UnitContacts:
     head: Addressee | None
     contacts: tuple[Addressee, ...]
     leader_id: int | None = None  # the unit's deputy leader
+    reports: tuple[tuple[ReportKind, datetime], ...] = ()  # the share's reports, oldest first
 
     def people(self, role: Recipient) -> list[Addressee]:
         if role is Recipient.UNIT_CONTACT:
@@ -89,6 +92,26 @@ def reminder_recipients(roles: Sequence[Recipient], unit: UnitContacts) -> list[
             if person.id not in {r.id for r in recipients}:
                 recipients.append(person)
     return recipients
+
+
+def item_people(
+    roles: Sequence[Recipient], leader: Addressee | None, people: Directory
+) -> list[Addressee]:
+    """The item's people in ``roles`` (its deputy leader, the principal leaders, the office),
+    in role order, each person once; unit roles name nobody here."""
+    found: list[Addressee] = []
+    for role in roles:
+        if role is Recipient.DEPUTY_LEADER and leader is not None:
+            found.append(leader)
+        elif role is Recipient.PRINCIPAL:
+            found += people.principals
+        elif role is Recipient.OFFICE:
+            found += people.office
+    unique: list[Addressee] = []
+    for person in found:
+        if person.id not in {u.id for u in unique}:
+            unique.append(person)
+    return unique
 
 
 class Audience(StrEnum):

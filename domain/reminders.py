@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from domain.deadlines import at_local_time, end_of_day
 from domain.policy import Policy, Recipient, ReportEvery
 from domain.quiet_hours import hold_until, is_quiet
+from domain.vocabulary import Duty
 
 
 class OccasionKind(StrEnum):
@@ -36,6 +37,9 @@ class OccasionKind(StrEnum):
     BEFORE_DUE = "before_due"  # 到期提醒
     REPORT_DUE_SOON = "report_due_soon"  # 月度/季度报告提醒
     ESCALATION = "escalation"  # a ladder level (domain.ladder)
+    DUTY_REMINDER = "duty_reminder"  # 研究部署/首次反馈提醒 (domain.chases)
+    DUTY_CHASE = "duty_chase"  # 催报: a missed plan, feedback or periodic report
+    DUTY_NOTICE = "duty_notice"  # still missing: the deputy leader and the office are told
 
 
 LATE_AFTER = timedelta(minutes=10)
@@ -48,7 +52,8 @@ class Occasion:
     ``key`` is the stored once-only key; the other fields say what it is about: ``hours`` after
     dispatch (receipt chasing), ``days`` before ``target`` (before-due and report reminders,
     ``target`` being the due or report date), the ladder ``level`` (escalations, ``target`` being
-    the local due date).
+    the local due date; deadlines to chase, ``duty`` owed by ``target``, see
+    ``domain.chases``).
     """
 
     kind: OccasionKind
@@ -59,6 +64,7 @@ class Occasion:
     days: int = 0
     level: int = 0
     target: date | None = None
+    duty: Duty | None = None
 
 
 def is_late(at: datetime, now: datetime) -> bool:
@@ -97,7 +103,7 @@ def receipt_chase_occasions(
     ]
 
 
-def _days_before(
+def days_before(
     kind: OccasionKind,
     key_prefix: str,
     target: date,
@@ -106,6 +112,8 @@ def _days_before(
     policy: Policy,
     tz: ZoneInfo,
 ) -> list[Occasion]:
+    """Reminders ``offsets`` days before ``target`` at ``time_of_day`` local, in order, none at or
+    before the dispatch nor after the target day."""
     deadline = end_of_day(target, tz)
     occasions = []
     for days in sorted(set(offsets), reverse=True):
@@ -133,7 +141,7 @@ def before_due_occasions(
     Moments at or before the dispatch (an item given a short deadline) are left out rather than
     sent late, and so is any that quiet hours would push past the deadline.
     """
-    return _days_before(
+    return days_before(
         OccasionKind.BEFORE_DUE,
         "before_due",
         due,
@@ -161,6 +169,6 @@ def report_reminder_occasions(
         ReportEvery.QUARTER: policy.reminders.quarterly_report_days_before,
         ReportEvery.AFTER_RESOLVE: policy.reminders.before_due_days,
     }[every]
-    return _days_before(
+    return days_before(
         OccasionKind.REPORT_DUE_SOON, "report", report_due, offsets, dispatched_at, policy, tz
     )

@@ -81,6 +81,14 @@ class ReportKind(StrEnum):
     QUARTERLY = "quarterly"  # 季度报告 (annual key tasks)
 
 
+class Duty(StrEnum):
+    """What a unit owes by a date besides the final result, chased when missed (催报)."""
+
+    PLAN = "plan"  # 研究部署
+    FIRST_FEEDBACK = "first_feedback"  # 首次反馈
+    PERIODIC_REPORT = "periodic_report"  # 月度/季度报告 (routine items, annual key tasks)
+
+
 class ReportStatus(StrEnum):
     SUBMITTED = "submitted"  # 已提交: with the unit head (completion) or the office
     CONFIRMED = "confirmed"  # 已核签: the unit head signed the completion off

@@ -304,3 +304,31 @@ async def queue_dispatch_notices(rt: Runtime, session: AsyncSession, item: Item)
                 not_before=now,
                 created_at=now,
             )
+    if rt.policy.dispatch.copy_to_leader:
+        await _copy_to_leader(rt, session, item, view, now)
+
+
+async def _copy_to_leader(
+    rt: Runtime, session: AsyncSession, item: Item, view: ItemView, now: datetime
+) -> None:
+    """同时报分管领导: the item's deputy leader (its own, else its lead unit's) gets a short copy
+    of the dispatch, with a button to see the item."""
+    lead = view.lead
+    leader_id = item.leader_id
+    if leader_id is None and lead is not None:
+        leader_id = (await session.get_one(Unit, lead.unit_id)).leader_id
+    leader = await session.get(Person, leader_id) if leader_id is not None else None
+    if leader is None or not leader.active:
+        return
+    t = rt.text(leader.locale)
+    await enqueue(
+        session,
+        key=notification_key("item", item.id, "dispatch", item.dispatched_at, leader.id),
+        person_id=leader.id,
+        item_id=item.id,
+        kind="dispatch_leader_copy",
+        text=texts.leader_copy(t, view, rt.tz),
+        buttons=[[Button(t.raw(texts.DETAILS), callbacks.make(callbacks.DETAIL, item.ref))]],
+        not_before=now,
+        created_at=now,
+    )

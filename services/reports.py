@@ -25,6 +25,7 @@ from domain.reports import assignment_action, check_report, item_action
 from domain.views import ItemView
 from domain.vocabulary import AssignmentStatus, ReportKind, ReportStatus
 from services.assignments import assignments_of, mark_received, move_share, own_assignment
+from services.chases import answered_late, share_reports
 from services.decisions import confirm_in_session
 from services.drafts import own_draft
 from services.evidence import store_evidence
@@ -143,6 +144,8 @@ async def _submit(
         today=now.astimezone(rt.tz).date(),
         due_date=item.due_date,
     )
+    before = (await share_reports(session, [assignment.id]))[assignment.id]
+    late = answered_late(rt, item, before, kind)
     _move_on(session, actor, item, assignment, kind, now)
     report = Report(
         item_id=item.id,
@@ -172,6 +175,7 @@ async def _submit(
             "kind": str(kind),
             "files": len(content.files),
             "requested_due": report.requested_due.isoformat() if report.requested_due else None,
+            "late": [{"duty": str(one.duty), "by": one.by.isoformat()} for one in late],
         },
     )
     await _tell(rt, session, actor, item, assignment, report, kept)

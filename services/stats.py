@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.assessment import AssignmentFact, Period, Stats, StatsRow, Tally, Window
 from domain.vocabulary import AssignmentRole, ItemStatus, Role
+from services.chases import late_report_deadlines, owes_periodic, share_reports
 from services.runtime import Runtime
 from services.timeline import Kind
 from storage.models import (
@@ -44,6 +45,8 @@ async def compute_stats(
         leaders = await _leaders(session, leader_ids)
         rows = await _assignments(session)
         events = await _events(session, low, high)
+        periodic = {a.id for a, item, _ in rows if owes_periodic(rt, item)}
+        reports = await share_reports(session, periodic)
     lead_unit = {item.id: a.unit_id for a, item, _ in rows if a.role == AssignmentRole.LEAD}
     item_leader = {item.id: item.leader_id for _, item, _ in rows}
     tally = Tally(
@@ -53,7 +56,14 @@ async def compute_stats(
         window=Window(low, high, now),
         unit_ids=unit_ids,
     )
-    tally.add_facts([_fact(assignment, item, first) for assignment, item, first in rows])
+    tally.add_facts(
+        [
+            _fact(assignment, item, first, late_report_deadlines(rt, item, reports[assignment.id]))
+            if assignment.id in periodic
+            else _fact(assignment, item, first)
+            for assignment, item, first in rows
+        ]
+    )
     for event in events:
         unit_id = event.unit_id or lead_unit.get(event.item_id)
         for row in tally.event_rows(unit_id, item_leader.get(event.item_id)):
@@ -113,7 +123,12 @@ async def _events(session: AsyncSession, low: datetime, high: datetime) -> list[
     )
 
 
-def _fact(assignment: Assignment, item: Item, first: datetime | None) -> AssignmentFact:
+def _fact(
+    assignment: Assignment,
+    item: Item,
+    first: datetime | None,
+    late_reports: tuple[datetime, ...] = (),
+) -> AssignmentFact:
     assert item.dispatched_at is not None  # only items that went out are read
     reported = [t for t in (first, assignment.last_report_at) if t is not None]
     return AssignmentFact(
@@ -126,6 +141,7 @@ def _fact(assignment: Assignment, item: Item, first: datetime | None) -> Assignm
         acknowledged_at=assignment.acknowledged_at,
         feedback_by=item.plan_by or item.first_feedback_by,
         first_report_at=min(reported) if reported else None,
+        late_reports=late_reports,
     )
 
 

@@ -2,7 +2,8 @@
 the time alone, each queued once in the outbox.
 
 How it stays cheap: every item keeps ``next_check_at``, the earliest moment at which anything of
-its schedule (receipt chasing, before-due reminders, report reminders, ladder levels) can come.
+its schedule (receipt chasing, before-due reminders, report reminders, deadlines to chase,
+ladder levels) can come.
 A pass reads only items whose ``next_check_at`` has come (an index range), handles each, and
 stores the next moment (or NULL when nothing lies ahead). Changing an item's status, dispatch
 time, due date or receipt deadline resets it to ``CHECK_NOW`` (a listener in
@@ -56,9 +57,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.occasions import ItemFacts, PlannedOccasion, next_check, plan_item
+from domain.occasions import PlannedOccasion, next_check, plan_item
 from domain.recipients import Directory
-from domain.vocabulary import TimeClass
+from services.chases import item_facts
 from services.complaint_drafts import delete_expired
 from services.digest import run_digest
 from services.escalation_level import delivered_levels
@@ -206,16 +207,6 @@ async def _handle(
     return failed
 
 
-def _facts(item: Item) -> ItemFacts:
-    return ItemFacts(
-        open=item.status in OPEN_STATUSES,
-        time_class=TimeClass(item.time_class),
-        dispatched_at=item.dispatched_at,
-        due_date=item.due_date,
-        due_at=item.due_at,
-    )
-
-
 def _plan(
     rt: Runtime,
     items: dict[int, Item],
@@ -228,8 +219,14 @@ def _plan(
     plans: dict[int, list[PlannedOccasion]] = {}
     for item_id in ids:
         try:
+            item = items[item_id]
             plans[item_id] = plan_item(
-                _facts(items[item_id]), units[item_id].units, now, rt.policy, rt.tz
+                item_facts(item, item.status in OPEN_STATUSES),
+                units[item_id].units,
+                now,
+                rt.policy,
+                rt.tz,
+                rt.calendar,
             )
         except Exception:
             log.exception("sweep_item_failed", extra={"item": item_id})

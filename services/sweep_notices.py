@@ -1,6 +1,7 @@
-"""The sweep's notices: the messages of an item's due occasions (reminders and ladder levels),
-built once per language and audience and queued for each person told, with the timeline entries
-that record them.
+"""The sweep's notices: the messages of an item's due occasions (reminders, the chases of a
+missed plan, feedback or periodic report and their notices upward, ladder levels), built once
+per language and audience and queued for each person told, with the timeline entries that
+record them.
 
 Who is told comes from ``domain.recipients``; the texts from ``texts.reminders``. Every
 notification has an idempotency key ``item:<id>|<scope>|person:<id>|<occasion key>``, so a
@@ -32,12 +33,14 @@ from domain.recipients import (
     NamedPerson,
     UnitContacts,
     deputy_leader_id,
+    item_people,
     level_recipients,
     names_told,
     reminder_recipients,
 )
 from domain.reminders import Occasion, OccasionKind, is_late, send_from
 from domain.views import ItemView, PersonRef
+from services.chases import owed_message
 from services.items import next_number
 from services.outbox.kinds import ESCALATION
 from services.outbox.queue import notification_row
@@ -208,10 +211,16 @@ def _details(t: Text, ref: str) -> Button:
 # --- reminders ---------------------------------------------------------------------------------
 
 
+_CHASES = frozenset({OccasionKind.DUTY_CHASE, OccasionKind.DUTY_NOTICE})
+
+
 def _queue_reminder(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
     occasion, unit = plan.occasion, plan.unit
     assert unit is not None
-    recipients = reminder_recipients(occasion.recipients, unit)
+    if occasion.kind is OccasionKind.DUTY_NOTICE:
+        recipients = item_people(occasion.recipients, ctx.leader, ctx.batch.people)
+    else:
+        recipients = reminder_recipients(occasion.recipients, unit)
     if not recipients:
         return
     rt, now = ctx.rt, ctx.now
@@ -244,7 +253,7 @@ def _queue_reminder(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
             escalation=False,
             item_id=ctx.item.id,
             at=now,
-            kind=Kind.REMINDED,
+            kind=Kind.CHASED if occasion.kind in _CHASES else Kind.REMINDED,
             unit_id=unit.unit_id,
             describe=describe,
         )
@@ -275,6 +284,8 @@ def _reminder_message(
             )
     elif occasion.kind is OccasionKind.BEFORE_DUE:
         text = texts.before_due(t, view, unit.name, occasion.days)
+    elif occasion.duty is not None:
+        text = owed_message(t, view, unit.name, occasion, ctx.rt, to_head=to_head)
     else:
         assert plan.report_on is not None
         text = texts.report_due(t, view, unit.name, plan.report_on, plan.quarterly)

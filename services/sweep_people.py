@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.policy import Recipient
 from domain.recipients import Addressee, Directory, NamedPerson, UnitContacts
 from domain.vocabulary import AssignmentStatus, Role
+from services.chases import share_reports
 from storage.models import Assignment, Item, Person, PersonRole, Unit, UnitContact
 
 
@@ -59,8 +60,8 @@ class ItemUnits:
 
 
 async def load_units(session: AsyncSession, item_ids: Collection[int]) -> dict[int, ItemUnits]:
-    """Each item's units with their active contacts and head: three queries however many items
-    there are."""
+    """Each item's units with their active contacts, head and reports: four queries however
+    many items there are."""
     if not item_ids:
         return {}
     rows = (
@@ -73,6 +74,7 @@ async def load_units(session: AsyncSession, item_ids: Collection[int]) -> dict[i
     ).all()
     contacts = await _unit_contacts(session, {row[0].unit_id for row in rows})
     heads = await people_by_id(session, (row[3] for row in rows))
+    reports = await share_reports(session, [row[0].id for row in rows])
     loaded: dict[int, ItemUnits] = {item_id: ItemUnits([], []) for item_id in item_ids}
     for assignment, key, name, head_id, leader_id in rows:
         head = heads.get(head_id) if head_id is not None else None
@@ -88,6 +90,7 @@ async def load_units(session: AsyncSession, item_ids: Collection[int]) -> dict[i
                 head=head.addressed_as(Recipient.UNIT_HEAD) if head is not None else None,
                 contacts=tuple(contacts.get(assignment.unit_id, ())),
                 leader_id=leader_id,
+                reports=reports.get(assignment.id, ()),
             )
         )
     return loaded

@@ -34,6 +34,7 @@ class Kind:
     INSTRUCTED = "instructed"
     URGED = "urged"
     REMINDED = "reminded"
+    CHASED = "chased"  # 催报: a missed plan, feedback or periodic report, or its notice upward
     ESCALATED = "escalated"
     NOTICE_ISSUED = "urging_notice"
     INSPECTION = "inspection_item"

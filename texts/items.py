@@ -181,6 +181,18 @@ def units_line(t: Text, item: ItemView) -> str:
     return "\n".join(parts)
 
 
+def leader_copy(t: Text, item: ItemView, tz: ZoneInfo) -> str:
+    """同时报分管领导: the short copy of a dispatch for the item's deputy leader."""
+    lines = [
+        header(t, item),
+        t(N_("📋 Dispatched; copy for the leader in charge (同时报分管领导).")),
+        units_line(t, item),
+    ]
+    if (deadlines := deadlines_line(t, item, tz)) is not None:
+        lines.append(deadlines)
+    return "\n".join(line for line in lines if line)
+
+
 def dispatch_notice(
     t: Text,
     item: ItemView,
@@ -258,6 +270,7 @@ EVENT_NAMES: dict[str, str] = {
     "instructed": N_("wrote an instruction"),
     "urged": N_("urged"),
     "reminded": N_("reminder sent"),
+    "chased": N_("chased (催报)"),
     "escalated": N_("escalated"),
     "urging_notice": N_("written urging notice"),
     "inspection_item": N_("made a formal inspection item"),

@@ -25,9 +25,10 @@ from bot.console.request import (
 from domain.assessment import Stats, year_to_date
 from domain.errors import InvalidInput, NotFound
 from domain.evidence import AttachmentKind, MediaNotFound
-from domain.views import ItemView
-from domain.vocabulary import ItemStatus, Light, Source, TimeClass
+from domain.views import ItemView, TimelineEntry
+from domain.vocabulary import Duty, ItemStatus, Light, Source, TimeClass
 from services import decisions
+from services.chases import owed_rows
 from services.complaint_triage import list_complaints
 from services.export import export_bytes
 from services.images import display_image
@@ -46,8 +47,9 @@ from services.ledger import (
 )
 from services.media import media_path
 from services.stats import compute_stats
-from services.views import load_item, timeline
+from services.views import find_item, load_item, timeline
 from texts import Text
+from texts import chases as chase_texts
 from texts import complaints as complaint_texts
 from texts import console as texts
 from texts import evidence as evidence_texts
@@ -78,6 +80,8 @@ def names(t: Text) -> dict[str, dict[str, str]]:
         "report_status": tr(texts.REPORT_STATUSES),
         "complaint": tr(complaint_texts.STATUS_NAMES),
         "category": tr(complaint_texts.CATEGORY_NAMES),
+        "duty": tr(chase_texts.DUTY_LABELS),
+        "owed_state": tr(chase_texts.STATE_NAMES),
     }
 
 
@@ -259,6 +263,7 @@ async def item_page(request: web.Request) -> web.Response:
     view = await visible_item(request, who)
     async with rt.db.session() as session:
         entries = await timeline(session, view.id)
+        owed = await owed_rows(session, rt, await find_item(session, view.ref))
     extension = await decisions.pending_extension(rt, view.ref) if who.office else None
     reports = await item_reports(rt, view.id)
     return render(
@@ -266,6 +271,12 @@ async def item_page(request: web.Request) -> web.Response:
         "item.html",
         item=view,
         entries=entries,
+        late={
+            i: late_lines(t, e, view.time_class == TimeClass.ANNUAL)
+            for i, e in enumerate(entries)
+            if e.data.get("late")
+        },
+        owed=owed,
         reports=reports,
         warnings={
             file.id: warning_lines(t, file, report.unit_name, rt.tz)
@@ -279,6 +290,18 @@ async def item_page(request: web.Request) -> web.Response:
         due=item_texts.due_phrase(t, view, rt.tz, rt.clock.now()),
         notice=request.query.get("done", ""),
     )
+
+
+def late_lines(t: Text, entry: TimelineEntry, quarterly: bool) -> list[str]:
+    """The deadlines a report answered late, as its timeline entry shows them."""
+    lines = []
+    for one in entry.data.get("late") or []:
+        try:
+            duty, by = Duty(one["duty"]), date.fromisoformat(one["by"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        lines.append(chase_texts.late_mark(t, duty, by, quarterly))
+    return lines
 
 
 def warning_lines(t: Text, file: FileView, unit: str, tz: ZoneInfo) -> list[str]:

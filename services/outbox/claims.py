@@ -17,9 +17,11 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.chases import parse_basis
 from domain.occasions import basis_due
 from domain.reminders import is_late
 from domain.vocabulary import ItemStatus, NotificationStatus
+from services.chases import still_owed
 from services.runtime import Runtime
 from services.views import OPEN_STATUSES
 from storage.models import Assignment, Item, Notification, Person
@@ -83,7 +85,7 @@ async def claim(
         ).all()
         out = []
         for notification, chat_id, ref in rows:
-            if not await still_wanted(session, notification):
+            if not await still_wanted(session, notification, rt):
                 notification.status = NotificationStatus.CANCELLED
                 notification.claimed_until = None
                 continue
@@ -151,10 +153,11 @@ def _outgoing(notification: Notification, chat_id: int | None, ref: str | None) 
     )
 
 
-async def still_wanted(session: AsyncSession, notification: Notification) -> bool:
+async def still_wanted(session: AsyncSession, notification: Notification, rt: Runtime) -> bool:
     """Whether a queued notification still fits its item (else it is cancelled): nothing is
     sent about an archived item; a reminder or escalation needs the item open, the due date it
-    counted from still the due date, the receipt it chased still missing."""
+    counted from still the due date, the receipt it chased still missing, the plan, feedback or
+    periodic report it chases still owed."""
     if notification.item_id is None:
         return True
     item = await session.get(Item, notification.item_id)
@@ -170,6 +173,9 @@ async def still_wanted(session: AsyncSession, notification: Notification) -> boo
     if kind == "ack":
         assignment = await session.get(Assignment, int(value))
         return assignment is not None and assignment.acknowledged_at is None
+    owed = parse_basis(notification.basis)
+    if owed is not None:
+        return await still_owed(session, rt, item, owed)
     return True
 
 

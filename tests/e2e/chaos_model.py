@@ -10,8 +10,18 @@ each at the end of quiet hours (08:00) of its day; every contact with an open it
 digest a day from 08:30. Nothing is sent for a closed item, nothing before the due date once it
 has passed, and a new due date (an extension) brings its own reminders and ladder.
 
-The inputs are what the simulation did and when: dispatch, receipt, due dates and closing per
-item, and the moments the sweeps ran (every start of ``duban sweep``, kills included).
+A general item (一般事项) owes its plan (研究部署) the day after dispatch and its first feedback
+(首次反馈) 7 days after: the contact is reminded at 09:00 on the plan's day and the day before the
+feedback's; a missing one is chased (催报) to contact and head at 09:00 the next working day
+(Monday to Friday: no holiday falls in the month) and told to the deputy leader and the office 2
+working days after that. A plan is answered by a plan or a completion report, the feedback by
+progress or a completion report; a reminder the chase has overtaken before any sweep saw it is
+not sent, and nothing of it after the due date (the ladder's turn). An extension moves the due
+date only: the plan's and feedback's dates stay.
+
+The inputs are what the simulation did and when: dispatch, receipt, reports, due dates and
+closing per item, and the moments the sweeps ran (every start of ``duban sweep``, kills
+included).
 """
 
 from __future__ import annotations
@@ -26,6 +36,8 @@ REMIND_AT = time(9, 0)
 DIGEST_AT = time(8, 30)
 CHASE = ((24, "contact"), (48, "head"))
 BEFORE_DUE = (3, 1, 0)
+DUTIES = (("plan", 1, 0), ("first_feedback", 7, 1))  # (duty, days after dispatch, remind before)
+NOTIFY_AFTER = 2  # working days after the chase
 LADDER = (
     (1, 0, ("deputy", "office")),
     (2, 3, ("head", "contact", "office")),
@@ -43,6 +55,12 @@ class ItemFacts:
     dues: list[tuple[date, datetime]]  # (due date, since when), in order
     acked_at: datetime | None = None
     closed_at: datetime | None = None
+    general: bool = False  # owes a plan and a first feedback
+    reports: list[tuple[str, datetime]] = field(default_factory=list)  # (kind, sent at)
+
+    def answered(self, duty: str, moment: datetime) -> bool:
+        kinds = {"plan": ("plan", "completion"), "first_feedback": ("progress", "completion")}
+        return any(kind in kinds[duty] and at <= moment for kind, at in self.reports)
 
     def due_at(self, moment: datetime) -> date | None:
         current = None
@@ -102,6 +120,8 @@ class Model:
             self._chases(item, sweeps)
             self._before_due(item, sweeps)
             self._ladder(item, sweeps)
+            if item.general:
+                self._duties(item, sweeps)
         self._digests(items, sweeps)
         return self.expected
 
@@ -168,6 +188,36 @@ class Model:
                             )
                         )
 
+    def _duties(self, item: ItemFacts, sweeps: list[datetime]) -> None:
+        start = item.dispatched_at.astimezone(self.tz).date()
+        for duty, days, before in DUTIES:
+            by = start + timedelta(days=days)
+            chase_on = _working_days_after(by, 1)
+            steps = [
+                ("duty_reminder", f"{duty}:remind:{by.isoformat()}:{before}d", ("contact",),
+                 self.local(by - timedelta(days=before), REMIND_AT)),
+                ("duty_chase", f"{duty}:chase:{by.isoformat()}", ("contact", "head"),
+                 self.local(chase_on, REMIND_AT)),
+                ("duty_notice", f"{duty}:notice:{by.isoformat()}", ("deputy", "office"),
+                 self.local(_working_days_after(chase_on, NOTIFY_AFTER), REMIND_AT)),
+            ]  # fmt: skip
+            chase_at = steps[1][3]
+            for kind, key, roles, at in steps:
+                if kind == "duty_reminder" and not item.dispatched_at < at:
+                    continue
+                for sweep in sweeps:
+                    due = item.due_at(sweep)
+                    if sweep < at or not item.open_at(sweep) or item.answered(duty, sweep):
+                        continue
+                    if due is None or at > self.end_of(due):
+                        continue
+                    if kind == "duty_reminder" and chase_at <= min(sweep, self.end_of(due)):
+                        continue  # the chase has overtaken it
+                    for role in roles:
+                        for person in self.recipients(item.unit, role):
+                            self.expected.add(Expected(item.ref, key, person, kind))
+                    break
+
     def _digests(self, items: list[ItemFacts], sweeps: list[datetime]) -> None:
         days: dict[date, datetime] = {}
         for sweep in sweeps:
@@ -179,6 +229,15 @@ class Model:
                 if item.open_at(sweep):
                     person = self.people[item.unit]["contact"]
                     self.expected.add(Expected(None, f"digest:{day.isoformat()}", person, "digest"))
+
+
+def _working_days_after(day: date, n: int) -> date:
+    """The ``n``-th day after ``day`` that is Monday to Friday."""
+    while n:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            n -= 1
+    return day
 
 
 def levels_for(expected: set[Expected], ref: str, due: date) -> int:

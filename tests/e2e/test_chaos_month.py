@@ -96,6 +96,7 @@ LOST = "无法判断是哪个事项"  # the bot's answer to a reply it cannot pl
 HANDLED = "已经处理过了"  # a complaint's button pressed after its triage was done
 DECIDED = "此事项已处理"  # a decision's button pressed after the decision was taken
 ANSWERED = "answered without a message"
+DUTY_KINDS = frozenset({"duty_reminder", "duty_chase", "duty_notice"})
 RECEIPT = re.compile(r"查询码[：:]\s*([A-Z0-9-]{6,})")
 
 
@@ -131,6 +132,8 @@ class Plan:
     confirmed: bool = False
     closed_at: datetime | None = None
     reports: list[tuple[str, str]] = field(default_factory=list)  # (kind, token) submitted
+    reported: list[tuple[str, datetime]] = field(default_factory=list)  # (kind, when) submitted
+    general: bool = True
 
     @property
     def due(self) -> date:
@@ -451,6 +454,7 @@ class Month:
                     dispatch=True,
                 )
                 assert view.due == due, (view.due, due)  # 一般事项: 10 days
+                plan.general = not custom
                 self._add(plan, view.ref, view.code, due)
         fate = COMPLAINT_DAYS.get(day)
         if fate is not None:
@@ -552,6 +556,7 @@ class Month:
         preview = previews[-1]
         await self.submit(user, preview)
         plan.reports.append((kind, token))
+        plan.reported.append((kind, self.clock.now()))
 
     async def submit(self, user: FakeUser, preview: BotMessage) -> None:
         """Press submit until the preview says it is submitted. The press is answered before
@@ -848,7 +853,16 @@ async def verify(
     }
     model = Model(SHANGHAI, people, list(OFFICE), PRINCIPAL)
     facts = [
-        ItemFacts(p.ref, p.unit, p.dispatched_at, p.dues, p.acked_at, p.closed_at)
+        ItemFacts(
+            p.ref,
+            p.unit,
+            p.dispatched_at,
+            p.dues,
+            p.acked_at,
+            p.closed_at,
+            general=p.general,
+            reports=p.reported,
+        )
         for p in month.plans
         if p.dispatched_at is not None
     ]
@@ -857,7 +871,7 @@ async def verify(
     def occasion(row: Row) -> Expected | None:
         if "|fwd:" in row.key:
             return None
-        if row.kind in ("receipt_chase", "before_due", "escalation"):
+        if row.kind in DUTY_KINDS or row.kind in ("receipt_chase", "before_due", "escalation"):
             return Expected(row.item, row.key.rsplit("|", 1)[1], row.person, row.kind, row.level)
         if row.kind == "digest":
             return Expected(None, f"digest:{row.key.rsplit('|', 1)[1]}", row.person, "digest")
@@ -901,6 +915,9 @@ async def verify(
             plan = plans[want.ref] if want.ref else None
             assert plan is not None, want
             moved_on = plan.closed_at is not None or len(plan.dues) > 1 or plan.acked_at is not None
+            if want.kind in DUTY_KINDS:  # a chase or notice whose duty was answered meanwhile
+                answers = {k for k, _ in plan.reported} - {"extension"}
+                moved_on = plan.closed_at is not None or bool(answers)
             assert moved_on, f"cancelled though its item did not move on: {want}"
 
     # The blocked contact: nothing reached them after the block, the office was told each day.

@@ -26,7 +26,15 @@ from tests.conftest import START
 
 ROOT = Path(__file__).resolve().parents[2]
 UNITS = ["edu", "health", "transport", "housing", "resources", "agri", "civil", "eco"]
-SWEEP_KINDS = ["receipt_chase", "before_due", "escalation", "digest"]
+SWEEP_KINDS = [
+    "receipt_chase",
+    "before_due",
+    "escalation",
+    "digest",
+    "duty_reminder",
+    "duty_chase",
+    "duty_notice",
+]
 
 
 async def sweep_process(database_url: str, now: str, cwd: Path) -> tuple[int, str, str]:

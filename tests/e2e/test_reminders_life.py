@@ -43,6 +43,10 @@ def _marker(text: str) -> str:
         return "digest"
     second = lines[1] if len(lines) > 1 else ""
     for marker, name in (
+        ("已催报", "plan-notice" if "研究部署" in second else "feedback-notice"),
+        ("催报：", "plan-chase" if "研究部署" in second else "feedback-chase"),
+        ("前报送研究部署情况", "plan-reminder"),
+        ("前报送首次反馈", "feedback-reminder"),
         ("⏰ 尚未签收", "chase-contact"),
         ("至今未签收", "chase-head"),
         ("还有3天到期", "due-3"),
@@ -75,19 +79,36 @@ async def test_an_item_from_dispatch_up_the_whole_ladder(bench: Bench) -> None:
     )
     view = await register_item(bench.rt, Origin(None, via_api=True), draft, dispatch=True)
     await settle(bench)
-    assert set(inbox.new()) == {"lina", "zhangjun"}  # the dispatch notice and the head's copy
+    # The dispatch notice, the head's copy and the deputy leader's copy (同时报分管领导).
+    assert set(inbox.new()) == {"lina", "zhangjun", "wang"}
 
     assert kinds(await step(bench, inbox, local(11, 24, 8, 59))) == {"lina": ["digest"]}
-    assert kinds(await step(bench, inbox, local(11, 24, 9))) == {"lina": ["chase-contact"]}
+    assert kinds(await step(bench, inbox, local(11, 24, 9))) == {
+        "lina": ["chase-contact", "plan-reminder"]
+    }
     assert kinds(await step(bench, inbox, local(11, 25, 9))) == {
+        "lina": ["plan-chase", "digest"],
+        "zhangjun": ["chase-head", "plan-chase"],
+    }
+    assert kinds(await step(bench, inbox, local(11, 27, 9))) == {
         "lina": ["digest"],
-        "zhangjun": ["chase-head"],
+        **{key: ["plan-notice"] for key in ["wang", *OFFICE]},
+    }
+    assert kinds(await step(bench, inbox, local(11, 29, 9))) == {
+        "lina": ["feedback-reminder", "digest"]
     }
     due3 = await step(bench, inbox, local(11, 30, 9))
     assert kinds(due3) == {"lina": ["digest", "due-3"]}
     assert len(due3["lina"]) == 1  # due to one chat at once: merged into one message
+    assert kinds(await step(bench, inbox, local(12, 1, 9))) == {
+        "lina": ["feedback-chase", "digest"],
+        "zhangjun": ["feedback-chase"],
+    }
     assert kinds(await step(bench, inbox, local(12, 2, 9))) == {"lina": ["digest", "due-1"]}
-    assert kinds(await step(bench, inbox, local(12, 3, 9))) == {"lina": ["digest", "due-0"]}
+    assert kinds(await step(bench, inbox, local(12, 3, 9))) == {
+        "lina": ["digest", "due-0"],
+        **{key: ["feedback-notice"] for key in ["wang", *OFFICE]},
+    }
     # Overdue from midnight, but quiet hours (22:00–08:00) hold level 1 until 08:00.
     assert kinds(await step(bench, inbox, local(12, 4, 0, 1))) == {}
     assert kinds(await step(bench, inbox, local(12, 4, 7, 59))) == {}

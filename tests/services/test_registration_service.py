@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from domain.approval import AlreadyDecided, NotApprover, NotReturnable
 from domain.clock import FakeClock
 from domain.errors import Forbidden, InvalidInput
-from domain.policy import Approval, Load, Policy
+from domain.policy import Approval, Dispatch, Load, Policy
 from domain.vocabulary import ItemStatus, Source, TimeClass
 from services.actors import Actor, load_actor
 from services.approval import approve_item, return_item
@@ -88,6 +88,15 @@ async def test_submit_without_approval_dispatches(county: Runtime) -> None:
     assert await kinds(county, "2026-1") == ["registered", "dispatched"]
     assert await notified(county, "dispatch") == ["caomin", "lina", "pengqiang"]
     assert await notified(county, "dispatch_copy") == ["huangwei", "zhangjun"]
+    assert await notified(county, "dispatch_leader_copy") == ["wang"]  # 同时报分管领导
+
+
+async def test_the_leader_copy_is_a_policy_switch(county: Runtime) -> None:
+    rt = with_policy(county, dispatch=Dispatch(copy_to_leader=False))
+    result = await submit_item(rt, await origin(rt, "wuting"), draft())
+    assert result.outcome is Outcome.DISPATCHED
+    assert await notified(rt, "dispatch_leader_copy") == []
+    assert await notified(rt, "dispatch") == ["caomin", "lina", "pengqiang"]
 
 
 async def test_only_the_office_registers(county: Runtime) -> None:

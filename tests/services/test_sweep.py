@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from domain.clock import FakeClock
-from domain.vocabulary import NotificationStatus, Source, TimeClass
+from domain.vocabulary import NotificationStatus, ReportKind, Source, TimeClass
+from services import reports
 from services.items import ItemDraft, Origin, register_item
 from services.outbox import claims, outcomes
 from services.runtime import Runtime
@@ -15,6 +16,7 @@ from services.sweep import run_sweep
 from services.views import find_item
 from storage.models import Counter, Item, Notification, Person, TimelineEvent
 from tests.conftest import SHANGHAI
+from tests.services.test_execution_flow import actor
 
 
 def local(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -43,7 +45,9 @@ async def queued(rt: Runtime, *, since: int = 0) -> list[tuple[str, str, int, da
             .join(Person, Person.id == Notification.person_id)
             .where(
                 Notification.id > since,
-                Notification.kind.not_in(["dispatch", "dispatch_copy", "digest"]),
+                Notification.kind.not_in(
+                    ["dispatch", "dispatch_copy", "dispatch_leader_copy", "digest"]
+                ),
             )
             .order_by(Notification.id)
         )
@@ -75,18 +79,37 @@ async def test_a_whole_life_reminders_then_the_ladder(county: Runtime, clock: Fa
     ref = await new_item(rt)  # dispatched Mon 23 Nov 09:00, due Thu 3 Dec (10 days)
     assert await at(rt, clock, local(11, 23, 9, 1)) == []
     assert await at(rt, clock, local(11, 24, 8, 59)) == []
-    # Receipt still missing 24 h after dispatch: the contact; 48 h: the unit head.
+    # Receipt still missing 24 h after dispatch: the contact; 48 h: the unit head. The plan
+    # (研究部署, by Tue 24 Nov) is reminded on its day, chased to contact and head the next
+    # working day, told to the deputy leader and the office 2 working days later.
     assert await at(rt, clock, local(11, 24, 9, 0)) == [
-        ("lina", "receipt_chase", 0, local(11, 24, 9))
+        ("lina", "receipt_chase", 0, local(11, 24, 9)),
+        ("lina", "duty_reminder", 0, local(11, 24, 9)),
     ]
     assert await at(rt, clock, local(11, 25, 9, 0)) == [
-        ("zhangjun", "receipt_chase", 0, local(11, 25, 9))
+        ("zhangjun", "receipt_chase", 0, local(11, 25, 9)),
+        ("lina", "duty_chase", 0, local(11, 25, 9)),
+        ("zhangjun", "duty_chase", 0, local(11, 25, 9)),
     ]
-    # Due in 3 days, 1 day, on the day, at 09:00: the contact.
+    assert await at(rt, clock, local(11, 27, 9, 0)) == [
+        (who, "duty_notice", 0, local(11, 27, 9)) for who in ["wang", *OFFICE]
+    ]
+    # The first feedback (首次反馈, by Mon 30 Nov): reminded the day before.
+    assert await at(rt, clock, local(11, 29, 9, 0)) == [
+        ("lina", "duty_reminder", 0, local(11, 29, 9))
+    ]
+    # Due in 3 days, 1 day, on the day, at 09:00: the contact; the feedback chased on Tue 1 Dec
+    # and told upward on Thu 3 Dec.
     assert await at(rt, clock, local(11, 30, 8, 0)) == []
     assert await at(rt, clock, local(11, 30, 9, 0)) == [("lina", "before_due", 0, local(11, 30, 9))]
+    assert await at(rt, clock, local(12, 1, 9, 0)) == [
+        (who, "duty_chase", 0, local(12, 1, 9)) for who in ["lina", "zhangjun"]
+    ]
     assert await at(rt, clock, local(12, 2, 9, 0)) == [("lina", "before_due", 0, local(12, 2, 9))]
-    assert await at(rt, clock, local(12, 3, 9, 0)) == [("lina", "before_due", 0, local(12, 3, 9))]
+    assert await at(rt, clock, local(12, 3, 9, 0)) == [
+        ("lina", "before_due", 0, local(12, 3, 9)),
+        *[(who, "duty_notice", 0, local(12, 3, 9)) for who in ["wang", *OFFICE]],
+    ]
     # Overdue from midnight; quiet hours hold level 1 until 08:00.
     assert await at(rt, clock, local(12, 3, 23, 59)) == []
     assert await at(rt, clock, local(12, 4, 0, 0)) == []
@@ -119,7 +142,8 @@ async def test_a_whole_life_reminders_then_the_ladder(county: Runtime, clock: Fa
                 select(TimelineEvent.kind).where(TimelineEvent.item_id == item.id)
             )
         )
-    assert kinds.count("reminded") == 5
+    assert kinds.count("reminded") == 7
+    assert kinds.count("chased") == 4
     assert kinds.count("escalated") == 3
     assert kinds.count("urging_notice") == 1
     assert kinds.count("inspection_item") == 1
@@ -157,7 +181,12 @@ async def test_closing_stops_and_new_due_date_restarts(county: Runtime, clock: F
     before = await last_id(rt)
     clock.set(local(12, 7, 9))
     await run_sweep(rt)
-    assert [k for _, k, _, _ in await queued(rt, since=before)] == ["before_due"]
+    kinds = [k for _, k, _, _ in await queued(rt, since=before)]
+    assert [k for k in kinds if not k.startswith("duty_")] == ["before_due"]
+    # The plan and first feedback keep their dates (an extension moves the due date only):
+    # still missing, the feedback's chase and both notices, which fell after the old due date,
+    # now come before the new one.
+    assert sorted(set(kinds) - {"before_due"}) == ["duty_chase", "duty_notice"]
     before = await last_id(rt)
     clock.set(local(12, 11, 9))
     await run_sweep(rt)
@@ -233,3 +262,31 @@ async def test_extension_resets_level_but_keeps_inspection(
     async with rt.db.session() as session:
         item = await session.get_one(Item, item.id)
         assert (item.escalation_level, item.inspection) == (0, True)
+
+
+async def test_a_queued_chase_is_dropped_once_the_plan_comes(
+    county: Runtime, clock: FakeClock
+) -> None:
+    rt = county
+    ref = await new_item(rt)  # plan due Tue 24 Nov
+    chases = await at(rt, clock, local(11, 25, 9, 0))
+    assert [who for who, kind, _, _ in chases if kind == "duty_chase"] == ["lina", "zhangjun"]
+    # The plan comes before the sender takes the chases: they are cancelled, not sent; the
+    # report is marked late on the timeline.
+    await reports.submit_report(rt, await actor(rt, "lina"), ref, ReportKind.PLAN, "已研究部署")
+    claimed = await claims.claim(rt, limit=100, lease=timedelta(minutes=1))
+    assert [o.kind for o in claimed if o.kind.startswith("duty_")] == []
+    async with rt.db.session() as session:
+        states = list(
+            await session.scalars(
+                select(Notification.status).where(Notification.kind == "duty_chase")
+            )
+        )
+        late = await session.scalar(
+            select(TimelineEvent.data).where(TimelineEvent.kind == "reported")
+        )
+    assert states == [NotificationStatus.CANCELLED] * 2
+    assert late is not None and late["late"] == [{"duty": "plan", "by": "2026-11-24"}]
+    # Nothing of the plan comes again; the first feedback is still owed.
+    assert await at(rt, clock, local(11, 27, 9, 0)) == []
+    assert [k for _, k, _, _ in await at(rt, clock, local(11, 29, 9, 0))] == ["duty_reminder"]

@@ -19,7 +19,14 @@ from storage.models import Counter, Item, Notification, TimelineEvent
 from tests.conftest import START
 
 UNITS = ["edu", "health", "transport", "housing", "resources", "agri", "civil", "eco"]
-SWEEP_KINDS = ["receipt_chase", "before_due", "escalation"]
+SWEEP_KINDS = [
+    "receipt_chase",
+    "before_due",
+    "escalation",
+    "duty_reminder",
+    "duty_chase",
+    "duty_notice",
+]
 
 
 async def new_items(rt: Runtime, count: int, *, spread_days: int = 0) -> list[int]:

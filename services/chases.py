@@ -1,0 +1,194 @@
+"""Deadlines to chase (``domain.chases``) as the services see them: each share's reports read
+from the database, whether a queued chase still fits its share, the chase messages, and which
+deadlines a new report answers late."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.chases import (
+    Owed,
+    PeriodState,
+    Reports,
+    answered_at,
+    answers,
+    chase_days,
+    steps_of,
+)
+from domain.deadlines import end_of_day, local_date
+from domain.occasions import ItemFacts, periods
+from domain.policy import ReportEvery
+from domain.recipients import UnitContacts
+from domain.reminders import Occasion, OccasionKind
+from domain.views import ItemView
+from domain.vocabulary import Duty, ReportKind, TimeClass
+from services.runtime import Runtime
+from storage.models import Assignment, Item, Report, Unit
+from texts import Text
+from texts import chases as texts
+
+
+async def share_reports(
+    session: AsyncSession, assignment_ids: Collection[int]
+) -> dict[int, tuple[tuple[ReportKind, datetime], ...]]:
+    """Each share's reports (kind, sent at), oldest first; one query."""
+    found: dict[int, list[tuple[ReportKind, datetime]]] = defaultdict(list)
+    if not assignment_ids:
+        return {}
+    rows = await session.execute(
+        select(Report.assignment_id, Report.kind, Report.created_at)
+        .where(Report.assignment_id.in_(set(assignment_ids)))
+        .order_by(Report.created_at, Report.id)
+    )
+    for assignment_id, kind, at in rows:
+        found[assignment_id].append((ReportKind(kind), at))
+    return {key: tuple(found[key]) for key in assignment_ids}
+
+
+def item_facts(item: Item, open_: bool) -> ItemFacts:
+    """What an item's plan depends on."""
+    return ItemFacts(
+        open=open_,
+        time_class=TimeClass(item.time_class),
+        dispatched_at=item.dispatched_at,
+        due_date=item.due_date,
+        due_at=item.due_at,
+        plan_by=item.plan_by,
+        first_feedback_by=item.first_feedback_by,
+    )
+
+
+def _share(assignment_id: int, reports: Reports) -> UnitContacts:
+    return UnitContacts(assignment_id, 0, "", True, True, None, (), reports=tuple(reports))
+
+
+async def still_owed(session: AsyncSession, rt: Runtime, item: Item, owed: Owed) -> bool:
+    """Whether the share still owes what a queued chase is about (else it is cancelled)."""
+    reports = (await share_reports(session, [owed.assignment_id])).get(owed.assignment_id, ())
+    if owed.duty is not Duty.PERIODIC_REPORT:
+        return answered_at(reports, owed.duty) is None
+    share = _share(owed.assignment_id, reports)
+    statuses = periods(item_facts(item, True), share, rt.clock.now(), rt.policy, rt.tz)
+    return any(s.report_on == owed.by and s.state is PeriodState.MISSING for s in statuses)
+
+
+def owed_message(
+    t: Text, item: ItemView, unit: str, occasion: Occasion, rt: Runtime, *, to_head: bool
+) -> str:
+    """The text of a deadline's reminder, chase or notice."""
+    assert occasion.duty is not None and occasion.target is not None
+    days = chase_days(occasion.target, steps_of(occasion.duty, rt.policy), rt.calendar)
+    facts = texts.OwedFacts(
+        duty=occasion.duty,
+        unit=unit,
+        by=occasion.target,
+        chase_on=days.chase_on,
+        notify_on=days.notify_on,
+        quarterly=item.time_class == TimeClass.ANNUAL,
+    )
+    if occasion.kind is OccasionKind.DUTY_REMINDER:
+        return texts.reminder(t, item, facts)
+    if occasion.kind is OccasionKind.DUTY_CHASE:
+        return texts.chase(t, item, facts, to_head=to_head)
+    return texts.notice(t, item, facts)
+
+
+@dataclass(frozen=True)
+class LateAnswer:
+    """A deadline a new report answers after its date."""
+
+    duty: Duty
+    by: date
+
+
+def answered_late(
+    rt: Runtime, item: Item, before: Sequence[tuple[ReportKind, datetime]], kind: ReportKind
+) -> list[LateAnswer]:
+    """The deadlines a report of ``kind`` sent now answers late, given the share's reports
+    ``before`` it: the plan or first feedback past their date, or a periodic report missed."""
+    now = rt.clock.now()
+    late = [
+        LateAnswer(duty, by.astimezone(rt.tz).date())
+        for duty, by in ((Duty.PLAN, item.plan_by), (Duty.FIRST_FEEDBACK, item.first_feedback_by))
+        if by is not None
+        and duty in answers(kind)
+        and answered_at(before, duty) is None
+        and now > by
+    ]
+    if Duty.PERIODIC_REPORT in answers(kind):
+        facts = item_facts(item, True)
+        was = periods(facts, _share(0, before), now, rt.policy, rt.tz)
+        after = periods(facts, _share(0, (*before, (kind, now))), now, rt.policy, rt.tz)
+        late += [
+            LateAnswer(Duty.PERIODIC_REPORT, new.report_on)
+            for old, new in zip(was, after, strict=True)
+            if old.state is PeriodState.MISSING and new.state is PeriodState.LATE
+        ]
+    return late
+
+
+def late_report_deadlines(rt: Runtime, item: Item, reports: Reports) -> tuple[datetime, ...]:
+    """The deadlines of the share's periodic reports sent late or missed, up to now."""
+    statuses = periods(item_facts(item, True), _share(0, reports), rt.clock.now(), rt.policy, rt.tz)
+    return tuple(
+        end_of_day(s.report_on, rt.tz)
+        for s in statuses
+        if s.state in (PeriodState.LATE, PeriodState.MISSING)
+    )
+
+
+def owes_periodic(rt: Runtime, item: Item) -> bool:
+    """Whether the item's class owes monthly or quarterly reports."""
+    schedule = rt.policy.classes[TimeClass(item.time_class)].reports
+    return schedule is not None and schedule.every is not ReportEvery.AFTER_RESOLVE
+
+
+@dataclass(frozen=True)
+class OwedRow:
+    """One deadline of a share as the item page shows it: what, by when, and how it went."""
+
+    unit_name: str
+    duty: Duty
+    by: date
+    state: PeriodState
+    reported_at: datetime | None
+
+
+async def owed_rows(session: AsyncSession, rt: Runtime, item: Item) -> list[OwedRow]:
+    """Every deadline the item's shares owe or owed besides the due date, in unit order: the
+    plan, the first feedback, each periodic report up to the next one."""
+    shares = (
+        await session.execute(
+            select(Assignment.id, Unit.name)
+            .join(Unit, Unit.id == Assignment.unit_id)
+            .where(Assignment.item_id == item.id)
+            .order_by(Assignment.role.desc(), Assignment.id)
+        )
+    ).all()
+    reports = await share_reports(session, [share_id for share_id, _ in shares])
+    now, facts = rt.clock.now(), item_facts(item, True)
+    rows: list[OwedRow] = []
+    for share_id, unit_name in shares:
+        for duty, by in ((Duty.PLAN, item.plan_by), (Duty.FIRST_FEEDBACK, item.first_feedback_by)):
+            if by is not None:
+                at = answered_at(reports[share_id], duty)
+                rows.append(
+                    OwedRow(unit_name, duty, local_date(by, rt.tz), _state(at, by, now), at)
+                )
+        rows += [
+            OwedRow(unit_name, Duty.PERIODIC_REPORT, s.report_on, s.state, s.reported_at)
+            for s in periods(facts, _share(share_id, reports[share_id]), now, rt.policy, rt.tz)
+        ]
+    return rows
+
+
+def _state(at: datetime | None, by: datetime, now: datetime) -> PeriodState:
+    if at is not None:
+        return PeriodState.ON_TIME if at <= by else PeriodState.LATE
+    return PeriodState.MISSING if now > by else PeriodState.OPEN

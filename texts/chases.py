@@ -1,0 +1,119 @@
+"""Messages about what a unit owes before the due date (研究部署, 首次反馈, periodic reports):
+the reminder before the date, the chase (催报) when it has passed, the notice to the leader and
+the office when it is still missing, and the mark of a report that came late."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from domain.i18n import N_
+from domain.views import ItemView
+from domain.vocabulary import Duty
+from texts import Text
+from texts.items import header, month_day
+
+DUTY_NAMES: dict[Duty, str] = {
+    Duty.PLAN: N_("the plan (研究部署)"),
+    Duty.FIRST_FEEDBACK: N_("the first feedback (首次反馈)"),
+    Duty.PERIODIC_REPORT: N_("the monthly report"),
+}
+QUARTERLY_NAME = N_("the quarterly report")
+
+# What the item page calls each deadline and its state.
+DUTY_LABELS: dict[str, str] = {
+    Duty.PLAN: N_("Plan (研究部署)"),
+    Duty.FIRST_FEEDBACK: N_("First feedback (首次反馈)"),
+    Duty.PERIODIC_REPORT: N_("Periodic report"),
+}
+STATE_NAMES: dict[str, str] = {
+    "on_time": N_("on time"),
+    "late": N_("late"),
+    "missing": N_("missing"),
+    "open": N_("not due yet"),
+}
+
+
+@dataclass(frozen=True)
+class OwedFacts:
+    """What a message about one owed deadline says."""
+
+    duty: Duty
+    unit: str
+    by: date
+    chase_on: date
+    notify_on: date
+    quarterly: bool = False
+
+
+def duty_name(t: Text, duty: Duty, quarterly: bool = False) -> str:
+    if duty is Duty.PERIODIC_REPORT and quarterly:
+        return t(QUARTERLY_NAME)
+    return t(DUTY_NAMES[duty])
+
+
+def reminder(t: Text, item: ItemView, facts: OwedFacts) -> str:
+    """Before the date, to the contact."""
+    return "\n".join(
+        (
+            header(t, item),
+            t(
+                N_("⏰ {unit}: {what} is due by {date}."),
+                unit=facts.unit,
+                what=duty_name(t, facts.duty, facts.quarterly),
+                date=month_day(t, facts.by),
+            ),
+            t(N_("Send it with /report {ref}."), ref=item.ref),
+        )
+    )
+
+
+def chase(t: Text, item: ItemView, facts: OwedFacts, *, to_head: bool) -> str:
+    """催报: the date has passed, to the contact and the unit head."""
+    what = duty_name(t, facts.duty, facts.quarterly)
+    lines = [
+        header(t, item),
+        t(
+            N_("⚠️ Chase (催报): {unit} owed {what} by {date}; it has not come."),
+            unit=facts.unit,
+            what=what,
+            date=month_day(t, facts.by),
+        ),
+    ]
+    if to_head:
+        lines.append(t(N_("Please see that your contact sends it today.")))
+    else:
+        lines.append(t(N_("Send it now with /report {ref}."), ref=item.ref))
+    lines.append(
+        t(
+            N_("Still missing on {date}, it goes to the leader in charge."),
+            date=month_day(t, facts.notify_on),
+        )
+    )
+    return "\n".join(lines)
+
+
+def notice(t: Text, item: ItemView, facts: OwedFacts) -> str:
+    """Still missing after the chase, to the deputy leader and the office."""
+    return "\n".join(
+        (
+            header(t, item),
+            t(
+                N_("🔺 {unit} owed {what} by {date}; chased on {chased}, it is still missing."),
+                unit=facts.unit,
+                what=duty_name(t, facts.duty, facts.quarterly),
+                date=month_day(t, facts.by),
+                chased=month_day(t, facts.chase_on),
+            ),
+            t(N_("Please urge the unit.")),
+        )
+    )
+
+
+def late_mark(t: Text, duty: Duty, by: date, quarterly: bool = False) -> str:
+    """The line a report that came after its date carries (timeline, item page)."""
+    return t(
+        N_("{what} was due by {date}: sent late."),
+        what=duty_name(t, duty, quarterly),
+        date=month_day(t, by),
+    )
