@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -524,3 +525,14 @@ class ComplaintLimit(Base):
     window_start: Mapped[datetime] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SendPace(Base):
+    """When the next message may start, shared by every instance sending with one bot token:
+    per chat (``chat:<id>``) and for the bot as a whole (``bot``). ``next_at`` is seconds since
+    the epoch by the database server's clock, so instances' clocks play no part."""
+
+    __tablename__ = "send_pace"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float)

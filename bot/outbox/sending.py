@@ -51,7 +51,7 @@ from bot.metrics import Metrics
 from bot.outbox.pacing import FloodJudge, Pacer
 from bot.outbox.telegram import failure_reason
 from domain.text import CAPTION_MAX, MESSAGE_MAX, clip_html, visible_len
-from services.outbox import claims, outcomes
+from services.outbox import claims, outcomes, pace
 from services.outbox.claims import Outgoing
 from services.outbox.kinds import MERGEABLE
 from services.runtime import Runtime
@@ -59,6 +59,9 @@ from services.runtime import Runtime
 log = logging.getLogger("duban.delivery")
 
 LEASE = timedelta(seconds=60)
+SLOT_LATE = 0.01  # seconds past its shared slot a send may still start
+SLOT_TRIES = 20
+PRUNE_EVERY = 1000  # sends between two prunings of the shared pacing's old rows
 IN_FLIGHT = 16  # chats sent to at once: 30/s at a 250 ms round trip needs 8; room for slower
 POLL_SECONDS = 1.0
 PAUSE_POLL_SECONDS = 0.1
@@ -168,6 +171,7 @@ class Deliverer:
         self._slots = asyncio.Semaphore(in_flight)
         self._sending: set[asyncio.Task[None]] = set()  # messages on the wire
         self._flying: set[int] = set()  # people with a message on the wire
+        self._slots_taken = 0
         self.judge = FloodJudge()
         self.monotonic = monotonic
         self.parked: dict[int, datetime] = {}  # person id -> until (rt.clock)
@@ -319,6 +323,7 @@ class Deliverer:
 
     async def _deliver_in_slot(self, group: list[Outgoing]) -> None:
         try:
+            await self._shared_pace(group[0].chat_id)
             await self._deliver(group)
         except Exception:
             # its claim runs out and another round takes it up again
@@ -327,6 +332,28 @@ class Deliverer:
             if group[0].person_id is not None:
                 self._flying.discard(group[0].person_id)
             self._slots.release()
+
+    async def _shared_pace(self, chat_id: int | None) -> None:
+        """Wait for the chat's and the bot's next moment as the database keeps them for every
+        instance (this instance's own pacing has already spaced its sends)."""
+        if chat_id is None:
+            return
+        intervals = pace.Intervals(
+            self.pacer.chat_interval(chat_id), self.pacer.shared_overall_interval
+        )
+        for _ in range(SLOT_TRIES):
+            slot = await pace.take_slot(self.rt, chat_id, intervals)
+            due = self.monotonic() + slot.wait
+            if slot.wait > 0:
+                await asyncio.sleep(slot.wait)
+            # Not taken (another instance wrote to the chat): ask again now that it is free.
+            # Woken much later than the slot (the event loop was held up): sending now could
+            # bunch with the slots after it, so take a new one instead.
+            if slot.taken and self.monotonic() - due <= SLOT_LATE:
+                break
+        self._slots_taken += 1
+        if self._slots_taken % PRUNE_EVERY == 0:
+            await pace.prune(self.rt)
 
     async def _deliver(self, group: list[Outgoing]) -> None:
         """Send one chat's message (paced already) and record what happened."""
