@@ -45,6 +45,7 @@ from domain.clock import Clock, SystemClock
 from domain.policy import Policy, load_policy
 from handlers.context import BotState
 from services.bulletin import send_weekly_bulletin
+from services.documents.templates import Templates, load_templates
 from services.lease import SWEEP_LEASE
 from services.people import remember_bot_username
 from services.runtime import Runtime
@@ -96,6 +97,7 @@ def create_app(
     options = options or Options()
     guard_library_loggers()  # no tokens, update contents or SQL parameters in any log
     policy = load_policy(settings.policy_file)  # a bad policy is refused before anything starts
+    templates = load_templates(policy.documents.templates)  # and so is a bad document template
     app = web.Application()
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
@@ -105,7 +107,7 @@ def create_app(
     # One cleanup context per resource, opened in this order and closed in the reverse one.
     app.cleanup_ctx.extend(
         [
-            partial(_database, clock=clock, policy=policy),
+            partial(_database, clock=clock, policy=policy, templates=templates),
             partial(_telegram, options=options),
             partial(_scheduler, options=options),
         ]
@@ -126,7 +128,7 @@ def _add_all_routes(app: web.Application, settings: Settings, options: Options) 
 
 
 async def _database(
-    app: web.Application, *, clock: Clock | None, policy: Policy
+    app: web.Application, *, clock: Clock | None, policy: Policy, templates: Templates
 ) -> AsyncIterator[None]:
     """The database, and the runtime the services are given (migrated first)."""
     settings = app[SETTINGS]
@@ -141,6 +143,7 @@ async def _database(
             media_dir=settings.media_dir,
             default_locale=settings.locale,
             policy=policy,
+            templates=templates,
             translator=app[TRANSLATOR],
         )
         await remember_console_url(app[RUNTIME], app[CONSOLE_BASE])

@@ -18,6 +18,7 @@ from bot.settings import Settings
 from domain.clock import SystemClock
 from domain.errors import DubanError
 from domain.policy import load_policy
+from services.documents.templates import load_templates
 from services.runtime import Runtime
 from storage.db import Database, NotMigrated
 
@@ -61,6 +62,7 @@ def sqlite_path(url: str) -> Path | None:
 async def open_runtime(settings: Settings, *, migrated: bool = True) -> Runtime:
     try:
         policy = load_policy(settings.policy_file)
+        templates = load_templates(policy.documents.templates)
     except DubanError as exc:
         fail(str(exc), 2)
     path = sqlite_path(settings.database_url)
@@ -83,6 +85,7 @@ async def open_runtime(settings: Settings, *, migrated: bool = True) -> Runtime:
         media_dir=settings.media_dir,
         default_locale=settings.locale,
         policy=policy,
+        templates=templates,
     )
 
 

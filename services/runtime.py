@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from domain.calendar import WorkCalendar
 from domain.clock import Clock
 from domain.policy import Policy, load_policy
+from services.documents.templates import Templates, shipped_templates
 from storage.db import Database
 from texts import Text, Translator
 
@@ -24,6 +25,7 @@ class Runtime:
     policy: Policy = field(default_factory=lambda: load_policy(None))
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     translator: Translator = field(default_factory=Translator)
+    templates: Templates = field(default_factory=shipped_templates, compare=False)
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event, compare=False)
 
     def wake_outbox(self) -> None:

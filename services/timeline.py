@@ -36,6 +36,7 @@ class Kind:
     REMINDED = "reminded"
     ESCALATED = "escalated"
     NOTICE_ISSUED = "urging_notice"
+    DOCUMENT_ISSUED = "document_issued"
     INSPECTION = "inspection_item"
     TALK_ORDERED = "talk_ordered"
     CRITICISM_ORDERED = "criticism_ordered"
