@@ -45,6 +45,7 @@ from domain.clock import Clock, SystemClock
 from domain.policy import Policy, load_policy
 from handlers.context import BotState
 from services.bulletin import send_weekly_bulletin
+from services.documents.pdf import find_soffice
 from services.documents.templates import Templates, load_templates
 from services.lease import SWEEP_LEASE
 from services.people import remember_bot_username
@@ -98,6 +99,9 @@ def create_app(
     guard_library_loggers()  # no tokens, update contents or SQL parameters in any log
     policy = load_policy(settings.policy_file)  # a bad policy is refused before anything starts
     templates = load_templates(policy.documents.templates)  # and so is a bad document template
+    soffice = find_soffice()
+    if soffice is None:
+        log.info("documents_without_pdf", extra={"reason": "LibreOffice (soffice) not found"})
     app = web.Application()
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
@@ -107,7 +111,7 @@ def create_app(
     # One cleanup context per resource, opened in this order and closed in the reverse one.
     app.cleanup_ctx.extend(
         [
-            partial(_database, clock=clock, policy=policy, templates=templates),
+            partial(_database, clock=clock, policy=policy, templates=templates, soffice=soffice),
             partial(_telegram, options=options),
             partial(_scheduler, options=options),
         ]
@@ -128,7 +132,12 @@ def _add_all_routes(app: web.Application, settings: Settings, options: Options) 
 
 
 async def _database(
-    app: web.Application, *, clock: Clock | None, policy: Policy, templates: Templates
+    app: web.Application,
+    *,
+    clock: Clock | None,
+    policy: Policy,
+    templates: Templates,
+    soffice: str | None,
 ) -> AsyncIterator[None]:
     """The database, and the runtime the services are given (migrated first)."""
     settings = app[SETTINGS]
@@ -144,6 +153,7 @@ async def _database(
             default_locale=settings.locale,
             policy=policy,
             templates=templates,
+            soffice=soffice,
             translator=app[TRANSLATOR],
         )
         await remember_console_url(app[RUNTIME], app[CONSOLE_BASE])

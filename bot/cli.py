@@ -18,6 +18,7 @@ from bot.settings import Settings
 from domain.clock import SystemClock
 from domain.errors import DubanError
 from domain.policy import load_policy
+from services.documents.pdf import find_soffice
 from services.documents.templates import load_templates
 from services.runtime import Runtime
 from storage.db import Database, NotMigrated
@@ -86,6 +87,7 @@ async def open_runtime(settings: Settings, *, migrated: bool = True) -> Runtime:
         default_locale=settings.locale,
         policy=policy,
         templates=templates,
+        soffice=find_soffice(),
     )
 
 

@@ -127,6 +127,12 @@ def written_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def file_name(kind: str, number: str, extension: str = "docx") -> str:
+    """The name a document is sent and downloaded under: its kind's name and its number,
+    ``催办通知催〔2026〕3号.docx``."""
+    return f"{KIND_NAMES[DocumentKind(kind)]}{number}.{extension}"
+
+
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 

@@ -26,6 +26,7 @@ class Runtime:
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     translator: Translator = field(default_factory=Translator)
     templates: Templates = field(default_factory=shipped_templates, compare=False)
+    soffice: str | None = None  # LibreOffice, for documents' PDFs; None: .docx alone
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event, compare=False)
 
     def wake_outbox(self) -> None:

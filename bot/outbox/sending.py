@@ -40,7 +40,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
@@ -48,8 +54,9 @@ from bot.metrics import Metrics
 from bot.outbox.pacing import FloodJudge, Pacer
 from bot.outbox.telegram import failure_reason
 from domain.text import CAPTION_MAX, MESSAGE_MAX, clip_html, visible_len
+from services.documents.pdf import pdf_of
 from services.outbox import claims, outcomes
-from services.outbox.claims import Outgoing
+from services.outbox.claims import AttachedDocument, Outgoing
 from services.outbox.kinds import MERGEABLE
 from services.runtime import Runtime
 
@@ -126,6 +133,8 @@ def plan_groups(outs: list[Outgoing]) -> tuple[list[list[Outgoing]], list[Outgoi
             and out.kind in MERGEABLE
             and group[0].photo_path is None
             and out.photo_path is None
+            and group[0].document is None
+            and out.document is None
             and merged_length([*group, out]) <= MAX_TEXT
             and sum(len(o.buttons) for o in group) + len(out.buttons) <= MAX_ROWS
         )
@@ -315,6 +324,8 @@ class Deliverer:
         markup = keyboard(rows)
         text = SEPARATOR.join(o.text for o in group)
         first = group[0]
+        if first.document is not None:
+            return await self._send_document(chat_id, text, markup, first.document)
         if first.photo_path:
             photo = (self.rt.media_dir / first.photo_path).read_bytes()
             sent = await self.bot.send_photo(
@@ -332,6 +343,42 @@ class Deliverer:
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
+        return sent.message_id
+
+    async def _send_document(
+        self,
+        chat_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        document: AttachedDocument,
+    ) -> int:
+        """The message with its official document (sendDocument): as the document's caption
+        when it fits, else the message first and the file after it; then the PDF for reading
+        on a phone, where LibreOffice made one (a PDF that fails to go is logged: the .docx
+        went)."""
+        docx = await asyncio.to_thread((self.rt.media_dir / document.path).read_bytes)
+        file = InputFile(docx, filename=document.name)
+        if visible_len(text) <= CAPTION_MAX:
+            sent = await self.bot.send_document(
+                chat_id, file, caption=text, reply_markup=markup, parse_mode=ParseMode.HTML
+            )
+        else:
+            sent = await self.bot.send_message(
+                chat_id,
+                fitted(text, MESSAGE_MAX),
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+            await self.bot.send_document(chat_id, file)
+        pdf = await pdf_of(self.rt, document.id, document.path, document.pdf_path)
+        if pdf is not None:
+            try:
+                data = await asyncio.to_thread((self.rt.media_dir / pdf).read_bytes)
+                name = document.name.removesuffix(".docx") + ".pdf"
+                await self.bot.send_document(chat_id, InputFile(data, filename=name))
+            except (OSError, TelegramError) as exc:
+                log.warning("document_pdf_not_sent", extra={"error": type(exc).__name__})
         return sent.message_id
 
     async def _retry(self, group: list[Outgoing], error: str) -> None:

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authority import Actor, may_view
-from domain.documents import DocumentKind
+from domain.documents import DocumentKind, file_name
 from domain.errors import NotFound
 from domain.i18n import N_
-from services.documents.issue import DOCX_TYPE, file_name, issue_document, item_documents
+from services.documents.issue import DOCX_TYPE, issue_document, item_documents
 from services.media import media_path
 from services.runtime import Runtime
 from services.views import find_item
@@ -63,7 +63,7 @@ def _info(document: Document) -> DocumentInfo:
         document.number,
         document.created_at,
         document.sha256,
-        file_name(document),
+        file_name(document.kind, document.number),
         document.pdf_path is not None,
     )
 
@@ -116,6 +116,8 @@ async def document_file(
         if document.pdf_path is None:
             raise DocumentNotFound()
         data = media_path(rt, document.pdf_path).read_bytes()
-        return DocumentFile(file_name(document, "pdf"), data, "application/pdf")
+        return DocumentFile(
+            file_name(document.kind, document.number, "pdf"), data, "application/pdf"
+        )
     data = media_path(rt, document.path).read_bytes()
-    return DocumentFile(file_name(document), data, DOCX_TYPE)
+    return DocumentFile(file_name(document.kind, document.number), data, DOCX_TYPE)

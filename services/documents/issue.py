@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import documents as rules
@@ -24,7 +24,7 @@ from services.items import next_number
 from services.media import write_content
 from services.runtime import Runtime
 from services.timeline import Kind, record
-from storage.models import Document, Item
+from storage.models import Counter, Document, Item
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -48,12 +48,22 @@ async def issue_document(
     year = local_date(now, rt.tz).year
     seq = await next_number(session, counter_name(kind), year)
     number = rt.policy.codes.document_number(kind.value, year, seq)
-    papers = papers or await load_papers(session, item)
-    facts = await facts_for(session, rt, papers, kind, number, now)
-    data = await asyncio.to_thread(rt.templates.render, facts)
-    sha256 = hashlib.sha256(data).hexdigest()
-    relative = content_path(sha256, "docx")
-    await asyncio.to_thread(write_content, rt.media_dir, relative, data)
+    try:
+        papers = papers or await load_papers(session, item)
+        facts = await facts_for(session, rt, papers, kind, number, now)
+        data = await asyncio.to_thread(rt.templates.render, facts)
+        sha256 = hashlib.sha256(data).hexdigest()
+        relative = content_path(sha256, "docx")
+        await asyncio.to_thread(write_content, rt.media_dir, relative, data)
+    except Exception:
+        # The counter row stays locked by this transaction, so no later number was taken:
+        # giving this one back keeps the sequence whole even if the caller commits.
+        await session.execute(
+            update(Counter)
+            .where(Counter.name == counter_name(kind), Counter.year == year, Counter.value == seq)
+            .values(value=seq - 1)
+        )
+        raise
     document = Document(
         item_id=item.id,
         kind=kind.value,
@@ -92,9 +102,3 @@ async def item_documents(session: AsyncSession, item_id: int) -> list[Document]:
         select(Document).where(Document.item_id == item_id).order_by(Document.id)
     )
     return list(rows)
-
-
-def file_name(document: Document, extension: str = "docx") -> str:
-    """The name a downloaded document gets: its kind's name and its number."""
-    kind = DocumentKind(document.kind)
-    return f"{rules.KIND_NAMES[kind]}{document.number}.{extension}"

@@ -30,10 +30,12 @@ async def step(bench: Bench, inbox: Inbox, moment: datetime) -> dict[str, list[s
 
 
 def kinds(received: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Each message by its marker (second line) — the first is the item header or a greeting."""
+    """Each message by its marker (second line) — the first is the item header or a greeting.
+    A file sent alone (an urging notice's PDF, tests/e2e/test_documents_delivery.py) has none."""
     out = {}
     for key, texts in received.items():
-        out[key] = [_marker(part) for text in texts for part in text.split("\n\n— — —\n\n")]
+        parts = [part for text in texts if text for part in text.split("\n\n— — —\n\n")]
+        out[key] = [_marker(part) for part in parts]
     return out
 
 
