@@ -72,6 +72,7 @@ class Options:
     webhook_url: str | None = None  # set: receive updates by webhook instead of polling
     sweep_every: timedelta = timedelta(minutes=1)  # how often this instance asks for the sweep
     sweep_lease: timedelta = SWEEP_LEASE  # how long a silent holder keeps it (by the clock)
+    pdf: bool = True  # documents also as PDF where LibreOffice is installed
 
 
 def console_base(settings: Settings, webhook_url: str | None) -> str:
@@ -99,8 +100,8 @@ def create_app(
     guard_library_loggers()  # no tokens, update contents or SQL parameters in any log
     policy = load_policy(settings.policy_file)  # a bad policy is refused before anything starts
     templates = load_templates(policy.documents.templates)  # and so is a bad document template
-    soffice = find_soffice()
-    if soffice is None:
+    soffice = find_soffice() if options.pdf else None
+    if soffice is None and options.pdf:
         log.info("documents_without_pdf", extra={"reason": "LibreOffice (soffice) not found"})
     app = web.Application()
     app[SETTINGS] = settings

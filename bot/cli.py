@@ -304,9 +304,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_items_parser(sub, sys.modules[__name__])
 
+    from bot.cli_document import add_document_parser
     from bot.cli_sweep import add_sweep_parser
 
     add_sweep_parser(sub, sys.modules[__name__])
+    add_document_parser(sub, sys.modules[__name__])
     return parser
 
 

@@ -7,6 +7,7 @@ always Chinese: it is the paper the office files, whatever language its people c
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -103,11 +104,14 @@ def line_pitch_twips() -> int:
     return int(text_height_mm() * _TWIPS_PER_MM / LINES_PER_PAGE)
 
 
-def char_space() -> int:
-    """Word's ``w:charSpace`` for 28 characters a line: the pitch's difference from the body
-    size, in 1/4096 pt (negative: 16 pt characters sit a little closer than their size)."""
+def char_spacing_twips() -> int:
+    """The spacing added to every character (negative: taken away), in twentieths of a point,
+    so that 28 characters of the 16 pt body fill the 156 mm line and a 29th does not fit. The
+    grid's lines are Word's ``docGrid``; its characters are this spacing, which Word, WPS and
+    LibreOffice all lay out alike (LibreOffice gives a character wider than a character grid's
+    cell two cells)."""
     pitch_pt = text_width_mm() * _TWIPS_PER_MM / _TWIPS_PER_PT / CHARS_PER_LINE
-    return int((pitch_pt - BODY_PT) * 4096)
+    return math.floor((pitch_pt - BODY_PT) * _TWIPS_PER_PT)
 
 
 def issuer_size_pt(issuer: str) -> float:

@@ -208,6 +208,8 @@ LABELS: dict[str, str] = {
     "file": N_("File"),
     "verify_evidence": N_("Photos are supporting evidence only; please verify with the unit."),
     "timeline": N_("Timeline"),
+    "documents": N_("Official documents"),
+    "no_documents": N_("No documents yet."),
     "system": N_("system"),
     "date_from": N_("From"),
     "date_to": N_("To"),

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import time
 from collections import Counter
@@ -102,6 +103,13 @@ def merged_rows(group: list[Outgoing]) -> list[Any]:
 def merged_length(group: list[Outgoing]) -> int:
     """Length of the merged message as Telegram counts it (UTF-16, tags out)."""
     return visible_len(SEPARATOR.join(o.text for o in group))
+
+
+def document_caption(text: str, name: str) -> str:
+    """A file's caption: the message's first line (the item's code and title) and the file's
+    name, so that the file says what it belongs to in the chat list."""
+    header = text.split("\n", 1)[0]
+    return fitted(f"{header}\n📄 {html.escape(name)}", CAPTION_MAX)
 
 
 def fitted(text: str, limit: int) -> str:
@@ -324,8 +332,6 @@ class Deliverer:
         markup = keyboard(rows)
         text = SEPARATOR.join(o.text for o in group)
         first = group[0]
-        if first.document is not None:
-            return await self._send_document(chat_id, text, markup, first.document)
         if first.photo_path:
             photo = (self.rt.media_dir / first.photo_path).read_bytes()
             sent = await self.bot.send_photo(
@@ -343,43 +349,35 @@ class Deliverer:
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
+            if first.document is not None:
+                await self._send_files(chat_id, text, first.document)
         return sent.message_id
 
-    async def _send_document(
-        self,
-        chat_id: int,
-        text: str,
-        markup: InlineKeyboardMarkup | None,
-        document: AttachedDocument,
-    ) -> int:
-        """The message with its official document (sendDocument): as the document's caption
-        when it fits, else the message first and the file after it; then the PDF for reading
-        on a phone, where LibreOffice made one (a PDF that fails to go is logged: the .docx
-        went)."""
+    async def _send_files(self, chat_id: int, text: str, document: AttachedDocument) -> None:
+        """After its message, the official document as a file (sendDocument), then the PDF
+        for reading on a phone where LibreOffice made one. The message stays a text message,
+        so its buttons edit it as usual; a PDF that fails to go is logged (the .docx went)."""
         docx = await asyncio.to_thread((self.rt.media_dir / document.path).read_bytes)
-        file = InputFile(docx, filename=document.name)
-        if visible_len(text) <= CAPTION_MAX:
-            sent = await self.bot.send_document(
-                chat_id, file, caption=text, reply_markup=markup, parse_mode=ParseMode.HTML
-            )
-        else:
-            sent = await self.bot.send_message(
-                chat_id,
-                fitted(text, MESSAGE_MAX),
-                reply_markup=markup,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-            await self.bot.send_document(chat_id, file)
+        caption = document_caption(text, document.name)
+        await self.bot.send_document(
+            chat_id,
+            InputFile(docx, filename=document.name),
+            caption=caption,
+            parse_mode=ParseMode.HTML,
+        )
         pdf = await pdf_of(self.rt, document.id, document.path, document.pdf_path)
         if pdf is not None:
             try:
                 data = await asyncio.to_thread((self.rt.media_dir / pdf).read_bytes)
                 name = document.name.removesuffix(".docx") + ".pdf"
-                await self.bot.send_document(chat_id, InputFile(data, filename=name))
+                await self.bot.send_document(
+                    chat_id,
+                    InputFile(data, filename=name),
+                    caption=document_caption(text, name),
+                    parse_mode=ParseMode.HTML,
+                )
             except (OSError, TelegramError) as exc:
                 log.warning("document_pdf_not_sent", extra={"error": type(exc).__name__})
-        return sent.message_id
 
     async def _retry(self, group: list[Outgoing], error: str) -> None:
         attempt = max(o.attempts for o in group) + 1

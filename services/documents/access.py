@@ -14,7 +14,7 @@ from domain.authority import Actor, may_view
 from domain.documents import DocumentKind, file_name
 from domain.errors import NotFound
 from domain.i18n import N_
-from services.documents.issue import DOCX_TYPE, issue_document, item_documents
+from services.documents.issue import DOCX_TYPE, issue_document, item_documents, record_issued
 from services.media import media_path
 from services.runtime import Runtime
 from services.views import find_item
@@ -76,6 +76,7 @@ async def issue_for_item(
     async with rt.db.session() as session:
         item = await find_item(session, ref)
         document = await issue_document(session, rt, item, kind, rt.clock.now(), actor_id=actor_id)
+        record_issued(session, document)
         await session.commit()
     return _info(document), media_path(rt, document.path).read_bytes()
 
@@ -100,12 +101,20 @@ async def list_documents(rt: Runtime, ref: str, actor: Actor | None) -> list[Doc
 
 
 async def document_file(
-    rt: Runtime, document_id: int, actor: Actor | None, *, pdf: bool = False
+    rt: Runtime,
+    document_id: int,
+    actor: Actor | None,
+    *,
+    pdf: bool = False,
+    item_id: int | None = None,
 ) -> DocumentFile:
-    """A document's .docx (or its PDF, when one was made), for someone who may see its item."""
+    """A document's .docx (or its PDF, when one was made), for someone who may see its item
+    (and, given ``item_id``, only a document of that item)."""
+    if not 0 < document_id < 2**31:
+        raise DocumentNotFound()  # not an id the database could hold
     async with rt.db.session() as session:
         document = await session.get(Document, document_id)
-        if document is None:
+        if document is None or (item_id is not None and document.item_id != item_id):
             raise DocumentNotFound()
         item = await session.get(Item, document.item_id) if document.item_id else None
         if item is not None:

@@ -151,11 +151,13 @@ async def _register(session: AsyncSession, rt: Runtime, item: Item) -> dict[str,
         day = rules.written_date(local_date(event.at, rt.tz))
         if event.kind == "archived":
             archived = day
-        what = name
+        data = event.data or {}
+        what = f"{unit_name}{name}" if unit_name else name
         if event.kind == "document_issued":
-            what = f"印发{(event.data or {}).get('title', '')}（{event.detail}）"
-        elif unit_name:
-            what = f"{unit_name}{name}"
+            what = f"印发{data.get('title', '')}"
+        number = data.get("number") or data.get("code")
+        if isinstance(number, str):
+            what += f"（{number}）"
         events.append(Event(day, what))
     closed = rules.written_date(local_date(item.closed_at, rt.tz)) if item.closed_at else ""
     return {

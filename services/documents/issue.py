@@ -20,8 +20,8 @@ from domain.deadlines import local_date
 from domain.documents import DocumentKind
 from domain.evidence import content_path
 from services.documents.facts import ItemPapers, facts_for, load_papers
-from services.items import next_number
 from services.media import write_content
+from services.numbering import next_number
 from services.runtime import Runtime
 from services.timeline import Kind, record
 from storage.models import Counter, Document, Item
@@ -44,7 +44,11 @@ async def issue_document(
     actor_id: int | None = None,
     papers: ItemPapers | None = None,
 ) -> Document:
-    """Issue the ``kind`` document of ``item`` at ``now`` in the caller's transaction."""
+    """Issue the ``kind`` document of ``item`` at ``now`` in the caller's transaction.
+
+    An act that issues a document as part of itself (a dispatch, a ladder level) names it in
+    its own timeline entry (``document``, ``number``); a document issued on its own (the CLI,
+    the console) gets one of its own, :func:`record_issued`."""
     year = local_date(now, rt.tz).year
     seq = await next_number(session, counter_name(kind), year)
     number = rt.policy.codes.document_number(kind.value, year, seq)
@@ -78,22 +82,28 @@ async def issue_document(
     )
     session.add(document)
     await session.flush()
+    return document
+
+
+def record_issued(session: AsyncSession, document: Document) -> None:
+    """The timeline entry of a document issued on its own."""
+    kind = DocumentKind(document.kind)
+    assert document.item_id is not None
     record(
         session,
-        item_id=item.id,
-        at=now,
+        item_id=document.item_id,
+        at=document.created_at,
         kind=Kind.DOCUMENT_ISSUED,
-        actor_id=actor_id,
-        detail=number,
+        actor_id=document.created_by_id,
+        detail=document.number,
         data={
             "document": document.id,
             "kind": kind.value,
-            "number": number,
+            "number": document.number,
             "title": rules.KIND_NAMES[kind],
-            "sha256": sha256,
+            "sha256": document.sha256,
         },
     )
-    return document
 
 
 async def item_documents(session: AsyncSession, item_id: int) -> list[Document]:

@@ -32,7 +32,8 @@ def set_fonts(run: Run, east_asian: str, size: float, *, latin: str = rules.LATI
 
 
 def setup_page(doc: DocumentObject) -> None:
-    """A4, the standard's margins, the 28 × 22 grid, body defaults and page numbers."""
+    """A4, the standard's margins, the 22-line grid, the body's defaults (28 characters a
+    line) and page numbers."""
     section = doc.sections[0]
     section.start_type = WD_SECTION_START.NEW_PAGE
     section.page_width, section.page_height = Mm(rules.PAGE_WIDTH_MM), Mm(rules.PAGE_HEIGHT_MM)
@@ -44,9 +45,8 @@ def setup_page(doc: DocumentObject) -> None:
     if grid is None:
         grid = OxmlElement("w:docGrid")
         section._sectPr.append(grid)
-    grid.set(qn("w:type"), "linesAndChars")
+    grid.set(qn("w:type"), "lines")
     grid.set(qn("w:linePitch"), str(rules.line_pitch_twips()))
-    grid.set(qn("w:charSpace"), str(rules.char_space()))
     _defaults(doc)
     normal = doc.styles["Normal"]
     normal.font.name = rules.LATIN_FONT
@@ -59,10 +59,9 @@ def setup_page(doc: DocumentObject) -> None:
 
 
 def _defaults(doc: DocumentObject) -> None:
-    """The document's default run: 仿宋 3号 in both slots, Chinese; the grid's character pitch
-    is counted from this size."""
+    """The document's default run: 仿宋 3号 in both slots, Chinese, spaced for 28 a line."""
     run = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    for name in ("w:rFonts", "w:sz", "w:szCs", "w:lang"):
+    for name in ("w:rFonts", "w:spacing", "w:sz", "w:szCs", "w:lang"):
         for old in run.findall(qn(name)):
             run.remove(old)
     fonts = OxmlElement("w:rFonts")
@@ -74,12 +73,14 @@ def _defaults(doc: DocumentObject) -> None:
     ):
         fonts.set(qn(slot), font)
     half_points = str(int(rules.BODY_PT * 2))
+    spacing = OxmlElement("w:spacing")
+    spacing.set(qn("w:val"), str(rules.char_spacing_twips()))
     size, size_cs, lang = OxmlElement("w:sz"), OxmlElement("w:szCs"), OxmlElement("w:lang")
     size.set(qn("w:val"), half_points)
     size_cs.set(qn("w:val"), half_points)
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
-    for element in (fonts, size, size_cs, lang):
+    for element in (fonts, spacing, size, size_cs, lang):  # the schema's order
         run.append(element)
 
 

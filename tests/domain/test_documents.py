@@ -16,8 +16,8 @@ def test_dates_are_written_out() -> None:
 def test_the_grid_gives_28_characters_and_22_lines() -> None:
     assert rules.text_width_mm() == 156 and rules.text_height_mm() == 225
     assert rules.line_pitch_twips() * 22 <= 225 / 25.4 * 1440 < (rules.line_pitch_twips() + 1) * 22
-    pitch = rules.BODY_PT + rules.char_space() / 4096
-    assert 27.99 < 156 / 25.4 * 72 / pitch < 28.01
+    pitch = rules.BODY_PT + rules.char_spacing_twips() / 20
+    assert 28 * pitch <= 156 / 25.4 * 72 < 29 * pitch
 
 
 def test_the_issuer_fits_one_line() -> None:

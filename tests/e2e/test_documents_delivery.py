@@ -1,5 +1,6 @@
 """Official documents through the real bot and the fake Telegram: level 2 of the ladder sends
-the numbered urging notice to the unit's head and contact as a .docx (sendDocument), the
+the numbered urging notice to the unit's head and contact as a .docx (sendDocument), each
+dispatch sends the dispatch sheet to the units, the
 office gets the chat message only; a crash between the number and the delivery neither loses
 the document nor takes a second number."""
 
@@ -7,17 +8,30 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 
+import pytest
 from docx import Document as open_docx
 from sqlalchemy import select
 
+from bot.app import Options
+from domain.clock import FakeClock
 from domain.vocabulary import Source, TimeClass
 from services.items import ItemDraft, Origin, register_item
 from services.sweep import run_sweep
+from storage.db import Database
 from storage.models import Counter, Document
+from testbench import FakeTelegram
 from testbench.models import BotMessage
-from tests.conftest import SHANGHAI, Bench, import_example_county
+from tests.conftest import (
+    SHANGHAI,
+    Bench,
+    bench_settings,
+    import_example_county,
+    running,
+)
 from tests.e2e.reminder_helpers import settle
 from tests.e2e.test_whole_loop import join_people
 
@@ -44,7 +58,17 @@ async def overdue_item(bench: Bench) -> None:
     await register_item(bench.rt, Origin(None, via_api=True), draft, dispatch=True)
 
 
-async def test_level_two_sends_the_urging_notice_as_a_document(bench: Bench) -> None:
+@pytest.fixture
+async def bench_with_pdf(
+    database_url: str, db: Database, clock: FakeClock, fake: FakeTelegram, tmp_path: Path
+) -> AsyncIterator[Bench]:
+    settings = bench_settings(fake, database_url, tmp_path)
+    async with running(settings, clock, fake, Options(pdf=True)) as started:
+        yield started
+
+
+async def test_level_two_sends_the_urging_notice_as_a_document(bench_with_pdf: Bench) -> None:
+    bench = bench_with_pdf
     await import_example_county(bench.rt)
     users = await join_people(bench, ["lina", "zhangjun", "qian", "wang"], 31_000)
     await overdue_item(bench)
@@ -55,14 +79,18 @@ async def test_level_two_sends_the_urging_notice_as_a_document(bench: Bench) -> 
     for key in ("lina", "zhangjun"):
         sent = documents(users[key].messages)
         docx = [(data, name) for data, name in sent if name.endswith(".docx")]
-        assert [name for _, name in docx] == [NAME], key
+        assert [name for _, name in docx] == ["督办通知单督办〔2026〕1号.docx", NAME], key
+        sheet = "\n".join(p.text for p in open_docx(io.BytesIO(docx[0][0])).paragraphs)
+        assert "督办〔2026〕1号" in sheet and "2026年12月3日前办结。" in sheet
+        docx = docx[1:]
         text = "\n".join(p.text for p in open_docx(io.BytesIO(docx[0][0])).paragraphs)
         assert "催〔2026〕1号" in text and "县教育局：" in text
         assert "于2026年12月10日前将办理情况书面报送" in text
-        with_caption = next(m for m in users[key].messages if m.document == docx[0])
-        assert "升级至第2级" in with_caption.plain_text  # the chat message is the caption
+        at = next(i for i, m in enumerate(users[key].messages) if m.document == docx[0])
+        assert "升级至第2级" in users[key].messages[at - 1].plain_text  # the message, then file
         pdfs = [name for _, name in sent if name.endswith(".pdf")]
-        assert pdfs == (["催办通知催〔2026〕1号.pdf"] if shutil.which("soffice") else [])
+        wanted = ["督办通知单督办〔2026〕1号.pdf", "催办通知催〔2026〕1号.pdf"]
+        assert pdfs == (wanted if shutil.which("soffice") else [])
     assert documents(users["qian"].messages) == []  # the office: the message, no file
     assert any("催〔2026〕1号" in m.plain_text for m in users["qian"].messages)
 
@@ -77,7 +105,9 @@ async def test_a_crash_between_number_and_delivery_loses_nothing(bench: Bench) -
     await run_sweep(bench.rt)  # queued, not yet sent: the process "dies" here
     await run_sweep(bench.rt)  # a second pass after the restart issues nothing new
     async with bench.rt.db.session() as session:
-        numbers = list(await session.scalars(select(Document.number)))
+        numbers = list(
+            await session.scalars(select(Document.number).where(Document.kind == "urging"))
+        )
         counter = await session.get(Counter, ("urging", 2026))
     assert numbers == ["催〔2026〕1号"]
     assert counter is not None and counter.value == 1

@@ -62,11 +62,14 @@ def check_layout(doc: DocxDocument) -> None:
     for edge, mm in (("top", 37), ("bottom", 35), ("left", 28), ("right", 26)):
         assert abs(getattr(section, f"{edge}_margin") - Mm(mm)) < Mm(0.1), edge
     grid = section._sectPr.find(qn("w:docGrid"))
-    assert grid.get(qn("w:type")) == "linesAndChars"
-    assert int(grid.get(qn("w:linePitch"))) == rules.line_pitch_twips() == 579
-    # 28 characters of the 16 pt body fill the 156 mm line
-    pitch_pt = rules.BODY_PT + int(grid.get(qn("w:charSpace"))) / 4096
-    assert 27.9 < 156 / 25.4 * 72 / pitch_pt < 28.1
+    assert grid.get(qn("w:type")) == "lines"
+    assert int(grid.get(qn("w:linePitch"))) == rules.line_pitch_twips() == 579  # 22 lines
+    # 28 characters of the 16 pt body fill the 156 mm line, a 29th does not fit
+    defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault"))[0]
+    assert defaults.find(qn("w:sz")).get(qn("w:val")) == "32"
+    assert defaults.find(qn("w:rFonts")).get(qn("w:eastAsia")) == rules.BODY_FONT
+    pitch_pt = rules.BODY_PT + int(defaults.find(qn("w:spacing")).get(qn("w:val"))) / 20
+    assert 28 * pitch_pt <= 156 / 25.4 * 72 < 29 * pitch_pt
     footer = section.footer.paragraphs[0]._p.xml
     assert "PAGE" in footer and "— " in section.footer.paragraphs[0].text
     for paragraph in doc.paragraphs:
@@ -103,7 +106,7 @@ async def test_each_kind_is_laid_out_and_says_what_the_item_and_policy_say(
         if kind in (DocumentKind.DISPATCH, DocumentKind.URGING):
             assert "县教育局、县卫生健康局：" in text
     assert numbers == {
-        DocumentKind.DISPATCH: "督办〔2026〕1号",
+        DocumentKind.DISPATCH: "督办〔2026〕2号",  # 1号 went out with the dispatch
         DocumentKind.URGING: "催〔2026〕1号",
         DocumentKind.TALK: "约谈〔2026〕1号",
         DocumentKind.CRITICISM: "督通〔2026〕1号",
@@ -152,7 +155,7 @@ async def test_the_registration_sheet_records_the_timeline(county: Runtime) -> N
     _, doc = await open_issued(county, ref, DocumentKind.REGISTER)
     rows = [[cell.text for cell in row.cells] for row in doc.tables[1].rows]
     assert rows[0] == ["日期", "办理情况"]
-    assert ["2026年11月23日", "交办"] in rows
+    assert ["2026年11月23日", "交办（督办〔2026〕1号）"] in rows
     assert ["2026年11月23日", "印发催办通知（催〔2026〕1号）"] in rows
 
 
@@ -181,15 +184,15 @@ async def test_the_document_is_stored_with_its_hash_and_on_the_timeline(county: 
         assert document.sha256 == hashlib.sha256(data).hexdigest()
         item = await find_item(session, ref)
         event = await session.scalar(
-            select(TimelineEvent).where(
-                TimelineEvent.item_id == item.id, TimelineEvent.kind == "document_issued"
-            )
+            select(TimelineEvent)
+            .where(TimelineEvent.item_id == item.id, TimelineEvent.kind == "document_issued")
+            .order_by(TimelineEvent.id.desc())
         )
         assert event is not None and event.data["document"] == info.id
         assert event.detail == "约谈〔2026〕1号"
         view = await load_item(session, ref, county.clock.now(), county.policy)
     listed = await list_documents(county, ref, None)
-    assert [d.number for d in listed] == ["约谈〔2026〕1号"]
+    assert [d.number for d in listed] == ["督办〔2026〕1号", "约谈〔2026〕1号"]
     assert view.ref == ref
 
 
