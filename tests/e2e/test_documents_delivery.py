@@ -6,12 +6,14 @@ the document nor takes a second number."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 
+import aiohttp
 import pytest
 from docx import Document as open_docx
 from sqlalchemy import select
@@ -113,3 +115,28 @@ async def test_a_crash_between_number_and_delivery_loses_nothing(bench: Bench) -
     assert counter is not None and counter.value == 1
     await settle(bench, timeout=60)
     assert NAME in [name for _, name in documents(users["lina"].messages)]
+
+
+async def test_the_api_lists_and_serves_an_items_documents(bench: Bench) -> None:
+    await import_example_county(bench.rt)
+    await overdue_item(bench)
+    auth = {"Authorization": "Bearer test-api-token"}
+    async with aiohttp.ClientSession(bench.base_url, headers=auth) as http:
+        async with http.get("/api/items/2026-1/documents") as response:
+            assert response.status == 200
+            listed = await response.json()
+        assert [(d["kind"], d["number"]) for d in listed] == [("dispatch", "督办〔2026〕1号")]
+        assert set(listed[0]) == {"id", "kind", "number", "created_at", "sha256"}
+        async with http.get(f"/api/documents/{listed[0]['id']}") as response:
+            assert response.status == 200
+            assert response.content_type.endswith("wordprocessingml.document")
+            assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+            data = await response.read()
+        assert hashlib.sha256(data).hexdigest() == listed[0]["sha256"]
+        async with http.get("/api/documents/999999") as response:
+            assert response.status == 404
+            assert (await response.json())["error"]
+        async with http.get(f"/api/documents/{listed[0]['id']}?format=pdf") as response:
+            assert response.status == 404  # no PDF made: this bench has no LibreOffice use
+        async with http.get("/api/items/2099-1/documents") as response:
+            assert response.status == 404
