@@ -100,8 +100,9 @@ def create_app(
     guard_library_loggers()  # no tokens, update contents or SQL parameters in any log
     policy = load_policy(settings.policy_file)  # a bad policy is refused before anything starts
     templates = load_templates(policy.documents.templates)  # and so is a bad document template
-    soffice = find_soffice() if options.pdf else None
-    if soffice is None and options.pdf:
+    pdf = options.pdf and policy.documents.pdf
+    soffice = find_soffice() if pdf else None
+    if soffice is None and pdf:
         log.info("documents_without_pdf", extra={"reason": "LibreOffice (soffice) not found"})
     app = web.Application()
     app[SETTINGS] = settings

@@ -87,7 +87,7 @@ async def open_runtime(settings: Settings, *, migrated: bool = True) -> Runtime:
         default_locale=settings.locale,
         policy=policy,
         templates=templates,
-        soffice=find_soffice(),
+        soffice=find_soffice() if policy.documents.pdf else None,
     )
 
 

@@ -492,6 +492,7 @@ class Documents(_Model):
 
     issuer: Annotated[str, Field(min_length=1, max_length=60)] = "××县人民政府督查室"
     templates: str | None = None  # a folder of the deployment's own .docx templates
+    pdf: bool = True  # also send each document as PDF where LibreOffice is installed
     copy_to: tuple[Annotated[str, Field(min_length=1)], ...] = ()  # 抄送
     criticism_recipient: Annotated[str, Field(min_length=1)] = "各乡镇人民政府，县直各单位"
     criticism_copy_to: tuple[Annotated[str, Field(min_length=1)], ...] = (
