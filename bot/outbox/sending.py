@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import time
 from collections import Counter
@@ -43,7 +44,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
@@ -51,8 +58,9 @@ from bot.metrics import Metrics
 from bot.outbox.pacing import FloodJudge, Pacer
 from bot.outbox.telegram import failure_reason
 from domain.text import CAPTION_MAX, MESSAGE_MAX, clip_html, visible_len
+from services.documents.pdf import pdf_of
 from services.outbox import claims, outcomes, pace
-from services.outbox.claims import Outgoing
+from services.outbox.claims import AttachedDocument, Outgoing
 from services.outbox.kinds import MERGEABLE
 from services.runtime import Runtime
 
@@ -104,6 +112,13 @@ def merged_length(group: list[Outgoing]) -> int:
     return visible_len(SEPARATOR.join(o.text for o in group))
 
 
+def document_caption(text: str, name: str) -> str:
+    """A file's caption: the message's first line (the item's code and title) and the file's
+    name, so that the file says what it belongs to in the chat list."""
+    header = text.split("\n", 1)[0]
+    return fitted(f"{header}\n📄 {html.escape(name)}", CAPTION_MAX)
+
+
 def fitted(text: str, limit: int) -> str:
     """The text, or (logged) the text cut to ``limit`` between tags and entities."""
     if visible_len(text) <= limit:
@@ -133,6 +148,8 @@ def plan_groups(outs: list[Outgoing]) -> tuple[list[list[Outgoing]], list[Outgoi
             and out.kind in MERGEABLE
             and group[0].photo_path is None
             and out.photo_path is None
+            and group[0].document is None
+            and out.document is None
             and merged_length([*group, out]) <= MAX_TEXT
             and sum(len(o.buttons) for o in group) + len(out.buttons) <= MAX_ROWS
         )
@@ -425,7 +442,35 @@ class Deliverer:
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
+            if first.document is not None:
+                await self._send_files(chat_id, text, first.document)
         return sent.message_id
+
+    async def _send_files(self, chat_id: int, text: str, document: AttachedDocument) -> None:
+        """After its message, the official document as a file (sendDocument), then the PDF
+        for reading on a phone where LibreOffice made one. The message stays a text message,
+        so its buttons edit it as usual; a PDF that fails to go is logged (the .docx went)."""
+        docx = await asyncio.to_thread((self.rt.media_dir / document.path).read_bytes)
+        caption = document_caption(text, document.name)
+        await self.bot.send_document(
+            chat_id,
+            InputFile(docx, filename=document.name),
+            caption=caption,
+            parse_mode=ParseMode.HTML,
+        )
+        pdf = await pdf_of(self.rt, document.id, document.path, document.pdf_path)
+        if pdf is not None:
+            try:
+                data = await asyncio.to_thread((self.rt.media_dir / pdf).read_bytes)
+                name = document.name.removesuffix(".docx") + ".pdf"
+                await self.bot.send_document(
+                    chat_id,
+                    InputFile(data, filename=name),
+                    caption=document_caption(text, name),
+                    parse_mode=ParseMode.HTML,
+                )
+            except (OSError, TelegramError) as exc:
+                log.warning("document_pdf_not_sent", extra={"error": type(exc).__name__})
 
     async def _retry(self, group: list[Outgoing], error: str) -> None:
         attempt = max(o.attempts for o in group) + 1
