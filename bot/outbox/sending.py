@@ -416,6 +416,9 @@ class Deliverer:
             self._count("late", len(group))
         if len(group) > 1:
             self._count("merged", len(group) - 1)
+        if first.document is not None and not first.photo_path:
+            # Recorded first: a reply to the message finds its item while the files go.
+            await self._send_files(chat_id, SEPARATOR.join(o.text for o in group), first.document)
 
     def _outcome(self, chat_id: int, *, refused: bool) -> bool:
         return self.judge.outcome(chat_id, refused)
@@ -442,35 +445,36 @@ class Deliverer:
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
-            if first.document is not None:
-                await self._send_files(chat_id, text, first.document)
         return sent.message_id
 
     async def _send_files(self, chat_id: int, text: str, document: AttachedDocument) -> None:
-        """After its message, the official document as a file (sendDocument), then the PDF
-        for reading on a phone where LibreOffice made one. The message stays a text message,
-        so its buttons edit it as usual; a PDF that fails to go is logged (the .docx went)."""
-        docx = await asyncio.to_thread((self.rt.media_dir / document.path).read_bytes)
-        caption = document_caption(text, document.name)
+        """After its message (recorded already), the official document as a file
+        (sendDocument), then the PDF for reading on a phone where LibreOffice made one, each
+        paced like a message. The message stays a text message, so its buttons edit it as
+        usual. A file that fails to go is logged and counted: the document stays on the item's
+        page in the console, and the message said what it is."""
+        try:
+            docx = await asyncio.to_thread((self.rt.media_dir / document.path).read_bytes)
+            await self._send_file(chat_id, docx, document.name, text)
+            pdf = await pdf_of(self.rt, document.id, document.path, document.pdf_path)
+            if pdf is not None:
+                data = await asyncio.to_thread((self.rt.media_dir / pdf).read_bytes)
+                await self._send_file(
+                    chat_id, data, document.name.removesuffix(".docx") + ".pdf", text
+                )
+        except (OSError, TelegramError) as exc:
+            self.metrics.send_failures.labels("document").inc()
+            log.warning("document_not_sent", extra={"error": type(exc).__name__})
+
+    async def _send_file(self, chat_id: int, data: bytes, name: str, text: str) -> None:
+        self.pacer.take(chat_id, self.monotonic())
+        await self._shared_pace(chat_id)
         await self.bot.send_document(
             chat_id,
-            InputFile(docx, filename=document.name),
-            caption=caption,
+            InputFile(data, filename=name),
+            caption=document_caption(text, name),
             parse_mode=ParseMode.HTML,
         )
-        pdf = await pdf_of(self.rt, document.id, document.path, document.pdf_path)
-        if pdf is not None:
-            try:
-                data = await asyncio.to_thread((self.rt.media_dir / pdf).read_bytes)
-                name = document.name.removesuffix(".docx") + ".pdf"
-                await self.bot.send_document(
-                    chat_id,
-                    InputFile(data, filename=name),
-                    caption=document_caption(text, name),
-                    parse_mode=ParseMode.HTML,
-                )
-            except (OSError, TelegramError) as exc:
-                log.warning("document_pdf_not_sent", extra={"error": type(exc).__name__})
 
     async def _retry(self, group: list[Outgoing], error: str) -> None:
         attempt = max(o.attempts for o in group) + 1
