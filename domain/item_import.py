@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import openpyxl
-
 from domain.dates import parse_day
 from domain.errors import InvalidInput
 from domain.i18n import N_
@@ -169,6 +167,8 @@ def _sheet_rows(data: bytes, problems: _Problems) -> list[tuple[Any, ...]]:
         raise problems.fail(
             None, None, "not an .xlsx workbook (save older .xls or .csv files as .xlsx)"
         )
+    import openpyxl  # imported here: about 30 MB that most processes never need
+
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook

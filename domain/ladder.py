@@ -29,6 +29,7 @@ from domain.reminders import (
     receipt_chase_occasions,
     report_reminder_occasions,
 )
+from domain.schedule_memo import by_policy
 
 __all__ = [
     "before_due_occasions",
@@ -68,6 +69,7 @@ def level_send_at(due_at: datetime, level: LadderLevel, policy: Policy, tz: Zone
     return hold_until(moment, policy.quiet_hours, tz)
 
 
+@by_policy
 def escalation_occasions(due_at: datetime, policy: Policy, tz: ZoneInfo) -> list[Occasion]:
     """Every level of the ladder as an occasion to send, keyed by level and due date."""
     due = local_date(due_at, tz)

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from domain.deadlines import at_local_time, end_of_day
 from domain.policy import Policy, Recipient, ReportEvery
 from domain.quiet_hours import hold_until, is_quiet
+from domain.schedule_memo import by_policy
 from domain.vocabulary import Duty
 
 
@@ -133,6 +134,7 @@ def days_before(
     return occasions
 
 
+@by_policy
 def before_due_occasions(
     due: date, dispatched_at: datetime, policy: Policy, tz: ZoneInfo
 ) -> list[Occasion]:

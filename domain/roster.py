@@ -65,7 +65,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-import openpyxl
 import yaml
 
 from domain.errors import InvalidInput
@@ -610,6 +609,8 @@ class _Invalid:
 
 
 def _read_excel(data: bytes, problems: _Problems) -> _Sections | None:
+    import openpyxl  # imported here: about 30 MB that most processes never need
+
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook

@@ -25,7 +25,6 @@ from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -166,6 +165,8 @@ async def _record(rt: Runtime, session: AsyncSession, view: ItemView) -> dict[st
 
 
 def _ledger_xlsx(rt: Runtime, views: list[ItemView]) -> bytes:
+    from openpyxl import Workbook  # imported here: ~30 MB few processes need
+
     t = rt.text(None)
     book = Workbook()
     sheet = book.active

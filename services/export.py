@@ -10,12 +10,8 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from domain.assessment import Period, Stats, year_to_date
 from domain.views import ItemView
@@ -26,6 +22,10 @@ from services.stats import compute_stats
 from texts import Text
 from texts import console as texts
 from texts import items as item_texts
+
+if TYPE_CHECKING:  # openpyxl is imported where a workbook is made: ~30 MB few processes need
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 LIGHT_FILLS = {
     Light.GREEN: "FFC6EFCE",
@@ -53,6 +53,9 @@ def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
 
 
 def _header(sheet: Worksheet, labels: list[str], widths: list[int]) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     sheet.append(labels)
     for index, width in enumerate(widths, start=1):
         cell = sheet.cell(row=1, column=index)
@@ -64,6 +67,9 @@ def _header(sheet: Worksheet, labels: list[str], widths: list[int]) -> None:
 
 
 def ledger_sheet(sheet: Worksheet, t: Text, views: list[ItemView], tz: ZoneInfo) -> int:
+    from openpyxl.styles import PatternFill
+    from openpyxl.utils import get_column_letter
+
     columns = texts.LEDGER_COLUMNS
     _header(sheet, [t.raw(label) for label, _ in columns], [width for _, width in columns])
     rows = 0
@@ -105,6 +111,9 @@ def ledger_sheet(sheet: Worksheet, t: Text, views: list[ItemView], tz: ZoneInfo)
 
 
 def stats_sheet(sheet: Worksheet, t: Text, stats: Stats) -> None:
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     columns = texts.STATS_COLUMNS
     sheet.append([t(texts.STATS_PERIOD, start=stats.period.start, end=stats.period.end)])
     sheet.append([])
@@ -146,6 +155,8 @@ async def build_workbook(
     period: Period | None = None,
     locale: str | None = None,
 ) -> tuple[Workbook, ExportSummary]:
+    from openpyxl import Workbook
+
     scope = scope or Scope.everything()
     t = rt.text(locale)
     whole = LedgerQuery(status="all", sort="code", descending=False)

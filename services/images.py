@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import io
 import warnings
-
-import imagehash
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
-from pillow_heif import register_heif_opener
+from functools import cache
+from typing import TYPE_CHECKING
 
 from domain.errors import InvalidInput
 from domain.evidence import (
@@ -25,7 +23,12 @@ from domain.evidence import (
 )
 from domain.i18n import N_
 
-register_heif_opener()
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow, imagehash (with numpy) and pillow-heif are imported where an image is read, not when
+# the process starts: together they are about 30 MB that most processes never need.
+
 # Pillow formats accepted as photos: (extension, MIME type).
 IMAGE_FORMATS: dict[str, tuple[str, str]] = {
     "JPEG": ("jpg", "image/jpeg"),
@@ -46,11 +49,21 @@ class UnreadableImage(InvalidInput):
     key = N_("The image could not be read. Send it again, as a photo.")
 
 
+@cache
+def _register_heif() -> None:
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+
+
 def open_image(data: bytes, max_pixels: int) -> Image.Image | None:
     """The image in ``data`` (header read, pixels not yet), or None when it is not one we take.
 
     Pillow's decompression-bomb check and ours both refuse images over ``max_pixels``.
     """
+    from PIL import Image, UnidentifiedImageError
+
+    _register_heif()
     Image.init()
     formats = [name for name in IMAGE_FORMATS if name in Image.OPEN]
     with warnings.catch_warnings():
@@ -84,6 +97,8 @@ def phash(image: Image.Image) -> str:
     """The image's perceptual hash (hex), to find the same photo again after re-encoding."""
     if image.format == "JPEG":
         image.draft("L", _PHASH_DRAFT)  # decode at a reduced scale: same hash, far less memory
+    import imagehash
+
     return str(imagehash.phash(image))
 
 
@@ -92,6 +107,8 @@ def phash(image: Image.Image) -> str:
 
 def _to_srgb(image: Image.Image) -> Image.Image:
     """Colours kept right when the ICC profile goes: convert to sRGB first, if it is readable."""
+    from PIL import ImageCms
+
     profile = image.info.get("icc_profile")
     if not profile or image.mode not in ("RGB", "RGBA", "CMYK"):
         return image
@@ -117,6 +134,8 @@ _DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, RuntimeError)
 def _upright(data: bytes, max_pixels: int) -> Image.Image:
     """The image in ``data``, decoded, turned as its EXIF orientation says, in sRGB; its
     metadata are not carried over by what is made from it here."""
+    from PIL import ImageOps
+
     image = open_image(data, max_pixels)
     if image is None:
         raise NotAnImage()
@@ -138,6 +157,8 @@ def sanitize_image(data: bytes, *, max_pixels: int = SANITIZE_MAX_PIXELS) -> tup
     new JPEG (a PNG when it has transparency): no EXIF (GPS, device, time), XMP, ICC profile,
     comments or text chunks survive. Images over ``max_pixels`` are refused.
     """
+    from PIL import Image
+
     oriented = _upright(data, max_pixels)
     try:
         transparent = _has_transparency(oriented)
@@ -162,6 +183,8 @@ def display_image(data: bytes) -> bytes:
     """A JPEG of the photo in ``data`` for a browser, at most :data:`DISPLAY_SIDE` pixels on its
     longer side, turned upright, with no metadata. For stored evidence (up to the evidence
     limit of pixels) in a format browsers cannot show, such as HEIC."""
+    from PIL import Image
+
     upright = _upright(data, EVIDENCE_MAX_PIXELS)
     try:
         shown = upright.convert("RGB")
@@ -175,5 +198,7 @@ def display_image(data: bytes) -> bytes:
 
 
 def phash_of(data: bytes) -> str:
+    from PIL import Image
+
     with Image.open(io.BytesIO(data), formats=["JPEG", "PNG"]) as image:
         return phash(image)

@@ -72,7 +72,7 @@ from storage.models import CHECK_NOW, Item
 
 log = logging.getLogger("duban.sweep")
 
-BATCH = 200  # items claimed and handled per transaction
+BATCH = 500  # items claimed and handled per transaction
 
 
 @dataclass
@@ -180,8 +180,7 @@ async def _handle(
     failed (left out, still due)."""
     ids = [item_id for item_id, _ in claimed]
     items = {item.id: item for item in await session.scalars(select(Item).where(Item.id.in_(ids)))}
-    for item in items.values():
-        session.expunge(item)  # changed in memory here; written below in one statement
+    session.expunge_all()  # changed in memory here; written below in one statement
     units = await load_units(session, ids)
     failed: set[int] = set()
     plans = _plan(rt, items, units, ids, now, failed)

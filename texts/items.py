@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -87,7 +87,13 @@ def _babel(locale: str) -> Locale:
 
 
 def day(t: Text, value: date) -> str:
-    return format_date(value, format="medium", locale=_babel(t.locale))
+    return _day(t.locale, value)
+
+
+@lru_cache(maxsize=4096)
+def _day(locale: str, value: date) -> str:
+    """Formatted once per locale and date: a sweep names the same few dates in many messages."""
+    return format_date(value, format="medium", locale=_babel(locale))
 
 
 def month_day(t: Text, value: date) -> str:
