@@ -46,7 +46,8 @@ class Inbox:
     def new(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for key, user in self.users.items():
-            messages = user.messages[self.seen[key] :]
+            # An official document follows its message as a file: part of that message.
+            messages = [m for m in user.messages[self.seen[key] :] if not m.is_document]
             self.seen[key] = len(user.messages)
             if messages:
                 out[key] = [m.plain_text for m in messages]

@@ -199,9 +199,13 @@ async def office_notices(rt: Runtime) -> list[tuple[str, Notification]]:
 
 
 def stored_files(rt: Runtime) -> list[Path]:
+    """Evidence files kept under the media folder (the item's dispatch sheet, a .docx written
+    at dispatch, is not evidence; no PDF of it is made without a delivery)."""
     if not rt.media_dir.exists():
         return []
-    return sorted(path for path in rt.media_dir.rglob("*") if path.is_file())
+    return sorted(
+        path for path in rt.media_dir.rglob("*") if path.is_file() and path.suffix != ".docx"
+    )
 
 
 # --- reuse ----------------------------------------------------------------------------------------
