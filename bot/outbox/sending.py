@@ -45,7 +45,15 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from bot.metrics import Metrics
 from bot.outbox.pacing import FloodJudge, Pacer
@@ -112,17 +120,18 @@ def fitted(text: str, limit: int) -> str:
 def plan_groups(outs: list[Outgoing]) -> tuple[list[list[Outgoing]], list[Outgoing]]:
     """One message per chat: the first notification, with what can merge into it; the rest
     of that chat's notifications wait for its next turn."""
-    by_person: dict[int | None, list[Outgoing]] = {}
+    by_chat: dict[tuple[str, int], list[Outgoing]] = {}
     groups: list[list[Outgoing]] = []
     later: list[Outgoing] = []
     for out in outs:
-        if out.person_id is None:
+        addressee = out.addressee
+        if addressee is None:
             groups.append([out])
             continue
-        group = by_person.get(out.person_id)
+        group = by_chat.get(addressee)
         if group is None:
             group = [out]
-            by_person[out.person_id] = group
+            by_chat[addressee] = group
             groups.append(group)
             continue
         mergeable = (
@@ -168,6 +177,8 @@ class Deliverer:
         self._slots = asyncio.Semaphore(in_flight)
         self._sending: set[asyncio.Task[None]] = set()  # messages on the wire
         self._flying: set[int] = set()  # people with a message on the wire
+        self._flying_groups: set[int] = set()  # work groups with a message on the wire
+        self._chat_groups: dict[int, int] = {}  # chat id -> work group id
         self.judge = FloodJudge()
         self.monotonic = monotonic
         self.parked: dict[int, datetime] = {}  # person id -> until (rt.clock)
@@ -252,8 +263,19 @@ class Deliverer:
             for chat in self.pacer.busy_chats(self.monotonic())
             if chat in self._chat_people
         }
+        busy_chats = self.pacer.busy_chats(self.monotonic())
+        skip_groups = frozenset(
+            {self._chat_groups[c] for c in busy_chats if c in self._chat_groups}
+            | self._flying_groups
+        )
         skip = frozenset(busy | set(self.parked) | self._flying)
-        outs = await claims.claim(self.rt, limit=self.batch, lease=self.lease, skip_people=skip)
+        outs = await claims.claim(
+            self.rt,
+            limit=self.batch,
+            lease=self.lease,
+            skip_people=skip,
+            skip_groups=skip_groups,
+        )
         if not outs:
             return 0
         groups, later = plan_groups(outs)
@@ -276,9 +298,11 @@ class Deliverer:
         return len(outs) - len(later)
 
     def _start(self, group: list[Outgoing]) -> None:
-        person = group[0].person_id
+        person, chat_group = group[0].person_id, group[0].group_id
         if person is not None:
             self._flying.add(person)
+        if chat_group is not None:
+            self._flying_groups.add(chat_group)
         task = asyncio.create_task(self._deliver_in_slot(group))
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
@@ -312,6 +336,8 @@ class Deliverer:
             return
         if group[0].person_id is not None:
             self._chat_people[chat_id] = group[0].person_id
+        if group[0].group_id is not None:
+            self._chat_groups[chat_id] = group[0].group_id
         wait = self.pacer.overall_wait(self.monotonic())
         if wait > 0:
             await asyncio.sleep(wait)
@@ -324,8 +350,8 @@ class Deliverer:
             # its claim runs out and another round takes it up again
             log.exception("delivery_failed", extra={"notifications": len(group)})
         finally:
-            if group[0].person_id is not None:
-                self._flying.discard(group[0].person_id)
+            self._flying.discard(group[0].person_id or 0)
+            self._flying_groups.discard(group[0].group_id or 0)
             self._slots.release()
 
     async def _deliver(self, group: list[Outgoing]) -> None:
@@ -341,9 +367,17 @@ class Deliverer:
         except RetryAfter as exc:
             await self._flooded(group, chat_id, _seconds(exc.retry_after))
             return
+        except ChatMigrated as exc:  # a group became a supergroup: follow it, send again
+            self._outcome(chat_id, refused=False)
+            await outcomes.group_migrated(self.rt, group, exc.new_chat_id)
+            return
         except Forbidden as exc:
             self._outcome(chat_id, refused=False)
             self.metrics.send_failures.labels(failure_reason(exc)).inc()
+            if first.group_id is not None:  # removed from the group: its people get it
+                await outcomes.group_lost(self.rt, first.group_id)
+                self._count("unreachable", len(group))
+                return
             await outcomes.unreachable(self.rt, group, "blocked")
             self._count("unreachable", len(group))
             return

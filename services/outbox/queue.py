@@ -30,7 +30,7 @@ def notification_key(*parts: object) -> str:
 
 class _Required(TypedDict):
     key: str
-    person_id: int
+    person_id: int | None  # None: to a work group (``group_id``)
     kind: str
     text: str
     not_before: datetime
@@ -46,6 +46,7 @@ class NotificationFields(_Required, total=False):
     photo_path: str | None
     late: bool
     basis: str | None
+    group_id: int | None
 
 
 def notification_row(**fields: Unpack[NotificationFields]) -> dict[str, Any]:
@@ -65,6 +66,7 @@ def notification_row(**fields: Unpack[NotificationFields]) -> dict[str, Any]:
         "late": fields.get("late", False),
         "basis": fields.get("basis"),
         "created_at": fields["created_at"],
+        "group_id": fields.get("group_id"),
     }
 
 
