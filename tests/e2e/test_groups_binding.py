@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 from services import work_groups
 from tests.conftest import Bench, import_example_county
+from tests.e2e.console_helpers import CSRF, page, signed_in
 from tests.e2e.group_helpers import bound_group, join
 
 
@@ -110,9 +111,7 @@ async def test_a_stranger_adding_the_bot_sees_it_leave(bench: Bench) -> None:
     assert await work_groups.group_of_chat(bench.rt, -300) is None
 
 
-async def test_console_lists_and_unbinds_groups_and_upgrade_keeps_the_binding(
-    bench: Bench,
-) -> None:
+async def test_upgrade_to_a_supergroup_keeps_the_binding(bench: Bench) -> None:
     await import_example_county(bench.rt)
     users = await join(bench, ["qian"])
     group = await bound_group(bench, -400, "领导群", [users["qian"]], users["qian"], "leaders")
@@ -122,7 +121,30 @@ async def test_console_lists_and_unbinds_groups_and_upgrade_keeps_the_binding(
     assert "领导工作群" in taken.plain_text
     moved = await work_groups.group_of_chat(bench.rt, -1_000_400)
     assert moved is not None and moved.kind == "leaders"
-    listed = await work_groups.groups(bench.rt)
-    assert [g.title for g in listed] == ["领导群"]
-    await work_groups.unbind_by_id(bench.rt, moved.id)
-    assert await work_groups.groups(bench.rt) == []
+
+
+async def test_the_console_shows_each_unit_s_group_and_unbinds(bench: Bench) -> None:
+    await import_example_county(bench.rt)
+    users = await join(bench, ["qian", "zhangjun", "wang"])
+    await bound_group(bench, -500, "教育局工作群", [users["zhangjun"]], users["zhangjun"], "edu")
+    await bound_group(bench, -501, "督查室群", [users["qian"]], users["qian"], "office")
+    async with await signed_in(bench, users["wang"]) as http:  # a leader sees, cannot undo
+        status, html = await page(http, f"{bench.base_url}/console/units")
+        assert status == 200 and "教育局工作群" in html and "/unbind" not in html
+    async with await signed_in(bench, users["qian"]) as http:
+        status, html = await page(http, f"{bench.base_url}/console/units")
+        assert status == 200 and "教育局工作群" in html and "督查室群" in html
+        assert "未绑定：向机器人发送 /bind" in html  # the units without a group
+        csrf = CSRF.search(html)
+        assert csrf is not None
+        edu = await work_groups.group_of_chat(bench.rt, -500)
+        assert edu is not None
+        async with http.post(
+            f"{bench.base_url}/console/groups/{edu.id}/unbind",
+            data={"csrf": csrf.group(1)},
+            allow_redirects=False,
+        ) as response:
+            assert response.status == 303
+        status, html = await page(http, f"{bench.base_url}/console/units?done=unbound")
+        assert "已解绑" in html and "教育局工作群" not in html
+    assert await work_groups.group_of_chat(bench.rt, -500) is None
