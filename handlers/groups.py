@@ -132,6 +132,20 @@ async def migrated(update: Update, context: DubanContext) -> None:
     await work_groups.migrate(context.rt, message.chat.id, message.migrate_to_chat_id)
 
 
+def in_group(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type in (Chat.GROUP, Chat.SUPERGROUP)
+
+
+def stamped(update: Update, context: DubanContext, text: str, name: str, action: str) -> str:
+    """A group message after someone acted on it: its text and "已由李四签收 12:05", so two
+    colleagues never both act; in a private chat the text alone."""
+    if not in_group(update):
+        return text
+    rt = context.rt
+    return f"{text}\n\n{texts.done_by(rt.text(None), name, action, rt.clock.now(), rt.tz)}"
+
+
 def register(application: BotApplication) -> None:
     """Wire the group link, /bind, /unbind and the bot's membership into the application."""
     application.add_handler(CommandHandler("start", start_in_group, filters=GROUPS))

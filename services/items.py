@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select, update
@@ -26,18 +27,21 @@ from domain.views import ItemView
 from domain.vocabulary import (
     AssignmentRole,
     AssignmentStatus,
+    GroupTopic,
     ItemStatus,
     Role,
     Source,
     TimeClass,
 )
 from services.actors import Actor
+from services.group_notices import GroupMessage, to_groups
 from services.notices import commit_and_view
 from services.outbox.queue import enqueue, notification_key
 from services.runtime import Runtime
 from services.timeline import Kind, record, record_change
 from services.views import item_view
 from storage.models import Assignment, Counter, Item, Person, PersonRole, Unit, UnitContact
+from texts import Text
 from texts import items as texts
 
 TITLE_MAX = 200
@@ -280,32 +284,41 @@ async def queue_dispatch_notices(rt: Runtime, session: AsyncSession, item: Item)
         recipients = [(person, True) for person in contacts]
         if unit.head_id is not None and unit.head_id not in {p.id for p in contacts}:
             recipients.append((await session.get_one(Person, unit.head_id), False))
+        notice = partial(texts.dispatch_notice, item=view, assignment=assignment, tz=rt.tz, now=now)
+        to_group = GroupMessage(
+            kind="dispatch",
+            key=notification_key("item", item.id, "dispatch", item.dispatched_at, assignment.id),
+            text=notice,
+            buttons=partial(_dispatch_buttons, ref=item.ref, assignment_id=assignment.id),
+        )
+        group = GroupTopic.DISPATCH
+        if not await to_groups(rt, session, group, to_group, item=item, unit_ids=[unit.id]):
+            recipients = []  # the unit's group has it; nobody privately
         for person, may_acknowledge in recipients:
             t = rt.text(person.locale)
-            buttons = [Button(t.raw(texts.DETAILS), callbacks.make(callbacks.DETAIL, item.ref))]
-            if may_acknowledge:
-                buttons.insert(
-                    0,
-                    Button(
-                        t.raw(texts.ACKNOWLEDGE),
-                        callbacks.make(callbacks.ACKNOWLEDGE, assignment.id),
-                    ),
-                )
+            buttons = _dispatch_buttons(t, item.ref, assignment.id if may_acknowledge else None)
             await enqueue(
                 session,
                 key=notification_key("item", item.id, "dispatch", item.dispatched_at, person.id),
                 person_id=person.id,
                 item_id=item.id,
                 kind="dispatch" if may_acknowledge else "dispatch_copy",
-                text=texts.dispatch_notice(
-                    t, view, assignment, rt.tz, now, copy=not may_acknowledge
-                ),
-                buttons=[buttons],
+                text=notice(t, copy=not may_acknowledge),
+                buttons=buttons,
                 not_before=now,
                 created_at=now,
             )
     if rt.policy.dispatch.copy_to_leader:
         await _copy_to_leader(rt, session, item, view, now)
+
+
+def _dispatch_buttons(t: Text, ref: str, assignment_id: int | None) -> list[list[Button]]:
+    """签收 (for those who may acknowledge: ``assignment_id``) and the item's details."""
+    buttons = [Button(t.raw(texts.DETAILS), callbacks.make(callbacks.DETAIL, ref))]
+    if assignment_id is not None:
+        ack = Button(t.raw(texts.ACKNOWLEDGE), callbacks.make(callbacks.ACKNOWLEDGE, assignment_id))
+        buttons.insert(0, ack)
+    return [buttons]
 
 
 async def _copy_to_leader(
