@@ -64,6 +64,7 @@ class ItemDraft:
     co_units: tuple[str, ...] = field(default_factory=tuple)
     leader: str | None = None
     due: date | None = None
+    confidential: bool = False  # 内部: never to any work group
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ async def add_item(
         created_by_id=origin.person_id,
         approval_step=0,
         due_date=draft.due,
+        confidential=draft.confidential,
         created_at=now,
         updated_at=now,
     )

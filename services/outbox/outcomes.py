@@ -21,8 +21,9 @@ from domain.buttons import buttons_from_json
 from domain.deadlines import local_date
 from domain.quiet_hours import hold_until
 from domain.recipients import Addressee
-from domain.vocabulary import NotificationStatus
+from domain.vocabulary import GroupTopic, NotificationStatus
 from services.escalation_level import refresh_escalation_level
+from services.group_notices import GroupMessage, to_groups
 from services.outbox.claims import PENDING, Outgoing
 from services.outbox.kinds import ESCALATION, FORWARDED, OFFICE_ALERT
 from services.outbox.queue import enqueue
@@ -206,7 +207,12 @@ async def _alert_office(
     now: datetime,
 ) -> None:
     """Tell the office (but not ``about``, the person the alert is about) of a notification
-    that could not be delivered; once per ``key`` and office member."""
+    that could not be delivered; once per ``key`` and office member, or to the office's group
+    when the policy sends delivery failures there."""
+    alert = GroupMessage(OFFICE_ALERT, key, text)
+    item = await session.get(Item, notification.item_id) if notification.item_id else None
+    if not await to_groups(rt, session, GroupTopic.DELIVERY_FAILURE, alert, item=item):
+        return
     people = await directory(session)
     for office in people.office:
         if office.id == about:

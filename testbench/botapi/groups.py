@@ -43,10 +43,16 @@ class Groups(UserActions):
                 "chat": group.chat_dict(),
                 "from": by.to_dict(),
                 "date": timestamp(self._now()),
-                "old_chat_member": {"status": old, "user": self._bot_user()},
-                "new_chat_member": {"status": new, "user": self._bot_user()},
+                "old_chat_member": self._member(old),
+                "new_chat_member": self._member(new),
             },
         )
+
+    def _member(self, status: str) -> JSONDict:
+        member: JSONDict = {"status": status, "user": self._bot_user()}
+        if status == "kicked":
+            member["until_date"] = 0
+        return member
 
     def _add_bot(self, group: ChatState, by: FakeUser, start: str | None) -> None:
         """``by`` adds the bot (through ``?startgroup=start`` when given)."""

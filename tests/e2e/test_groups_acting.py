@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from domain.vocabulary import Source, TimeClass
+from domain.vocabulary import ComplaintCategory, Source, TimeClass
+from services import complaints
 from services.items import ItemDraft, Origin, register_item
-from storage.models import Assignment
+from storage.models import Assignment, Item
 from tests.conftest import Bench, import_example_county
 from tests.e2e.group_helpers import bound_group, join
 
@@ -59,3 +60,33 @@ async def test_dispatch_in_the_unit_group_acknowledged_by_a_colleague(bench: Ben
     assert "已由李娜签收" in edited.plain_text
     assert "✅ 签收" not in edited.button_texts
     assert await acknowledged(bench)
+
+
+async def test_a_complaint_triaged_in_the_office_group(bench: Bench) -> None:
+    await import_example_county(bench.rt)
+    users = await join(bench, ["qian", "zhoujian", "lina"])
+    qian, zhoujian, lina = users["qian"], users["zhoujian"], users["lina"]
+    group = await bound_group(bench, -700, "督查室工作群", [qian, zhoujian, lina], qian, "office")
+    text = "小区门口的路灯坏了三个月，晚上出行很不安全，希望尽快修好。"
+    filed = await complaints.file_complaint(
+        bench.rt, complaints.ComplaintDraft(ComplaintCategory.LIVELIHOOD, "城关镇", text, ())
+    )
+    notice = await group.wait_message(lambda m: "路灯" in m.plain_text, timeout=10)
+    assert "受理" in " ".join(notice.button_texts)
+    # the group has it: no supervisor gets it privately as well (policy: private: false)
+    assert not [m for m in qian.messages + zhoujian.messages if "路灯" in m.plain_text]
+
+    await group.press(lina, notice, notice.buttons[0][0].text)  # a unit contact: no right
+    assert (await lina.wait_callback_answer()).show_alert
+    await group.press(qian, notice, notice.buttons[0][0].text)  # 受理
+    choose = await group.wait_message(lambda m: "牵头单位" in m.plain_text)
+    await group.press(qian, choose, "县教育局")
+    done = await group.wait_message(lambda m: "督〔2026〕1号" in m.plain_text)
+    assert "县教育局" in done.plain_text
+    # a colleague who presses the old message now is told it is done, and nothing changes
+    await group.press(zhoujian, notice, notice.buttons[0][0].text)
+    late = await zhoujian.wait_callback_answer()
+    assert late.show_alert
+    async with bench.rt.db.session() as session:
+        count = len(list(await session.scalars(select(Item.id))))
+    assert count == 1 and filed.code

@@ -1,0 +1,90 @@
+"""What goes to which work group (policy defaults): the weekly bulletin to the leaders' group
+and not also to each leader; a delivery failure to the office's group and not also to each
+supervisor; a confidential item never to a group; the bot removed from a group: its traffic
+falls back to private messages and the office is told."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from domain.vocabulary import Source, TimeClass
+from services.bulletin import send_weekly_bulletin
+from services.items import ItemDraft, Origin, register_item
+from tests.conftest import Bench, import_example_county
+from tests.e2e.group_helpers import bound_group, join
+
+DRAFT = ItemDraft(
+    title="推进校园安全隐患排查整治",
+    body="全面排查全县中小学校舍安全隐患。",
+    source=Source.MEETING,
+    time_class=TimeClass.GENERAL,
+    lead_unit="edu",
+)
+
+
+async def test_the_bulletin_goes_to_the_leaders_group_only(bench: Bench) -> None:
+    await import_example_county(bench.rt)
+    users = await join(bench, ["qian", "zhao", "wang"])
+    group = await bound_group(
+        bench,
+        -800,
+        "领导群",
+        [users["zhao"], users["wang"], users["qian"]],
+        users["qian"],
+        "leaders",
+    )
+    run = await send_weekly_bulletin(bench.rt, force=True)
+    assert run.queued == 0  # nobody privately
+    bench.rt.wake_outbox()
+    text = await group.wait_message(lambda m: not m.is_photo and "通报" in m.plain_text, timeout=10)
+    chart = await group.wait_message(lambda m: m.is_photo, timeout=10)
+    assert text.plain_text and chart.is_photo
+    for key in ("zhao", "wang"):
+        assert not [m for m in users[key].messages if m.is_photo or "通报" in m.plain_text]
+
+
+async def test_a_delivery_failure_goes_to_the_office_group(bench: Bench) -> None:
+    await import_example_county(bench.rt)
+    users = await join(bench, ["qian", "zhoujian", "lina"])
+    office = await bound_group(
+        bench, -900, "督查室群", [users["qian"], users["zhoujian"]], users["qian"], "office"
+    )
+    bench.fake.fail(
+        "sendMessage",
+        status=400,
+        description="Bad Request: message is too long",
+        chat_id=users["lina"].chat_id,
+    )
+    await register_item(bench.rt, Origin(None, via_api=True), DRAFT, dispatch=True)
+    alert = await office.wait_message(lambda m: "李娜" in m.plain_text, timeout=10)
+    assert "督〔2026〕1号" in alert.plain_text
+    for key in ("qian", "zhoujian"):
+        assert not [m for m in users[key].messages if "李娜" in m.plain_text]
+
+
+async def test_a_confidential_item_never_goes_to_a_group(bench: Bench) -> None:
+    await import_example_county(bench.rt)
+    users = await join(bench, ["zhangjun", "lina"])
+    group = await bound_group(
+        bench, -1000, "教育局群", [users["zhangjun"], users["lina"]], users["zhangjun"], "edu"
+    )
+    secret = replace(DRAFT, title="内部事项", confidential=True)
+    await register_item(bench.rt, Origin(None, via_api=True), secret, dispatch=True)
+    await users["lina"].wait_message(lambda m: "内部事项" in m.plain_text, timeout=10)
+    await register_item(bench.rt, Origin(None, via_api=True), DRAFT, dispatch=True)
+    await group.wait_message(lambda m: "督〔2026〕2号" in m.plain_text, timeout=10)
+    assert not [m for m in group.messages if "内部事项" in m.plain_text]
+
+
+async def test_the_bot_removed_falls_back_to_private_and_tells_the_office(bench: Bench) -> None:
+    await import_example_county(bench.rt)
+    users = await join(bench, ["qian", "zhangjun", "lina"])
+    group = await bound_group(
+        bench, -1100, "教育局群", [users["zhangjun"], users["lina"]], users["zhangjun"], "edu"
+    )
+    group.remove_bot(users["zhangjun"])
+    told = await users["qian"].wait_message(lambda m: "移出" in m.plain_text, timeout=10)
+    assert "教育局群" in told.plain_text and "县教育局工作群" in told.plain_text
+    await register_item(bench.rt, Origin(None, via_api=True), DRAFT, dispatch=True)
+    await users["lina"].wait_message(lambda m: "督〔2026〕1号" in m.plain_text, timeout=10)
+    assert not [m for m in group.messages if "督〔2026〕1号" in m.plain_text]
