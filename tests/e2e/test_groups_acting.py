@@ -9,9 +9,10 @@ from sqlalchemy import select
 from domain.vocabulary import ComplaintCategory, Source, TimeClass
 from services import complaints
 from services.items import ItemDraft, Origin, register_item
-from storage.models import Assignment, Item
+from storage.models import Assignment, Item, Report
 from tests.conftest import Bench, import_example_county
 from tests.e2e.group_helpers import bound_group, join
+from tests.e2e.test_whole_loop import photo
 
 
 async def dispatch(bench: Bench) -> None:
@@ -90,3 +91,35 @@ async def test_a_complaint_triaged_in_the_office_group(bench: Bench) -> None:
     async with bench.rt.db.session() as session:
         count = len(list(await session.scalars(select(Item.id))))
     assert count == 1 and filed.code
+
+
+async def test_a_report_made_by_replying_in_the_group_with_an_album(bench: Bench) -> None:
+    await import_example_county(bench.rt)
+    users = await join(bench, ["zhangjun", "lina", "caomin"])
+    zhangjun, lina, caomin = users["zhangjun"], users["lina"], users["caomin"]
+    group = await bound_group(
+        bench, -650, "县教育局工作群", [zhangjun, lina, caomin], zhangjun, "edu"
+    )
+    await dispatch(bench)
+    notice = await group.wait_message(lambda m: "督〔2026〕1号" in m.plain_text, timeout=10)
+    # privacy mode: a plain message in the group never reaches the bot
+    await group.send_text(lina, "大家好，这件事我来办")
+    await group.send_album(
+        lina, [photo(1), photo(2)], caption="已完成全县学校排查。", reply_to=notice
+    )
+    kinds = await group.wait_message(lambda m: "已完成全县学校排查" in m.plain_text, timeout=10)
+    if "照片 2 张" not in kinds.plain_text:  # the album's second photo joins the same preview
+        kinds = await group.wait_edit(kinds)
+    assert "照片 2 张" in kinds.plain_text
+    progress = next(label for label in kinds.button_texts if "进展" in label)
+    await group.press(caomin, kinds, progress)  # someone else's draft: refused
+    assert (await caomin.wait_callback_answer()).show_alert
+    await group.press(lina, kinds, progress)
+    ready = await group.wait_edit(kinds)
+    assert "✅ 确认提交" in ready.button_texts
+    await group.press(lina, ready, "✅ 确认提交")
+    submitted = await group.wait_edit(ready)
+    assert "提交" in submitted.plain_text
+    async with bench.rt.db.session() as session:
+        reports = list(await session.scalars(select(Report)))
+    assert len(reports) == 1 and reports[0].text == "已完成全县学校排查。"
