@@ -134,11 +134,21 @@ async def carry_out(
     return Press(query, actor, t, result)
 
 
-async def drop_buttons(update: Update) -> None:
+async def drop_buttons(
+    update: Update, context: DubanContext | None = None, by: str | None = None
+) -> None:
+    """Take the buttons off the pressed message; in a work group, also say who acted ``by``
+    ("已由李四处理 12:05") so a colleague does not act on it again."""
     query = update.callback_query
     if query is None or query.message is None:
         return
+    message = query.message
     try:
+        text = message.text_html if isinstance(message, Message) and message.text else None
+        if context is not None and by is not None and text is not None:
+            done = stamped(update, context, text, by, group_texts.DECIDED)
+            await query.edit_message_text(done, reply_markup=None)
+            return
         await query.edit_message_reply_markup(None)
     except BadRequest:
         return  # already without buttons

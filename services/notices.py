@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import callbacks
 from domain.buttons import Button
 from domain.views import ItemView
+from domain.vocabulary import GroupTopic
+from services.group_notices import GroupMessage, to_groups
 from services.outbox.queue import enqueue, notification_key
 from services.runtime import Runtime
 from services.timeline import record
@@ -35,6 +37,7 @@ class Notice:
     kind: str
     render: Render
     buttons: ButtonRows | None = None
+    group: GroupTopic | None = None  # also to the work group the policy routes this to
 
 
 async def notify(
@@ -52,6 +55,8 @@ async def notify(
     timeline event id or a report id) makes the idempotency key."""
     now = rt.clock.now()
     view = await item_view(session, item, now, rt.policy)
+    if notice.group is not None and not await _to_group(rt, session, notice, item, view, occasion):
+        return  # the group has it; nobody privately
     for person in people:
         if person.id == exclude:
             continue
@@ -67,6 +72,23 @@ async def notify(
             not_before=not_before or now,
             created_at=now,
         )
+
+
+async def _to_group(
+    rt: Runtime, session: AsyncSession, notice: Notice, item: Item, view: ItemView, occasion: str
+) -> bool:
+    """Queue ``notice`` to its work group (the item's units' groups for a unit topic); whether
+    the people should still get it privately."""
+    assert notice.group is not None
+    buttons = notice.buttons
+    message = GroupMessage(
+        notice.kind,
+        notification_key("item", item.id, occasion, notice.kind),
+        lambda t: notice.render(t, view),
+        (lambda t: buttons(t, view)) if buttons is not None else None,
+    )
+    units = [assignment.unit_id for assignment in view.assignments]
+    return await to_groups(rt, session, notice.group, message, item=item, unit_ids=units)
 
 
 async def record_and_notify(

@@ -73,6 +73,12 @@ class FakeGroup(ChatReader):
             user, photos, caption=caption, reply_to=reply_to, group=self._chat_state
         )
 
+    async def press_data(self, user: FakeUser, message: MessageRef, data: str) -> str:
+        """``user`` sends arbitrary (possibly forged) callback data for a message here."""
+        message_id = message.message_id if isinstance(message, BotMessage) else message
+        shown = self._server._visible_message(user, message_id, self._chat_state)
+        return self._server._user_callback(user, shown, data, label=f"data={data!r}")
+
     async def press(self, user: FakeUser, message: MessageRef, button: str) -> str:
         """``user`` presses ``button`` on a bot message in this group."""
         message_id = message.message_id if isinstance(message, BotMessage) else message

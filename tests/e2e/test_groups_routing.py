@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from domain.vocabulary import Source, TimeClass
+from domain.vocabulary import ReportKind, Source, TimeClass
+from services import reports
 from services.bulletin import send_weekly_bulletin
 from services.items import ItemDraft, Origin, register_item
 from tests.conftest import Bench, import_example_county
 from tests.e2e.group_helpers import bound_group, join
+from tests.e2e.test_authority_execution import actor
 
 DRAFT = ItemDraft(
     title="推进校园安全隐患排查整治",
@@ -88,3 +90,23 @@ async def test_the_bot_removed_falls_back_to_private_and_tells_the_office(bench:
     await register_item(bench.rt, Origin(None, via_api=True), DRAFT, dispatch=True)
     await users["lina"].wait_message(lambda m: "督〔2026〕1号" in m.plain_text, timeout=10)
     assert not [m for m in group.messages if "督〔2026〕1号" in m.plain_text]
+
+
+async def test_an_extension_request_is_decided_in_the_office_group(bench: Bench) -> None:
+    await import_example_county(bench.rt)
+    users = await join(bench, ["qian", "zhoujian", "lina"])
+    qian, zhoujian = users["qian"], users["zhoujian"]
+    office = await bound_group(bench, -1200, "督查室群", [qian, zhoujian], qian, "office")
+    view = await register_item(bench.rt, Origin(None, via_api=True), DRAFT, dispatch=True)
+    lina = await actor(bench.rt, "lina")
+    await reports.submit_report(
+        bench.rt, lina, view.ref, ReportKind.EXTENSION, "申请延期至 2027-01-20，计划如下"
+    )
+    request = await office.wait_message(
+        lambda m: "同意延期" in " ".join(m.button_texts), timeout=10
+    )
+    assert not [m for m in qian.messages + zhoujian.messages if "延期" in m.plain_text]
+    await office.press(qian, request, "✅ 同意延期")
+    assert "已同意延期" in ((await qian.wait_callback_answer(timeout=10)).text or "")
+    done = await office.wait_edit(request)
+    assert "已由钱丽华处理" in done.plain_text and not done.button_texts
