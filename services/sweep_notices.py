@@ -12,7 +12,7 @@ level and due date: its number is kept on the timeline) and mark the item an ins
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -33,14 +33,18 @@ from domain.recipients import (
     NamedPerson,
     UnitContacts,
     deputy_leader_id,
+    group_ids,
     item_people,
     level_recipients,
     names_told,
+    person_ids,
     reminder_recipients,
 )
 from domain.reminders import Occasion, OccasionKind, is_late, send_from
 from domain.views import ItemView, PersonRef
+from domain.vocabulary import GroupKind, GroupTopic
 from services.chases import owed_message
+from services.group_notices import live_groups
 from services.items import next_number
 from services.outbox.kinds import ESCALATION
 from services.outbox.queue import notification_row
@@ -49,7 +53,7 @@ from services.sweep_batch import QueuedEntry, SweepWrites, timeline_row
 from services.sweep_people import ItemUnits, people_by_id
 from services.timeline import Kind
 from services.views import build_item_view
-from storage.models import Item, TimelineEvent
+from storage.models import Item, TimelineEvent, WorkGroup
 from texts import Text
 from texts import items as item_texts
 from texts import reminders as texts
@@ -69,6 +73,7 @@ class LoadedBatch:
     names: dict[int, NamedPerson]
     refs: dict[int, PersonRef]
     notices: dict[tuple[int, int, str], str]  # (item, level, basis) → urging notice code
+    unit_groups: dict[int, WorkGroup] = field(default_factory=dict)  # unit → its live group
 
 
 async def load_for_messages(
@@ -96,6 +101,8 @@ async def load_for_messages(
                 if level is not None and level.urging_notice:
                     urging.append(item_id)
     names = await people_by_id(session, wanted)
+    unit_ids = {unit.unit_id for item_units in units.values() for unit in item_units.units}
+    groups = await live_groups(session, GroupKind.UNIT, sorted(unit_ids))
     return LoadedBatch(
         rt=rt,
         session=session,
@@ -104,6 +111,7 @@ async def load_for_messages(
         names=names,
         refs={pid: PersonRef(pid, p.key, p.name) for pid, p in names.items()},
         notices=await _issued_notices(session, urging),
+        unit_groups={group.unit_id: group for group in groups if group.unit_id is not None},
     )
 
 
@@ -185,11 +193,15 @@ def _notify(
     late: bool,
 ) -> tuple[str, Addressee]:
     """Add the notification of ``message`` to ``person``; its key and addressee."""
-    key = _key(ctx.item.id, scope, person.id, plan.occasion.key)
+    if person.group_id is None:
+        key = _key(ctx.item.id, scope, person.id, plan.occasion.key)
+    else:
+        key = f"item:{ctx.item.id}|{scope}|group:{person.group_id}|{plan.occasion.key}"
     ctx.own.notifications.append(
         notification_row(
             key=key,
-            person_id=person.id,
+            person_id=person.id if person.group_id is None else None,
+            group_id=person.group_id,
             item_id=ctx.item.id,
             text=message[0],
             buttons=[message[1]],
@@ -202,6 +214,20 @@ def _notify(
         )
     )
     return key, person
+
+
+def _with_group(
+    ctx: _ItemNotices, topic: GroupTopic, unit: UnitContacts, people: list[Addressee]
+) -> list[Addressee]:
+    """``people``, with the unit's work group first when the policy sends ``topic`` there (the
+    people only when the route says they keep a private copy)."""
+    route = ctx.rt.policy.groups.route(topic)
+    group = ctx.batch.unit_groups.get(unit.unit_id)
+    if route.group is not GroupKind.UNIT or group is None or ctx.item.confidential:
+        return people
+    name = f"{unit.name} ({group.title})"
+    as_group = Addressee(0, name, None, Recipient.UNIT_CONTACT, group_id=group.id)
+    return [as_group, *(people if route.private else [])]
 
 
 def _details(t: Text, ref: str) -> Button:
@@ -220,7 +246,9 @@ def _queue_reminder(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
     if occasion.kind is OccasionKind.DUTY_NOTICE:
         recipients = item_people(occasion.recipients, ctx.leader, ctx.batch.people)
     else:
-        recipients = reminder_recipients(occasion.recipients, unit)
+        recipients = _with_group(
+            ctx, GroupTopic.REMINDER, unit, reminder_recipients(occasion.recipients, unit)
+        )
     if not recipients:
         return
     rt, now = ctx.rt, ctx.now
@@ -298,7 +326,8 @@ def _reminded(
     """The detail and data of the timeline entry of a reminder queued to ``queued``."""
     data = {
         "occasion": occasion.key,
-        "recipients": [p.id for p in queued],
+        "recipients": person_ids(queued),
+        "groups": group_ids(queued),
         "state": "queued",
         "late": late,
     }
@@ -317,7 +346,9 @@ async def _queue_level(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
     occasion, item, now = plan.occasion, ctx.item, ctx.now
     level = ctx.rt.policy.ladder.get(occasion.level)
     assert level is not None
-    told = level_recipients(level.recipients, ctx.leader, ctx.batch.people, ctx.units)
+    told = _level_with_groups(
+        ctx, level_recipients(level.recipients, ctx.leader, ctx.batch.people, ctx.units)
+    )
     notice = await _issue_notice(ctx, level, plan.basis) if level.urging_notice else None
     if level.inspection_item and not item.inspection:
         item.inspection = True
@@ -369,6 +400,24 @@ async def _queue_level(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
         ctx.own.entries.append(
             QueuedEntry(keys, True, item.id, now, Kind.ESCALATED, None, describe)
         )
+
+
+def _level_with_groups(ctx: _ItemNotices, told: list[LevelRecipient]) -> list[LevelRecipient]:
+    """A level's recipients, each open unit's work group (urging: 催办) before its people."""
+    if not any(r.unit is not None and r.unit.unit_id in ctx.batch.unit_groups for r in told):
+        return told
+    found: list[LevelRecipient] = []
+    units_seen: set[int] = set()
+    for recipient in told:
+        unit = recipient.unit
+        if unit is None:
+            found.append(recipient)
+        elif unit.unit_id not in units_seen:
+            units_seen.add(unit.unit_id)
+            people = [r.person for r in told if r.unit is unit]
+            kept = _with_group(ctx, GroupTopic.URGING, unit, people)
+            found += [LevelRecipient(p, unit, can_act=False) for p in kept]
+    return found
 
 
 def _overdue_days(ctx: _ItemNotices) -> int:
@@ -439,7 +488,8 @@ def _escalated(
     data = {
         "level": level.level,
         "occasion": occasion.key,
-        "recipients": [p.id for p in queued],
+        "recipients": person_ids(queued),
+        "groups": group_ids(queued),
         "notice": notice,
         "state": "queued",
         "late": late,

@@ -6,13 +6,19 @@ falls back to private messages and the office is told."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import select
 
 from domain.vocabulary import ReportKind, Source, TimeClass
 from services import reports
 from services.bulletin import send_weekly_bulletin
 from services.items import ItemDraft, Origin, register_item
-from tests.conftest import Bench, import_example_county
+from services.sweep import run_sweep
+from storage.models import TimelineEvent
+from tests.conftest import SHANGHAI, Bench, import_example_county
 from tests.e2e.group_helpers import bound_group, join
+from tests.e2e.reminder_helpers import settle
 from tests.e2e.test_authority_execution import actor
 
 DRAFT = ItemDraft(
@@ -110,3 +116,35 @@ async def test_an_extension_request_is_decided_in_the_office_group(bench: Bench)
     assert "已同意延期" in ((await qian.wait_callback_answer(timeout=10)).text or "")
     done = await office.wait_edit(request)
     assert "已由钱丽华处理" in done.plain_text and not done.button_texts
+
+
+async def test_chases_reminders_and_urging_land_in_the_unit_group(bench: Bench) -> None:
+    await import_example_county(bench.rt)
+    users = await join(bench, ["zhangjun", "lina", "wang"])
+    group = await bound_group(
+        bench, -1300, "教育局群", [users["zhangjun"], users["lina"]], users["zhangjun"], "edu"
+    )
+    await register_item(bench.rt, Origin(None, via_api=True), DRAFT, dispatch=True)
+    notice = await group.wait_message(lambda m: "督〔2026〕1号" in m.plain_text, timeout=10)
+    seen = {m.message_id for m in group.messages}
+
+    async def sweep_to(moment: datetime) -> list[str]:
+        bench.clock.set(moment)
+        await run_sweep(bench.rt)
+        await settle(bench)
+        new = [m for m in group.messages if m.message_id not in seen]
+        seen.update(m.message_id for m in new)
+        return [m.plain_text for m in new]
+
+    chased = await sweep_to(datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI))
+    assert any("尚未签收" in text for text in chased), chased
+    assert any("尚未签收" in m.plain_text for m in users["lina"].messages)  # private copy too
+    await group.press(users["lina"], notice, "✅ 签收")
+    await users["lina"].wait_callback_answer()
+    reminded = await sweep_to(datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI))
+    assert reminded, "the group is reminded before the dates"
+    urged = await sweep_to(datetime(2026, 12, 7, 10, 0, tzinfo=SHANGHAI))
+    assert any("催〔2026〕" in text for text in urged), urged  # the written urging notice
+    async with bench.rt.db.session() as session:
+        events = list(await session.scalars(select(TimelineEvent.data)))
+    assert any((data or {}).get("groups") for data in events)  # the timeline names the group
