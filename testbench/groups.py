@@ -49,10 +49,12 @@ class FakeGroup(ChatReader):
     def remove_bot(self, by: FakeUser) -> None:
         self._group_server._remove_bot(self._chat_state, by)
 
-    def migrate(self, new_id: int) -> None:
-        """Upgrade to a supergroup with ``new_id``: this object follows the new chat."""
+    def migrate(self, new_id: int, *, announce: bool = True) -> None:
+        """Upgrade to a supergroup with ``new_id``: this object follows the new chat. Without
+        ``announce`` the bot never gets the service message (an update lost): it learns of the
+        new id from the 400 its next send to the old id gets."""
         old = self._chat_state
-        self._chat_state = self._group_server._migrate(old, new_id)
+        self._chat_state = self._group_server._migrate(old, new_id, announce=announce)
         self._chat_state.bot_messages = old.bot_messages  # the history stays visible
         self._chat_state.by_id = old.by_id
 

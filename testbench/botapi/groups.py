@@ -67,11 +67,12 @@ class Groups(UserActions):
         self._member_update(group, by, "member", "kicked")
         self._signal.notify()
 
-    def _migrate(self, group: ChatState, new_id: int) -> ChatState:
+    def _migrate(self, group: ChatState, new_id: int, *, announce: bool = True) -> ChatState:
         """The group becomes a supergroup with ``new_id``; the old id answers 400 from now."""
         upgraded = ChatState(chat_id=new_id, title=group.title, supergroup=True)
         upgraded.members = set(group.members)
         upgraded.bot_present = group.bot_present
+        upgraded.next_message_id = group.next_message_id + 1  # ids stay distinct in the history
         self._chats[new_id] = upgraded
         group.migrated_to = new_id
         message: JSONDict = {
@@ -80,7 +81,8 @@ class Groups(UserActions):
             "chat": group.chat_dict(),
             "migrate_to_chat_id": new_id,
         }
-        self._push_update("message", message)
+        if announce:
+            self._push_update("message", message)
         return upgraded
 
     @bot_method("leaveChat")

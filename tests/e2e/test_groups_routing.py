@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from domain.vocabulary import ReportKind, Source, TimeClass
-from services import reports
+from services import reports, work_groups
 from services.bulletin import send_weekly_bulletin
 from services.items import ItemDraft, Origin, register_item
 from services.sweep import run_sweep
@@ -148,3 +148,40 @@ async def test_chases_reminders_and_urging_land_in_the_unit_group(bench: Bench) 
     async with bench.rt.db.session() as session:
         events = list(await session.scalars(select(TimelineEvent.data)))
     assert any((data or {}).get("groups") for data in events)  # the timeline names the group
+
+
+async def test_a_group_upgraded_mid_way_loses_nothing(bench: Bench) -> None:
+    await import_example_county(bench.rt)
+    users = await join(bench, ["zhangjun", "lina"])
+    group = await bound_group(
+        bench, -1400, "教育局群", [users["zhangjun"], users["lina"]], users["zhangjun"], "edu"
+    )
+    group.migrate(-1_001_400, announce=False)  # the bot only learns it when sending
+    await register_item(bench.rt, Origin(None, via_api=True), DRAFT, dispatch=True)
+    notice = await group.wait_message(lambda m: "督〔2026〕1号" in m.plain_text, timeout=10)
+    assert notice.chat_id == -1_001_400
+    moved = await work_groups.group_of_chat(bench.rt, -1_001_400)
+    assert moved is not None and not moved.broken
+
+
+async def test_a_send_refused_in_a_group_falls_back_to_private(bench: Bench) -> None:
+    await import_example_county(bench.rt)
+    users = await join(bench, ["qian", "zhangjun", "lina"])
+    group = await bound_group(
+        bench, -1500, "教育局群", [users["zhangjun"], users["lina"]], users["zhangjun"], "edu"
+    )
+    bench.fake.fail(
+        "sendMessage",
+        status=403,
+        description="Forbidden: bot was kicked from the group chat",
+        chat_id=group.chat_id,
+    )
+    await register_item(bench.rt, Origin(None, via_api=True), DRAFT, dispatch=True)
+    # the unit's people get the group's message privately (buttons and all), besides their own
+    fallback = await users["zhangjun"].wait_message(
+        lambda m: "1号" in m.plain_text and "✅ 签收" in m.button_texts, timeout=10
+    )
+    assert "交办你单位" in fallback.plain_text
+    await users["qian"].wait_message(lambda m: "移出" in m.plain_text, timeout=10)
+    broken = await work_groups.group_of_chat(bench.rt, group.chat_id)
+    assert broken is not None and broken.broken
