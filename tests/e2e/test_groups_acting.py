@@ -123,3 +123,24 @@ async def test_a_report_made_by_replying_in_the_group_with_an_album(bench: Bench
     async with bench.rt.db.session() as session:
         reports = list(await session.scalars(select(Report)))
     assert len(reports) == 1 and reports[0].text == "已完成全县学校排查。"
+
+
+async def test_a_complaint_rejected_in_the_group_by_replying_with_the_reason(bench: Bench) -> None:
+    await import_example_county(bench.rt)
+    users = await join(bench, ["qian", "zhoujian"])
+    qian, zhoujian = users["qian"], users["zhoujian"]
+    group = await bound_group(bench, -710, "督查室工作群", [qian, zhoujian], qian, "office")
+    text = "希望县里多组织一些广场舞比赛活动，丰富群众的业余文化生活。"
+    await complaints.file_complaint(
+        bench.rt, complaints.ComplaintDraft(ComplaintCategory.OTHER, "城关镇", text, ())
+    )
+    notice = await group.wait_message(lambda m: "广场舞" in m.plain_text, timeout=10)
+    await group.press(zhoujian, notice, "不予受理")
+    ask = await group.wait_message(lambda m: "理由" in m.plain_text)
+    await group.send_text(qian, "我来说两句")  # not a reply: the bot never sees it
+    await group.send_text(zhoujian, "属于建议，不属于投诉举报范围，已转文旅局参考。", reply_to=ask)
+    done = await group.wait_message(lambda m: "已由周建处理" in m.plain_text)
+    assert "不予受理" in done.plain_text or "未受理" in done.plain_text
+    await group.press(qian, notice, "不予受理")  # a colleague, too late: already done
+    late = await qian.wait_callback_answer()
+    assert late.show_alert and late.text
