@@ -20,6 +20,10 @@ GROUPS = filters.ChatType.GROUPS
 PRESENT = frozenset({ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR})
 
 
+def _facts(chat: Chat) -> work_groups.GroupChat:
+    return work_groups.GroupChat(chat.id, chat.title or "", bool(chat.is_forum))
+
+
 async def _answer(update: Update, context: DubanContext, text: str) -> None:
     message = update.effective_message
     if message is not None:
@@ -33,9 +37,7 @@ async def start_in_group(update: Update, context: DubanContext) -> None:
     if user is None or chat is None or not context.args:
         return
     try:
-        bound = await work_groups.bind_by_link(
-            context.rt, context.args[0], user.id, chat.id, chat.title or ""
-        )
+        bound = await work_groups.bind_by_link(context.rt, context.args[0], user.id, _facts(chat))
     except DubanError as exc:
         await _answer(update, context, t(exc.key, **exc.params))
         return
@@ -54,7 +56,7 @@ async def bind_command(update: Update, context: DubanContext) -> None:
         return
     word = context.args[0] if context.args else None
     try:
-        bound = await work_groups.bind(context.rt, user.id, chat.id, chat.title or "", word)
+        bound = await work_groups.bind(context.rt, user.id, _facts(chat), word)
     except work_groups.UnknownTarget as exc:
         text = texts.bind_usage(t) if word is None else t(exc.key, **exc.params)
         await _answer(update, context, text)

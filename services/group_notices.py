@@ -71,25 +71,62 @@ async def to_groups(
     groups = await live_groups(session, route.group, unit_ids)
     if not groups:
         return True
+    for group in groups:
+        await _enqueue_to(rt, session, group, message, item, not_before)
+    return route.private
+
+
+async def _enqueue_to(
+    rt: Runtime,
+    session: AsyncSession,
+    group: WorkGroup,
+    message: GroupMessage,
+    item: Item | None,
+    not_before: datetime | None,
+) -> None:
+    """Queue ``message`` to ``group`` in the group's language; once per group and key."""
     now = rt.clock.now()
     t = rt.text(None)
-    for group in groups:
-        await enqueue(
-            session,
-            key=f"{message.key}|group:{group.id}"[:200],
-            person_id=None,
-            group_id=group.id,
-            item_id=item.id if item is not None else None,
-            kind=message.kind,
-            level=message.level,
-            text=message.text(t),
-            buttons=message.buttons(t) if message.buttons is not None else None,
-            photo_path=message.photo_path,
-            basis=message.basis,
-            not_before=not_before or now,
-            created_at=now,
-        )
-    return route.private
+    await enqueue(
+        session,
+        key=f"{message.key}|group:{group.id}"[:200],
+        person_id=None,
+        group_id=group.id,
+        item_id=item.id if item is not None else None,
+        kind=message.kind,
+        level=message.level,
+        text=message.text(t),
+        buttons=message.buttons(t) if message.buttons is not None else None,
+        photo_path=message.photo_path,
+        basis=message.basis,
+        not_before=not_before or now,
+        created_at=now,
+    )
+
+
+async def office_forum(session: AsyncSession) -> WorkGroup | None:
+    """The office's group when it is a forum (topics on) and working."""
+    groups = await live_groups(session, GroupKind.OFFICE)
+    return next((group for group in groups if group.forum), None)
+
+
+async def to_item_topic(
+    rt: Runtime,
+    session: AsyncSession,
+    item: Item,
+    message: GroupMessage,
+    *,
+    not_before: datetime | None = None,
+) -> None:
+    """One thread per item: in an office group that is a forum, a copy of every message about
+    ``item`` goes into the item's own topic (the sender opens it on first use), so the office
+    reads the item's whole story in one place. A confidential item never goes there. A message
+    routed to the office's group anyway is not queued twice (same key)."""
+    if item.confidential:
+        return
+    group = await office_forum(session)
+    if group is not None:
+        await _enqueue_to(rt, session, group, message, item, not_before)
 
 
 async def group_people(session: AsyncSession, group: WorkGroup) -> list[Person]:

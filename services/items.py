@@ -34,7 +34,7 @@ from domain.vocabulary import (
     TimeClass,
 )
 from services.actors import Actor
-from services.group_notices import GroupMessage, to_groups
+from services.group_notices import GroupMessage, to_groups, to_item_topic
 from services.notices import commit_and_view
 from services.outbox.queue import enqueue, notification_key
 from services.runtime import Runtime
@@ -294,6 +294,7 @@ async def queue_dispatch_notices(rt: Runtime, session: AsyncSession, item: Item)
             buttons=partial(_dispatch_buttons, ref=item.ref, assignment_id=assignment.id),
         )
         group = GroupTopic.DISPATCH
+        await to_item_topic(rt, session, item, to_group)
         if not await to_groups(rt, session, group, to_group, item=item, unit_ids=[unit.id]):
             recipients = []  # the unit's group has it; nobody privately
         for person, may_acknowledge in recipients:

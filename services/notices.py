@@ -15,7 +15,7 @@ from domain import callbacks
 from domain.buttons import Button
 from domain.views import ItemView
 from domain.vocabulary import GroupTopic
-from services.group_notices import GroupMessage, to_groups
+from services.group_notices import GroupMessage, to_groups, to_item_topic
 from services.outbox.queue import enqueue, notification_key
 from services.runtime import Runtime
 from services.timeline import record
@@ -55,8 +55,12 @@ async def notify(
     timeline event id or a report id) makes the idempotency key."""
     now = rt.clock.now()
     view = await item_view(session, item, now, rt.policy)
-    if notice.group is not None and not await _to_group(rt, session, notice, item, view, occasion):
-        return  # the group has it; nobody privately
+    message = _group_message(notice, item, view, occasion)
+    await to_item_topic(rt, session, item, message, not_before=not_before)
+    if notice.group is not None:
+        units = [assignment.unit_id for assignment in view.assignments]
+        if not await to_groups(rt, session, notice.group, message, item=item, unit_ids=units):
+            return  # the group has it; nobody privately
     for person in people:
         if person.id == exclude:
             continue
@@ -74,21 +78,15 @@ async def notify(
         )
 
 
-async def _to_group(
-    rt: Runtime, session: AsyncSession, notice: Notice, item: Item, view: ItemView, occasion: str
-) -> bool:
-    """Queue ``notice`` to its work group (the item's units' groups for a unit topic); whether
-    the people should still get it privately."""
-    assert notice.group is not None
+def _group_message(notice: Notice, item: Item, view: ItemView, occasion: str) -> GroupMessage:
+    """``notice`` as a work group gets it (the text and buttons made in the group's language)."""
     buttons = notice.buttons
-    message = GroupMessage(
+    return GroupMessage(
         notice.kind,
         notification_key("item", item.id, occasion, notice.kind),
         lambda t: notice.render(t, view),
         (lambda t: buttons(t, view)) if buttons is not None else None,
     )
-    units = [assignment.unit_id for assignment in view.assignments]
-    return await to_groups(rt, session, notice.group, message, item=item, unit_ids=units)
 
 
 async def record_and_notify(

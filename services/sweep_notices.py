@@ -44,7 +44,7 @@ from domain.reminders import Occasion, OccasionKind, is_late, send_from
 from domain.views import ItemView, PersonRef
 from domain.vocabulary import GroupKind, GroupTopic
 from services.chases import owed_message
-from services.group_notices import live_groups
+from services.group_notices import live_groups, office_forum
 from services.items import next_number
 from services.outbox.kinds import ESCALATION
 from services.outbox.queue import notification_row
@@ -74,6 +74,7 @@ class LoadedBatch:
     refs: dict[int, PersonRef]
     notices: dict[tuple[int, int, str], str]  # (item, level, basis) → urging notice code
     unit_groups: dict[int, WorkGroup] = field(default_factory=dict)  # unit → its live group
+    office_forum: WorkGroup | None = None  # the office's group with a topic per item
 
 
 async def load_for_messages(
@@ -112,6 +113,7 @@ async def load_for_messages(
         refs={pid: PersonRef(pid, p.key, p.name) for pid, p in names.items()},
         notices=await _issued_notices(session, urging),
         unit_groups={group.unit_id: group for group in groups if group.unit_id is not None},
+        office_forum=await office_forum(session),
     )
 
 
@@ -220,14 +222,22 @@ def _with_group(
     ctx: _ItemNotices, topic: GroupTopic, unit: UnitContacts, people: list[Addressee]
 ) -> list[Addressee]:
     """``people``, with the unit's work group first when the policy sends ``topic`` there (the
-    people only when the route says they keep a private copy)."""
+    people only when the route says they keep a private copy), and the office's forum (the
+    item's topic) last. A confidential item goes to no group."""
+    if ctx.item.confidential:
+        return people
+    forum = ctx.batch.office_forum
+    story = [_as_group(forum, unit)] if forum is not None else []
     route = ctx.rt.policy.groups.route(topic)
     group = ctx.batch.unit_groups.get(unit.unit_id)
-    if route.group is not GroupKind.UNIT or group is None or ctx.item.confidential:
-        return people
-    name = f"{unit.name} ({group.title})"
-    as_group = Addressee(0, name, None, Recipient.UNIT_CONTACT, group_id=group.id)
-    return [as_group, *(people if route.private else [])]
+    if route.group is not GroupKind.UNIT or group is None:
+        return people + story
+    return [_as_group(group, unit), *(people if route.private else []), *story]
+
+
+def _as_group(group: WorkGroup, unit: UnitContacts) -> Addressee:
+    """A work group told for ``unit``'s people."""
+    return Addressee(0, f"{unit.name} ({group.title})", None, Recipient.UNIT_CONTACT, group.id)
 
 
 def _details(t: Text, ref: str) -> Button:
@@ -404,7 +414,10 @@ async def _queue_level(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
 
 def _level_with_groups(ctx: _ItemNotices, told: list[LevelRecipient]) -> list[LevelRecipient]:
     """A level's recipients, each open unit's work group (urging: 催办) before its people."""
-    if not any(r.unit is not None and r.unit.unit_id in ctx.batch.unit_groups for r in told):
+    grouped = ctx.batch.office_forum is not None or any(
+        r.unit is not None and r.unit.unit_id in ctx.batch.unit_groups for r in told
+    )
+    if not grouped:
         return told
     found: list[LevelRecipient] = []
     units_seen: set[int] = set()

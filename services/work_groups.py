@@ -86,6 +86,15 @@ class BoundGroup:
 
 
 @dataclass(frozen=True)
+class GroupChat:
+    """The Telegram group being bound: its id, title, and whether it is a forum (topics on)."""
+
+    chat_id: int
+    title: str
+    forum: bool = False
+
+
+@dataclass(frozen=True)
 class GroupLinkIssued:
     target: Target
     unit_name: str | None
@@ -164,12 +173,17 @@ async def _check_free(session: AsyncSession, rt: Runtime, chat_id: int, target: 
 
 
 async def _bind(
-    session: AsyncSession, rt: Runtime, person_id: int, chat_id: int, title: str, target: Target
+    session: AsyncSession,
+    rt: Runtime,
+    person_id: int,
+    chat: GroupChat,
+    target: Target,
 ) -> BoundGroup:
-    await _check_free(session, rt, chat_id, target)
+    await _check_free(session, rt, chat.chat_id, target)
     group = WorkGroup(
-        chat_id=chat_id,
-        title=title[:255],
+        chat_id=chat.chat_id,
+        title=chat.title[:255],
+        forum=chat.forum,
         kind=target.kind,
         unit_id=target.unit_id,
         bound_by_id=person_id,
@@ -183,7 +197,7 @@ async def _bind(
 
 
 async def bind_by_link(
-    rt: Runtime, token: str, telegram_user_id: int, chat_id: int, title: str
+    rt: Runtime, token: str, telegram_user_id: int, chat: GroupChat
 ) -> BoundGroup:
     """Bind the group a one-time link was used in to what the link was made for."""
     now = rt.clock.now()
@@ -211,7 +225,7 @@ async def bind_by_link(
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             raise GroupLinkUsed()
-        return await _bind(session, rt, person.id, chat_id, title, target)
+        return await _bind(session, rt, person.id, chat, target)
 
 
 async def check_link_token(rt: Runtime, token: str) -> None:
@@ -239,9 +253,7 @@ async def _target(session: AsyncSession, actor: Actor, word: str | None) -> Targ
     return Target(GroupKind.UNIT, unit_id)
 
 
-async def bind(
-    rt: Runtime, telegram_user_id: int, chat_id: int, title: str, word: str | None
-) -> BoundGroup:
+async def bind(rt: Runtime, telegram_user_id: int, chat: GroupChat, word: str | None) -> BoundGroup:
     """/bind in a group: bind it to ``word`` if the sender may."""
     async with rt.db.session() as session:
         actor = await actor_by_telegram(session, telegram_user_id)
@@ -250,7 +262,7 @@ async def bind(
         target = await _target(session, actor, word)
         if not may_bind(actor, target):
             raise NotAllowedToBind()
-        return await _bind(session, rt, actor.person_id, chat_id, title, target)
+        return await _bind(session, rt, actor.person_id, chat, target)
 
 
 async def _drop(session: AsyncSession, group: WorkGroup, *, commit: bool = True) -> BoundGroup:

@@ -553,6 +553,8 @@ class WorkGroup(Base):
     bound_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     bound_at: Mapped[datetime]
     broken_at: Mapped[datetime | None]
+    # A forum (topics on): each item gets its own topic there (``ItemTopic``).
+    forum: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class GroupLink(Base):
@@ -569,3 +571,16 @@ class GroupLink(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class ItemTopic(Base):
+    """An item's own topic in a forum work group: everything about the item goes into it."""
+
+    __tablename__ = "item_topics"
+    __table_args__ = (UniqueConstraint("group_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("work_groups.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    thread_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]

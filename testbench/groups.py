@@ -34,6 +34,16 @@ class FakeGroup(ChatReader):
         return self._chat_state.chat_id
 
     @property
+    def topics(self) -> dict[int, str]:
+        """A forum's topics: thread id → name."""
+        return dict(self._chat_state.topics)
+
+    def in_topic(self, name_part: str) -> list[BotMessage]:
+        """The bot's messages in the topic whose name contains ``name_part``."""
+        threads = {t for t, name in self._chat_state.topics.items() if name_part in name}
+        return [m for m in self.messages if m.thread_id in threads]
+
+    @property
     def bot_present(self) -> bool:
         return self._chat_state.bot_present
 

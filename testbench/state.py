@@ -61,6 +61,7 @@ class ChatState:
     members: set[int] = field(default_factory=set)
     bot_present: bool = False
     migrated_to: int | None = None
+    topics: dict[int, str] = field(default_factory=dict)  # a forum's topics: thread id → name
     next_message_id: int = 1
     bot_messages: list[BotMessage] = field(default_factory=list)
     by_id: dict[int, BotMessage] = field(default_factory=dict)

@@ -59,7 +59,7 @@ from bot.metrics import Metrics
 from bot.outbox.pacing import FloodJudge, Pacer
 from bot.outbox.telegram import failure_reason
 from domain.text import CAPTION_MAX, MESSAGE_MAX, clip_html, visible_len
-from services.outbox import claims, outcomes
+from services.outbox import claims, outcomes, topics
 from services.outbox.claims import Outgoing
 from services.outbox.kinds import MERGEABLE
 from services.runtime import Runtime
@@ -141,6 +141,7 @@ def plan_groups(outs: list[Outgoing]) -> tuple[list[list[Outgoing]], list[Outgoi
             and out.photo_path is None
             and merged_length([*group, out]) <= MAX_TEXT
             and sum(len(o.buttons) for o in group) + len(out.buttons) <= MAX_ROWS
+            and (not out.forum or out.item_id == group[0].item_id)  # one topic per item
         )
         if mergeable:
             group.append(out)
@@ -415,6 +416,7 @@ class Deliverer:
         markup = keyboard(rows)
         text = SEPARATOR.join(o.text for o in group)
         first = group[0]
+        thread = await self._topic(chat_id, first)
         if first.photo_path:
             photo = (self.rt.media_dir / first.photo_path).read_bytes()
             sent = await self.bot.send_photo(
@@ -423,6 +425,7 @@ class Deliverer:
                 caption=fitted(text, CAPTION_MAX),
                 reply_markup=markup,
                 parse_mode=ParseMode.HTML,
+                message_thread_id=thread,
             )
         else:
             sent = await self.bot.send_message(
@@ -431,8 +434,21 @@ class Deliverer:
                 reply_markup=markup,
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                message_thread_id=thread,
             )
         return sent.message_id
+
+    async def _topic(self, chat_id: int, out: Outgoing) -> int | None:
+        """The item's own topic in a forum work group, opened on first use (None: not one)."""
+        if not out.forum or out.group_id is None or out.item_id is None:
+            return None
+        thread, name = await topics.item_topic(self.rt, out.group_id, out.item_id)
+        if thread is None:
+            opened = await self.bot.create_forum_topic(chat_id, name)
+            thread = await topics.remember_topic(
+                self.rt, out.group_id, out.item_id, opened.message_thread_id
+            )
+        return thread
 
     async def _retry(self, group: list[Outgoing], error: str) -> None:
         attempt = max(o.attempts for o in group) + 1

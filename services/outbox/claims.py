@@ -49,6 +49,7 @@ class Outgoing:
     late: bool
     created_at: datetime
     group_id: int | None = None
+    forum: bool = False  # to a forum work group: about an item, it goes into the item's topic
 
     @property
     def addressee(self) -> tuple[str, int] | None:
@@ -88,6 +89,7 @@ async def claim(
                     Notification,
                     func.coalesce(Person.telegram_chat_id, WorkGroup.chat_id),
                     Item.ref,
+                    WorkGroup.forum,
                 )
                 .outerjoin(Person, Person.id == Notification.person_id)
                 .outerjoin(WorkGroup, WorkGroup.id == Notification.group_id)
@@ -98,12 +100,12 @@ async def claim(
             )
         ).all()
         out = []
-        for notification, chat_id, ref in rows:
+        for notification, chat_id, ref, forum in rows:
             if not await still_wanted(session, notification, rt):
                 notification.status = NotificationStatus.CANCELLED
                 notification.claimed_until = None
                 continue
-            out.append(_outgoing(notification, chat_id, ref))
+            out.append(_outgoing(notification, chat_id, ref, forum=bool(forum)))
         await session.commit()
     return out
 
@@ -158,7 +160,9 @@ async def _take(
     )
 
 
-def _outgoing(notification: Notification, chat_id: int | None, ref: str | None) -> Outgoing:
+def _outgoing(
+    notification: Notification, chat_id: int | None, ref: str | None, *, forum: bool = False
+) -> Outgoing:
     return Outgoing(
         id=notification.id,
         person_id=notification.person_id,
@@ -174,6 +178,7 @@ def _outgoing(notification: Notification, chat_id: int | None, ref: str | None) 
         late=notification.late,
         created_at=notification.created_at,
         group_id=notification.group_id,
+        forum=forum,
     )
 
 

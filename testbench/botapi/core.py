@@ -197,6 +197,15 @@ class BotApiCore(LoopbackServer):
         chat = self._chats[chat_id]
         return chat.chat_dict() if chat.is_group else self._users[chat_id].chat_dict()
 
+    def _in_thread(self, chat: ChatState, message: BotMessage, params: Params) -> BotMessage:
+        """Put a message just sent into the forum topic ``message_thread_id`` names."""
+        thread = params.get_int("message_thread_id")
+        if thread is not None:
+            if not chat.forum or thread not in chat.topics:
+                raise bad_request("message thread not found")
+            message.thread_id = thread
+        return message
+
     def _chat_name(self, chat_id: int) -> str:
         chat = self._chats.get(chat_id)
         if chat is not None and chat.is_group:
@@ -232,6 +241,9 @@ class BotApiCore(LoopbackServer):
                 data["entities"] = message.entities
         if message.media_group_id is not None:
             data["media_group_id"] = message.media_group_id
+        if message.thread_id is not None:
+            data["message_thread_id"] = message.thread_id
+            data["is_topic_message"] = True
         if message.reply_markup is not None:
             data["reply_markup"] = message.reply_markup
         if with_reply and message.reply_to is not None:

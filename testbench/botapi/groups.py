@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..groups import FakeGroup
-from ..params import Params
+from ..params import Params, bad_request
 from ..state import ChatState
 from ..users import FakeUser
 from .core import JSONDict, bot_method, timestamp
@@ -84,6 +84,19 @@ class Groups(UserActions):
         if announce:
             self._push_update("message", message)
         return upgraded
+
+    @bot_method("createForumTopic")
+    async def _create_forum_topic(self, params: Params) -> Any:
+        chat = self._chat_for_bot(params.chat_id())
+        if not chat.forum:
+            raise bad_request("the chat is not a forum")
+        name = params.require_str("name")
+        if not 1 <= len(name) <= 128:
+            raise bad_request("TOPIC_NAME_INVALID")
+        thread = chat.take_message_id()  # a topic is opened by a service message
+        chat.topics[thread] = name
+        self._signal.notify()
+        return {"message_thread_id": thread, "name": name, "icon_color": 7322096}
 
     @bot_method("leaveChat")
     async def _leave_chat(self, params: Params) -> Any:

@@ -118,7 +118,8 @@ async def test_an_extension_request_is_decided_in_the_office_group(bench: Bench)
     assert "已由钱丽华处理" in done.plain_text and not done.button_texts
 
 
-async def test_chases_reminders_and_urging_land_in_the_unit_group(bench: Bench) -> None:
+async def test_chases_reminders_and_urging_land_in_the_unit_group(quick_groups: Bench) -> None:
+    bench = quick_groups
     await import_example_county(bench.rt)
     users = await join(bench, ["zhangjun", "lina", "wang"])
     group = await bound_group(

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("bound_by_id", sa.Integer(), nullable=True),
         sa.Column("bound_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("broken_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("forum", sa.Boolean(), server_default="0", nullable=False),
         sa.ForeignKeyConstraint(
             ["bound_by_id"], ["people.id"], name=op.f("fk_work_groups_bound_by_id_people")
         ),
@@ -66,6 +67,25 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_group_links_token_hash")),
     )
     op.create_index(op.f("ix_group_links_person_id"), "group_links", ["person_id"], unique=False)
+    op.create_table(
+        "item_topics",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("thread_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["work_groups.id"],
+            name=op.f("fk_item_topics_group_id_work_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["item_id"], ["items.id"], name=op.f("fk_item_topics_item_id_items"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_item_topics")),
+        sa.UniqueConstraint("group_id", "item_id", name=op.f("uq_item_topics_group_id")),
+    )
     with op.batch_alter_table("items") as batch:
         batch.add_column(
             sa.Column("confidential", sa.Boolean(), server_default="0", nullable=False)
@@ -89,6 +109,7 @@ def downgrade() -> None:
         batch.drop_column("group_id")
     with op.batch_alter_table("items") as batch:
         batch.drop_column("confidential")
+    op.drop_table("item_topics")
     op.drop_index(op.f("ix_group_links_person_id"), table_name="group_links")
     op.drop_table("group_links")
     op.drop_index(op.f("ix_work_groups_unit_id"), table_name="work_groups")
