@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from domain.vocabulary import Source, TimeClass
+from services.items import ItemDraft
 from testbench import FakeGroup, FakeUser
 from tests.conftest import Bench
 from tests.e2e.console_helpers import join
 
-__all__ = ["bound_group", "join"]
+__all__ = ["DRAFT", "bound_group", "join"]
+
+DRAFT = ItemDraft(
+    title="推进校园安全隐患排查整治",
+    body="全面排查全县中小学校舍安全隐患。",
+    source=Source.MEETING,
+    time_class=TimeClass.GENERAL,
+    lead_unit="edu",
+)
+"""An item led by the education bureau (县教育局), as the group tests dispatch it."""
 
 
 async def bound_group(

@@ -6,24 +6,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from domain.vocabulary import ComplaintCategory, Source, TimeClass
+from domain.vocabulary import ComplaintCategory
 from services import complaints
-from services.items import ItemDraft, Origin, register_item
+from services.items import Origin, register_item
 from storage.models import Assignment, Item, Report
 from tests.conftest import Bench, import_example_county
-from tests.e2e.group_helpers import bound_group, join
+from tests.e2e.group_helpers import DRAFT, bound_group, join
 from tests.e2e.test_whole_loop import photo
 
 
 async def dispatch(bench: Bench) -> None:
-    draft = ItemDraft(
-        title="推进校园安全隐患排查整治",
-        body="全面排查全县中小学校舍安全隐患。",
-        source=Source.MEETING,
-        time_class=TimeClass.GENERAL,
-        lead_unit="edu",
-    )
-    await register_item(bench.rt, Origin(None, via_api=True), draft, dispatch=True)
+    await register_item(bench.rt, Origin(None, via_api=True), DRAFT, dispatch=True)
 
 
 async def acknowledged(bench: Bench) -> bool:

@@ -10,24 +10,16 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from domain.vocabulary import ReportKind, Source, TimeClass
+from domain.vocabulary import ReportKind
 from services import reports, work_groups
 from services.bulletin import send_weekly_bulletin
-from services.items import ItemDraft, Origin, register_item
+from services.items import Origin, register_item
 from services.sweep import run_sweep
 from storage.models import TimelineEvent
 from tests.conftest import SHANGHAI, Bench, import_example_county
-from tests.e2e.group_helpers import bound_group, join
+from tests.e2e.group_helpers import DRAFT, bound_group, join
 from tests.e2e.reminder_helpers import settle
 from tests.e2e.test_authority_execution import actor
-
-DRAFT = ItemDraft(
-    title="推进校园安全隐患排查整治",
-    body="全面排查全县中小学校舍安全隐患。",
-    source=Source.MEETING,
-    time_class=TimeClass.GENERAL,
-    lead_unit="edu",
-)
 
 
 async def test_the_bulletin_goes_to_the_leaders_group_only(bench: Bench) -> None:

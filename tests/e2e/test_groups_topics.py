@@ -7,22 +7,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from domain.vocabulary import ReportKind, Source, TimeClass
+from domain.vocabulary import ReportKind
 from services import reports
-from services.items import ItemDraft, Origin, register_item
+from services.items import Origin, register_item
 from services.sweep import run_sweep
 from tests.conftest import SHANGHAI, Bench, import_example_county
-from tests.e2e.group_helpers import join
+from tests.e2e.group_helpers import DRAFT, join
 from tests.e2e.reminder_helpers import settle
 from tests.e2e.test_authority_execution import actor
-
-DRAFT = ItemDraft(
-    title="推进校园安全隐患排查整治",
-    body="全面排查全县中小学校舍安全隐患。",
-    source=Source.MEETING,
-    time_class=TimeClass.GENERAL,
-    lead_unit="edu",
-)
 
 
 async def test_an_item_s_topic_collects_its_story(quick_groups: Bench) -> None:
