@@ -48,6 +48,7 @@ COMMAND_ROLES: dict[str, frozenset[Role] | None] = {
     "overdue": frozenset({Role.SUPERVISOR, Role.PRINCIPAL, Role.DEPUTY, Role.UNIT_HEAD}),
     "new": frozenset({Role.SUPERVISOR}),
     "stats": frozenset({Role.SUPERVISOR, Role.PRINCIPAL, Role.DEPUTY}),
+    "bind": frozenset({Role.SUPERVISOR, Role.UNIT_HEAD}),  # work groups (domain.groups)
     "help": None,
     "lang": None,
     "cancel": None,

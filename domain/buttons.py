@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -17,3 +18,11 @@ class Button:
         if self.url is not None:
             return {"text": self.text, "url": self.url}
         return {"text": self.text, "data": self.data or ""}
+
+
+def buttons_from_json(rows: list[Any] | None) -> list[list[Button]]:
+    """Buttons as a notification row keeps them (``as_json``), back as :class:`Button` rows."""
+    return [
+        [Button(b["text"], b.get("data"), b.get("url")) for b in row if isinstance(b, dict)]
+        for row in rows or []
+    ]

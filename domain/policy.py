@@ -34,7 +34,7 @@ from pydantic import (
 
 from domain.errors import DubanError
 from domain.i18n import N_
-from domain.vocabulary import TimeClass
+from domain.vocabulary import GroupKind, GroupTopic, TimeClass
 
 
 class PolicyError(DubanError):
@@ -489,6 +489,39 @@ class Delivery(_Model):
         return timedelta(seconds=seconds)
 
 
+class GroupRoute(_Model):
+    """Where one kind of message goes besides the people themselves: the work group of
+    ``group`` (None: no group), and whether each person still gets it privately."""
+
+    group: GroupKind | None
+    private: bool = False
+
+
+def _route(group: GroupKind | None, *, private: bool = False) -> GroupRoute:
+    return GroupRoute(group=group, private=private)
+
+
+class Groups(_Model):
+    """What goes to work groups (工作群). A message sent to a bound group is not also sent to
+    each person privately unless ``private`` says so; with no group bound (or the bot removed
+    from it) the people get it privately as before."""
+
+    dispatch: GroupRoute = _route(GroupKind.UNIT, private=True)
+    reminder: GroupRoute = _route(GroupKind.UNIT, private=True)
+    urging: GroupRoute = _route(GroupKind.UNIT, private=True)
+    complaint: GroupRoute = _route(GroupKind.OFFICE)
+    verification: GroupRoute = _route(GroupKind.OFFICE)
+    extension: GroupRoute = _route(GroupKind.OFFICE)
+    delivery_failure: GroupRoute = _route(GroupKind.OFFICE)
+    bulletin: GroupRoute = _route(GroupKind.LEADERS)
+    monthly_report: GroupRoute = _route(GroupKind.LEADERS)
+    link_hours: PositiveInt = 24  # how long a group link (?startgroup=) stays valid
+
+    def route(self, topic: GroupTopic) -> GroupRoute:
+        route: GroupRoute = getattr(self, topic.value)
+        return route
+
+
 class Evidence(_Model):
     """Evidence files (佐证材料) attached to reports: size limits and the near-duplicate test."""
 
@@ -610,6 +643,7 @@ class Policy(_Model):
     approval: Approval = Approval()
     load: Load = Load()
     delivery: Delivery = Delivery()
+    groups: Groups = Groups()
     evidence: Evidence = Evidence()
     codes: Codes = Codes()
     documents: Documents = Documents()

@@ -23,12 +23,23 @@ LEADERS = frozenset({Recipient.DEPUTY_LEADER, Recipient.PRINCIPAL})
 
 @dataclass(frozen=True, slots=True)
 class Addressee:
-    """A person a message goes to, and the role they receive it in."""
+    """A person a message goes to, and the role they receive it in; or a work group
+    (``group_id`` set, ``id`` 0), which receives it for the people of ``role``."""
 
     id: int
     name: str
     locale: str | None
     role: Recipient
+    group_id: int | None = None
+
+
+def person_ids(told: Sequence[Addressee]) -> list[int]:
+    """The people among ``told`` (work groups left out)."""
+    return [a.id for a in told if a.group_id is None]
+
+
+def group_ids(told: Sequence[Addressee]) -> list[int]:
+    return [a.group_id for a in told if a.group_id is not None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -126,3 +126,25 @@ class NotificationStatus(StrEnum):
     FAILED = "failed"  # retries exhausted
     UNREACHABLE = "unreachable"  # blocked or chat not found; rerouted to the next in line
     CANCELLED = "cancelled"  # its item closed, was archived or withdrawn, or its date moved first
+
+
+class GroupKind(StrEnum):
+    """What a work group (工作群) is bound to."""
+
+    UNIT = "unit"  # a unit's group: its head, contacts and staff
+    OFFICE = "office"  # the supervision office's group
+    LEADERS = "leaders"  # the leaders' group
+
+
+class GroupTopic(StrEnum):
+    """What a message is about, as the policy routes it to a work group."""
+
+    DISPATCH = "dispatch"  # 交办通知
+    REMINDER = "reminder"  # reminders and chases (提醒, 催报)
+    URGING = "urging"  # the written urging notice and escalations to units (催办)
+    COMPLAINT = "complaint"  # a new complaint, with its triage buttons
+    VERIFICATION = "verification"  # a completion report awaiting the office's verification
+    EXTENSION = "extension"  # an extension request (延期申请)
+    DELIVERY_FAILURE = "delivery_failure"  # a message that could not be delivered
+    BULLETIN = "bulletin"  # the weekly bulletin (通报)
+    MONTHLY_REPORT = "monthly_report"  # the monthly supervision report (督查专报)

@@ -15,6 +15,7 @@ from handlers import (
     complaints,
     decisions,
     escalation,
+    groups,
     items,
     new_item,
     reports,
@@ -32,6 +33,7 @@ def register(application: BotApplication) -> None:
     warnings.filterwarnings("ignore", message="If 'per_message=False'")
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", start.start, filters=private))
+    groups.register(application)  # the group link, /bind, /unbind, the bot's membership
     application.add_handler(CommandHandler("help", start.help_command, filters=private))
     application.add_handler(CommandHandler("lang", start.lang_command, filters=private))
     application.add_handler(CallbackQueryHandler(start.lang_chosen, pattern=rf"^{start.LANG}:"))

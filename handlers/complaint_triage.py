@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import IntEnum
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, ForceReply, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from domain import callbacks
@@ -20,11 +20,13 @@ from domain.vocabulary import ComplaintStatus, Source, TimeClass
 from handlers.complaints import chat_id_of, close_buttons, error_text, keyboard, user_data
 from handlers.context import DubanContext
 from handlers.conversations import END, BotApplication, add_kept_conversation
+from handlers.groups import in_group, stamped
 from handlers.start import answer_bad_callback
 from services import choices, complaint_triage
 from services.items import ItemDraft, Origin
 from texts import Text
 from texts import complaints as texts
+from texts import groups as group_texts
 
 TRIAGE = callbacks.TRIAGE
 # user_data key and name of the triage conversation (kept in the database)
@@ -71,8 +73,10 @@ async def _accept(
         context.rt, origin, public_id, draft, dispatch=True
     )
     await close_buttons(update)
+    done = texts.accepted(t, public_id, item.code, unit.name)
+    name = origin.actor.name if origin.actor is not None else ""
     await context.bot.send_message(
-        chat_id_of(update), texts.accepted(t, public_id, item.code, unit.name)
+        chat_id_of(update), stamped(update, context, done, name, group_texts.TRIAGED)
     )
 
 
@@ -131,7 +135,9 @@ async def triage(update: Update, context: DubanContext) -> int:
     ask, step = ASKS[action]
     await query.answer()
     user_data(context)[TRIAGING] = {"public_id": public_id}
-    await context.bot.send_message(chat_id_of(update), ask(t, public_id))
+    # in a work group the bot sees only replies to it: the answer is typed as one
+    force = ForceReply(selective=True) if in_group(update) else None
+    await context.bot.send_message(chat_id_of(update), ask(t, public_id), reply_markup=force)
     return step
 
 
@@ -161,7 +167,8 @@ async def triage_text(update: Update, context: DubanContext, step: TriageStep) -
         user_data(context).pop(TRIAGING, None)
         return END
     user_data(context).pop(TRIAGING, None)
-    await message.reply_text(reply)
+    name = actor.name if actor is not None else ""
+    await message.reply_text(stamped(update, context, reply, name, group_texts.TRIAGED))
     return END
 
 
@@ -188,7 +195,8 @@ async def triage_cancel(update: Update, context: DubanContext) -> int:
 def register(application: BotApplication) -> None:
     """Add the triage conversation; call after :func:`handlers.complaints.register`."""
     private = filters.ChatType.PRIVATE
-    text = filters.TEXT & ~filters.COMMAND & private
+    here = private | (filters.ChatType.GROUPS & filters.REPLY)  # a group: replies to the bot
+    text = filters.TEXT & ~filters.COMMAND & here
     add_kept_conversation(
         application,
         TRIAGING,

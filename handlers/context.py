@@ -179,13 +179,16 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     def _key(self, update: object) -> ConversationKey | None:
         """The kept conversations' key for this update, if it may step one of them: a private
-        chat's update, or a button pressed anywhere (the entry points are buttons)."""
+        chat's update, a button pressed anywhere (the entry points are buttons), or a reply in
+        a work group (where the bot sees only replies to it)."""
         if not self._kept or not isinstance(update, Update):
             return None
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None:
             return None
-        if chat.type != Chat.PRIVATE and update.callback_query is None:
+        message = update.effective_message
+        replied = message is not None and message.reply_to_message is not None
+        if chat.type != Chat.PRIVATE and update.callback_query is None and not replied:
             return None
         return chat.id, user.id
 

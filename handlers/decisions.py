@@ -90,7 +90,7 @@ async def _decided(
     """A decision taken: answer the press, take the buttons off, say what was done (with the
     buttons of the next step, when there is one)."""
     await press.query.answer(reply)
-    await drop_buttons(update)
+    await drop_buttons(update, context, press.actor.name)
     await _say(update, context, texts.done(press.t, press.result, reply), rows)
 
 
@@ -130,7 +130,7 @@ async def close_pressed(update: Update, context: DubanContext) -> None:
         return
     t, view = press.t, press.result
     await press.query.answer(texts.closed_done(t))
-    await drop_buttons(update)
+    await drop_buttons(update, context, press.actor.name)
     await _say(update, context, texts.follow_up_question(t, view), follow_up_buttons(t, view.ref))
 
 

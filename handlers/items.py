@@ -22,6 +22,7 @@ from domain.errors import DubanError
 from domain.views import ItemView
 from handlers.context import DubanContext
 from handlers.conversations import BotApplication
+from handlers.groups import in_group, stamped
 from handlers.prompts import Purpose, ask
 from handlers.start import answer_bad_callback, unknown_user_text
 from services import execution
@@ -29,6 +30,7 @@ from services.actors import Actor
 from texts import Text
 from texts import archive as archive_texts
 from texts import execution as texts
+from texts import groups as group_texts
 from texts import items as item_texts
 
 PAGES = frozenset({"items", "overdue"})
@@ -61,7 +63,10 @@ async def joined(update: Update, context: DubanContext) -> Actor | None:
     """The person acting, or None after telling a stranger how to join."""
     actor = await context.actor(update)
     if actor is None:
-        if update.callback_query is not None:
+        if update.callback_query is not None and in_group(update):
+            t = context.text_for(None)
+            await update.callback_query.answer(group_texts.not_on_roster(t), show_alert=True)
+        elif update.callback_query is not None:
             await answer_bad_callback(update, context)
         else:
             await unknown_user_text(update, context)
@@ -129,11 +134,21 @@ async def carry_out(
     return Press(query, actor, t, result)
 
 
-async def drop_buttons(update: Update) -> None:
+async def drop_buttons(
+    update: Update, context: DubanContext | None = None, by: str | None = None
+) -> None:
+    """Take the buttons off the pressed message; in a work group, also say who acted ``by``
+    ("已由李四处理 12:05") so a colleague does not act on it again."""
     query = update.callback_query
     if query is None or query.message is None:
         return
+    message = query.message
     try:
+        text = message.text_html if isinstance(message, Message) and message.text else None
+        if context is not None and by is not None and text is not None:
+            done = stamped(update, context, text, by, group_texts.DECIDED)
+            await query.edit_message_text(done, reply_markup=None)
+            return
         await query.edit_message_reply_markup(None)
     except BadRequest:
         return  # already without buttons
@@ -281,7 +296,11 @@ async def acknowledge_pressed(update: Update, context: DubanContext) -> None:
     await query.answer(
         texts.already_acknowledged(t) if done.already else texts.acknowledged_answer(t)
     )
+    if in_group(update):  # the group's message, in the group's language, says who signed
+        t = rt.text(None)
     text = item_texts.dispatch_notice(t, done.item, done.assignment, rt.tz, rt.clock.now())
+    if not done.already:
+        text = stamped(update, context, text, press.actor.name, group_texts.ACKNOWLEDGED)
     rows = [
         [
             button(t, texts.REPORT, callbacks.REPORT, done.item.ref, "start"),

@@ -288,8 +288,10 @@ def register(application: BotApplication) -> None:
     application.add_handler(CommandHandler("report", report_command, filters=private))
     application.add_handler(CallbackQueryHandler(report_pressed, pattern=rf"^{callbacks.REPORT}:"))
     content = filters.TEXT | filters.PHOTO | filters.Document.ALL
+    # In a work group the bot (privacy mode) sees only replies to it: reports are made so.
+    here = private | filters.ChatType.GROUPS
     application.add_handler(
-        MessageHandler(private & filters.REPLY & content & ~filters.COMMAND, on_reply)
+        MessageHandler(here & filters.REPLY & content & ~filters.COMMAND, on_reply)
     )
     loose = (filters.PHOTO | filters.Document.ALL) & ~filters.REPLY
     application.add_handler(MessageHandler(private & loose, on_loose_media))

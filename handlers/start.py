@@ -16,7 +16,7 @@ from domain import callbacks
 from domain.authority import commands_for
 from domain.errors import DubanError
 from handlers.context import DubanContext
-from services import people
+from services import people, work_groups
 from services.actors import Actor
 from texts import LOCALES, Text
 from texts import people as texts
@@ -44,6 +44,9 @@ async def start(update: Update, context: DubanContext) -> None:
         return
     try:
         joined = await people.accept_invite(context.rt, token, user.id, chat.id)
+    except people.InviteUnknown:
+        await refuse_token(update, context, actor, token)
+        return
     except DubanError as exc:
         t = context.text_for(actor)
         await message.reply_text(t(exc.key, **exc.params))
@@ -52,6 +55,21 @@ async def start(update: Update, context: DubanContext) -> None:
     await set_menu(context, joined)
     units = await people.unit_names(context.rt, joined.units)
     await message.reply_text(texts.welcome(t, joined.name, joined.roles, units))
+
+
+async def refuse_token(
+    update: Update, context: DubanContext, actor: Actor | None, token: str
+) -> None:
+    """A code that is no invite: a group link used here, or nothing we know."""
+    message = update.effective_message
+    t = context.text_for(actor)
+    try:
+        await work_groups.check_link_token(context.rt, token)
+        error: DubanError = people.InviteUnknown()
+    except DubanError as exc:
+        error = exc
+    if message is not None:
+        await message.reply_text(t(error.key, **error.params))
 
 
 async def set_menu(context: DubanContext, actor: Actor) -> None:

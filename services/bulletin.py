@@ -24,12 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.assessment import Period, Stats, week_before
 from domain.text import shorten
 from domain.views import ItemView
-from domain.vocabulary import Light, Role
+from domain.vocabulary import GroupTopic, Light, Role
 from services.actors import Actor, load_actor
+from services.group_notices import GroupMessage, to_groups
 from services.ledger import LedgerQuery, Scope, ledger_views
 from services.outbox.queue import enqueue, notification_key
 from services.runtime import Runtime
@@ -293,7 +295,13 @@ async def send_weekly_bulletin(rt: Runtime, *, force: bool = False) -> BulletinR
         cache_key = (t.locale, Scope.of(actor))
         if cache_key not in contents:
             contents[cache_key] = await bulletin_content(rt, cache_key[1], t, today)
+    group_t = rt.text(None)
+    county = contents.get((group_t.locale, Scope.everything()))
+    if county is None:
+        county = await bulletin_content(rt, Scope.everything(), group_t, today)
     async with rt.db.session() as session:
+        if not await _to_leaders_group(rt, session, county, week):
+            recipients = []  # the leaders' group has it; nobody privately
         for actor in recipients:
             scope = Scope.of(actor)
             t = rt.text(actor.locale)
@@ -328,6 +336,32 @@ async def send_weekly_bulletin(rt: Runtime, *, force: bool = False) -> BulletinR
     rt.wake_outbox()
     log.info("bulletin_queued", extra={"week": week, "notifications": queued})
     return BulletinRun(week, queued, False)
+
+
+async def _to_leaders_group(
+    rt: Runtime, session: AsyncSession, content: BulletinContent, week: str
+) -> bool:
+    """The whole county's bulletin and chart to the leaders' group; whether each leader still
+    gets their own privately."""
+    relative = Path("bulletins") / f"{week}-group.png"
+    target = rt.media_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(target.write_bytes, content.chart)
+    base = notification_key("bulletin", week)
+    private = await to_groups(
+        rt,
+        session,
+        GroupTopic.BULLETIN,
+        GroupMessage("bulletin", f"{base}|bulletin", lambda t: content.text),
+    )
+    chart = GroupMessage(
+        "bulletin_chart",
+        f"{base}|chart",
+        lambda t: content.caption,
+        photo_path=relative.as_posix(),
+    )
+    await to_groups(rt, session, GroupTopic.BULLETIN, chart)
+    return private
 
 
 async def stats_for(rt: Runtime, actor: Actor, period: Period) -> Stats:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,14 +33,16 @@ from domain.complaints import (
     note_text,
 )
 from domain.deadlines import local_date
-from domain.vocabulary import ComplaintCategory, ComplaintStatus
+from domain.vocabulary import ComplaintCategory, ComplaintStatus, GroupTopic
 from services import evidence
+from services.group_notices import GroupMessage, to_groups
 from services.images import sanitize_image
 from services.numbering import next_number
 from services.outbox.queue import enqueue, notification_key
 from services.recipients import office_people
 from services.runtime import Runtime
 from storage.models import Attachment, Complaint, ComplaintNote
+from texts import Text
 from texts import complaints as texts
 
 log = logging.getLogger("duban.complaints")
@@ -217,29 +220,48 @@ async def _tell_office(
     *,
     triage: bool,
 ) -> None:
+    """The complaint and its photos (with the triage buttons when ``triage``) to the office's
+    group, or to each supervisor when the policy says so or no group is bound. Nothing of the
+    complainant is in either."""
     now = rt.clock.now()
+    code = complaint.public_id
+
+    def buttons(t: Text) -> list[list[Button]]:
+        rows = texts.triage_buttons(t, code) if triage else []
+        return [[Button(label, data) for label, data in row] for row in rows]
+
+    total = len(photo_paths)
+    parts = [("", GroupMessage("complaint", "", render, buttons))] + [
+        (
+            f"|photo-{number}",
+            GroupMessage(
+                "complaint_photo",
+                "",
+                partial(texts.office_photo, public_id=code, number=number, total=total),
+                photo_path=path,
+            ),
+        )
+        for number, path in enumerate(photo_paths, start=1)
+    ]
+    group_key = notification_key("complaint", complaint.id, occasion)
+    private = [
+        await to_groups(rt, session, GroupTopic.COMPLAINT, replace(part, key=group_key + suffix))
+        for suffix, part in parts
+    ]
+    if not private[0]:
+        return  # the office's group has it
     for person in await office_people(session):
         t = rt.text(person.locale)
-        buttons = texts.triage_buttons(t, complaint.public_id) if triage else []
         base = notification_key("complaint", complaint.id, occasion, person.id)
-        await enqueue(
-            session,
-            key=base,
-            person_id=person.id,
-            kind="complaint",
-            text=render(t),
-            buttons=[[Button(label, data) for label, data in row] for row in buttons],
-            not_before=now,
-            created_at=now,
-        )
-        for number, path in enumerate(photo_paths, start=1):
+        for suffix, part in parts:
             await enqueue(
                 session,
-                key=f"{base}|photo-{number}",
+                key=base + suffix,
                 person_id=person.id,
-                kind="complaint_photo",
-                text=texts.office_photo(t, complaint.public_id, number, len(photo_paths)),
-                photo_path=path,
+                kind=part.kind,
+                text=part.text(t),
+                buttons=part.buttons(t) if part.buttons is not None else None,
+                photo_path=part.photo_path,
                 not_before=now,
                 created_at=now,
             )

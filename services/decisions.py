@@ -29,7 +29,14 @@ from domain.lifecycle import AssignmentAction, ItemAction, apply, check_writable
 from domain.reports import TEXT_MAX
 from domain.text import ReasonTooLong, check_length
 from domain.views import ItemView
-from domain.vocabulary import AssignmentRole, AssignmentStatus, ItemStatus, ReportKind, ReportStatus
+from domain.vocabulary import (
+    AssignmentRole,
+    AssignmentStatus,
+    GroupTopic,
+    ItemStatus,
+    ReportKind,
+    ReportStatus,
+)
 from services import complaint_triage
 from services.assignments import assignments_of, move_share
 from services.execution_errors import StaleButton
@@ -210,6 +217,7 @@ async def confirm_in_session(
                 t, view, unit=unit.name, head=actor.name, text=report.text, lead=lead
             ),
             buttons,
+            group=GroupTopic.VERIFICATION,
         ),
         unit_id=assignment.unit_id,
         data={"report": report.id, "lead": lead},

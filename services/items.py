@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from domain.views import ItemView
 from domain.vocabulary import (
     AssignmentRole,
     AssignmentStatus,
+    GroupTopic,
     ItemStatus,
     Role,
     Source,
@@ -32,6 +34,7 @@ from domain.vocabulary import (
 )
 from services.actors import Actor
 from services.documents.issue import issue_document
+from services.group_notices import GroupMessage, to_groups, to_item_topic
 from services.notices import commit_and_view
 from services.numbering import next_number
 from services.outbox.queue import enqueue, notification_key
@@ -39,6 +42,7 @@ from services.runtime import Runtime
 from services.timeline import Kind, record, record_change
 from services.views import item_view
 from storage.models import Assignment, Item, Person, PersonRole, Unit, UnitContact
+from texts import Text
 from texts import items as texts
 
 TITLE_MAX = 200
@@ -61,6 +65,7 @@ class ItemDraft:
     co_units: tuple[str, ...] = field(default_factory=tuple)
     leader: str | None = None
     due: date | None = None
+    confidential: bool = False  # 内部: never to any work group
 
 
 @dataclass(frozen=True)
@@ -181,6 +186,7 @@ async def add_item(
         created_by_id=origin.person_id,
         approval_step=0,
         due_date=draft.due,
+        confidential=draft.confidential,
         created_at=now,
         updated_at=now,
     )
@@ -268,33 +274,43 @@ async def queue_dispatch_notices(
         recipients = [(person, True) for person in contacts]
         if unit.head_id is not None and unit.head_id not in {p.id for p in contacts}:
             recipients.append((await session.get_one(Person, unit.head_id), False))
+        notice = partial(texts.dispatch_notice, item=view, assignment=assignment, tz=rt.tz, now=now)
+        to_group = GroupMessage(
+            kind="dispatch",
+            key=notification_key("item", item.id, "dispatch", item.dispatched_at, assignment.id),
+            text=notice,
+            buttons=partial(_dispatch_buttons, ref=item.ref, assignment_id=assignment.id),
+        )
+        group = GroupTopic.DISPATCH
+        await to_item_topic(rt, session, item, to_group)
+        if not await to_groups(rt, session, group, to_group, item=item, unit_ids=[unit.id]):
+            recipients = []  # the unit's group has it; nobody privately
         for person, may_acknowledge in recipients:
             t = rt.text(person.locale)
-            buttons = [Button(t.raw(texts.DETAILS), callbacks.make(callbacks.DETAIL, item.ref))]
-            if may_acknowledge:
-                buttons.insert(
-                    0,
-                    Button(
-                        t.raw(texts.ACKNOWLEDGE),
-                        callbacks.make(callbacks.ACKNOWLEDGE, assignment.id),
-                    ),
-                )
+            buttons = _dispatch_buttons(t, item.ref, assignment.id if may_acknowledge else None)
             await enqueue(
                 session,
                 key=notification_key("item", item.id, "dispatch", item.dispatched_at, person.id),
                 person_id=person.id,
                 item_id=item.id,
                 kind="dispatch" if may_acknowledge else "dispatch_copy",
-                text=texts.dispatch_notice(
-                    t, view, assignment, rt.tz, now, copy=not may_acknowledge
-                ),
-                buttons=[buttons],
+                text=notice(t, copy=not may_acknowledge),
+                buttons=buttons,
                 not_before=now,
                 created_at=now,
                 document_id=sheet_id,
             )
     if rt.policy.dispatch.copy_to_leader:
         await _copy_to_leader(rt, session, item, view, now)
+
+
+def _dispatch_buttons(t: Text, ref: str, assignment_id: int | None) -> list[list[Button]]:
+    """签收 (for those who may acknowledge: ``assignment_id``) and the item's details."""
+    buttons = [Button(t.raw(texts.DETAILS), callbacks.make(callbacks.DETAIL, ref))]
+    if assignment_id is not None:
+        ack = Button(t.raw(texts.ACKNOWLEDGE), callbacks.make(callbacks.ACKNOWLEDGE, assignment_id))
+        buttons.insert(0, ack)
+    return [buttons]
 
 
 async def _copy_to_leader(

@@ -343,6 +343,7 @@ class PersonEntry:
 class UnitEntry:
     key: str
     name: str
+    id: int
     leader: PersonEntry | None
     head: PersonEntry | None
     contacts: list[PersonEntry]
@@ -383,6 +384,7 @@ async def unit_directory(rt: Runtime, scope: Scope) -> list[UnitEntry]:
         UnitEntry(
             key=unit.key,
             name=unit.name,
+            id=unit.id,
             leader=people.get(unit.leader_id) if unit.leader_id else None,
             head=people.get(unit.head_id) if unit.head_id else None,
             contacts=contacts.get(unit.id, []),

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import callbacks
 from domain.buttons import Button
 from domain.views import ItemView
+from domain.vocabulary import GroupTopic
+from services.group_notices import GroupMessage, to_groups, to_item_topic
 from services.outbox.queue import enqueue, notification_key
 from services.runtime import Runtime
 from services.timeline import record
@@ -35,6 +37,7 @@ class Notice:
     kind: str
     render: Render
     buttons: ButtonRows | None = None
+    group: GroupTopic | None = None  # also to the work group the policy routes this to
 
 
 async def notify(
@@ -52,6 +55,12 @@ async def notify(
     timeline event id or a report id) makes the idempotency key."""
     now = rt.clock.now()
     view = await item_view(session, item, now, rt.policy)
+    message = _group_message(notice, item, view, occasion)
+    await to_item_topic(rt, session, item, message, not_before=not_before)
+    if notice.group is not None:
+        units = [assignment.unit_id for assignment in view.assignments]
+        if not await to_groups(rt, session, notice.group, message, item=item, unit_ids=units):
+            return  # the group has it; nobody privately
     for person in people:
         if person.id == exclude:
             continue
@@ -67,6 +76,17 @@ async def notify(
             not_before=not_before or now,
             created_at=now,
         )
+
+
+def _group_message(notice: Notice, item: Item, view: ItemView, occasion: str) -> GroupMessage:
+    """``notice`` as a work group gets it (the text and buttons made in the group's language)."""
+    buttons = notice.buttons
+    return GroupMessage(
+        notice.kind,
+        notification_key("item", item.id, occasion, notice.kind),
+        lambda t: notice.render(t, view),
+        (lambda t: buttons(t, view)) if buttons is not None else None,
+    )
 
 
 async def record_and_notify(

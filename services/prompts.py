@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from domain.authority import Actor
 from services.runtime import Runtime
-from storage.models import ChatPrompt, Notification, ReportDraft
+from storage.models import ChatPrompt, Notification, ReportDraft, WorkGroup
 
 
 @dataclass(frozen=True)
@@ -60,13 +60,24 @@ async def reply_target(
         )
         if prompt is not None:
             return ReplyTarget(prompt.item_id, prompt.purpose, prompt.target)
-        item_id = await session.scalar(
-            select(Notification.item_id).where(
-                Notification.person_id == actor.person_id,
-                Notification.message_id == message_id,
-                Notification.item_id.is_not(None),
+        if chat_id == actor.chat_id:  # the person's own chat
+            item_id = await session.scalar(
+                select(Notification.item_id).where(
+                    Notification.person_id == actor.person_id,
+                    Notification.message_id == message_id,
+                    Notification.item_id.is_not(None),
+                )
             )
-        )
+        else:  # a message to the work group this chat is
+            item_id = await session.scalar(
+                select(Notification.item_id)
+                .join(WorkGroup, WorkGroup.id == Notification.group_id)
+                .where(
+                    WorkGroup.chat_id == chat_id,
+                    Notification.message_id == message_id,
+                    Notification.item_id.is_not(None),
+                )
+            )
         if item_id is not None:
             return ReplyTarget(item_id, None, "")
         draft_item = await session.scalar(

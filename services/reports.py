@@ -23,7 +23,7 @@ from domain.i18n import N_
 from domain.lifecycle import apply
 from domain.reports import assignment_action, check_report, item_action
 from domain.views import ItemView
-from domain.vocabulary import AssignmentStatus, ReportKind, ReportStatus
+from domain.vocabulary import AssignmentStatus, GroupTopic, ReportKind, ReportStatus
 from services.assignments import assignments_of, mark_received, move_share, own_assignment
 from services.chases import answered_late, share_reports
 from services.decisions import confirm_in_session
@@ -261,6 +261,7 @@ async def _report_to_office(
         "extension_request" if extension else "report",
         lambda t, view: texts.report_notice(t, view, sent, warnings=warnings),
         _extension_buttons(report.id) if extension else details_only,
+        group=GroupTopic.EXTENSION if extension else None,
     )
     await notify(
         rt, session, await office_people(session), notice, item=item, occasion=f"report{report.id}"

@@ -12,7 +12,7 @@ level and due date: its number is kept on the timeline) and mark the item an ins
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -34,15 +34,19 @@ from domain.recipients import (
     NamedPerson,
     UnitContacts,
     deputy_leader_id,
+    group_ids,
     item_people,
     level_recipients,
     names_told,
+    person_ids,
     reminder_recipients,
 )
 from domain.reminders import Occasion, OccasionKind, is_late, send_from
 from domain.views import ItemView, PersonRef
+from domain.vocabulary import GroupKind, GroupTopic
 from services.chases import owed_message
 from services.documents.issue import issue_document
+from services.group_notices import live_groups, office_forum
 from services.outbox.kinds import ESCALATION
 from services.outbox.queue import notification_row
 from services.runtime import Runtime
@@ -50,7 +54,7 @@ from services.sweep_batch import QueuedEntry, SweepWrites, timeline_row
 from services.sweep_people import ItemUnits, people_by_id
 from services.timeline import Kind
 from services.views import build_item_view
-from storage.models import Item, TimelineEvent
+from storage.models import Item, TimelineEvent, WorkGroup
 from texts import Text
 from texts import items as item_texts
 from texts import reminders as texts
@@ -70,6 +74,8 @@ class LoadedBatch:
     names: dict[int, NamedPerson]
     refs: dict[int, PersonRef]
     notices: dict[tuple[int, int, str], IssuedNotice]  # (item, level, basis) → urging notice
+    unit_groups: dict[int, WorkGroup] = field(default_factory=dict)  # unit → its live group
+    office_forum: WorkGroup | None = None  # the office's group with a topic per item
 
 
 async def load_for_messages(
@@ -97,6 +103,8 @@ async def load_for_messages(
                 if level is not None and level.urging_notice:
                     urging.append(item_id)
     names = await people_by_id(session, wanted)
+    unit_ids = {unit.unit_id for item_units in units.values() for unit in item_units.units}
+    groups = await live_groups(session, GroupKind.UNIT, sorted(unit_ids))
     return LoadedBatch(
         rt=rt,
         session=session,
@@ -105,6 +113,8 @@ async def load_for_messages(
         names=names,
         refs={pid: PersonRef(pid, p.key, p.name) for pid, p in names.items()},
         notices=await _issued_notices(session, urging),
+        unit_groups={group.unit_id: group for group in groups if group.unit_id is not None},
+        office_forum=await office_forum(session),
     )
 
 
@@ -199,11 +209,15 @@ def _notify(
     document_id: int | None = None,
 ) -> tuple[str, Addressee]:
     """Add the notification of ``message`` to ``person``; its key and addressee."""
-    key = _key(ctx.item.id, scope, person.id, plan.occasion.key)
+    if person.group_id is None:
+        key = _key(ctx.item.id, scope, person.id, plan.occasion.key)
+    else:
+        key = f"item:{ctx.item.id}|{scope}|group:{person.group_id}|{plan.occasion.key}"
     ctx.own.notifications.append(
         notification_row(
             key=key,
-            person_id=person.id,
+            person_id=person.id if person.group_id is None else None,
+            group_id=person.group_id,
             item_id=ctx.item.id,
             text=message[0],
             buttons=[message[1]],
@@ -217,6 +231,28 @@ def _notify(
         )
     )
     return key, person
+
+
+def _with_group(
+    ctx: _ItemNotices, topic: GroupTopic, unit: UnitContacts, people: list[Addressee]
+) -> list[Addressee]:
+    """``people``, with the unit's work group first when the policy sends ``topic`` there (the
+    people only when the route says they keep a private copy), and the office's forum (the
+    item's topic) last. A confidential item goes to no group."""
+    if ctx.item.confidential:
+        return people
+    forum = ctx.batch.office_forum
+    story = [_as_group(forum, unit)] if forum is not None else []
+    route = ctx.rt.policy.groups.route(topic)
+    group = ctx.batch.unit_groups.get(unit.unit_id)
+    if route.group is not GroupKind.UNIT or group is None:
+        return people + story
+    return [_as_group(group, unit), *(people if route.private else []), *story]
+
+
+def _as_group(group: WorkGroup, unit: UnitContacts) -> Addressee:
+    """A work group told for ``unit``'s people."""
+    return Addressee(0, f"{unit.name} ({group.title})", None, Recipient.UNIT_CONTACT, group.id)
 
 
 def _details(t: Text, ref: str) -> Button:
@@ -235,7 +271,9 @@ def _queue_reminder(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
     if occasion.kind is OccasionKind.DUTY_NOTICE:
         recipients = item_people(occasion.recipients, ctx.leader, ctx.batch.people)
     else:
-        recipients = reminder_recipients(occasion.recipients, unit)
+        recipients = _with_group(
+            ctx, GroupTopic.REMINDER, unit, reminder_recipients(occasion.recipients, unit)
+        )
     if not recipients:
         return
     rt, now = ctx.rt, ctx.now
@@ -313,7 +351,8 @@ def _reminded(
     """The detail and data of the timeline entry of a reminder queued to ``queued``."""
     data = {
         "occasion": occasion.key,
-        "recipients": [p.id for p in queued],
+        "recipients": person_ids(queued),
+        "groups": group_ids(queued),
         "state": "queued",
         "late": late,
     }
@@ -332,7 +371,9 @@ async def _queue_level(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
     occasion, item, now = plan.occasion, ctx.item, ctx.now
     level = ctx.rt.policy.ladder.get(occasion.level)
     assert level is not None
-    told = level_recipients(level.recipients, ctx.leader, ctx.batch.people, ctx.units)
+    told = _level_with_groups(
+        ctx, level_recipients(level.recipients, ctx.leader, ctx.batch.people, ctx.units)
+    )
     notice = await _issue_notice(ctx, level, plan.basis) if level.urging_notice else None
     if level.inspection_item and not item.inspection:
         item.inspection = True
@@ -385,6 +426,27 @@ async def _queue_level(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
         ctx.own.entries.append(
             QueuedEntry(keys, True, item.id, now, Kind.ESCALATED, None, describe)
         )
+
+
+def _level_with_groups(ctx: _ItemNotices, told: list[LevelRecipient]) -> list[LevelRecipient]:
+    """A level's recipients, each open unit's work group (urging: 催办) before its people."""
+    grouped = ctx.batch.office_forum is not None or any(
+        r.unit is not None and r.unit.unit_id in ctx.batch.unit_groups for r in told
+    )
+    if not grouped:
+        return told
+    found: list[LevelRecipient] = []
+    units_seen: set[int] = set()
+    for recipient in told:
+        unit = recipient.unit
+        if unit is None:
+            found.append(recipient)
+        elif unit.unit_id not in units_seen:
+            units_seen.add(unit.unit_id)
+            people = [r.person for r in told if r.unit is unit]
+            kept = _with_group(ctx, GroupTopic.URGING, unit, people)
+            found += [LevelRecipient(p, unit, can_act=False) for p in kept]
+    return found
 
 
 def _overdue_days(ctx: _ItemNotices) -> int:
@@ -470,7 +532,8 @@ def _escalated(
     data = {
         "level": level.level,
         "occasion": occasion.key,
-        "recipients": [p.id for p in queued],
+        "recipients": person_ids(queued),
+        "groups": group_ids(queued),
         "notice": notice,
         "state": "queued",
         "late": late,

@@ -199,6 +199,8 @@ class Item(Base):
     updated_at: Mapped[datetime]
     # 立卷归档: when the office archived it; its year decides the archive it belongs to.
     archived_at: Mapped[datetime | None] = mapped_column(index=True)
+    # 内部: a confidential item never goes to any work group, only to the people themselves.
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="item", order_by="Assignment.id", lazy="raise"
@@ -343,6 +345,10 @@ class Notification(Base):
     # whose basis no longer holds when its turn comes is cancelled instead of sent.
     basis: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    # A message to a work group (工作群) instead of a person: exactly one of the two is set.
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("work_groups.id", ondelete="CASCADE"), index=True
+    )
 
 
 # --- complaints -----------------------------------------------------------------------------
@@ -566,4 +572,58 @@ class Document(Base):
     size: Mapped[int] = mapped_column(Integer)
     pdf_path: Mapped[str | None] = mapped_column(String(255))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+
+
+# --- work groups (工作群) ---------------------------------------------------------------------
+
+
+class WorkGroup(Base):
+    """A Telegram group bound to a unit, the office or the leaders; one binding per group.
+
+    ``kind`` is a :class:`domain.groups.GroupKind`; ``unit_id`` is set for a unit's group.
+    ``broken_at``: the bot was removed or blocked there; its traffic falls back to private
+    messages until the group is bound again.
+    """
+
+    __tablename__ = "work_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    title: Mapped[str] = mapped_column(String(255), default="")
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    bound_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    bound_at: Mapped[datetime]
+    broken_at: Mapped[datetime | None]
+    # A forum (topics on): each item gets its own topic there (``ItemTopic``).
+    forum: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class GroupLink(Base):
+    """A one-time link (``?startgroup=TOKEN``) that binds the group it is used in; only the
+    SHA-256 of its token is kept."""
+
+    __tablename__ = "group_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class ItemTopic(Base):
+    """An item's own topic in a forum work group: everything about the item goes into it."""
+
+    __tablename__ = "item_topics"
+    __table_args__ = (UniqueConstraint("group_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("work_groups.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    thread_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime]

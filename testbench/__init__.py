@@ -12,6 +12,7 @@ Typical use::
 """
 
 from .botapi import FakeTelegram, create_app
+from .groups import FakeGroup
 from .models import (
     ApiCall,
     BotMessage,
@@ -30,6 +31,7 @@ __all__ = [
     "BotMessage",
     "Button",
     "CallbackAnswer",
+    "FakeGroup",
     "FakeTelegram",
     "FakeUser",
     "HtmlParseError",

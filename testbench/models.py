@@ -72,6 +72,8 @@ class BotMessage:
     photo_sizes: list[JSONDict] | None = field(default=None, repr=False)
     document_info: JSONDict | None = field(default=None, repr=False)
     forward_origin: JSONDict | None = field(default=None, repr=False)
+    thread_id: int | None = None
+    """The forum topic (message_thread_id) the message was sent into, if any."""
 
     @property
     def button_texts(self) -> list[str]:

@@ -50,15 +50,38 @@ class Signal:
 
 @dataclass
 class ChatState:
-    """A private chat between the bot and one user (chat id == user id)."""
+    """A private chat between the bot and one user (chat id == user id), or a group (a
+    negative id, ``title`` set) with its members and whether the bot is in it."""
 
     chat_id: int
     started: bool = False
+    title: str | None = None
+    supergroup: bool = False
+    forum: bool = False
+    members: set[int] = field(default_factory=set)
+    bot_present: bool = False
+    migrated_to: int | None = None
+    topics: dict[int, str] = field(default_factory=dict)  # a forum's topics: thread id → name
     next_message_id: int = 1
     bot_messages: list[BotMessage] = field(default_factory=list)
     by_id: dict[int, BotMessage] = field(default_factory=dict)
     user_messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     keyboard: list[list[str]] | None = None
+
+    @property
+    def is_group(self) -> bool:
+        return self.title is not None
+
+    def chat_dict(self) -> dict[str, Any]:
+        """The Bot API ``Chat`` object of a group."""
+        data: dict[str, Any] = {
+            "id": self.chat_id,
+            "type": "supergroup" if self.supergroup else "group",
+            "title": self.title,
+        }
+        if self.forum:
+            data["is_forum"] = True
+        return data
 
     def take_message_id(self) -> int:
         message_id = self.next_message_id

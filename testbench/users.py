@@ -9,8 +9,9 @@ from .models import BotMessage, CallbackAnswer
 
 if TYPE_CHECKING:
     from .botapi.user_actions import UserActions
+    from .state import ChatState
 
-__all__ = ["FakeUser", "MessageRef"]
+__all__ = ["ChatReader", "FakeUser", "MessageRef"]
 
 MessageRef = int | BotMessage
 
@@ -19,7 +20,108 @@ def _message_id(ref: MessageRef) -> int:
     return ref.message_id if isinstance(ref, BotMessage) else ref
 
 
-class FakeUser:
+class ChatReader:
+    """Reading what the bot sent into one chat: a user's private chat or a group."""
+
+    _server: UserActions
+    display_name: str
+
+    def __init__(self) -> None:
+        self._consumed: set[int] = set()
+        self._seen_edits: dict[int, int] = {}
+
+    def _state(self) -> ChatState:
+        raise NotImplementedError
+
+    @property
+    def messages(self) -> list[BotMessage]:
+        """Bot messages in this chat, oldest first, edits applied, deleted ones excluded."""
+        return [m for m in self._state().bot_messages if not m.deleted]
+
+    @property
+    def last(self) -> BotMessage:
+        """The newest (not deleted) bot message; AssertionError if there is none."""
+        messages = self.messages
+        if not messages:
+            raise AssertionError(f"the bot has not sent anything to {self.display_name}")
+        return messages[-1]
+
+    @property
+    def keyboard(self) -> list[list[str]] | None:
+        """Labels of the custom reply keyboard currently shown to the user, if any."""
+        return self._state().keyboard
+
+    def history(self) -> str:
+        """All bot messages of the chat, one per line, for assertion messages."""
+        lines = [m.describe() for m in self._state().bot_messages]
+        return "\n".join(lines) if lines else "(nothing)"
+
+    async def wait_message(
+        self,
+        predicate: Callable[[BotMessage], bool] | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109 - part of the documented test API
+    ) -> BotMessage:
+        """Wait for the earliest bot message not returned by an earlier ``wait_message``.
+
+        With a predicate, the earliest unconsumed message matching it is returned (messages
+        skipped over stay available to later calls). On timeout an AssertionError shows what
+        the chat did receive.
+        """
+        chat = self._state()
+        found: list[BotMessage] = []
+
+        def ready() -> bool:
+            for message in chat.bot_messages:
+                if message.message_id in self._consumed:
+                    continue
+                if predicate is None or predicate(message):
+                    found.append(message)
+                    return True
+            return False
+
+        if not await self._server._signal.wait_for(ready, timeout):
+            raise AssertionError(
+                f"{self.display_name} received no "
+                f"{'matching ' if predicate is not None else ''}new bot message within "
+                f"{timeout}s; the chat received:\n{self.history()}"
+            )
+        message = found[-1]
+        self._consumed.add(message.message_id)
+        self._seen_edits[message.message_id] = len(message.edits)
+        return message
+
+    async def wait_edit(
+        self,
+        message: MessageRef,
+        timeout: float = 5.0,  # noqa: ASYNC109 - part of the documented test API
+    ) -> BotMessage:
+        """Wait until the message is edited (text, caption or buttons) again.
+
+        "Again" means: more edits than this user has already observed through
+        ``wait_message``, ``press`` or an earlier ``wait_edit``.
+        """
+        message_id = _message_id(message)
+        chat = self._state()
+        baseline = self._seen_edits.get(message_id, 0)
+
+        def edited() -> bool:
+            current = chat.by_id.get(message_id)
+            return current is not None and (len(current.edits) > baseline or current.deleted)
+
+        ok = await self._server._signal.wait_for(edited, timeout)
+        current = chat.by_id.get(message_id)
+        if not ok or current is None:
+            raise AssertionError(
+                f"message #{message_id} to {self.display_name} was not edited within "
+                f"{timeout}s; the chat received:\n{self.history()}"
+            )
+        if len(current.edits) <= baseline:
+            raise AssertionError(f"message #{message_id} was deleted instead of edited")
+        self._seen_edits[message_id] = len(current.edits)
+        return current
+
+
+class FakeUser(ChatReader):
     """A Telegram user in a private chat with the bot (chat id == user id).
 
     Created with :meth:`FakeTelegram.user`. Everything the user does becomes an Update that
@@ -37,6 +139,7 @@ class FakeUser:
         language_code: str | None,
         display_name: str | None,
     ) -> None:
+        super().__init__()
         self._server = server
         self.id = user_id
         self.first_name = first_name
@@ -47,14 +150,15 @@ class FakeUser:
         self.blocked = False
         self.callback_answers: list[CallbackAnswer] = []
         """Answers to this user's callback queries, in order: (text, show_alert)."""
-        self._consumed: set[int] = set()
-        self._seen_edits: dict[int, int] = {}
         self._answers_read = 0
 
     def __repr__(self) -> str:
         return f"FakeUser(id={self.id}, name={self.display_name!r})"
 
     # ----------------------------------------------------------------- identity
+
+    def _state(self) -> ChatState:
+        return self._server._chat(self.id)
 
     @property
     def chat_id(self) -> int:
@@ -169,95 +273,6 @@ class FakeUser:
     def unblock(self) -> None:
         """Unblock the bot (my_chat_member update with status "member")."""
         self._server._set_blocked(self, blocked=False)
-
-    # ------------------------------------------------------------------ reading
-
-    @property
-    def messages(self) -> list[BotMessage]:
-        """Bot messages in this chat, oldest first, edits applied, deleted ones excluded."""
-        return [m for m in self._server._chat(self.id).bot_messages if not m.deleted]
-
-    @property
-    def last(self) -> BotMessage:
-        """The newest (not deleted) bot message; AssertionError if there is none."""
-        messages = self.messages
-        if not messages:
-            raise AssertionError(f"the bot has not sent anything to {self.display_name}")
-        return messages[-1]
-
-    @property
-    def keyboard(self) -> list[list[str]] | None:
-        """Labels of the custom reply keyboard currently shown to the user, if any."""
-        return self._server._chat(self.id).keyboard
-
-    def history(self) -> str:
-        """All bot messages of the chat, one per line, for assertion messages."""
-        lines = [m.describe() for m in self._server._chat(self.id).bot_messages]
-        return "\n".join(lines) if lines else "(nothing)"
-
-    async def wait_message(
-        self,
-        predicate: Callable[[BotMessage], bool] | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109 - part of the documented test API
-    ) -> BotMessage:
-        """Wait for the earliest bot message not returned by an earlier ``wait_message``.
-
-        With a predicate, the earliest unconsumed message matching it is returned (messages
-        skipped over stay available to later calls). On timeout an AssertionError shows what
-        the chat did receive.
-        """
-        chat = self._server._chat(self.id)
-        found: list[BotMessage] = []
-
-        def ready() -> bool:
-            for message in chat.bot_messages:
-                if message.message_id in self._consumed:
-                    continue
-                if predicate is None or predicate(message):
-                    found.append(message)
-                    return True
-            return False
-
-        if not await self._server._signal.wait_for(ready, timeout):
-            raise AssertionError(
-                f"{self.display_name} received no "
-                f"{'matching ' if predicate is not None else ''}new bot message within "
-                f"{timeout}s; the chat received:\n{self.history()}"
-            )
-        message = found[-1]
-        self._consumed.add(message.message_id)
-        self._seen_edits[message.message_id] = len(message.edits)
-        return message
-
-    async def wait_edit(
-        self,
-        message: MessageRef,
-        timeout: float = 5.0,  # noqa: ASYNC109 - part of the documented test API
-    ) -> BotMessage:
-        """Wait until the message is edited (text, caption or buttons) again.
-
-        "Again" means: more edits than this user has already observed through
-        ``wait_message``, ``press`` or an earlier ``wait_edit``.
-        """
-        message_id = _message_id(message)
-        chat = self._server._chat(self.id)
-        baseline = self._seen_edits.get(message_id, 0)
-
-        def edited() -> bool:
-            current = chat.by_id.get(message_id)
-            return current is not None and (len(current.edits) > baseline or current.deleted)
-
-        ok = await self._server._signal.wait_for(edited, timeout)
-        current = chat.by_id.get(message_id)
-        if not ok or current is None:
-            raise AssertionError(
-                f"message #{message_id} to {self.display_name} was not edited within "
-                f"{timeout}s; the chat received:\n{self.history()}"
-            )
-        if len(current.edits) <= baseline:
-            raise AssertionError(f"message #{message_id} was deleted instead of edited")
-        self._seen_edits[message_id] = len(current.edits)
-        return current
 
     async def wait_callback_answer(
         self,

@@ -23,6 +23,7 @@ COMMAND_DESCRIPTIONS: dict[str, str] = {
     "overdue": N_("Overdue items"),
     "new": N_("Register a new item"),
     "stats": N_("Statistics"),
+    "bind": N_("Work groups: links to bind a group"),
     "help": N_("Help"),
     "lang": N_("Language / 语言"),
     "cancel": N_("Cancel the current step"),

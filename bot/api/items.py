@@ -6,6 +6,7 @@ execution routes.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -53,6 +54,7 @@ class NewItem(BaseModel):
     due: date | None = None
     dispatch: bool = False
     dispatched_at: datetime | None = None
+    confidential: bool = False  # 内部: never sent to any work group
     confirm: bool = False
 
 
@@ -98,7 +100,7 @@ async def post_item(request: web.Request) -> web.Response:
     dispatched_at = body.dispatched_at
     if dispatched_at is not None and dispatched_at.tzinfo is None:
         dispatched_at = dispatched_at.replace(tzinfo=rt.tz)
-    draft = item_draft(body, body.source)
+    draft = replace(item_draft(body, body.source), confidential=body.confidential)
     try:
         view = await create_item(
             rt,

@@ -17,7 +17,7 @@ from bot.console.pages import visible_item
 from bot.console.request import PREFIX, form, is_https, office_viewer, render, runtime, viewer
 from domain.errors import InvalidInput
 from domain.vocabulary import Source, TimeClass
-from services import complaint_triage, decisions
+from services import complaint_triage, decisions, work_groups
 from services.items import ItemDraft, Origin
 from services.web_auth import (
     SignInInvalid,
@@ -116,6 +116,17 @@ async def extension(request: web.Request) -> web.Response:
     raise _back(ref, "extension_approved" if approve else "extension_refused")
 
 
+async def unbind_group(request: web.Request) -> web.Response:
+    """The office undoes a group's binding (工作群)."""
+    office_viewer(request)
+    try:
+        group_id = int(request.match_info["id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    await work_groups.unbind_by_id(runtime(request), group_id)
+    raise web.HTTPSeeOther(f"{PREFIX}/units?done=unbound")
+
+
 def _complaint_origin(request: web.Request) -> Origin:
     who = office_viewer(request)
     return Origin(who.actor)
@@ -164,3 +175,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(f"{PREFIX}/items/{{ref}}/return", return_item)
     app.router.add_post(f"{PREFIX}/items/{{ref}}/extension", extension)
     app.router.add_post(f"{PREFIX}/complaints/{{id}}/{{action}}", complaint_action)
+    app.router.add_post(f"{PREFIX}/groups/{{id}}/unbind", unbind_group)

@@ -28,7 +28,7 @@ from domain.errors import InvalidInput, NotFound
 from domain.evidence import AttachmentKind, MediaNotFound
 from domain.views import ItemView, TimelineEntry
 from domain.vocabulary import Duty, ItemStatus, Light, Source, TimeClass
-from services import decisions
+from services import decisions, work_groups
 from services.chases import owed_rows
 from services.complaint_triage import list_complaints
 from services.documents.access import DocumentNotFound, document_file, list_documents
@@ -427,7 +427,15 @@ async def complaints_page(request: web.Request) -> web.Response:
 async def units_page(request: web.Request) -> web.Response:
     rt = runtime(request)
     who = viewer(request)
-    return render(request, "units.html", units=await unit_directory(rt, who.scope))
+    bound = await work_groups.groups(rt)
+    return render(
+        request,
+        "units.html",
+        units=await unit_directory(rt, who.scope),
+        unit_groups={g.unit_id: g for g in bound if g.unit_id is not None},
+        other_groups=[g for g in bound if g.unit_id is None] if who.office else [],
+        notice=request.query.get("done", ""),
+    )
 
 
 async def import_page(request: web.Request) -> web.Response:

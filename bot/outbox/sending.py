@@ -52,14 +52,22 @@ from telegram import (
     LinkPreviewOptions,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from bot.metrics import Metrics
 from bot.outbox.pacing import FloodJudge, Pacer
 from bot.outbox.telegram import failure_reason
 from domain.text import CAPTION_MAX, MESSAGE_MAX, clip_html, visible_len
 from services.documents.pdf import pdf_of
-from services.outbox import claims, outcomes, pace
+from services.outbox import claims, outcomes, pace, topics
 from services.outbox.claims import AttachedDocument, Outgoing
 from services.outbox.kinds import MERGEABLE
 from services.runtime import Runtime
@@ -130,17 +138,18 @@ def fitted(text: str, limit: int) -> str:
 def plan_groups(outs: list[Outgoing]) -> tuple[list[list[Outgoing]], list[Outgoing]]:
     """One message per chat: the first notification, with what can merge into it; the rest
     of that chat's notifications wait for its next turn."""
-    by_person: dict[int | None, list[Outgoing]] = {}
+    by_chat: dict[tuple[str, int], list[Outgoing]] = {}
     groups: list[list[Outgoing]] = []
     later: list[Outgoing] = []
     for out in outs:
-        if out.person_id is None:
+        addressee = out.addressee
+        if addressee is None:
             groups.append([out])
             continue
-        group = by_person.get(out.person_id)
+        group = by_chat.get(addressee)
         if group is None:
             group = [out]
-            by_person[out.person_id] = group
+            by_chat[addressee] = group
             groups.append(group)
             continue
         mergeable = (
@@ -152,6 +161,7 @@ def plan_groups(outs: list[Outgoing]) -> tuple[list[list[Outgoing]], list[Outgoi
             and out.document is None
             and merged_length([*group, out]) <= MAX_TEXT
             and sum(len(o.buttons) for o in group) + len(out.buttons) <= MAX_ROWS
+            and (not out.forum or out.item_id == group[0].item_id)  # one topic per item
         )
         if mergeable:
             group.append(out)
@@ -189,6 +199,8 @@ class Deliverer:
         self._sending: set[asyncio.Task[None]] = set()  # messages on the wire
         self._flying: set[int] = set()  # people with a message on the wire
         self._slots_taken = 0
+        self._flying_groups: set[int] = set()  # work groups with a message on the wire
+        self._chat_groups: dict[int, int] = {}  # chat id -> work group id
         self.judge = FloodJudge()
         self.monotonic = monotonic
         self.parked: dict[int, datetime] = {}  # person id -> until (rt.clock)
@@ -273,8 +285,19 @@ class Deliverer:
             for chat in self.pacer.busy_chats(self.monotonic())
             if chat in self._chat_people
         }
+        busy_chats = self.pacer.busy_chats(self.monotonic())
+        skip_groups = frozenset(
+            {self._chat_groups[c] for c in busy_chats if c in self._chat_groups}
+            | self._flying_groups
+        )
         skip = frozenset(busy | set(self.parked) | self._flying)
-        outs = await claims.claim(self.rt, limit=self.batch, lease=self.lease, skip_people=skip)
+        outs = await claims.claim(
+            self.rt,
+            limit=self.batch,
+            lease=self.lease,
+            skip_people=skip,
+            skip_groups=skip_groups,
+        )
         if not outs:
             return 0
         groups, later = plan_groups(outs)
@@ -297,9 +320,11 @@ class Deliverer:
         return len(outs) - len(later)
 
     def _start(self, group: list[Outgoing]) -> None:
-        person = group[0].person_id
+        person, chat_group = group[0].person_id, group[0].group_id
         if person is not None:
             self._flying.add(person)
+        if chat_group is not None:
+            self._flying_groups.add(chat_group)
         task = asyncio.create_task(self._deliver_in_slot(group))
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
@@ -333,6 +358,8 @@ class Deliverer:
             return
         if group[0].person_id is not None:
             self._chat_people[chat_id] = group[0].person_id
+        if group[0].group_id is not None:
+            self._chat_groups[chat_id] = group[0].group_id
         wait = self.pacer.overall_wait(self.monotonic())
         if wait > 0:
             await asyncio.sleep(wait)
@@ -346,8 +373,8 @@ class Deliverer:
             # its claim runs out and another round takes it up again
             log.exception("delivery_failed", extra={"notifications": len(group)})
         finally:
-            if group[0].person_id is not None:
-                self._flying.discard(group[0].person_id)
+            self._flying.discard(group[0].person_id or 0)
+            self._flying_groups.discard(group[0].group_id or 0)
             self._slots.release()
 
     async def _shared_pace(self, chat_id: int | None) -> None:
@@ -385,9 +412,17 @@ class Deliverer:
         except RetryAfter as exc:
             await self._flooded(group, chat_id, _seconds(exc.retry_after))
             return
+        except ChatMigrated as exc:  # a group became a supergroup: follow it, send again
+            self._outcome(chat_id, refused=False)
+            await outcomes.group_migrated(self.rt, group, exc.new_chat_id)
+            return
         except Forbidden as exc:
             self._outcome(chat_id, refused=False)
             self.metrics.send_failures.labels(failure_reason(exc)).inc()
+            if first.group_id is not None:  # removed from the group: its people get it
+                await outcomes.group_lost(self.rt, first.group_id)
+                self._count("unreachable", len(group))
+                return
             await outcomes.unreachable(self.rt, group, "blocked")
             self._count("unreachable", len(group))
             return
@@ -428,6 +463,7 @@ class Deliverer:
         markup = keyboard(rows)
         text = SEPARATOR.join(o.text for o in group)
         first = group[0]
+        thread = await self._topic(chat_id, first)
         if first.photo_path:
             photo = (self.rt.media_dir / first.photo_path).read_bytes()
             sent = await self.bot.send_photo(
@@ -436,6 +472,7 @@ class Deliverer:
                 caption=fitted(text, CAPTION_MAX),
                 reply_markup=markup,
                 parse_mode=ParseMode.HTML,
+                message_thread_id=thread,
             )
         else:
             sent = await self.bot.send_message(
@@ -444,6 +481,7 @@ class Deliverer:
                 reply_markup=markup,
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                message_thread_id=thread,
             )
         return sent.message_id
 
@@ -475,6 +513,18 @@ class Deliverer:
             caption=document_caption(text, name),
             parse_mode=ParseMode.HTML,
         )
+
+    async def _topic(self, chat_id: int, out: Outgoing) -> int | None:
+        """The item's own topic in a forum work group, opened on first use (None: not one)."""
+        if not out.forum or out.group_id is None or out.item_id is None:
+            return None
+        thread, name = await topics.item_topic(self.rt, out.group_id, out.item_id)
+        if thread is None:
+            opened = await self.bot.create_forum_topic(chat_id, name)
+            thread = await topics.remember_topic(
+                self.rt, out.group_id, out.item_id, opened.message_thread_id
+            )
+        return thread
 
     async def _retry(self, group: list[Outgoing], error: str) -> None:
         attempt = max(o.attempts for o in group) + 1

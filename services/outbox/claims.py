@@ -25,7 +25,7 @@ from domain.vocabulary import ItemStatus, NotificationStatus
 from services.chases import still_owed
 from services.runtime import Runtime
 from services.views import OPEN_STATUSES
-from storage.models import Assignment, Document, Item, Notification, Person
+from storage.models import Assignment, Document, Item, Notification, Person, WorkGroup
 
 log = logging.getLogger("duban.delivery")
 
@@ -61,6 +61,15 @@ class Outgoing:
     late: bool
     created_at: datetime
     document: AttachedDocument | None = None  # an official document sent with the message
+    group_id: int | None = None
+    forum: bool = False  # to a forum work group: about an item, it goes into the item's topic
+
+    @property
+    def addressee(self) -> tuple[str, int] | None:
+        """Whom it goes to: ("person", id) or ("group", id); None for neither."""
+        if self.person_id is not None:
+            return ("person", self.person_id)
+        return ("group", self.group_id) if self.group_id is not None else None
 
     def is_late(self, now: datetime) -> bool:
         """Sent long after its moment: the process was down, paused, or quiet hours held it."""
@@ -77,19 +86,27 @@ async def claim(
     limit: int,
     lease: timedelta,
     skip_people: frozenset[int] = frozenset(),
+    skip_groups: frozenset[int] = frozenset(),
 ) -> list[Outgoing]:
     """Take up to ``limit`` due notifications, oldest first, leaving out ``skip_people``
     (chats that must wait). Reminders that no longer fit their item are cancelled here."""
     now = rt.clock.now()
     async with rt.db.session() as session:
-        taken = await _take(session, now, limit, lease, skip_people)
+        taken = await _take(session, now, limit, lease, skip_people, skip_groups)
         if taken is None:
             await session.rollback()
             return []
         rows = (
             await session.execute(
-                select(Notification, Person.telegram_chat_id, Item.ref, Document)
+                select(
+                    Notification,
+                    func.coalesce(Person.telegram_chat_id, WorkGroup.chat_id),
+                    Item.ref,
+                    WorkGroup.forum,
+                    Document,
+                )
                 .outerjoin(Person, Person.id == Notification.person_id)
+                .outerjoin(WorkGroup, WorkGroup.id == Notification.group_id)
                 .outerjoin(Item, Item.id == Notification.item_id)
                 .outerjoin(Document, Document.id == Notification.document_id)
                 .where(Notification.id.in_(taken))
@@ -98,18 +115,25 @@ async def claim(
             )
         ).all()
         out = []
-        for notification, chat_id, ref, document in rows:
+        for notification, chat_id, ref, forum, document in rows:
             if not await still_wanted(session, notification, rt):
                 notification.status = NotificationStatus.CANCELLED
                 notification.claimed_until = None
                 continue
-            out.append(_outgoing(notification, chat_id, ref, _attached(document)))
+            out.append(
+                _outgoing(notification, chat_id, ref, _attached(document), forum=bool(forum))
+            )
         await session.commit()
     return out
 
 
 async def _take(
-    session: AsyncSession, now: datetime, limit: int, lease: timedelta, skip: frozenset[int]
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    skip: frozenset[int],
+    skip_groups: frozenset[int],
 ) -> set[int] | None:
     """Lease up to ``limit`` due notifications, not those to the people in ``skip``; their ids
     (None: none was due)."""
@@ -128,6 +152,10 @@ async def _take(
     if skip:
         query = query.where(
             or_(Notification.person_id.is_(None), Notification.person_id.not_in(skip))
+        )
+    if skip_groups:
+        query = query.where(
+            or_(Notification.group_id.is_(None), Notification.group_id.not_in(skip_groups))
         )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -162,6 +190,8 @@ def _outgoing(
     chat_id: int | None,
     ref: str | None,
     document: AttachedDocument | None,
+    *,
+    forum: bool = False,
 ) -> Outgoing:
     return Outgoing(
         id=notification.id,
@@ -178,6 +208,8 @@ def _outgoing(
         attempts=notification.attempts,
         late=notification.late,
         created_at=notification.created_at,
+        group_id=notification.group_id,
+        forum=forum,
     )
 
 

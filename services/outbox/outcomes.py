@@ -13,24 +13,25 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.buttons import Button
+from domain.buttons import buttons_from_json
 from domain.deadlines import local_date
 from domain.quiet_hours import hold_until
 from domain.recipients import Addressee
-from domain.vocabulary import NotificationStatus
+from domain.vocabulary import GroupTopic, NotificationStatus
 from services.escalation_level import refresh_escalation_level
+from services.group_notices import GroupMessage, to_groups
 from services.outbox.claims import PENDING, Outgoing
 from services.outbox.kinds import ESCALATION, FORWARDED, OFFICE_ALERT
 from services.outbox.queue import enqueue
 from services.runtime import Runtime
 from services.sweep_people import directory, item_units
 from services.timeline import Kind, record
-from storage.models import Item, Notification, Person
+from services.work_groups import lose
+from storage.models import Item, Notification, Person, WorkGroup
 from texts import Text
 from texts import reminders as texts
 
@@ -206,7 +207,12 @@ async def _alert_office(
     now: datetime,
 ) -> None:
     """Tell the office (but not ``about``, the person the alert is about) of a notification
-    that could not be delivered; once per ``key`` and office member."""
+    that could not be delivered; once per ``key`` and office member, or to the office's group
+    when the policy sends delivery failures there."""
+    alert = GroupMessage(OFFICE_ALERT, key, text)
+    item = await session.get(Item, notification.item_id) if notification.item_id else None
+    if not await to_groups(rt, session, GroupTopic.DELIVERY_FAILURE, alert, item=item):
+        return
     people = await directory(session)
     for office in people.office:
         if office.id == about:
@@ -286,7 +292,7 @@ async def unreachable(rt: Runtime, outs: list[Outgoing], reason: str) -> None:
                     kind=FORWARDED if notification.kind != ESCALATION else ESCALATION,
                     level=notification.level,
                     text=texts.forwarded(t, name, notification.text),
-                    buttons=_buttons(notification.buttons),
+                    buttons=buttons_from_json(notification.buttons),
                     not_before=hold_until(now, rt.policy.quiet_hours, rt.tz),
                     created_at=now,
                     basis=notification.basis,
@@ -310,8 +316,25 @@ async def unreachable(rt: Runtime, outs: list[Outgoing], reason: str) -> None:
     rt.wake_outbox()
 
 
-def _buttons(rows: list[Any] | None) -> list[list[Button]]:
-    return [
-        [Button(b["text"], b.get("data"), b.get("url")) for b in row if isinstance(b, dict)]
-        for row in rows or []
-    ]
+async def group_migrated(rt: Runtime, outs: list[Outgoing], new_chat_id: int) -> None:
+    """A group became a supergroup: its binding takes the new id, the messages go again."""
+    group_id = outs[0].group_id
+    async with rt.db.session() as session:
+        group = await session.get(WorkGroup, group_id) if group_id is not None else None
+        if group is not None:
+            group.chat_id = new_chat_id
+        for out in outs:
+            notification = await session.get_one(Notification, out.id)
+            notification.claimed_until = None
+        await session.commit()
+    rt.wake_outbox()
+
+
+async def group_lost(rt: Runtime, group_id: int) -> None:
+    """The bot was removed from a group: its binding breaks, its messages go privately."""
+    async with rt.db.session() as session:
+        group = await session.get(WorkGroup, group_id)
+        if group is not None and group.broken_at is None:
+            await lose(rt, session, group)
+        await session.commit()
+    rt.wake_outbox()

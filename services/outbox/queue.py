@@ -30,7 +30,7 @@ def notification_key(*parts: object) -> str:
 
 class _Required(TypedDict):
     key: str
-    person_id: int
+    person_id: int | None  # None: to a work group (``group_id``)
     kind: str
     text: str
     not_before: datetime
@@ -47,6 +47,7 @@ class NotificationFields(_Required, total=False):
     document_id: int | None
     late: bool
     basis: str | None
+    group_id: int | None
 
 
 def notification_row(**fields: Unpack[NotificationFields]) -> dict[str, Any]:
@@ -67,6 +68,7 @@ def notification_row(**fields: Unpack[NotificationFields]) -> dict[str, Any]:
         "late": fields.get("late", False),
         "basis": fields.get("basis"),
         "created_at": fields["created_at"],
+        "group_id": fields.get("group_id"),
     }
 
 

@@ -20,6 +20,7 @@ One module per family of Bot API methods; each handler is marked ``@bot_method("
 ``settings``       getMe, setMyCommands & co., setMyName & co., close, logOut
 ``files``          getFile and file downloads (``filestore`` keeps the bytes)
 ``user_actions``   what the simulated users do (messages, presses, blocking)
+``groups``         groups: the bot added and removed, supergroup migration, leaveChat
 ``telegram``       ``FakeTelegram``: the families composed, start and stop
 =================  ==========================================================================
 """

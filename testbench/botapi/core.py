@@ -35,6 +35,8 @@ Handler = Callable[[Params], Awaitable[Any]]
 HandlerT = TypeVar("HandlerT", bound=Callable[..., Awaitable[Any]])
 
 BLOCKED = "Forbidden: bot was blocked by the user"
+KICKED = "Forbidden: bot was kicked from the group chat"
+UPGRADED = "Bad Request: group chat was upgraded to a supergroup chat"
 
 # Update types delivered when allowed_updates is not specified (Telegram's default).
 ALL_UPDATE_TYPES = frozenset(
@@ -178,21 +180,46 @@ class BotApiCore(LoopbackServer):
     def _chat_for_bot(self, chat_id: int) -> ChatState:
         """The chat the bot addresses, enforcing Telegram's access rules."""
         chat = self._chats.get(chat_id)
+        if chat is not None and chat.is_group:
+            if chat.migrated_to is not None:
+                raise ApiError(400, UPGRADED, migrate_to_chat_id=chat.migrated_to)
+            if not chat.bot_present:
+                raise ApiError(403, KICKED)
+            return chat
         if chat is None or not chat.started:
             raise bad_request("chat not found")
         if self._users[chat_id].blocked:
             raise ApiError(403, BLOCKED)
         return chat
 
+    def _chat_dict(self, chat_id: int) -> JSONDict:
+        """The Bot API ``Chat`` object of a private chat or a group."""
+        chat = self._chats[chat_id]
+        return chat.chat_dict() if chat.is_group else self._users[chat_id].chat_dict()
+
+    def _in_thread(self, chat: ChatState, message: BotMessage, params: Params) -> BotMessage:
+        """Put a message just sent into the forum topic ``message_thread_id`` names."""
+        thread = params.get_int("message_thread_id")
+        if thread is not None:
+            if not chat.forum or thread not in chat.topics:
+                raise bad_request("message thread not found")
+            message.thread_id = thread
+        return message
+
+    def _chat_name(self, chat_id: int) -> str:
+        chat = self._chats.get(chat_id)
+        if chat is not None and chat.is_group:
+            return f"group {chat.title}"
+        return self._users[chat_id].display_name
+
     # ================================================================ rendering
 
     def render(self, message: BotMessage, *, with_reply: bool = True) -> JSONDict:
         """The Bot API ``Message`` object of a bot message as currently shown."""
-        user = self._users[message.chat_id]
         data: JSONDict = {
             "message_id": message.message_id,
             "from": self._bot_user(),
-            "chat": user.chat_dict(),
+            "chat": self._chat_dict(message.chat_id),
             "date": timestamp(message.sent_at),
         }
         if message.edited_at is not None:
@@ -214,6 +241,9 @@ class BotApiCore(LoopbackServer):
                 data["entities"] = message.entities
         if message.media_group_id is not None:
             data["media_group_id"] = message.media_group_id
+        if message.thread_id is not None:
+            data["message_thread_id"] = message.thread_id
+            data["is_topic_message"] = True
         if message.reply_markup is not None:
             data["reply_markup"] = message.reply_markup
         if with_reply and message.reply_to is not None:
@@ -248,7 +278,7 @@ class BotApiCore(LoopbackServer):
             at=self._now(),
             sender=sender,
             kind=kind,
-            user=self._users[chat_id].display_name,
+            user=self._chat_name(chat_id),
             chat_id=chat_id,
             text=text,
             buttons=tuple(tuple(b.text for b in row) for row in buttons or []),

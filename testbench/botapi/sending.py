@@ -23,7 +23,8 @@ class Sending(BotApiCore):
         content = text_content(params)
         markup = parse_markup(params)
         reply_to = self._reply_target(chat, params)
-        return self.render(self._record(chat, content, markup=markup, reply_to=reply_to))
+        sent = self._record(chat, content, markup=markup, reply_to=reply_to)
+        return self.render(self._in_thread(chat, sent, params))
 
     @bot_method("sendPhoto")
     async def _send_photo(self, params: Params) -> Any:
@@ -35,7 +36,8 @@ class Sending(BotApiCore):
         self._apply_caption(content, params)
         markup = parse_markup(params)
         reply_to = self._reply_target(chat, params)
-        return self.render(self._record(chat, content, markup=markup, reply_to=reply_to))
+        sent = self._record(chat, content, markup=markup, reply_to=reply_to)
+        return self.render(self._in_thread(chat, sent, params))
 
     @bot_method("sendDocument")
     async def _send_document(self, params: Params) -> Any:

@@ -10,6 +10,7 @@ from .callbacks import Callbacks
 from .dispatch import Dispatch
 from .editing import Editing
 from .files import Files
+from .groups import Groups
 from .sending import Sending
 from .settings import Settings
 from .updates import Updates
@@ -26,7 +27,9 @@ def create_app(fake: FakeTelegram) -> web.Application:
     return app
 
 
-class FakeTelegram(Dispatch, Updates, Sending, Editing, Callbacks, Settings, Files, UserActions):
+class FakeTelegram(
+    Dispatch, Updates, Sending, Editing, Callbacks, Settings, Files, Groups, UserActions
+):
     """In-process fake of the Telegram Bot API plus a test-user API.
 
     Use as ``async with FakeTelegram() as fake:``; point the bot at ``fake.url`` (the

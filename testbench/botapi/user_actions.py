@@ -81,14 +81,15 @@ class UserActions(BotApiCore):
         *,
         reply_to: MessageRef | None,
         media_group_id: str | None = None,
+        group: ChatState | None = None,
     ) -> int:
-        chat = self._user_can_act(user)
+        chat = self._user_can_act(user) if group is None else self._in_group(user, group)
         replied = self._reply_ref(chat, reply_to)
         message_id = chat.take_message_id()
         message: JSONDict = {
             "message_id": message_id,
             "from": user.to_dict(),
-            "chat": user.chat_dict(),
+            "chat": self._chat_dict(chat.chat_id),
             "date": timestamp(self._now()),
         }
         if media_group_id is not None:
@@ -97,10 +98,32 @@ class UserActions(BotApiCore):
             message["reply_to_message"] = replied
         message.update(content)
         chat.user_messages[message_id] = message
-        self._push_update("message", message)
+        if group is None or self._bot_sees(group, message):
+            self._push_update("message", message)
         return message_id
 
-    def _user_text(self, user: FakeUser, text: str, *, reply_to: MessageRef | None) -> int:
+    def _in_group(self, user: FakeUser, group: ChatState) -> ChatState:
+        if user.id not in group.members:
+            raise AssertionError(f"{user.display_name} is not a member of {group.title}")
+        return group
+
+    def _bot_sees(self, group: ChatState, message: JSONDict) -> bool:
+        """Privacy mode: in a group the bot gets commands and replies to its own messages."""
+        if not group.bot_present:
+            return False
+        if str(message.get("text", "")).startswith("/"):
+            return True
+        replied = message.get("reply_to_message")
+        return isinstance(replied, dict) and replied.get("from", {}).get("id") == self.bot_id
+
+    def _user_text(
+        self,
+        user: FakeUser,
+        text: str,
+        *,
+        reply_to: MessageRef | None,
+        group: ChatState | None = None,
+    ) -> int:
         if not text:
             raise ValueError("Telegram users cannot send empty messages")
         content: JSONDict = {"text": text}
@@ -109,8 +132,9 @@ class UserActions(BotApiCore):
             content["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": utf16_len(command.group(0))}
             ]
-        message_id = self._user_message(user, content, reply_to=reply_to)
-        self._emit(sender="user", kind="message", chat_id=user.id, text=text, message_id=message_id)
+        message_id = self._user_message(user, content, reply_to=reply_to, group=group)
+        chat_id = user.id if group is None else group.chat_id
+        self._emit(sender="user", kind="message", chat_id=chat_id, text=text, message_id=message_id)
         return message_id
 
     def _user_photo_content(self, data: bytes, caption: str | None) -> JSONDict:
@@ -135,6 +159,7 @@ class UserActions(BotApiCore):
         *,
         caption: str | None,
         reply_to: MessageRef | None,
+        group: ChatState | None = None,
     ) -> list[int]:
         if not 2 <= len(photos) <= 10:
             raise ValueError("an album holds 2-10 photos")
@@ -145,13 +170,14 @@ class UserActions(BotApiCore):
                 self._user_photo_content(data, caption if index == 0 else None),
                 reply_to=reply_to,
                 media_group_id=group_id,
+                group=group,
             )
             for index, data in enumerate(photos)
         ]
         self._emit(
             sender="user",
             kind="album",
-            chat_id=user.id,
+            chat_id=user.id if group is None else group.chat_id,
             text=caption or "",
             attachment=f"album of {len(photos)} photos",
             message_id=ids[0],
@@ -205,8 +231,10 @@ class UserActions(BotApiCore):
 
     # ================================================================ buttons and blocking
 
-    def _visible_message(self, user: FakeUser, message_id: int) -> BotMessage:
-        chat = self._chat(user.id)
+    def _visible_message(
+        self, user: FakeUser, message_id: int, group: ChatState | None = None
+    ) -> BotMessage:
+        chat = self._chat(user.id) if group is None else self._in_group(user, group)
         message = chat.by_id.get(message_id)
         if message is None:
             raise AssertionError(
@@ -218,14 +246,15 @@ class UserActions(BotApiCore):
         return message
 
     def _user_callback(self, user: FakeUser, message: BotMessage, data: str, *, label: str) -> str:
-        self._user_can_act(user)
+        if message.chat_id == user.id:
+            self._user_can_act(user)
         query_id = str(4_000_000_000_000_000_000 + next(self._ids))
         self._queries[query_id] = PendingQuery(user_id=user.id, message_id=message.message_id)
         query = {
             "id": query_id,
             "from": user.to_dict(),
             "message": self.render(message),
-            "chat_instance": str(-7_000_000_000_000_000_000 - user.id),
+            "chat_instance": str(-7_000_000_000_000_000_000 - abs(message.chat_id)),
             "data": data,
         }
         user._observe(message)
@@ -233,7 +262,7 @@ class UserActions(BotApiCore):
         self._emit(
             sender="user",
             kind="press",
-            chat_id=user.id,
+            chat_id=message.chat_id,
             text=label,
             message_id=message.message_id,
         )

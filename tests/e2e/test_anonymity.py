@@ -240,3 +240,38 @@ async def test_complaint_to_answer_leaves_no_trace_of_the_sender(
     for line in debug_log.lines:
         for needle in needles_text:
             assert needle not in line, f"{needle!r} logged: {line[:300]}"
+
+
+async def test_the_office_group_s_complaint_messages_carry_no_trace_of_the_sender(
+    logged_bench: Bench, debug_log: Capture, database_url: str
+) -> None:
+    bench = logged_bench
+    await import_example_county(bench.rt)
+    staff = await join(bench, ["qian", "zhoujian"])
+    office = bench.fake.group(-77_000, "督查室工作群", [staff["qian"], staff["zhoujian"]])
+    office.add_bot(staff["qian"])
+    await office.wait_message(has_text("/bind"))
+    await office.send_text(staff["qian"], "/bind office")
+    await office.wait_message(has_text("本群已绑定为"))
+    citizen = bench.fake.user(
+        CITIZEN_ID, FIRST_NAME, username=USERNAME, last_name=LAST_NAME, language_code="zh-hans"
+    )
+    await complain_in_chat(citizen, gps_jpeg())
+
+    notice = await office.wait_message(has_text("新投诉"), timeout=10)
+    assert notice.button_texts == ["受理并交办", "合并", "不予受理", "直接答复"]
+    photo = await office.wait_message(has_text("第 1 张照片"), timeout=10)
+    assert photo.photo is not None and b"GPS" not in photo.photo
+    needles = [str(CITIZEN_ID), USERNAME, FIRST_NAME, LAST_NAME]
+    for message in office.messages:
+        for needle in needles:
+            assert needle not in message.text and needle not in str(message.reply_markup)
+    await office.press(staff["zhoujian"], notice, "受理并交办")
+    units = await office.wait_message(has_text("请选择牵头单位"))
+    await office.press(staff["zhoujian"], units, "县住房和城乡建设局")
+    await office.wait_message(has_text("已受理"))
+    if not database_url.startswith("sqlite"):
+        await search_postgres(bench, needles)
+    for line in debug_log.lines:
+        for needle in needles:
+            assert needle not in line, f"{needle!r} logged: {line[:300]}"

@@ -8,6 +8,7 @@ data and unknown item numbers are refused the same way.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ from storage.models import (
     ReportDraft,
     TimelineEvent,
 )
+from testbench import FakeUser
 from tests.conftest import Bench, import_example_county
 from tests.e2e.test_whole_loop import join_people
 
@@ -111,7 +113,18 @@ async def snapshot(rt: Runtime) -> dict[str, Any]:
     return {"counts": counts, "items": items, "assignments": assignments, "reports": reports}
 
 
-async def test_every_action_refused_to_every_role_that_must_not(bench: Bench) -> None:
+@dataclass
+class Matrix:
+    """Items in every state where an action is possible, and who may do each action."""
+
+    users: dict[str, FakeUser]
+    table: list[tuple[str, str, set[str]]]
+    fresh: str
+    r_ext: int
+
+
+async def matrix(bench: Bench) -> Matrix:
+    """The example county, its people joined (and a stranger), one item per actionable state."""
     rt = bench.rt
     await import_example_county(rt)
     users = await join_people(bench, PEOPLE, 50_000)
@@ -161,6 +174,13 @@ async def test_every_action_refused_to_every_role_that_must_not(bench: Bench) ->
         ("set follow-up", f"fup:{followed}:3m", {"qian"}),
         ("instruct", f"ins:{fresh}", {"wang", "zhao"}),
     ]
+    return Matrix(users, table, fresh, r_ext.report_id)
+
+
+async def test_every_action_refused_to_every_role_that_must_not(bench: Bench) -> None:
+    rt = bench.rt
+    m = await matrix(bench)
+    users, table, fresh = m.users, m.table, m.fresh
     refused = 0
     for action, data, allowed in table:
         for key, user in users.items():
@@ -206,10 +226,10 @@ async def test_every_action_refused_to_every_role_that_must_not(bench: Bench) ->
         assert await snapshot(rt) == before, command
 
     # The right people can still act: a decision already taken is not taken twice.
-    await qian.press_data(qian.last, f"exy:{r_ext.report_id}")
+    await qian.press_data(qian.last, f"exy:{m.r_ext}")
     assert "已同意延期" in ((await qian.wait_callback_answer(timeout=10)).text or "")
     before = await snapshot(rt)
-    await qian.press_data(qian.last, f"exy:{r_ext.report_id}")
+    await qian.press_data(qian.last, f"exy:{m.r_ext}")
     answer = await qian.wait_callback_answer(timeout=10)
     assert answer.show_alert and "已处理" in (answer.text or "")
     assert await snapshot(rt) == before

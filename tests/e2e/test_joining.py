@@ -11,10 +11,10 @@ from tests.conftest import Bench, import_example_county
 
 MENU = {
     "lina": {"items", "item", "report", "help", "lang", "cancel"},
-    "zhangjun": {"items", "item", "report", "overdue", "help", "lang", "cancel"},
+    "zhangjun": {"items", "item", "report", "overdue", "bind", "help", "lang", "cancel"},
     "wang": {"items", "item", "overdue", "stats", "help", "lang", "cancel"},
     "zhao": {"items", "item", "overdue", "stats", "help", "lang", "cancel"},
-    "wuting": {"items", "item", "overdue", "new", "stats", "help", "lang", "cancel"},
+    "wuting": {"items", "item", "overdue", "new", "stats", "bind", "help", "lang", "cancel"},
 }
 ROLE_WORDS = {
     "lina": "单位联系人（县教育局）",
