@@ -15,7 +15,7 @@ from enum import StrEnum
 from telegram import ForceReply, Update
 
 from domain import callbacks
-from domain.dates import NotADate, find_date
+from domain.dates import NotADate, find_date, parse_day
 from domain.deadlines import local_date
 from domain.views import ItemView
 from handlers.context import DubanContext
@@ -117,7 +117,12 @@ async def _set_follow_up(r: Reply) -> Answered:
 
 
 async def _reopen(r: Reply) -> Answered:
-    view = await decisions.reopen_item(r.rt, r.origin, r.target, find_date(r.text, r.today), r.text)
+    # The date on the first line, a problem on each line after it; one line is date and problem.
+    first, *rest = [line for line in r.text.splitlines() if line.strip()] or [""]
+    due = find_date(first, r.today)
+    only_date = not rest and parse_day(first, r.today) is not None
+    problems = rest or ([] if only_date else [first])
+    view = await decisions.reopen_item(r.rt, r.origin, r.target, due, problems)
     assert view.due is not None
     return view, texts.reopened_done(r.t, view.due)
 

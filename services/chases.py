@@ -22,9 +22,11 @@ from domain.chases import (
     steps_of,
 )
 from domain.deadlines import end_of_day, local_date
-from domain.occasions import ItemFacts, periods
+from domain.occasions import ItemFacts, owed_by, periods
 from domain.policy import ReportEvery
+from domain.proposals import proposal_statuses
 from domain.recipients import UnitContacts
+from domain.rectification import plan_status
 from domain.reminders import Occasion, OccasionKind
 from domain.views import ItemView
 from domain.vocabulary import Duty, ReportKind, TimeClass
@@ -61,6 +63,8 @@ def item_facts(item: Item, open_: bool) -> ItemFacts:
         due_at=item.due_at,
         plan_by=item.plan_by,
         first_feedback_by=item.first_feedback_by,
+        reopened_at=item.reopened_at,
+        rectify_plan_by=item.rectify_plan_by,
     )
 
 
@@ -71,11 +75,14 @@ def _share(assignment_id: int, reports: Reports) -> UnitContacts:
 async def still_owed(session: AsyncSession, rt: Runtime, item: Item, owed: Owed) -> bool:
     """Whether the share still owes what a queued chase is about (else it is cancelled)."""
     reports = (await share_reports(session, [owed.assignment_id])).get(owed.assignment_id, ())
-    if owed.duty is not Duty.PERIODIC_REPORT:
+    if owed.duty in (Duty.PLAN, Duty.FIRST_FEEDBACK):
         return answered_at(reports, owed.duty) is None
     share = _share(owed.assignment_id, reports)
-    statuses = periods(item_facts(item, True), share, rt.clock.now(), rt.policy, rt.tz)
-    return any(s.report_on == owed.by and s.state is PeriodState.MISSING for s in statuses)
+    facts, now = item_facts(item, True), rt.clock.now()
+    if owed.duty is Duty.PERIODIC_REPORT:
+        statuses = periods(facts, share, now, rt.policy, rt.tz)
+        return any(s.report_on == owed.by and s.state is PeriodState.MISSING for s in statuses)
+    return owed in owed_by(facts, share, now, rt.policy, rt.tz, rt.calendar)
 
 
 def owed_message(
@@ -181,10 +188,16 @@ async def owed_rows(session: AsyncSession, rt: Runtime, item: Item) -> list[Owed
                 rows.append(
                     OwedRow(unit_name, duty, local_date(by, rt.tz), _state(at, by, now), at)
                 )
-        rows += [
-            OwedRow(unit_name, Duty.PERIODIC_REPORT, s.report_on, s.state, s.reported_at)
-            for s in periods(facts, _share(share_id, reports[share_id]), now, rt.policy, rt.tz)
-        ]
+        share = _share(share_id, reports[share_id])
+        statuses = [(Duty.PERIODIC_REPORT, s) for s in periods(facts, share, now, rt.policy, rt.tz)]
+        statuses += proposal_statuses(
+            TimeClass(item.time_class), share.reports, now, rt.policy, rt.calendar, rt.tz
+        )
+        if item.reopened_at is not None and item.rectify_plan_by is not None:
+            plan_by = local_date(item.rectify_plan_by, rt.tz)
+            plan = plan_status(item.reopened_at, plan_by, share.reports, now, rt.tz)
+            statuses.append((Duty.RECTIFICATION_PLAN, plan))
+        rows += [OwedRow(unit_name, d, s.report_on, s.state, s.reported_at) for d, s in statuses]
     return rows
 
 

@@ -10,9 +10,10 @@ commit, show the item).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,7 @@ from domain.deadlines import at_local_time, end_of_day
 from domain.errors import Conflict, Forbidden, InvalidInput
 from domain.i18n import N_
 from domain.lifecycle import AssignmentAction, ItemAction, apply, check_writable
+from domain.rectification import problem_list
 from domain.reports import TEXT_MAX
 from domain.text import ReasonTooLong, check_length
 from domain.views import ItemView
@@ -45,6 +47,7 @@ from services.notices import (
 )
 from services.outbox.queue import cancel_queued
 from services.recipients import item_people, office_people, unit_people
+from services.rectification import start_rectification
 from services.runtime import Runtime
 from services.timeline import Kind, record_change
 from services.views import find_item, item_view
@@ -437,10 +440,11 @@ async def _redate(
     event: str,
     kind: str,
     render: _DueNotice,
+    extra: dict[str, Any] | None = None,
 ) -> ItemView:
     """The office's decision moves the item's due date: everyone on the item is told, and why."""
     rt, item = decision.rt, decision.item
-    data: dict[str, Any] = {"via": via(origin), **_move_due(rt, item, due)}
+    data: dict[str, Any] = {"via": via(origin), **_move_due(rt, item, due), **(extra or {})}
     await decision.announce(
         event,
         await item_people(decision.session, item.id),
@@ -540,10 +544,13 @@ async def follow_up_ok(rt: Runtime, origin: Origin, ref: str) -> ItemView:
         return await item_view(session, item, rt.clock.now(), rt.policy)
 
 
-async def reopen_item(rt: Runtime, origin: Origin, ref: str, due: date, reason: str) -> ItemView:
-    """Rectification (整改): the closed item is in progress again with a new due date."""
+async def reopen_item(
+    rt: Runtime, origin: Origin, ref: str, due: date, problems: str | Sequence[str]
+) -> ItemView:
+    """Rectification (整改): the closed item is in progress again with a new due date, the
+    problems found (a list, or one per line) and a date for its rectification plan (整改方案)."""
     require_office(origin)
-    text = reason_text(reason, required=True)
+    listed = problem_list(problems if isinstance(problems, str) else list(problems))
     async with rt.db.session() as session:
         decision = await office_decision(rt, session, origin, ref, ItemAction.REOPEN)
         item = decision.item
@@ -553,9 +560,10 @@ async def reopen_item(rt: Runtime, origin: Origin, ref: str, due: date, reason: 
                 assignment.completed_at = None
         item.closed_at = None
         item.follow_up_on = None
-        return await _redate(
-            decision, origin, due, text, Kind.REOPENED, "reopened", texts.reopened_notice
-        )
+        plan_by, data = await start_rectification(rt, session, item, decision.now, due, listed)
+        render = partial(texts.reopened_notice, plan_by=plan_by)
+        text = "\n".join(listed)
+        return await _redate(decision, origin, due, text, Kind.REOPENED, "reopened", render, data)
 
 
 # --- checks before asking for a reason (chat) -------------------------------------------------

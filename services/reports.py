@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,8 @@ from domain.deadlines import local_date
 from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.lifecycle import apply
+from domain.proposals import ANSWER_CLASS, ANSWER_KINDS
+from domain.rectification import Problem
 from domain.reports import assignment_action, check_report, item_action
 from domain.views import ItemView
 from domain.vocabulary import AssignmentStatus, ReportKind, ReportStatus
@@ -31,6 +34,7 @@ from services.drafts import own_draft
 from services.evidence import store_evidence
 from services.notices import ButtonRows, Notice, details_button, details_only, notify
 from services.recipients import office_people
+from services.rectification import answer_problems
 from services.runtime import Runtime
 from services.timeline import Kind, record
 from services.views import find_item, item_view
@@ -60,6 +64,7 @@ class Submitted:
     item: ItemView
     kind: ReportKind
     warnings: list[str] = field(default_factory=list)
+    problems: tuple[Problem, ...] = ()  # 整改: the problems after this report answered some
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,10 @@ async def _submit(
     session.add(report)
     await session.flush()
     kept = await _keep_files(rt, session, report, content.files)
+    problems: tuple[Problem, ...] = ()
+    if item.reopened_at is not None and kind is not ReportKind.EXTENSION:
+        problems = await answer_problems(session, report, assignment.unit_id, now)
+    answered = [p.number for p in problems if p.report_id == report.id]
     record(
         session,
         item_id=item.id,
@@ -176,11 +185,26 @@ async def _submit(
             "files": len(content.files),
             "requested_due": report.requested_due.isoformat() if report.requested_due else None,
             "late": [{"duty": str(one.duty), "by": one.by.isoformat()} for one in late],
+            **({"problems": answered} if answered else {}),
+            **_answer_proposer(item, kind, now),
         },
     )
     await _tell(rt, session, actor, item, assignment, report, kept)
     view = await item_view(session, item, now, rt.policy)
-    return Submitted(report.id, view, kind, kept.warnings)
+    return Submitted(report.id, view, kind, kept.warnings, problems)
+
+
+def _answer_proposer(item: Item, kind: ReportKind, now: datetime) -> dict[str, Any]:
+    """An answer to the proposer (答复) meets the proposal's due date: from now on the item is
+    tracked by the reports the answer owes (``domain.proposals``), not by the ladder. What the
+    timeline records of it: the class, and the due date it met or missed."""
+    if kind not in ANSWER_KINDS:
+        return {}
+    data: dict[str, Any] = {"answer": ANSWER_CLASS[kind]}
+    if item.due_at is not None and item.due_date is not None:
+        data |= {"due_was": item.due_date.isoformat(), "answered_late": now > item.due_at}
+        item.due_date, item.due_at = None, None
+    return data
 
 
 def _move_on(

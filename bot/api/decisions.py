@@ -1,13 +1,14 @@
 """The office's decisions on a dispatched item through the API (DESIGN §7).
 
 ``POST /api/items/{ref}/close`` ``{"answer"?, "follow_up_on"?}`` closes (销号) after the lead
-unit's confirmed completion; ``/reopen`` ``{"due", "reason"}`` reopens a closed item for
-rectification (整改); ``/extend`` ``{"due", "reason"?}`` approves the pending extension request
-or moves the due date directly; ``/return`` ``{"reason"}`` on an item whose completion is with
-the office returns it for rework (registration's route calls :func:`return_if_completion`
-first; for a draft pending approval it returns the draft); ``/archive`` (no body) files a closed
-item whose follow-up found nothing, or a withdrawn one (立卷归档); ``/withdraw`` ``{"reason"}``
-takes an open item back (撤销督办). The API token acts as the office.
+unit's confirmed completion; ``/reopen`` ``{"due", "problems": [...]}`` (or ``"reason"``, one
+problem per line) reopens a closed item for rectification (整改); ``/extend`` ``{"due",
+"reason"?}`` approves the pending extension request or moves the due date directly;
+``/return`` ``{"reason"}`` on an item whose completion is with the office returns it for rework
+(registration's route calls :func:`return_if_completion` first; for a draft pending approval it
+returns the draft); ``/archive`` (no body) files a closed item whose follow-up found nothing, or
+a withdrawn one (立卷归档); ``/withdraw`` ``{"reason"}`` takes an open item back (撤销督办). The
+API token acts as the office.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.keys import RUNTIME
 from domain.vocabulary import ItemStatus
 from services import archive, decisions
 from services.items import Origin
+from services.rectification import problems_json, problems_of
 from services.views import find_item, item_json, load_item, timeline
 
 API = Origin(None, via_api=True)
@@ -39,7 +41,8 @@ class Reopen(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     due: date
-    reason: Annotated[str, Field(min_length=1, max_length=4000)]
+    reason: Annotated[str, Field(max_length=4000)] = ""  # the problems, one per line
+    problems: list[Annotated[str, Field(min_length=1, max_length=500)]] | None = None
 
 
 class Extend(BaseModel):
@@ -70,7 +73,8 @@ async def item_response(request: web.Request, ref: str) -> web.Response:
     async with rt.db.session() as session:
         view = await load_item(session, ref, rt.clock.now(), rt.policy)
         entries = await timeline(session, view.id)
-    return web.json_response(item_json(view, entries))
+        problems = await problems_of(session, view.id)
+    return web.json_response(item_json(view, entries) | {"problems": problems_json(problems)})
 
 
 async def close(request: web.Request) -> web.Response:
@@ -88,7 +92,11 @@ async def close(request: web.Request) -> web.Response:
 async def reopen(request: web.Request) -> web.Response:
     body = Reopen.model_validate(await json_body(request))
     view = await decisions.reopen_item(
-        request.app[RUNTIME], API, request.match_info["ref"], body.due, body.reason
+        request.app[RUNTIME],
+        API,
+        request.match_info["ref"],
+        body.due,
+        body.problems if body.problems is not None else body.reason,
     )
     return await item_response(request, view.ref)
 
