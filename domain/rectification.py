@@ -59,14 +59,15 @@ def problem_list(lines: list[str] | str) -> list[str]:
 def numbered_answers(text: str, numbers: set[int]) -> dict[int, str]:
     """The answers a report gives to problems ``numbers``: each line that starts with one of
     those numbers, with the lines after it up to the next numbered one (the last answer to a
-    number wins)."""
+    number wins; a number not listed is ignored)."""
     found: dict[int, list[str]] = {}
     current: int | None = None
     for line in text.splitlines():
         match = _NUMBERED.match(line)
-        if match and int(match.group(1)) in numbers:
-            current = int(match.group(1))
-            found[current] = [match.group(2).strip()]
+        if match:  # a numbered line starts an answer (to no listed problem: ignored)
+            current = int(match.group(1)) if int(match.group(1)) in numbers else None
+            if current is not None:
+                found[current] = [match.group(2).strip()]
         elif current is not None and line.strip():
             found[current].append(line.strip())
     answers = {n: "\n".join(part for part in parts if part) for n, parts in found.items()}
