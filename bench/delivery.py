@@ -5,6 +5,7 @@ Telegram's flood limits enforced (1/s per chat, 30/s overall, 20/min per group).
     .venv/bin/python -m bench.delivery --count 2000 --runs ours,ours-fault
     .venv/bin/python -m bench.delivery --ptb-count 1000  # PTB's runs are much slower with faults
     .venv/bin/python -m bench.delivery --count 2000 --runs ours,ptb --latency 0,0.1,0.25
+    .venv/bin/python -m bench.delivery --count 2000 --runs ours --instances 3 --latency 0.1
 
 Runs:
 - ``ours``: the outbox Deliverer (SQLite outbox, our own pacing, a Bot without PTB's limiter).
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import platform
 import statistics
 import tempfile
@@ -107,9 +109,10 @@ def watch(fake: FakeTelegram, run: Run) -> None:
 
 
 async def run_ours(
-    count: int, fault_every: int, retry_after: int, latency: float, workdir: Path
+    count: int, fault_every: int, retry_after: int, latency: float, workdir: Path, instances: int
 ) -> Run:
-    run = Run("ours-fault" if fault_every else "ours", count)
+    name = "ours-fault" if fault_every else "ours"
+    run = Run(name if instances == 1 else f"{name} ×{instances} instances", count)
     fake, run.flooded = await start_fake(count, fault_every, retry_after, latency)
     db = Database(f"sqlite+aiosqlite:///{workdir / f'{run.name}-{latency * 1000:.0f}ms.db'}")
     await db.upgrade()
@@ -141,24 +144,36 @@ async def run_ours(
                 created_at=now,
             )
         await session.commit()
-    bot = Bot(
-        fake.token,
-        base_url=fake.base_url,
-        base_file_url=fake.base_file_url,
-        request=HTTPXRequest(connection_pool_size=IN_FLIGHT + 4),
-    )
-    await bot.initialize()
-    deliverer = Deliverer(rt, bot, Metrics())
+    # Several instances: a sender each, with an engine of its own, as separate processes have.
+    engines = [db] + [Database(db.url) for _ in range(instances - 1)]
+    bots = [
+        Bot(
+            fake.token,
+            base_url=fake.base_url,
+            base_file_url=fake.base_file_url,
+            request=HTTPXRequest(connection_pool_size=IN_FLIGHT + 4),
+        )
+        for _ in engines
+    ]
+    for bot in bots:
+        await bot.initialize()
+    senders = [
+        Deliverer(dataclasses.replace(rt, db=engine), bot, Metrics())
+        for engine, bot in zip(engines, bots, strict=True)
+    ]
     watch(fake, run)
     run.started = time.monotonic()
-    await deliverer.deliver_until_idle(max_wait=retry_after * 3 + 60)
+    wait = retry_after * 3 + 60
+    await asyncio.gather(*(sender.deliver_until_idle(max_wait=wait) for sender in senders))
     while len(run.arrivals) < count:  # flooded chats wait out their retry_after
         await asyncio.sleep(0.5)
-        await deliverer.deliver_until_idle(max_wait=retry_after * 3 + 60)
+        await asyncio.gather(*(sender.deliver_until_idle(max_wait=wait) for sender in senders))
     run.throttled_by_limits = fake.stats.throttled_by_limits
     run.throttled_injected = fake.stats.throttled_injected
-    await bot.shutdown()
-    await db.dispose()
+    for bot in bots:
+        await bot.shutdown()
+    for engine in engines:
+        await engine.dispose()
     await fake.stop()
     return run
 
@@ -246,6 +261,12 @@ async def main() -> None:
         default="0",
         help="seconds each answer of the fake is late, comma-separated (e.g. 0,0.1,0.25)",
     )
+    parser.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="our senders on one outbox, each with its own engine (default 1)",
+    )
     args = parser.parse_args()
     try:
         latencies = [float(value) for value in args.latency.split(",")]
@@ -273,10 +294,12 @@ async def run_set(
     results: dict[str, Run] = {}
     for name in wanted:
         if name == "ours":
-            results[name] = await run_ours(args.count, 0, args.retry_after, latency, tmp)
+            results[name] = await run_ours(
+                args.count, 0, args.retry_after, latency, tmp, args.instances
+            )
         elif name == "ours-fault":
             results[name] = await run_ours(
-                args.count, args.fault_every, args.retry_after, latency, tmp
+                args.count, args.fault_every, args.retry_after, latency, tmp, args.instances
             )
         elif name == "ptb":
             results[name] = await run_ptb(ptb_count, 0, args.retry_after, latency)

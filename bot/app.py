@@ -46,6 +46,8 @@ from domain.clock import Clock, SystemClock
 from domain.policy import Policy, load_policy
 from handlers.context import BotState
 from services.bulletin import send_weekly_bulletin
+from services.documents.pdf import find_soffice
+from services.documents.templates import Templates, load_templates
 from services.people import remember_bot_username
 from services.runtime import Runtime
 from services.sealing import derive
@@ -77,6 +79,7 @@ class Options:
     delivery: bool = True
     webhook_url: str | None = None  # set: receive updates by webhook instead of polling
     sweep_every: timedelta = timedelta(minutes=1)  # how often this instance asks for the sweep
+    pdf: bool = True  # documents also as PDF where LibreOffice is installed
 
 
 def console_base(settings: Settings, webhook_url: str | None) -> str:
@@ -103,6 +106,11 @@ def create_app(
     options = options or Options()
     guard_library_loggers()  # no tokens, update contents or SQL parameters in any log
     policy = load_policy(settings.policy_file)  # a bad policy is refused before anything starts
+    templates = load_templates(policy.documents.templates)  # and so is a bad document template
+    pdf = options.pdf and policy.documents.pdf
+    soffice = find_soffice() if pdf else None
+    if soffice is None and pdf:
+        log.info("documents_without_pdf", extra={"reason": "LibreOffice (soffice) not found"})
     app = web.Application()
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
@@ -112,7 +120,7 @@ def create_app(
     # One cleanup context per resource, opened in this order and closed in the reverse one.
     app.cleanup_ctx.extend(
         [
-            partial(_database, clock=clock, policy=policy),
+            partial(_database, clock=clock, policy=policy, templates=templates, soffice=soffice),
             partial(_telegram, options=options),
             partial(_scheduler, options=options),
         ]
@@ -140,7 +148,12 @@ def _add_all_routes(app: web.Application, settings: Settings, options: Options) 
 
 
 async def _database(
-    app: web.Application, *, clock: Clock | None, policy: Policy
+    app: web.Application,
+    *,
+    clock: Clock | None,
+    policy: Policy,
+    templates: Templates,
+    soffice: str | None,
 ) -> AsyncIterator[None]:
     """The database, and the runtime the services are given (migrated first)."""
     settings = app[SETTINGS]
@@ -155,6 +168,8 @@ async def _database(
             media_dir=settings.media_dir,
             default_locale=settings.locale,
             policy=policy,
+            templates=templates,
+            soffice=soffice,
             translator=app[TRANSLATOR],
             secret=deployment_secret(settings),
         )

@@ -18,6 +18,8 @@ from bot.settings import Settings
 from domain.clock import SystemClock
 from domain.errors import DubanError
 from domain.policy import load_policy
+from services.documents.pdf import find_soffice
+from services.documents.templates import load_templates
 from services.runtime import Runtime
 from storage.db import Database, NotMigrated
 
@@ -61,6 +63,7 @@ def sqlite_path(url: str) -> Path | None:
 async def open_runtime(settings: Settings, *, migrated: bool = True) -> Runtime:
     try:
         policy = load_policy(settings.policy_file)
+        templates = load_templates(policy.documents.templates)
     except DubanError as exc:
         fail(str(exc), 2)
     path = sqlite_path(settings.database_url)
@@ -83,6 +86,8 @@ async def open_runtime(settings: Settings, *, migrated: bool = True) -> Runtime:
         media_dir=settings.media_dir,
         default_locale=settings.locale,
         policy=policy,
+        templates=templates,
+        soffice=find_soffice() if policy.documents.pdf else None,
     )
 
 
@@ -299,9 +304,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_items_parser(sub, sys.modules[__name__])
 
+    from bot.cli_document import add_document_parser
     from bot.cli_sweep import add_sweep_parser
 
     add_sweep_parser(sub, sys.modules[__name__])
+    add_document_parser(sub, sys.modules[__name__])
     return parser
 
 

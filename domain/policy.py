@@ -543,8 +543,20 @@ class Codes(_Model):
     item: str = "督〔{year}〕{seq}号"
     ref: str = "{year}-{seq}"
     urging_notice: str = "催〔{year}〕{seq}号"
+    dispatch_sheet: str = "督办〔{year}〕{seq}号"
+    talk_notice: str = "约谈〔{year}〕{seq}号"
+    criticism_notice: str = "督通〔{year}〕{seq}号"
+    register_sheet: str = "督登〔{year}〕{seq}号"
 
-    @field_validator("item", "ref", "urging_notice")
+    @field_validator(
+        "item",
+        "ref",
+        "urging_notice",
+        "dispatch_sheet",
+        "talk_notice",
+        "criticism_notice",
+        "register_sheet",
+    )
     @classmethod
     def _placeholders(cls, template: str) -> str:
         return _check_template(template)
@@ -569,6 +581,38 @@ class Codes(_Model):
     def urging_notice_code(self, year: int, seq: int) -> str:
         return self.urging_notice.format(year=year, seq=seq)
 
+    def document_number(self, kind: str, year: int, seq: int) -> str:
+        """The number of a document of ``kind`` (a ``DocumentKind`` value)."""
+        template: str = getattr(self, _DOCUMENT_CODES[kind])
+        return template.format(year=year, seq=seq)
+
+
+_DOCUMENT_CODES = {
+    "dispatch": "dispatch_sheet",
+    "urging": "urging_notice",
+    "talk": "talk_notice",
+    "criticism": "criticism_notice",
+    "register": "register_sheet",
+}
+
+
+class Documents(_Model):
+    """Official documents (公文): who issues them, where a deployment's own templates are, and
+    the dates they set."""
+
+    issuer: Annotated[str, Field(min_length=1, max_length=60)] = "××县人民政府督查室"
+    templates: str | None = None  # a folder of the deployment's own .docx templates
+    pdf: bool = True  # also send each document as PDF where LibreOffice is installed
+    copy_to: tuple[Annotated[str, Field(min_length=1)], ...] = ()  # 抄送
+    criticism_recipient: Annotated[str, Field(min_length=1)] = "各乡镇人民政府，县直各单位"
+    criticism_copy_to: tuple[Annotated[str, Field(min_length=1)], ...] = (
+        "县委办公室",
+        "县人大常委会办公室",
+        "县政协办公室",
+    )
+    reply_days: NonNegativeInt = 3  # an urging notice or a criticism asks for a reply this soon
+    talk_days: NonNegativeInt = 3  # a talk notice asks the unit head to attend within this
+
 
 # --- the whole policy ----------------------------------------------------------------------------
 
@@ -590,6 +634,7 @@ class Policy(_Model):
     delivery: Delivery = Delivery()
     evidence: Evidence = Evidence()
     codes: Codes = Codes()
+    documents: Documents = Documents()
 
 
 # --- loading -------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from domain.deadlines import local_date
 from domain.vocabulary import ComplaintCategory, ComplaintStatus
 from services import evidence
 from services.images import sanitize_image
-from services.items import next_number
+from services.numbering import next_number
 from services.outbox.queue import enqueue, notification_key
 from services.recipients import office_people
 from services.runtime import Runtime

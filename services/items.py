@@ -10,14 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import callbacks
 from domain.buttons import Button
 from domain.deadlines import local_date, milestones
+from domain.documents import DocumentKind
 from domain.errors import Forbidden, InvalidInput
 from domain.i18n import N_
 from domain.lifecycle import ItemAction, apply
@@ -32,12 +31,14 @@ from domain.vocabulary import (
     TimeClass,
 )
 from services.actors import Actor
+from services.documents.issue import issue_document
 from services.notices import commit_and_view
+from services.numbering import next_number
 from services.outbox.queue import enqueue, notification_key
 from services.runtime import Runtime
 from services.timeline import Kind, record, record_change
 from services.views import item_view
-from storage.models import Assignment, Counter, Item, Person, PersonRole, Unit, UnitContact
+from storage.models import Assignment, Item, Person, PersonRole, Unit, UnitContact
 from texts import items as texts
 
 TITLE_MAX = 200
@@ -79,27 +80,6 @@ def require_office(origin: Origin) -> None:
         return
     if origin.actor is None or not origin.actor.is_office:
         raise NotOffice()
-
-
-async def next_number(session: AsyncSession, name: str, year: int) -> int:
-    """The next number of a per-year sequence; numbers are never reused, even after a rollback
-    elsewhere, and two concurrent callers never get the same one (the row is locked by the
-    UPDATE until the caller's transaction ends)."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(Counter)
-        .values(name=name, year=year, value=0)
-        .on_conflict_do_nothing(index_elements=["name", "year"])
-    )
-    value = await session.scalar(
-        update(Counter)
-        .where(Counter.name == name, Counter.year == year)
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
-    )
-    assert value is not None
-    return int(value)
 
 
 async def _unit(session: AsyncSession, key: str, field_name: str) -> Unit:
@@ -248,6 +228,9 @@ async def dispatch_now(
     item.plan_by = marks.plan_by
     item.first_feedback_by = marks.first_feedback_by
     await session.flush()
+    sheet = await issue_document(
+        session, rt, item, DocumentKind.DISPATCH, rt.clock.now(), actor_id=origin.person_id
+    )
     record_change(
         session,
         item,
@@ -257,14 +240,19 @@ async def dispatch_now(
         data={
             "dispatched_at": at.isoformat(),
             "due": marks.due.isoformat() if marks.due else None,
+            "document": sheet.id,
+            "number": sheet.number,
             **(note or {}),
         },
     )
-    await queue_dispatch_notices(rt, session, item)
+    await queue_dispatch_notices(rt, session, item, sheet.id)
 
 
-async def queue_dispatch_notices(rt: Runtime, session: AsyncSession, item: Item) -> None:
-    """Each unit's contacts get the notice with the acknowledge button; the head gets a copy."""
+async def queue_dispatch_notices(
+    rt: Runtime, session: AsyncSession, item: Item, sheet_id: int
+) -> None:
+    """Each unit's contacts get the notice with the acknowledge button; the head gets a copy;
+    with it each gets the dispatch sheet (督办通知单, the document ``sheet_id``)."""
     now = rt.clock.now()
     view = await item_view(session, item, now, rt.policy)
     for assignment in view.assignments:
@@ -303,6 +291,7 @@ async def queue_dispatch_notices(rt: Runtime, session: AsyncSession, item: Item)
                 buttons=[buttons],
                 not_before=now,
                 created_at=now,
+                document_id=sheet_id,
             )
     if rt.policy.dispatch.copy_to_leader:
         await _copy_to_leader(rt, session, item, view, now)

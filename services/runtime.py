@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from domain.calendar import WorkCalendar
 from domain.clock import Clock
 from domain.policy import Policy, load_policy
+from services.documents.templates import Templates, shipped_templates
 from services.sealing import Sealer
 from storage.db import Database
 from texts import Text, Translator
@@ -27,6 +28,8 @@ class Runtime:
     policy: Policy = field(default_factory=lambda: load_policy(None))
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     translator: Translator = field(default_factory=Translator)
+    templates: Templates = field(default_factory=shipped_templates, compare=False)
+    soffice: str | None = None  # LibreOffice, for documents' PDFs; None: .docx alone
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event, compare=False)
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
     """The deployment secret keying complaint drafts and limits (never stored in the database);

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import callbacks
 from domain.buttons import Button
 from domain.deadlines import local_date
+from domain.documents import DocumentKind
 from domain.ladder import respects_quiet_hours
 from domain.occasions import PlannedOccasion
 from domain.policy import LadderAction, LadderLevel, Recipient
@@ -41,7 +42,7 @@ from domain.recipients import (
 from domain.reminders import Occasion, OccasionKind, is_late, send_from
 from domain.views import ItemView, PersonRef
 from services.chases import owed_message
-from services.items import next_number
+from services.documents.issue import issue_document
 from services.outbox.kinds import ESCALATION
 from services.outbox.queue import notification_row
 from services.runtime import Runtime
@@ -68,7 +69,7 @@ class LoadedBatch:
     people: Directory
     names: dict[int, NamedPerson]
     refs: dict[int, PersonRef]
-    notices: dict[tuple[int, int, str], str]  # (item, level, basis) → urging notice code
+    notices: dict[tuple[int, int, str], IssuedNotice]  # (item, level, basis) → urging notice
 
 
 async def load_for_messages(
@@ -107,10 +108,18 @@ async def load_for_messages(
     )
 
 
+@dataclass(frozen=True)
+class IssuedNotice:
+    """An urging notice's number, and its document (sent to the units as a file)."""
+
+    code: str
+    document_id: int | None
+
+
 async def _issued_notices(
     session: AsyncSession, item_ids: Collection[int]
-) -> dict[tuple[int, int, str], str]:
-    notices: dict[tuple[int, int, str], str] = {}
+) -> dict[tuple[int, int, str], IssuedNotice]:
+    notices: dict[tuple[int, int, str], IssuedNotice] = {}
     if not item_ids:
         return notices
     rows = await session.execute(
@@ -121,7 +130,11 @@ async def _issued_notices(
     for item_id, data in rows:
         level, basis = (data or {}).get("level"), (data or {}).get("basis")
         if isinstance(level, int) and isinstance(basis, str):
-            notices.setdefault((item_id, level, basis), str(data["code"]))
+            document = data.get("document")
+            notices.setdefault(
+                (item_id, level, basis),
+                IssuedNotice(str(data["code"]), document if isinstance(document, int) else None),
+            )
     return notices
 
 
@@ -183,6 +196,7 @@ def _notify(
     level: int = 0,
     not_before: datetime,
     late: bool,
+    document_id: int | None = None,
 ) -> tuple[str, Addressee]:
     """Add the notification of ``message`` to ``person``; its key and addressee."""
     key = _key(ctx.item.id, scope, person.id, plan.occasion.key)
@@ -199,6 +213,7 @@ def _notify(
             created_at=ctx.now,
             late=late,
             basis=plan.basis,
+            document_id=document_id,
         )
     )
     return key, person
@@ -335,7 +350,7 @@ async def _queue_level(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
         overdue_days=_overdue_days(ctx),
         units=tuple(u.name for u in ctx.units if u.open),
         leader=ctx.leader.name if ctx.leader else None,
-        notice_code=notice,
+        notice_code=notice.code if notice else None,
         inspection=level.inspection_item or item.inspection,
         told=names_told(told),
     )
@@ -362,10 +377,11 @@ async def _queue_level(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
                 level=level.level,
                 not_before=not_before,
                 late=late,
+                document_id=_document_for(person, notice),
             )
         )
     if keys:
-        describe = partial(_escalated, level, occasion, notice, late)
+        describe = partial(_escalated, level, occasion, notice.code if notice else None, late)
         ctx.own.entries.append(
             QueuedEntry(keys, True, item.id, now, Kind.ESCALATED, None, describe)
         )
@@ -377,26 +393,41 @@ def _overdue_days(ctx: _ItemNotices) -> int:
     return max((local_date(ctx.now, ctx.rt.tz) - ctx.item.due_date).days, 0)
 
 
-async def _issue_notice(ctx: _ItemNotices, level: LadderLevel, basis: str) -> str:
-    """The urging notice's number for this item, level and due date: issued once."""
+def _document_for(person: Addressee, notice: IssuedNotice | None) -> int | None:
+    """The urging notice's document goes to the unit's head and contact as a file."""
+    if notice is None or person.role not in (Recipient.UNIT_HEAD, Recipient.UNIT_CONTACT):
+        return None
+    return notice.document_id
+
+
+async def _issue_notice(ctx: _ItemNotices, level: LadderLevel, basis: str) -> IssuedNotice:
+    """The urging notice for this item, level and due date, issued once: its number taken and
+    its document written in this pass's transaction."""
     item, now, rt = ctx.item, ctx.now, ctx.rt
     known = ctx.batch.notices.get((item.id, level.level, basis))
     if known is not None:
         return known
-    year = local_date(now, rt.tz).year
-    seq = await next_number(ctx.batch.session, "urging", year)
-    code = rt.policy.codes.urging_notice_code(year, seq)
+    document = await issue_document(ctx.batch.session, rt, item, DocumentKind.URGING, now)
+    year, seq, code = document.year, document.seq, document.number
     ctx.kept.entries.append(
         timeline_row(
             item.id,
             now,
             Kind.NOTICE_ISSUED,
             detail=code,
-            data={"level": level.level, "basis": basis, "code": code, "year": year, "seq": seq},
+            data={
+                "level": level.level,
+                "basis": basis,
+                "code": code,
+                "year": year,
+                "seq": seq,
+                "document": document.id,
+            },
         )
     )
-    ctx.batch.notices[(item.id, level.level, basis)] = code
-    return code
+    notice = IssuedNotice(code, document.id)
+    ctx.batch.notices[(item.id, level.level, basis)] = notice
+    return notice
 
 
 def _escalation_message(

@@ -37,6 +37,7 @@ class Kind:
     CHASED = "chased"  # 催报: a missed plan, feedback or periodic report, or its notice upward
     ESCALATED = "escalated"
     NOTICE_ISSUED = "urging_notice"
+    DOCUMENT_ISSUED = "document_issued"
     INSPECTION = "inspection_item"
     TALK_ORDERED = "talk_ordered"
     CRITICISM_ORDERED = "criticism_ordered"

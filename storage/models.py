@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -353,6 +354,8 @@ class Notification(Base):
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     photo_path: Mapped[str | None] = mapped_column(String(255))
+    # An official document (公文) that goes with the message as a file (sendDocument).
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     status: Mapped[NotificationStatus] = mapped_column(
         StrEnumColumn(NotificationStatus, 16), default=NotificationStatus.PENDING
     )
@@ -551,3 +554,43 @@ class ComplaintLimit(Base):
     window_start: Mapped[datetime] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SendPace(Base):
+    """When the next message may start, shared by every instance sending with one bot token:
+    per chat (``chat:<id>``) and for the bot as a whole (``bot``). ``next_at`` is seconds since
+    the epoch by the database server's clock, so instances' clocks play no part."""
+
+    __tablename__ = "send_pace"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float)
+
+
+# --- official documents ---------------------------------------------------------------------
+
+
+class Document(Base):
+    """An official document (公文) as issued: its kind, its number within the kind's year, the
+    .docx kept under the media directory with its SHA-256, and the PDF when one was made.
+
+    ``(kind, year, seq)`` is unique: a number is never given twice; the counter row
+    ``(kind, year)`` in ``counters`` is advanced in the transaction that issues it."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("kind", "year", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    pdf_path: Mapped[str | None] = mapped_column(String(255))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]

@@ -133,8 +133,9 @@ def bench_settings(
 async def running(
     settings: Settings, clock: FakeClock, fake: FakeTelegram, options: Options | None = None
 ) -> AsyncIterator[Bench]:
-    """The app, serving on a free loopback port until the block ends."""
-    app = create_app(settings, clock=clock, options=options or Options())
+    """The app, serving on a free loopback port until the block ends; documents go without
+    their PDF unless ``options`` ask for it (LibreOffice takes seconds a document)."""
+    app = create_app(settings, clock=clock, options=options or Options(pdf=False))
     async with serve(app, "127.0.0.1", 0) as base_url:
         yield Bench(fake=fake, rt=app[RUNTIME], clock=clock, base_url=base_url, app=app)
 

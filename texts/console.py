@@ -213,6 +213,8 @@ LABELS: dict[str, str] = {
     "owed_what": N_("What"),
     "owed_by": N_("By"),
     "owed_state": N_("State"),
+    "documents": N_("Official documents"),
+    "no_documents": N_("No documents yet."),
     "system": N_("system"),
     "date_from": N_("From"),
     "date_to": N_("To"),

@@ -273,6 +273,7 @@ EVENT_NAMES: dict[str, str] = {
     "chased": N_("chased (催报)"),
     "escalated": N_("escalated"),
     "urging_notice": N_("written urging notice"),
+    "document_issued": N_("official document issued"),
     "inspection_item": N_("made a formal inspection item"),
     "talk_ordered": N_("ordered a talk"),
     "criticism_ordered": N_("ordered a notice of criticism"),

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.api import complaints, decisions, items
+from bot.api import complaints, decisions, documents, items
 from bot.api.middleware import api_middleware
 from bot.api.stats import add_stats_routes
 
 
 def add_api_routes(app: web.Application) -> None:
-    """Each area adds its routes here (items, decisions, units, complaints, stats)."""
+    """Each area adds its routes here (items, decisions, units, complaints, stats,
+    documents)."""
     app.middlewares.append(api_middleware)
     add_stats_routes(app)
     items.add_routes(app)
     complaints.add_routes(app)
     decisions.add_routes(app)
+    documents.add_routes(app)

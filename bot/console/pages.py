@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from bot.api.documents import file_response
 from bot.api.stats import parse_period
 from bot.console.request import (
     HERE,
@@ -30,6 +31,7 @@ from domain.vocabulary import Duty, ItemStatus, Light, Source, TimeClass
 from services import decisions
 from services.chases import owed_rows
 from services.complaint_triage import list_complaints
+from services.documents.access import DocumentNotFound, document_file, list_documents
 from services.export import export_bytes
 from services.images import display_image
 from services.items import Origin
@@ -266,6 +268,7 @@ async def item_page(request: web.Request) -> web.Response:
         owed = await owed_rows(session, rt, await find_item(session, view.ref))
     extension = await decisions.pending_extension(rt, view.ref) if who.office else None
     reports = await item_reports(rt, view.id)
+    documents = await list_documents(rt, view.ref, who.actor)
     return render(
         request,
         "item.html",
@@ -278,6 +281,7 @@ async def item_page(request: web.Request) -> web.Response:
         },
         owed=owed,
         reports=reports,
+        documents=documents,
         warnings={
             file.id: warning_lines(t, file, report.unit_name, rt.tz)
             for report in reports
@@ -365,6 +369,22 @@ async def item_file_download(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def item_document_download(request: web.Request) -> web.Response:
+    """One of the item's official documents (``?pdf``: its PDF), for whoever sees the item."""
+    who = viewer(request)
+    view = await visible_item(request, who)
+    typed = request.match_info["document"]
+    if not (typed.isascii() and typed.isdigit()):
+        raise web.HTTPNotFound()
+    try:
+        found = await document_file(
+            runtime(request), int(typed), who.actor, pdf="pdf" in request.query, item_id=view.id
+        )
+    except (DocumentNotFound, MediaNotFound):
+        raise web.HTTPNotFound() from None
+    return file_response(found)
+
+
 async def stats_page(request: web.Request) -> web.Response:
     rt = runtime(request)
     who = viewer(request)
@@ -423,6 +443,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(f"{PREFIX}/items.xlsx", ledger_xlsx)
     app.router.add_get(f"{PREFIX}/items/{{ref}}", item_page)
     app.router.add_get(f"{PREFIX}/items/{{ref}}/files/{{file}}", item_file_download)
+    app.router.add_get(f"{PREFIX}/items/{{ref}}/documents/{{document}}", item_document_download)
     app.router.add_get(f"{PREFIX}/stats", stats_page)
     app.router.add_get(f"{PREFIX}/complaints", complaints_page)
     app.router.add_get(f"{PREFIX}/units", units_page)

@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 from domain.policy import Delivery
 
 SAFETY = 0.96  # pace at 96 % of each limit
+SHARED_SAFETY = 0.95  # the bot's rate shared by instances: a little more room for their jitter
 CATCH_UP = 0.005  # seconds of a late start the next slot may make up
 
 
 class Pacer:
     def __init__(self, limits: Delivery, *, safety: float = SAFETY) -> None:
         self.overall_interval = 1.0 / (limits.overall_per_second * safety)
+        self.shared_overall_interval = 1.0 / (limits.overall_per_second * SHARED_SAFETY)
         self.private_interval = 1.0 / (limits.per_chat_per_second * safety)
         self.group_interval = 60.0 / (limits.group_per_minute * safety)
         self._next_overall = 0.0

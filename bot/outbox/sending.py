@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import time
 from collections import Counter
@@ -43,7 +44,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
@@ -51,14 +58,18 @@ from bot.metrics import Metrics
 from bot.outbox.pacing import FloodJudge, Pacer
 from bot.outbox.telegram import failure_reason
 from domain.text import CAPTION_MAX, MESSAGE_MAX, clip_html, visible_len
-from services.outbox import claims, outcomes
-from services.outbox.claims import Outgoing
+from services.documents.pdf import pdf_of
+from services.outbox import claims, outcomes, pace
+from services.outbox.claims import AttachedDocument, Outgoing
 from services.outbox.kinds import MERGEABLE
 from services.runtime import Runtime
 
 log = logging.getLogger("duban.delivery")
 
 LEASE = timedelta(seconds=60)
+SLOT_LATE = 0.01  # seconds past its shared slot a send may still start
+SLOT_TRIES = 20
+PRUNE_EVERY = 1000  # sends between two prunings of the shared pacing's old rows
 IN_FLIGHT = 16  # chats sent to at once: 30/s at a 250 ms round trip needs 8; room for slower
 POLL_SECONDS = 1.0
 PAUSE_POLL_SECONDS = 0.1
@@ -101,6 +112,13 @@ def merged_length(group: list[Outgoing]) -> int:
     return visible_len(SEPARATOR.join(o.text for o in group))
 
 
+def document_caption(text: str, name: str) -> str:
+    """A file's caption: the message's first line (the item's code and title) and the file's
+    name, so that the file says what it belongs to in the chat list."""
+    header = text.split("\n", 1)[0]
+    return fitted(f"{header}\n📄 {html.escape(name)}", CAPTION_MAX)
+
+
 def fitted(text: str, limit: int) -> str:
     """The text, or (logged) the text cut to ``limit`` between tags and entities."""
     if visible_len(text) <= limit:
@@ -130,6 +148,8 @@ def plan_groups(outs: list[Outgoing]) -> tuple[list[list[Outgoing]], list[Outgoi
             and out.kind in MERGEABLE
             and group[0].photo_path is None
             and out.photo_path is None
+            and group[0].document is None
+            and out.document is None
             and merged_length([*group, out]) <= MAX_TEXT
             and sum(len(o.buttons) for o in group) + len(out.buttons) <= MAX_ROWS
         )
@@ -168,6 +188,7 @@ class Deliverer:
         self._slots = asyncio.Semaphore(in_flight)
         self._sending: set[asyncio.Task[None]] = set()  # messages on the wire
         self._flying: set[int] = set()  # people with a message on the wire
+        self._slots_taken = 0
         self.judge = FloodJudge()
         self.monotonic = monotonic
         self.parked: dict[int, datetime] = {}  # person id -> until (rt.clock)
@@ -319,6 +340,7 @@ class Deliverer:
 
     async def _deliver_in_slot(self, group: list[Outgoing]) -> None:
         try:
+            await self._shared_pace(group[0].chat_id)
             await self._deliver(group)
         except Exception:
             # its claim runs out and another round takes it up again
@@ -327,6 +349,28 @@ class Deliverer:
             if group[0].person_id is not None:
                 self._flying.discard(group[0].person_id)
             self._slots.release()
+
+    async def _shared_pace(self, chat_id: int | None) -> None:
+        """Wait for the chat's and the bot's next moment as the database keeps them for every
+        instance (this instance's own pacing has already spaced its sends)."""
+        if chat_id is None:
+            return
+        intervals = pace.Intervals(
+            self.pacer.chat_interval(chat_id), self.pacer.shared_overall_interval
+        )
+        for _ in range(SLOT_TRIES):
+            slot = await pace.take_slot(self.rt, chat_id, intervals)
+            due = self.monotonic() + slot.wait
+            if slot.wait > 0:
+                await asyncio.sleep(slot.wait)
+            # Not taken (another instance wrote to the chat): ask again now that it is free.
+            # Woken much later than the slot (the event loop was held up): sending now could
+            # bunch with the slots after it, so take a new one instead.
+            if slot.taken and self.monotonic() - due <= SLOT_LATE:
+                break
+        self._slots_taken += 1
+        if self._slots_taken % PRUNE_EVERY == 0:
+            await pace.prune(self.rt)
 
     async def _deliver(self, group: list[Outgoing]) -> None:
         """Send one chat's message (paced already) and record what happened."""
@@ -398,7 +442,35 @@ class Deliverer:
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
+            if first.document is not None:
+                await self._send_files(chat_id, text, first.document)
         return sent.message_id
+
+    async def _send_files(self, chat_id: int, text: str, document: AttachedDocument) -> None:
+        """After its message, the official document as a file (sendDocument), then the PDF
+        for reading on a phone where LibreOffice made one. The message stays a text message,
+        so its buttons edit it as usual; a PDF that fails to go is logged (the .docx went)."""
+        docx = await asyncio.to_thread((self.rt.media_dir / document.path).read_bytes)
+        caption = document_caption(text, document.name)
+        await self.bot.send_document(
+            chat_id,
+            InputFile(docx, filename=document.name),
+            caption=caption,
+            parse_mode=ParseMode.HTML,
+        )
+        pdf = await pdf_of(self.rt, document.id, document.path, document.pdf_path)
+        if pdf is not None:
+            try:
+                data = await asyncio.to_thread((self.rt.media_dir / pdf).read_bytes)
+                name = document.name.removesuffix(".docx") + ".pdf"
+                await self.bot.send_document(
+                    chat_id,
+                    InputFile(data, filename=name),
+                    caption=document_caption(text, name),
+                    parse_mode=ParseMode.HTML,
+                )
+            except (OSError, TelegramError) as exc:
+                log.warning("document_pdf_not_sent", extra={"error": type(exc).__name__})
 
     async def _retry(self, group: list[Outgoing], error: str) -> None:
         attempt = max(o.attempts for o in group) + 1

@@ -18,17 +18,29 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.chases import parse_basis
+from domain.documents import file_name
 from domain.occasions import basis_due
 from domain.reminders import is_late
 from domain.vocabulary import ItemStatus, NotificationStatus
 from services.chases import still_owed
 from services.runtime import Runtime
 from services.views import OPEN_STATUSES
-from storage.models import Assignment, Item, Notification, Person
+from storage.models import Assignment, Document, Item, Notification, Person
 
 log = logging.getLogger("duban.delivery")
 
 PENDING = NotificationStatus.PENDING
+
+
+@dataclass(frozen=True)
+class AttachedDocument:
+    """An official document sent with a notification: its stored .docx, the name it is sent
+    under, and its PDF when one was made."""
+
+    id: int
+    path: str
+    name: str
+    pdf_path: str | None
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,7 @@ class Outgoing:
     attempts: int
     late: bool
     created_at: datetime
+    document: AttachedDocument | None = None  # an official document sent with the message
 
     def is_late(self, now: datetime) -> bool:
         """Sent long after its moment: the process was down, paused, or quiet hours held it."""
@@ -75,21 +88,22 @@ async def claim(
             return []
         rows = (
             await session.execute(
-                select(Notification, Person.telegram_chat_id, Item.ref)
+                select(Notification, Person.telegram_chat_id, Item.ref, Document)
                 .outerjoin(Person, Person.id == Notification.person_id)
                 .outerjoin(Item, Item.id == Notification.item_id)
+                .outerjoin(Document, Document.id == Notification.document_id)
                 .where(Notification.id.in_(taken))
                 .order_by(Notification.created_at, Notification.id)
                 .execution_options(populate_existing=True)
             )
         ).all()
         out = []
-        for notification, chat_id, ref in rows:
+        for notification, chat_id, ref, document in rows:
             if not await still_wanted(session, notification, rt):
                 notification.status = NotificationStatus.CANCELLED
                 notification.claimed_until = None
                 continue
-            out.append(_outgoing(notification, chat_id, ref))
+            out.append(_outgoing(notification, chat_id, ref, _attached(document)))
         await session.commit()
     return out
 
@@ -135,7 +149,20 @@ async def _take(
     )
 
 
-def _outgoing(notification: Notification, chat_id: int | None, ref: str | None) -> Outgoing:
+def _attached(document: Document | None) -> AttachedDocument | None:
+    if document is None:
+        return None
+    return AttachedDocument(
+        document.id, document.path, file_name(document.kind, document.number), document.pdf_path
+    )
+
+
+def _outgoing(
+    notification: Notification,
+    chat_id: int | None,
+    ref: str | None,
+    document: AttachedDocument | None,
+) -> Outgoing:
     return Outgoing(
         id=notification.id,
         person_id=notification.person_id,
@@ -146,6 +173,7 @@ def _outgoing(notification: Notification, chat_id: int | None, ref: str | None) 
         photo_path=notification.photo_path,
         item_id=notification.item_id,
         item_ref=ref,
+        document=document,
         not_before=notification.not_before,
         attempts=notification.attempts,
         late=notification.late,

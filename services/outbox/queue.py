@@ -44,6 +44,7 @@ class NotificationFields(_Required, total=False):
     item_id: int | None
     level: int
     photo_path: str | None
+    document_id: int | None
     late: bool
     basis: str | None
 
@@ -59,6 +60,7 @@ def notification_row(**fields: Unpack[NotificationFields]) -> dict[str, Any]:
         "text": fields["text"],
         "buttons": [[button.as_json() for button in row] for row in (fields.get("buttons") or [])],
         "photo_path": fields.get("photo_path"),
+        "document_id": fields.get("document_id"),
         "status": NotificationStatus.PENDING,
         "not_before": fields["not_before"],
         "attempts": 0,

@@ -399,7 +399,9 @@ class Month:
         self.clock.set(ended + timedelta(seconds=1))
         for user in users:
             for message in user.messages:
-                if message.message_id > counts[user.chat_id]:
+                # An official document follows its message as a file of its own; the outbox
+                # records the message, so the file is not a message of its own here.
+                if message.message_id > counts[user.chat_id] and message.document is None:
                     self.tick_messages.add((user.chat_id, message.message_id))
 
     async def act(self, day: int) -> None:

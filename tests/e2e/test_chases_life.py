@@ -10,6 +10,8 @@ import aiohttp
 
 from domain.vocabulary import Source, TimeClass
 from services.items import ItemDraft, Origin, register_item
+from testbench import FakeUser
+from testbench.models import BotMessage
 from tests.conftest import Bench, import_example_county
 from tests.e2e.reminder_helpers import Inbox, settle
 from tests.e2e.test_reminders_life import OFFICE, PEOPLE, local, step
@@ -44,6 +46,11 @@ def kinds(received: dict[str, list[str]]) -> dict[str, list[str]]:
     }
 
 
+def last_text(user: FakeUser) -> BotMessage:
+    """The last message that is not a file (a dispatch sheet follows its notice)."""
+    return next(m for m in reversed(user.messages) if not m.is_document)
+
+
 async def test_a_silent_unit_is_chased_for_each_deadline(bench: Bench) -> None:
     await import_example_county(bench.rt)
     users = await join_people(bench, PEOPLE, 40_000)
@@ -61,11 +68,11 @@ async def test_a_silent_unit_is_chased_for_each_deadline(bench: Bench) -> None:
     await settle(bench)
     first = inbox.new()
     assert set(first) == {"lina", "zhangjun", "wang"}
-    copy = users["wang"].messages[-1]
+    copy = last_text(users["wang"])
     assert "同时报分管领导" in copy.plain_text and "11月24日前签收、研究部署" in copy.plain_text
     assert copy.button_texts == ["详情"]
     lina = users["lina"]
-    await lina.press(lina.messages[-1], "✅ 签收")
+    await lina.press(last_text(lina), "✅ 签收")
     await lina.wait_callback_answer()
     await settle(bench)
     inbox.new()
@@ -131,7 +138,7 @@ async def test_a_plan_sent_after_the_chase_stops_it_and_is_marked_late(bench: Be
     view = await register_item(bench.rt, Origin(None, via_api=True), draft, dispatch=True)
     await settle(bench)
     lina = users["lina"]
-    await lina.press(lina.messages[-1], "✅ 签收")
+    await lina.press(last_text(lina), "✅ 签收")
     await lina.wait_callback_answer()
     await settle(bench)
     inbox.new()

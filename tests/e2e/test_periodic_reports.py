@@ -17,6 +17,7 @@ from services.items import ItemDraft, Origin, register_item
 from tests.conftest import Bench, import_example_county
 from tests.e2e.console_helpers import page, signed_in
 from tests.e2e.reminder_helpers import Inbox, settle
+from tests.e2e.test_chases_life import last_text
 from tests.e2e.test_reminders_life import OFFICE, PEOPLE, local, step
 from tests.e2e.test_whole_loop import join_people, report
 
@@ -51,7 +52,7 @@ async def test_a_missed_monthly_report_is_chased_and_counted_late(
     view = await register_item(bench.rt, Origin(None, via_api=True), draft, dispatch=True)
     await settle(bench)
     lina = users["lina"]
-    await lina.press(lina.messages[-1], "✅ 签收")
+    await lina.press(last_text(lina), "✅ 签收")
     await lina.wait_callback_answer()
     await settle(bench)
     inbox.new()

@@ -612,6 +612,13 @@ ROUTES: list[Route] = [
         CONSOLE_CALLERS,
         frozenset({"qian", "zhao", "wang"}),
     ),
+    Route(
+        "GET",
+        "/console/items/{ref}/documents/{document}",
+        lambda w: f"/console/items/{w.refs['fresh']}/documents/{w.document}",
+        CONSOLE_CALLERS,
+        frozenset({"qian", "zhao", "wang"}),
+    ),
     _console("/console/stats"),
     _console("/console/units"),
     _console("/console/complaints", OFFICE_WEB),
@@ -701,6 +708,8 @@ ROUTES: list[Route] = [
     _api(
         "POST", "/api/items/{ref}/withdraw", lambda w: f"/api/items/{w.refs['followed']}/withdraw"
     ),
+    _api("GET", "/api/items/{ref}/documents", lambda w: f"/api/items/{w.refs['fresh']}/documents"),
+    _api("GET", "/api/documents/{id}", lambda w: f"/api/documents/{w.document}"),
     _api("GET", "/api/units", lambda w: "/api/units"),
     _api("GET", "/api/stats", lambda w: "/api/stats"),
     _api("GET", "/api/complaints", lambda w: "/api/complaints"),

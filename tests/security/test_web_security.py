@@ -38,6 +38,7 @@ from storage.db import Database
 from storage.models import (
     Attachment,
     Complaint,
+    Document,
     Item,
     Notification,
     Report,
@@ -453,7 +454,9 @@ async def test_every_route_sends_security_headers(bench: Bench) -> None:
         file_id = await session.scalar(
             select(Attachment.id).where(Attachment.report_id.is_not(None))
         )
+        document_id = await session.scalar(select(Document.id).limit(1))
     values = {
+        "document": [str(document_id)],
         "ref": [ref],
         "id": [public_id],
         "action": ["reject"],

@@ -29,7 +29,7 @@ from services.items import ItemDraft, Origin, register_item
 from services.people import issue_invites
 from services.registration import create_item
 from storage.db import Database
-from storage.models import Assignment, Attachment, Item, Unit
+from storage.models import Assignment, Attachment, Document, Item, Unit
 from testbench import FakeTelegram, FakeUser
 from tests.conftest import Bench, bench_settings, import_example_county, running
 from tests.e2e.console_helpers import actor_of, browser, csrf_of, item_awaiting_close, page
@@ -90,6 +90,7 @@ class World:
     complaint: str  # a new complaint's public id
     edu_unit: int
     attachment: int  # an evidence photo on the item with the office
+    document: int  # the fresh item's dispatch sheet (督办通知单)
     sessions: dict[str, aiohttp.ClientSession] = field(default_factory=dict)
     csrf: dict[str, str] = field(default_factory=dict)
 
@@ -190,7 +191,8 @@ async def build_world(bench: Bench) -> World:
         )
         edu = await session.scalar(select(Unit.id).where(Unit.key == "edu"))
         attachment = await session.scalar(select(Attachment.id).order_by(Attachment.id))
-    assert edu is not None and attachment is not None
+        document = await session.scalar(select(Document.id).where(Document.item_id == fresh))
+    assert edu is not None and attachment is not None and document is not None
     office_report = await _completion_with_office(bench, refs["with_office"])
     return World(
         bench=bench,
@@ -208,6 +210,7 @@ async def build_world(bench: Bench) -> World:
         complaint=filed.public_id,
         edu_unit=edu,
         attachment=attachment,
+        document=document,
     )
 
 

@@ -28,7 +28,7 @@ from services.reports import EvidenceFile
 from services.runtime import Runtime
 from services.sweep import run_sweep
 from services.views import find_item
-from storage.models import Attachment, Notification
+from storage.models import Attachment, Document, Notification, TimelineEvent
 from tests.conftest import SHANGHAI
 from tests.e2e.test_lifecycle_api import actor
 from tests.e2e.test_whole_loop import photo
@@ -87,6 +87,21 @@ async def test_only_the_office_archives_and_only_a_closed_item(county: Runtime) 
     await decisions.follow_up_ok(rt, Origin(await actor(rt, "qian")), ref)
     view = await archive.archive_item(rt, Origin(await actor(rt, "qian")), ref)
     assert view.status is ItemStatus.ARCHIVED and view.archived_at == rt.clock.now()
+    # its registration sheet is issued with it, numbered, and named on the timeline
+    async with rt.db.session() as session:
+        item = await find_item(session, ref)
+        sheets = list(
+            await session.scalars(
+                select(Document).where(Document.item_id == item.id, Document.kind == "register")
+            )
+        )
+        filed = await session.scalar(
+            select(TimelineEvent).where(
+                TimelineEvent.item_id == item.id, TimelineEvent.kind == "archived"
+            )
+        )
+    assert len(sheets) == 1 and sheets[0].number
+    assert filed is not None and filed.data["number"] == sheets[0].number
     with pytest.raises(ItemArchived):
         await archive.archive_item(rt, API, ref)  # once
 

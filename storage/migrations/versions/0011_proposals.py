@@ -1,8 +1,8 @@
 """rectification (整改): items.reopened_at and rectify_plan_by, and the problems found
 (rectification_problems) with the unit's answers
 
-Revision ID: 0009_proposals
-Revises: 0008_complaint_drafts
+Revision ID: 0011_proposals
+Revises: 0010_documents
 Create Date: 2026-12-05 10:00:00
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0009_proposals"
-down_revision: str | None = "0008_complaint_drafts"
+revision: str = "0011_proposals"
+down_revision: str | None = "0010_documents"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,185 @@
+"""The shipped templates: one .docx per kind, laid out after GB/T 9704-2012, with the words of the
+regulations and the fields (``{{ number }}``, ``{{ reply_by }}``, ...) the renderer fills.
+
+``python -m services.documents.shipped [FOLDER]`` writes them (default: the package's
+``templates/`` folder, where they are kept in the repository). An office edits a copy in Word
+or WPS and points ``documents.templates`` in the policy at its folder.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+from domain import documents as rules
+from domain.documents import DocumentKind
+from services.documents import layout
+
+SHIPPED = Path(__file__).resolve().parent / "templates"
+
+
+def _item_body(doc: DocumentObject) -> None:
+    layout.tag(doc, "{%p for para in item_body %}")
+    layout.body(doc, "{{ para }}")
+    layout.tag(doc, "{%p endfor %}")
+
+
+def dispatch(doc: DocumentObject) -> None:
+    layout.masthead(doc)
+    layout.title(doc, "督办通知单")
+    layout.paragraph(doc, "{{ recipient }}：")
+    layout.body(
+        doc,
+        "现将“{{ item_title }}”（{{ item_code }}，{{ source }}，{{ time_class }}）交你单位办理，"
+        "办结时限为{{ due }}。牵头单位：{{ lead_unit }}"
+        "{% if co_units %}；配合单位：{{ co_units }}{% endif %}"
+        "{% if leader %}；责任领导：{{ leader }}{% endif %}。",
+    )
+    _item_body(doc)
+    layout.body(
+        doc,
+        "请单位主要负责同志按照任务要求和单位职责，认真研究办理，确定专人负责，"
+        "按以下时限办理并及时书面回复：",
+    )
+    layout.tag(doc, "{%p for line in deadlines %}")
+    layout.body(doc, "{{ line }}")
+    layout.tag(doc, "{%p endfor %}")
+    layout.body(
+        doc,
+        "确实解决不了的，要拿出解决的时间节点和方案，做到事事有回音、件件有落实。",
+    )
+    layout.signature(doc)
+    layout.record(doc)
+
+
+def urging(doc: DocumentObject) -> None:
+    layout.masthead(doc)
+    layout.title(doc, "关于催办“{{ item_title }}”的通知")
+    layout.paragraph(doc, "{{ recipient }}：")
+    layout.body(
+        doc,
+        "{{ dispatched }}交办你单位的“{{ item_title }}”（{{ item_code }}），"
+        "要求于{{ due }}前办结。截至{{ date }}，该事项已逾期{{ overdue_days }}天，"
+        "经分管领导督办，仍未办结。根据督查工作有关规定，现下达书面通知，进行催办。",
+    )
+    layout.body(
+        doc,
+        "请你单位主要负责同志高度重视，认真研究办理，于{{ reply_by }}前将办理情况书面报送"
+        "{{ issuer }}；确实解决不了的，要拿出解决的时间节点和方案。仍不能完成的，"
+        "将报告主要领导，列入督查事项。",
+    )
+    layout.signature(doc)
+    layout.record(doc)
+
+
+def talk(doc: DocumentObject) -> None:
+    layout.masthead(doc)
+    layout.title(doc, "约谈通知")
+    layout.paragraph(doc, "{{ recipient }}：")
+    layout.body(
+        doc,
+        "你单位承办的“{{ item_title }}”（{{ item_code }}），要求于{{ due }}前办结，"
+        "现已逾期{{ overdue_days }}天{% if urging_numbers %}，经{{ urging_numbers }}书面催办"
+        "{% endif %}，仍未完成工作任务。根据督查工作有关规定，决定对你单位主要负责人进行约谈。",
+    )
+    layout.body(
+        doc,
+        "请你单位主要负责人于{{ attend_by }}前到{{ issuer }}接受约谈，"
+        "书面说明未按期完成的原因、下一步工作措施和办结时限。",
+    )
+    layout.signature(doc)
+    layout.record(doc)
+
+
+def criticism(doc: DocumentObject) -> None:
+    layout.masthead(doc)
+    layout.title(doc, "关于“{{ item_title }}”逾期未办结情况的通报")
+    layout.paragraph(doc, "{{ recipient }}：")
+    layout.body(
+        doc,
+        "{{ dispatched }}，{{ issuer }}将“{{ item_title }}”（{{ item_code }}）交"
+        "{{ units }}办理，要求于{{ due }}前办结。截至{{ date }}，该事项已逾期{{ overdue_days }}天"
+        "{% if urging_numbers %}，经{{ urging_numbers }}书面催办{% endif %}，仍未办结，"
+        "影响了工作任务的落实。",
+    )
+    layout.body(
+        doc,
+        "根据督查工作有关规定，经主要领导同意，现对{{ lead_unit }}予以通报批评。"
+        "请{{ units }}认真反思，切实整改，于{{ reply_by }}前将整改情况书面报送{{ issuer }}。"
+        "各单位要引以为戒，对交办事项做到件件有着落、事事有回音。",
+    )
+    layout.signature(doc)
+    layout.record(doc)
+
+
+def register(doc: DocumentObject) -> None:
+    layout.paragraph(doc, "{{ number }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
+    layout.title(doc, "督办事项办理情况登记表")
+    layout.form_table(
+        doc,
+        [
+            ("事项编号", "{{ item_code }}"),
+            ("事项名称", "{{ item_title }}"),
+            ("事项来源", "{{ source }}"),
+            ("时限类别", "{{ time_class }}"),
+            ("牵头单位", "{{ lead_unit }}"),
+            ("配合单位", "{{ co_units }}"),
+            ("责任领导", "{{ leader }}"),
+            ("交办日期", "{{ dispatched }}"),
+            ("办结时限", "{{ due }}"),
+            ("办结日期", "{{ closed }}"),
+            ("办理状态", "{{ status }}"),
+        ],
+        (32, 124),
+    )
+    layout.paragraph(doc)
+    layout.paragraph(doc, "办理过程", font=rules.HEADING_FONT)
+    layout.form_table(
+        doc,
+        [
+            ("日期", "办理情况"),
+            ("{%tr for e in events %}", ""),
+            ("{{ e.date }}", "{{ e.text }}"),
+            ("{%tr endfor %}", ""),
+        ],
+        (42, 114),
+    )
+    layout.paragraph(doc)
+    layout.paragraph(doc, "登记单位：{{ issuer }}　　登记日期：{{ date }}")
+
+
+BUILDERS: dict[DocumentKind, Callable[[DocumentObject], None]] = {
+    DocumentKind.DISPATCH: dispatch,
+    DocumentKind.URGING: urging,
+    DocumentKind.TALK: talk,
+    DocumentKind.CRITICISM: criticism,
+    DocumentKind.REGISTER: register,
+}
+
+
+def build(kind: DocumentKind) -> DocumentObject:
+    doc = Document()
+    layout.setup_page(doc)
+    BUILDERS[kind](doc)
+    return doc
+
+
+def write_all(folder: Path) -> list[Path]:
+    """Write every kind's template into ``folder`` as ``<kind>.docx``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind in DocumentKind:
+        target = folder / f"{kind.value}.docx"
+        build(kind).save(str(target))
+        written.append(target)
+    return written
+
+
+if __name__ == "__main__":
+    for path in write_all(Path(sys.argv[1]) if len(sys.argv) > 1 else SHIPPED):
+        print(path)

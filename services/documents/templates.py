@@ -1,0 +1,100 @@
+"""The templates in use: a deployment's own (``documents.templates`` in the policy) where it has
+one for a kind, else the shipped one; each checked when the service starts, and rendered into
+a .docx from a document's facts.
+
+A template that names a field no document of its kind has (a misspelling), lacks one its kind
+needs, or is not a readable .docx with valid template tags is refused with
+:class:`TemplateError` naming the template and the field.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from docx.shared import Pt
+from docxtpl import DocxTemplate
+from jinja2 import Environment
+from jinja2 import TemplateError as JinjaError
+
+from domain import documents as rules
+from domain.documents import DocumentFacts, DocumentKind
+from domain.errors import DubanError
+from domain.i18n import N_
+from services.documents.shipped import SHIPPED
+
+
+class TemplateError(DubanError):
+    """A document template cannot be used."""
+
+    key = N_("Document template {template}: {reason}")
+    status = 500
+
+
+@dataclass(frozen=True)
+class Templates:
+    """The template file of each kind, every one checked."""
+
+    paths: dict[DocumentKind, Path]
+
+    def render(self, facts: DocumentFacts) -> bytes:
+        """The .docx of ``facts`` (CPU-bound: call it in a worker thread)."""
+        template = DocxTemplate(str(self.paths[facts.kind]))
+        context = facts.context()
+        template.render(context, _environment(), autoescape=True)
+        _fit_issuer(template, context["issuer"])
+        out = io.BytesIO()
+        template.save(out)
+        return out.getvalue()
+
+
+def _fit_issuer(template: DocxTemplate, issuer: str) -> None:
+    """Make the issuing body's name (the masthead's run that says just that) small enough for
+    one line, keeping the template's font and colour."""
+    fit = Pt(rules.issuer_size_pt(issuer))
+    for paragraph in template.docx.paragraphs:
+        for run in paragraph.runs:
+            size = run.font.size
+            if run.text == issuer and size is not None and size > fit:
+                run.font.size = fit
+
+
+def _environment() -> Environment:
+    return Environment(autoescape=True)
+
+
+def load_templates(folder: str | Path | None) -> Templates:
+    """The templates to use, each checked: the deployment's ``folder`` first, then shipped."""
+    own = Path(folder) if folder else None
+    if own is not None and not own.is_dir():
+        raise TemplateError(template=str(own), reason="the folder does not exist")
+    paths: dict[DocumentKind, Path] = {}
+    for kind in DocumentKind:
+        name = f"{kind.value}.docx"
+        path = own / name if own is not None and (own / name).is_file() else SHIPPED / name
+        check_template(kind, path)
+        paths[kind] = path
+    return Templates(paths)
+
+
+@cache
+def shipped_templates() -> Templates:
+    """The shipped templates, checked once per process."""
+    return load_templates(None)
+
+
+def check_template(kind: DocumentKind, path: Path) -> None:
+    """Refuse a template of ``kind`` at ``path`` that cannot be filled as that kind."""
+    try:
+        used = DocxTemplate(str(path)).get_undeclared_template_variables(_environment())
+    except JinjaError as exc:
+        line = getattr(exc, "lineno", None)
+        where = f" (tag {line})" if line else ""
+        raise TemplateError(template=str(path), reason=f"bad template tag{where}: {exc}") from exc
+    except Exception as exc:  # python-docx raises several kinds for a file that is no .docx
+        raise TemplateError(template=str(path), reason=f"not a readable .docx ({exc})") from exc
+    problem = rules.template_problem(kind, set(used))
+    if problem is not None:
+        raise TemplateError(template=str(path), reason=problem)

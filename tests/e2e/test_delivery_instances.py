@@ -1,0 +1,118 @@
+"""Three instances deliver from one outbox through the fake Bot API enforcing Telegram's flood
+limits: one chat's burst and 200 chats' messages go out with no 429 caused by pacing, because a
+chat's next moment and the bot's rate are kept in the database and taken by whichever instance
+sends (``services.outbox.pace``)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import datetime
+
+from telegram import Bot
+
+from bot.metrics import Metrics
+from bot.outbox.sending import Deliverer
+from domain.clock import FakeClock
+from services.outbox import pace
+from services.outbox.queue import enqueue
+from services.runtime import Runtime
+from storage.db import Database
+from storage.models import Person
+from testbench import FakeTelegram
+
+FIRST_CHAT = 70_000
+CHATS = 200
+BURST = 6  # messages to one chat at once
+
+
+async def people(rt: Runtime, fake: FakeTelegram, count: int, now: datetime) -> list[Person]:
+    async with rt.db.session() as session:
+        persons = [
+            Person(
+                key=f"m{n}",
+                name=f"收件人{n}",
+                telegram_user_id=FIRST_CHAT + n,
+                telegram_chat_id=FIRST_CHAT + n,
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
+            for n in range(count)
+        ]
+        session.add_all(persons)
+        await session.commit()
+    for person in persons:
+        assert person.telegram_chat_id is not None
+        fake._chat(fake.user(person.telegram_chat_id, person.name).id).started = True
+    return persons
+
+
+async def test_three_instances_keep_one_pace(
+    rt: Runtime, clock: FakeClock, fake: FakeTelegram, database_url: str
+) -> None:
+    now = clock.now()
+    persons = await people(rt, fake, CHATS, now)
+    async with rt.db.session() as session:
+        for number in range(BURST):  # one chat's burst, not mergeable: one message each
+            await enqueue(
+                session,
+                key=f"burst|{number}",
+                person_id=persons[0].id,
+                kind="test",
+                text=f"连发{number}",
+                not_before=now,
+                created_at=now,
+            )
+        for person in persons[1:]:
+            await enqueue(
+                session,
+                key=f"wave|{person.id}",
+                person_id=person.id,
+                kind="test",
+                text=f"通知{person.id}",
+                not_before=now,
+                created_at=now,
+            )
+        await session.commit()
+    fake.enforce_limits(per_chat_per_second=1, overall_per_second=30, group_per_minute=20)
+    engines = [Database(database_url) for _ in range(3)]
+    bots = [Bot(fake.token, base_url=fake.base_url) for _ in engines]
+    try:
+        for bot in bots:
+            await bot.initialize()
+        instances = [
+            Deliverer(dataclasses.replace(rt, db=db), bot, Metrics())
+            for db, bot in zip(engines, bots, strict=True)
+        ]
+        handled = await asyncio.gather(*(d.deliver_until_idle(max_wait=60) for d in instances))
+    finally:
+        for bot in bots:
+            await bot.shutdown()
+        for db in engines:
+            await db.dispose()
+    assert sum(handled) == BURST + CHATS - 1
+    assert all(handled), handled  # all three took part
+    refused = [
+        (c.params.get("chat_id"), c.at) for c in fake.calls_to("sendMessage") if c.status == 429
+    ]
+    assert fake.stats.throttled_by_limits == 0, refused  # no 429 caused by pacing
+    burst = [c for c in fake.calls_to("sendMessage") if c.params.get("chat_id") == str(FIRST_CHAT)]
+    assert len(burst) == BURST
+    texts = [m.plain_text for m in fake.user(FIRST_CHAT, "收件人0").messages]
+    assert sorted(texts) == [f"连发{n}" for n in range(BURST)]
+    for person in persons[1:]:
+        assert person.telegram_chat_id is not None
+        got = [m.plain_text for m in fake.user(person.telegram_chat_id, person.name).messages]
+        assert got == [f"通知{person.id}"]
+
+
+async def test_a_chat_not_free_takes_nothing_and_holds_up_no_other(rt: Runtime) -> None:
+    every = pace.Intervals(chat=1.0, overall=0.05)
+    first = await pace.take_slot(rt, 1, every)
+    assert first.taken and first.wait == 0
+    again = await pace.take_slot(rt, 1, every)  # the same chat: not free for about a second
+    assert not again.taken and 0.8 < again.wait <= 1.0
+    other = await pace.take_slot(rt, 2, every)  # another chat: only the bot's interval later
+    assert other.taken and 0.0 < other.wait <= 0.05
+    assert await pace.prune(rt) == 0  # nothing is an hour old
