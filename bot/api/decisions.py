@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.api.bodies import json_body
 from bot.keys import RUNTIME
 from domain.vocabulary import ItemStatus
-from services import archive, decisions
+from services import archive, decisions, follow_up
 from services.items import Origin
 from services.rectification import problems_json, problems_of
 from services.views import find_item, item_json, load_item, timeline
@@ -91,7 +91,7 @@ async def close(request: web.Request) -> web.Response:
 
 async def reopen(request: web.Request) -> web.Response:
     body = Reopen.model_validate(await json_body(request))
-    view = await decisions.reopen_item(
+    view = await follow_up.reopen_item(
         request.app[RUNTIME],
         API,
         request.match_info["ref"],
