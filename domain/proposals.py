@@ -26,6 +26,7 @@ from domain.vocabulary import Duty, ReportKind, TimeClass
 
 ANSWER_KINDS = (ReportKind.ANSWER_A, ReportKind.ANSWER_B, ReportKind.ANSWER_C)
 ANSWER_CLASS = {ReportKind.ANSWER_A: "A", ReportKind.ANSWER_B: "B", ReportKind.ANSWER_C: "C"}
+ANSWER_KIND = {letter: kind for kind, letter in ANSWER_CLASS.items()}  # "A" -> ANSWER_A
 
 
 def latest_answer(reports: Reports) -> tuple[ReportKind, datetime] | None:

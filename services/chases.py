@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.chases import (
     Owed,
     PeriodState,
+    PeriodStatus,
     Reports,
     answered_at,
     answers,
@@ -118,7 +119,8 @@ def answered_late(
     rt: Runtime, item: Item, before: Sequence[tuple[ReportKind, datetime]], kind: ReportKind
 ) -> list[LateAnswer]:
     """The deadlines a report of ``kind`` sent now answers late, given the share's reports
-    ``before`` it: the plan or first feedback past their date, or a periodic report missed."""
+    ``before`` it: the plan or first feedback past their date, or a periodic report, a
+    proposal's report or follow-up, or a rectification plan missed."""
     now = rt.clock.now()
     late = [
         LateAnswer(duty, by.astimezone(rt.tz).date())
@@ -128,15 +130,16 @@ def answered_late(
         and answered_at(before, duty) is None
         and now > by
     ]
-    if Duty.PERIODIC_REPORT in answers(kind):
-        facts = item_facts(item, True)
-        was = periods(facts, _share(0, before), now, rt.policy, rt.tz)
-        after = periods(facts, _share(0, (*before, (kind, now))), now, rt.policy, rt.tz)
-        late += [
-            LateAnswer(Duty.PERIODIC_REPORT, new.report_on)
-            for old, new in zip(was, after, strict=True)
-            if old.state is PeriodState.MISSING and new.state is PeriodState.LATE
-        ]
+    facts = item_facts(item, True)
+    was = dict(_dated(rt, facts, _share(0, before), now))
+    after = _dated(rt, facts, _share(0, (*before, (kind, now))), now)
+    late += [
+        LateAnswer(duty, by)
+        for (duty, by), status in after
+        if status.state is PeriodState.LATE
+        and (old := was.get((duty, by))) is not None
+        and old.state is PeriodState.MISSING
+    ]
     return late
 
 
@@ -189,16 +192,28 @@ async def owed_rows(session: AsyncSession, rt: Runtime, item: Item) -> list[Owed
                     OwedRow(unit_name, duty, local_date(by, rt.tz), _state(at, by, now), at)
                 )
         share = _share(share_id, reports[share_id])
-        statuses = [(Duty.PERIODIC_REPORT, s) for s in periods(facts, share, now, rt.policy, rt.tz)]
-        statuses += proposal_statuses(
-            TimeClass(item.time_class), share.reports, now, rt.policy, rt.calendar, rt.tz
-        )
-        if item.reopened_at is not None and item.rectify_plan_by is not None:
-            plan_by = local_date(item.rectify_plan_by, rt.tz)
-            plan = plan_status(item.reopened_at, plan_by, share.reports, now, rt.tz)
-            statuses.append((Duty.RECTIFICATION_PLAN, plan))
-        rows += [OwedRow(unit_name, d, s.report_on, s.state, s.reported_at) for d, s in statuses]
+        rows += [
+            OwedRow(unit_name, duty, by, s.state, s.reported_at)
+            for (duty, by), s in _dated(rt, facts, share, now)
+        ]
     return rows
+
+
+def _dated(
+    rt: Runtime, facts: ItemFacts, share: UnitContacts, now: datetime
+) -> list[tuple[tuple[Duty, date], PeriodStatus]]:
+    """The share's dated reports besides the plan and first feedback, each by (duty, date):
+    periodic reports, a proposal's report and follow-ups after its answer, and the
+    rectification plan after a reopening."""
+    statuses = [(Duty.PERIODIC_REPORT, s) for s in periods(facts, share, now, rt.policy, rt.tz)]
+    statuses += proposal_statuses(
+        facts.time_class, share.reports, now, rt.policy, rt.calendar, rt.tz
+    )
+    if facts.reopened_at is not None and facts.rectify_plan_by is not None:
+        plan_by = local_date(facts.rectify_plan_by, rt.tz)
+        plan = plan_status(facts.reopened_at, plan_by, share.reports, now, rt.tz)
+        statuses.append((Duty.RECTIFICATION_PLAN, plan))
+    return [((duty, s.report_on), s) for duty, s in statuses]
 
 
 def _state(at: datetime | None, by: datetime, now: datetime) -> PeriodState:

@@ -76,7 +76,8 @@ async def answer_problems(
 
 
 def problems_json(problems: tuple[Problem, ...]) -> list[dict[str, Any]]:
-    """The API's problems of the latest reopening, each with its answer (or null)."""
+    """The API's problems of the latest reopening, each with its answer, when, by which unit
+    and in which report (null while unanswered)."""
     return [
         {
             "number": p.number,
@@ -84,6 +85,7 @@ def problems_json(problems: tuple[Problem, ...]) -> list[dict[str, Any]]:
             "answer": p.answer,
             "answered_at": p.answered_at.isoformat() if p.answered_at else None,
             "unit": p.unit,
+            "report": p.report_id,
         }
         for p in problems
     ]

@@ -8,10 +8,11 @@ Each public coroutine is one unit of work.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import callbacks
@@ -19,21 +20,22 @@ from domain.authority import Actor
 from domain.buttons import Button
 from domain.dates import date_in
 from domain.deadlines import local_date
-from domain.errors import InvalidInput
+from domain.errors import Conflict, InvalidInput
 from domain.i18n import N_
 from domain.lifecycle import apply
 from domain.proposals import ANSWER_CLASS, ANSWER_KINDS
 from domain.rectification import Problem
 from domain.reports import assignment_action, check_report, item_action
 from domain.views import ItemView
-from domain.vocabulary import AssignmentStatus, ReportKind, ReportStatus
+from domain.vocabulary import AssignmentRole, AssignmentStatus, ReportKind, ReportStatus
+from services.actors import load_actor
 from services.assignments import assignments_of, mark_received, move_share, own_assignment
 from services.chases import answered_late, share_reports
 from services.decisions import confirm_in_session
 from services.drafts import own_draft
 from services.evidence import store_evidence
 from services.notices import ButtonRows, Notice, details_button, details_only, notify
-from services.recipients import office_people
+from services.recipients import office_people, unit_people
 from services.rectification import answer_problems
 from services.runtime import Runtime
 from services.timeline import Kind, record
@@ -77,6 +79,7 @@ class _Content:
     requested_due: date | None
     media_group_id: str | None = None
     source_message_id: int | None = None
+    via_api: bool = False  # recorded by the office through the API on the unit's behalf
 
 
 @dataclass
@@ -134,6 +137,60 @@ async def submit_report(
     return result
 
 
+async def record_answer(
+    rt: Runtime,
+    ref: str,
+    answer: ReportKind,
+    text: str,
+    *,
+    unit_key: str | None = None,
+    person_key: str | None = None,
+) -> Submitted:
+    """The office records a unit's answer to the proposer (答复 A/B/C) on its behalf, as the
+    API does: the report is the unit's (``unit_key``, default the lead unit), written by
+    ``person_key`` (one of its contacts or its head; default its first contact, else its head),
+    and the timeline marks it recorded through the API. It then owes what an answer owes."""
+    async with rt.db.session() as session:
+        item = await find_item(session, ref)
+        actor = await _answerer(session, item, unit_key, person_key)
+        content = _Content(answer, text, (), None, via_api=True)
+        result = await _submit(rt, session, actor, item, content)
+        await session.commit()
+    rt.wake_outbox()
+    return result
+
+
+async def _answerer(
+    session: AsyncSession, item: Item, unit_key: str | None, person_key: str | None
+) -> Actor:
+    """Who answers for the unit: the person named (its contact or head), or its first contact,
+    else its head; acting for that unit only, whatever else they belong to."""
+    shares = await assignments_of(session, item.id)
+    lead = next(a.unit_id for a in shares if a.role == AssignmentRole.LEAD)
+    found = await session.scalars(select(Unit).where(Unit.id.in_([a.unit_id for a in shares])))
+    unit = next((u for u in found if (u.key == unit_key if unit_key else u.id == lead)), None)
+    if unit is None:
+        raise InvalidInput(N_("{unit} is not a unit of this item."), unit=unit_key, field="unit")
+    people = await unit_people(session, unit.id)
+    person = next((p for p in people if p.key == person_key), None) if person_key else None
+    if person_key and person is None:
+        raise InvalidInput(
+            N_("{person} is not a contact or the head of {unit}."),
+            person=person_key,
+            unit=unit.name,
+            field="person",
+        )
+    person = person or (people[0] if people else None)
+    if person is None:
+        raise Conflict(N_("{unit} has no contact or head to answer for it."), unit=unit.name)
+    actor = await load_actor(session, person)
+    return replace(
+        actor,
+        contact_of=actor.contact_of & {unit.id},
+        head_of=actor.head_of & {unit.id},
+    )
+
+
 async def _submit(
     rt: Runtime, session: AsyncSession, actor: Actor, item: Item, content: _Content
 ) -> Submitted:
@@ -186,6 +243,7 @@ async def _submit(
             "requested_due": report.requested_due.isoformat() if report.requested_due else None,
             "late": [{"duty": str(one.duty), "by": one.by.isoformat()} for one in late],
             **({"problems": answered} if answered else {}),
+            **({"via": "api"} if content.via_api else {}),
             **_answer_proposer(item, kind, now),
         },
     )
