@@ -244,7 +244,7 @@ async def _submit(
             "late": [{"duty": str(one.duty), "by": one.by.isoformat()} for one in late],
             **({"problems": answered} if answered else {}),
             **({"via": "api"} if content.via_api else {}),
-            **_answer_proposer(item, kind, now),
+            **_answer_proposer(item, assignment, kind, now),
         },
     )
     await _tell(rt, session, actor, item, assignment, report, kept)
@@ -252,14 +252,17 @@ async def _submit(
     return Submitted(report.id, view, kind, kept.warnings, problems)
 
 
-def _answer_proposer(item: Item, kind: ReportKind, now: datetime) -> dict[str, Any]:
-    """An answer to the proposer (答复) meets the proposal's due date: from now on the item is
-    tracked by the reports the answer owes (``domain.proposals``), not by the ladder. What the
-    timeline records of it: the class, and the due date it met or missed."""
+def _answer_proposer(
+    item: Item, assignment: Assignment, kind: ReportKind, now: datetime
+) -> dict[str, Any]:
+    """The lead unit's answer to the proposer (答复) meets the proposal's due date: from now on
+    the item is tracked by the reports the answer owes (``domain.proposals``), not by the
+    ladder. What the timeline records of it: the class, and the due date it met or missed."""
     if kind not in ANSWER_KINDS:
         return {}
     data: dict[str, Any] = {"answer": ANSWER_CLASS[kind]}
-    if item.due_at is not None and item.due_date is not None:
+    lead = assignment.role == AssignmentRole.LEAD
+    if lead and item.due_at is not None and item.due_date is not None:
         data |= {"due_was": item.due_date.isoformat(), "answered_late": now > item.due_at}
         item.due_date, item.due_at = None, None
     return data
