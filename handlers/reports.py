@@ -148,7 +148,9 @@ async def _submit(update: Update, context: DubanContext, actor: Actor, draft_id:
     files = [await _download(context, entry) for entry in entries]
     done = await reports.submit_draft(context.rt, actor, draft_id, files)
     await _edit(
-        update, texts.report_submitted(t, done.item, done.kind, done.warnings, done.problems), []
+        update,
+        texts.report_submitted(t, done.item, done.kind, done.warnings, done.problems, done.owes),
+        [],
     )
 
 

@@ -18,16 +18,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import callbacks
 from domain.authority import Actor
 from domain.buttons import Button
+from domain.chases import PeriodState, Reports
 from domain.dates import date_in
 from domain.deadlines import local_date
 from domain.errors import Conflict, InvalidInput
 from domain.i18n import N_
 from domain.lifecycle import apply
-from domain.proposals import ANSWER_CLASS, ANSWER_KINDS
+from domain.proposals import ANSWER_CLASS, ANSWER_KINDS, proposal_statuses
 from domain.rectification import Problem
 from domain.reports import assignment_action, check_report, item_action
 from domain.views import ItemView
-from domain.vocabulary import AssignmentRole, AssignmentStatus, ReportKind, ReportStatus
+from domain.vocabulary import (
+    AssignmentRole,
+    AssignmentStatus,
+    Duty,
+    ReportKind,
+    ReportStatus,
+    TimeClass,
+)
 from services.actors import load_actor
 from services.assignments import assignments_of, mark_received, move_share, own_assignment
 from services.chases import answered_late, share_reports
@@ -67,6 +75,7 @@ class Submitted:
     kind: ReportKind
     warnings: list[str] = field(default_factory=list)
     problems: tuple[Problem, ...] = ()  # 整改: the problems after this report answered some
+    owes: tuple[tuple[Duty, date], ...] = ()  # after an answer to the proposer: what is next
 
 
 @dataclass(frozen=True)
@@ -249,7 +258,21 @@ async def _submit(
     )
     await _tell(rt, session, actor, item, assignment, report, kept)
     view = await item_view(session, item, now, rt.policy)
-    return Submitted(report.id, view, kind, kept.warnings, problems)
+    owes = _owed_after_answer(rt, item, (*before, (kind, now)), kind, now)
+    return Submitted(report.id, view, kind, kept.warnings, problems, owes)
+
+
+def _owed_after_answer(
+    rt: Runtime, item: Item, reports: Reports, kind: ReportKind, now: datetime
+) -> tuple[tuple[Duty, date], ...]:
+    """After an answer to the proposer, the reports it owes next and their dates (the chat
+    tells the unit what to send by when)."""
+    if kind not in ANSWER_KINDS:
+        return ()
+    statuses = proposal_statuses(
+        TimeClass(item.time_class), reports, now, rt.policy, rt.calendar, rt.tz
+    )
+    return tuple((duty, s.report_on) for duty, s in statuses if s.state is PeriodState.OPEN)
 
 
 def _answer_proposer(

@@ -12,8 +12,9 @@ from domain.i18n import N_
 from domain.rectification import Problem
 from domain.text import shorten
 from domain.views import ItemView, TimelineEntry
-from domain.vocabulary import ReportKind
+from domain.vocabulary import Duty, ReportKind
 from texts import Markup, Text, escape
+from texts.chases import duty_name
 from texts.items import (
     ASSIGNMENT_STATUS_NAMES,
     CLASS_NAMES,
@@ -327,11 +328,20 @@ def draft_preview(
 
 
 def report_submitted(
-    t: Text, item: ItemView, kind: str, warnings: list[str], problems: Sequence[Problem] = ()
+    t: Text,
+    item: ItemView,
+    kind: str,
+    warnings: list[str],
+    problems: Sequence[Problem] = (),
+    owes: Sequence[tuple[Duty, date]] = (),
 ) -> str:
     lines: list[str | None] = [
         header(t, item),
         t(N_("✅ Your {kind} has been submitted."), kind=kind_name(t, kind)),
+    ]
+    lines += [
+        t(N_("Next: send {what} by {date}."), what=duty_name(t, duty), date=day(t, by))
+        for duty, by in owes
     ]
     if problems:
         answered = sum(p.answer is not None for p in problems)

@@ -45,6 +45,11 @@ async def test_a_proposal_answered_b_is_chased_for_its_report_and_follow_ups(
     # Answered B on Tue 1 Dec: the report is owed by 21 Dec, follow-ups every 3 months.
     bench.clock.set(local(12, 1, 10))
     await report(lina, view.ref, "答复B：列入计划逐步解决", "已答复代表：列入明年计划，分步实施。")
+    submitted = next(m for m in reversed(lina.messages) if "已提交" in m.plain_text)
+    assert submitted.plain_text.splitlines()[2:] == [
+        "下一步：请于2026年12月21日前报送建议提案答复后的办理情况报告。",
+        "下一步：请于2027年3月1日前报送建议提案（B类）跟踪办理情况报告。",
+    ]
     await settle(bench)
     told = second_lines(inbox.new())
     assert told["qian"] == ["📝 县教育局（李娜）报送答复B：列入计划逐步解决："]
