@@ -108,6 +108,9 @@ def steps_of(duty: Duty, policy: Policy) -> Chase:
         Duty.PLAN: policy.chases.plan,
         Duty.FIRST_FEEDBACK: policy.chases.first_feedback,
         Duty.PERIODIC_REPORT: policy.chases.periodic_report,
+        Duty.PROPOSAL_REPORT: policy.chases.proposal_report,
+        Duty.PROPOSAL_FOLLOW_UP: policy.chases.proposal_follow_up,
+        Duty.RECTIFICATION_PLAN: policy.chases.rectification_plan,
     }[duty]
 
 
@@ -210,16 +213,19 @@ def period_statuses(
         owed = [r for r in report_dates if r not in answered and opens[r] < sent_on]
         if owed:
             answered[owed[0]] = moment
-    statuses = []
-    for report_on in report_dates:
-        at = answered.get(report_on)
-        deadline = end_of_day(report_on, tz)
-        if at is not None:
-            state = PeriodState.ON_TIME if at <= deadline else PeriodState.LATE
-        else:
-            state = PeriodState.MISSING if now > deadline else PeriodState.OPEN
-        statuses.append(PeriodStatus(report_on, state, at))
-    return statuses
+    return [deadline_status(r, answered.get(r), now, tz) for r in report_dates]
+
+
+def deadline_status(
+    by: date, reported_at: datetime | None, now: datetime, tz: ZoneInfo
+) -> PeriodStatus:
+    """A deadline owed by the end of ``by``, answered at ``reported_at`` (None: not yet)."""
+    deadline = end_of_day(by, tz)
+    if reported_at is not None:
+        state = PeriodState.ON_TIME if reported_at <= deadline else PeriodState.LATE
+    else:
+        state = PeriodState.MISSING if now > deadline else PeriodState.OPEN
+    return PeriodStatus(by, state, reported_at)
 
 
 def late_periods(statuses: Sequence[PeriodStatus]) -> int:

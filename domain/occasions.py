@@ -38,7 +38,9 @@ from domain.chases import (
 from domain.deadlines import local_date, periodic_report_dates
 from domain.ladder import escalation_occasions
 from domain.policy import Policy, ReportEvery
+from domain.proposals import proposal_statuses
 from domain.recipients import UnitContacts
+from domain.rectification import plan_status
 from domain.reminders import (
     Occasion,
     before_due_occasions,
@@ -62,6 +64,8 @@ class ItemFacts:
     due_at: datetime | None
     plan_by: datetime | None = None
     first_feedback_by: datetime | None = None
+    reopened_at: datetime | None = None  # 整改: when a follow-up check last reopened it
+    rectify_plan_by: datetime | None = None  # its rectification plan (整改方案) is due
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +115,11 @@ def plan_item(
     if item.due_date is not None and item.due_at is not None and now <= item.due_at:
         planned += _before_due(item.due_date, item.dispatched_at, open_units, now, policy, tz)
     planned += _report_reminders(item, open_units, now, policy, tz)
-    owed = [owed for unit in open_units for owed in owed_by(item, unit, now, policy, tz)]
+    calendar = calendar or WorkCalendar()
+    owed = [o for unit in open_units for o in owed_by(item, unit, now, policy, tz, calendar)]
     units_by_share = {unit.assignment_id: unit for unit in open_units}
     for one in owed:
-        occasions = owed_occasions(
-            one, item.dispatched_at, item.due_at, policy, calendar or WorkCalendar(), tz
-        )
+        occasions = owed_occasions(one, item.dispatched_at, item.due_at, policy, calendar, tz)
         planned += [
             PlannedOccasion(occasion, units_by_share[one.assignment_id], one.basis)
             for occasion in still_due(occasions, now)
@@ -196,21 +199,43 @@ def _report_reminders(
 
 
 def owed_by(
-    item: ItemFacts, unit: UnitContacts, now: datetime, policy: Policy, tz: ZoneInfo
+    item: ItemFacts,
+    unit: UnitContacts,
+    now: datetime,
+    policy: Policy,
+    tz: ZoneInfo,
+    calendar: WorkCalendar | None = None,
 ) -> list[Owed]:
     """What the unit still owes of the item that is chased: the plan and the first feedback
-    not yet sent, and the latest periodic report missed (or the next one ahead)."""
+    not yet sent, the latest periodic report missed (or the next one ahead), the same of a
+    proposal's reports after its answer, and a rectification plan not yet sent."""
     owed = [
         Owed(duty, local_date(by, tz), unit.assignment_id)
         for duty, by in ((Duty.PLAN, item.plan_by), (Duty.FIRST_FEEDBACK, item.first_feedback_by))
         if by is not None and answered_at(unit.reports, duty) is None
     ]
-    statuses = periods(item, unit, now, policy, tz)
-    missing = [s for s in statuses if s.state is PeriodState.MISSING]
-    ahead = [s for s in statuses if s.state is PeriodState.OPEN]
-    chased = missing[-1:] + ahead[:1]
-    owed += [Owed(Duty.PERIODIC_REPORT, s.report_on, unit.assignment_id) for s in chased]
+    statuses = [(Duty.PERIODIC_REPORT, s) for s in periods(item, unit, now, policy, tz)]
+    days = calendar or WorkCalendar()
+    statuses += proposal_statuses(item.time_class, unit.reports, now, policy, days, tz)
+    owed += [Owed(duty, s.report_on, unit.assignment_id) for duty, s in _owed_of(statuses)]
+    if item.reopened_at is not None and item.rectify_plan_by is not None:
+        plan = plan_status(
+            item.reopened_at, local_date(item.rectify_plan_by, tz), unit.reports, now, tz
+        )
+        if plan.reported_at is None:
+            owed.append(Owed(Duty.RECTIFICATION_PLAN, plan.report_on, unit.assignment_id))
     return owed
+
+
+def _owed_of(statuses: list[tuple[Duty, PeriodStatus]]) -> list[tuple[Duty, PeriodStatus]]:
+    """Of each duty's statuses, those still chased: the latest missed and the next ahead."""
+    chased: list[tuple[Duty, PeriodStatus]] = []
+    for duty in dict.fromkeys(d for d, _ in statuses):
+        mine = [s for d, s in statuses if d is duty]
+        missing = [s for s in mine if s.state is PeriodState.MISSING]
+        ahead = [s for s in mine if s.state is PeriodState.OPEN]
+        chased += [(duty, s) for s in missing[-1:] + ahead[:1]]
+    return chased
 
 
 def periods(

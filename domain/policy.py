@@ -341,6 +341,26 @@ class Chases(_Model):
     plan: MilestoneChase = MilestoneChase(remind_days_before=(0,))
     first_feedback: MilestoneChase = MilestoneChase(remind_days_before=(1,))
     periodic_report: Chase = Chase(notify_recipients=(Recipient.DEPUTY_LEADER,))
+    proposal_report: MilestoneChase = MilestoneChase(remind_days_before=(3,))
+    proposal_follow_up: MilestoneChase = MilestoneChase(remind_days_before=(5,))
+    rectification_plan: MilestoneChase = MilestoneChase(remind_days_before=(1,))
+
+
+class Proposals(_Model):
+    """建议提案 after the proposer is answered: an answer of class B (列入计划逐步解决) owes a
+    follow-up report every ``follow_up_months`` months after it, until the unit reports the
+    matter solved (a completion report, or a later answer of class A)."""
+
+    follow_up_months: PositiveInt = 3
+
+
+class Rectification(_Model):
+    """整改 after a follow-up check (回头看) reopens an item: the unit's rectification plan
+    (整改方案) is due ``plan_days`` days after the reopening (working days when
+    ``working_days``), never after the new due date."""
+
+    plan_days: PositiveInt = 5
+    working_days: bool = False
 
 
 class Dispatch(_Model):
@@ -634,6 +654,8 @@ class Policy(_Model):
     classes: Classes = Classes()
     reminders: Reminders = Reminders()
     chases: Chases = Chases()
+    proposals: Proposals = Proposals()
+    rectification: Rectification = Rectification()
     dispatch: Dispatch = Dispatch()
     ladder: Ladder = Ladder()
     quiet_hours: QuietHours = QuietHours()

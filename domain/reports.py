@@ -1,7 +1,8 @@
 """What a unit may report on an item (反馈), and what a report does to the lifecycle.
 
 Every item takes a plan (研究部署), progress, a completion report (办结) and an extension
-request (延期申请); routine items add a monthly report, annual ones a quarterly report. A
+request (延期申请); routine items add a monthly report, annual ones a quarterly report, proposals
+the answer to the proposer (答复) of class A, B or C (``domain.proposals``; C gives its reason). A
 report carries text or files; an extension request names a new date after today and after the
 current due date. A report implies receipt (签收); a completion report then waits for the unit
 head's sign-off (核签), an extension request for the office's decision.
@@ -28,6 +29,8 @@ def report_kinds(time_class: str) -> tuple[ReportKind, ...]:
         kinds.append(ReportKind.MONTHLY)
     if time_class == TimeClass.ANNUAL:
         kinds.append(ReportKind.QUARTERLY)
+    if time_class == TimeClass.PROPOSAL:  # 答复建议提案人, with the result class
+        kinds += [ReportKind.ANSWER_A, ReportKind.ANSWER_B, ReportKind.ANSWER_C]
     kinds += [ReportKind.COMPLETION, ReportKind.EXTENSION]
     return tuple(kinds)
 
@@ -49,6 +52,8 @@ def check_report(
     if not text and not files:
         raise InvalidInput(N_("The report is empty: add text, a photo or a file."))
     check_length(text, TEXT_MAX)
+    if kind == ReportKind.ANSWER_C and not text:
+        raise InvalidInput(N_("An answer C (kept for reference) needs the reason in text."))
     if kind == ReportKind.EXTENSION:
         check_requested_due(requested_due, today=today, due_date=due_date)
     return text

@@ -79,6 +79,9 @@ class ReportKind(StrEnum):
     EXTENSION = "extension"  # 延期申请
     MONTHLY = "monthly"  # 月度报告 (routine items)
     QUARTERLY = "quarterly"  # 季度报告 (annual key tasks)
+    ANSWER_A = "answer_a"  # 答复建议提案人: A 解决或采纳 (solved or adopted)
+    ANSWER_B = "answer_b"  # 答复: B 列入计划逐步解决 (in plan, solved step by step)
+    ANSWER_C = "answer_c"  # 答复: C 留作参考 (kept for reference, with the reason)
 
 
 class Duty(StrEnum):
@@ -87,6 +90,9 @@ class Duty(StrEnum):
     PLAN = "plan"  # 研究部署
     FIRST_FEEDBACK = "first_feedback"  # 首次反馈
     PERIODIC_REPORT = "periodic_report"  # 月度/季度报告 (routine items, annual key tasks)
+    PROPOSAL_REPORT = "proposal_report"  # 建议提案: the report owed after answering the proposer
+    PROPOSAL_FOLLOW_UP = "proposal_follow_up"  # 建议提案 answered B: follow-ups until solved
+    RECTIFICATION_PLAN = "rectification_plan"  # 整改方案 after a reopening (回头看)
 
 
 class ReportStatus(StrEnum):

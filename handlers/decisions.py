@@ -24,7 +24,7 @@ from handlers.context import DubanContext
 from handlers.conversations import BotApplication
 from handlers.items import Press, ask_about, button, carry_out, check_then_ask, drop_buttons, markup
 from handlers.prompts import Purpose
-from services import archive, decisions
+from services import archive, decisions, follow_up
 from services.actors import Actor
 from services.items import Origin
 from services.runtime import Runtime
@@ -189,13 +189,13 @@ FOLLOW_UP_MONTHS = {"1m": 1, "3m": 3}
 async def _follow_up(rt: Runtime, origin: Origin, ref: str, choice: str) -> FollowedUp:
     if choice in FOLLOW_UP_MONTHS:
         on = follow_up_after(rt.clock.now(), rt.tz, FOLLOW_UP_MONTHS[choice])
-        view = await decisions.set_follow_up(rt, origin, ref, on)
+        view = await follow_up.set_follow_up(rt, origin, ref, on)
         return FollowedUp(view, lambda t: texts.follow_up_set_done(t, on))
     if choice == "none":
         view = await decisions.check_office_move(rt, origin, ref, ItemAction.ARCHIVE)
         return FollowedUp(view, archive_texts.follow_up_none_done, archivable=True)
     if choice == "ok":
-        view = await decisions.follow_up_ok(rt, origin, ref)
+        view = await follow_up.follow_up_ok(rt, origin, ref)
         return FollowedUp(view, archive_texts.followed_up_done, archivable=True)
     if choice in FOLLOW_UP_ASKS:
         action, question, purpose = FOLLOW_UP_ASKS[choice]

@@ -15,11 +15,11 @@ from enum import StrEnum
 from telegram import ForceReply, Update
 
 from domain import callbacks
-from domain.dates import NotADate, find_date
+from domain.dates import NotADate, find_date, parse_day
 from domain.deadlines import local_date
 from domain.views import ItemView
 from handlers.context import DubanContext
-from services import decisions, execution
+from services import decisions, execution, follow_up
 from services import prompts as stored_prompts
 from services.actors import Actor
 from services.items import Origin
@@ -112,12 +112,17 @@ async def _instruct(r: Reply) -> Answered:
 
 async def _set_follow_up(r: Reply) -> Answered:
     on = find_date(r.text, r.today)
-    view = await decisions.set_follow_up(r.rt, r.origin, r.target, on)
+    view = await follow_up.set_follow_up(r.rt, r.origin, r.target, on)
     return view, texts.follow_up_set_done(r.t, on)
 
 
 async def _reopen(r: Reply) -> Answered:
-    view = await decisions.reopen_item(r.rt, r.origin, r.target, find_date(r.text, r.today), r.text)
+    # The date on the first line, a problem on each line after it; one line is date and problem.
+    first, *rest = [line for line in r.text.splitlines() if line.strip()] or [""]
+    due = find_date(first, r.today)
+    only_date = not rest and parse_day(first, r.today) is not None
+    problems = rest or ([] if only_date else [first])
+    view = await follow_up.reopen_item(r.rt, r.origin, r.target, due, problems)
     assert view.due is not None
     return view, texts.reopened_done(r.t, view.due)
 

@@ -132,7 +132,7 @@ async def report_pressed(update: Update, context: DubanContext) -> None:
         update,
         context,
         actor,
-        texts.content_prompt(t, draft.item, action),
+        texts.content_prompt(t, draft.item, action, draft.problems),
         item_id=draft.item.id,
         purpose=Purpose.CONTENT,
         target=str(draft.id),
@@ -147,7 +147,11 @@ async def _submit(update: Update, context: DubanContext, actor: Actor, draft_id:
     await query.answer()
     files = [await _download(context, entry) for entry in entries]
     done = await reports.submit_draft(context.rt, actor, draft_id, files)
-    await _edit(update, texts.report_submitted(t, done.item, done.kind, done.warnings), [])
+    await _edit(
+        update,
+        texts.report_submitted(t, done.item, done.kind, done.warnings, done.problems, done.owes),
+        [],
+    )
 
 
 async def _download(context: DubanContext, entry: dict[str, Any]) -> reports.EvidenceFile:

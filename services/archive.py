@@ -14,7 +14,7 @@ from domain.errors import Conflict
 from domain.i18n import N_
 from domain.lifecycle import ItemAction
 from domain.views import ItemView
-from services.decisions import office_decision, reason_text, via
+from services.deciding import office_decision, reason_text, via
 from services.documents.issue import issue_document
 from services.items import Origin, require_office
 from services.notices import Notice, details_only

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.chases import (
     Owed,
     PeriodState,
+    PeriodStatus,
     Reports,
     answered_at,
     answers,
@@ -22,9 +23,11 @@ from domain.chases import (
     steps_of,
 )
 from domain.deadlines import end_of_day, local_date
-from domain.occasions import ItemFacts, periods
+from domain.occasions import ItemFacts, owed_by, periods
 from domain.policy import ReportEvery
+from domain.proposals import proposal_statuses
 from domain.recipients import UnitContacts
+from domain.rectification import plan_status
 from domain.reminders import Occasion, OccasionKind
 from domain.views import ItemView
 from domain.vocabulary import Duty, ReportKind, TimeClass
@@ -61,6 +64,8 @@ def item_facts(item: Item, open_: bool) -> ItemFacts:
         due_at=item.due_at,
         plan_by=item.plan_by,
         first_feedback_by=item.first_feedback_by,
+        reopened_at=item.reopened_at,
+        rectify_plan_by=item.rectify_plan_by,
     )
 
 
@@ -71,11 +76,14 @@ def _share(assignment_id: int, reports: Reports) -> UnitContacts:
 async def still_owed(session: AsyncSession, rt: Runtime, item: Item, owed: Owed) -> bool:
     """Whether the share still owes what a queued chase is about (else it is cancelled)."""
     reports = (await share_reports(session, [owed.assignment_id])).get(owed.assignment_id, ())
-    if owed.duty is not Duty.PERIODIC_REPORT:
+    if owed.duty in (Duty.PLAN, Duty.FIRST_FEEDBACK):
         return answered_at(reports, owed.duty) is None
     share = _share(owed.assignment_id, reports)
-    statuses = periods(item_facts(item, True), share, rt.clock.now(), rt.policy, rt.tz)
-    return any(s.report_on == owed.by and s.state is PeriodState.MISSING for s in statuses)
+    facts, now = item_facts(item, True), rt.clock.now()
+    if owed.duty is Duty.PERIODIC_REPORT:
+        statuses = periods(facts, share, now, rt.policy, rt.tz)
+        return any(s.report_on == owed.by and s.state is PeriodState.MISSING for s in statuses)
+    return owed in owed_by(facts, share, now, rt.policy, rt.tz, rt.calendar)
 
 
 def owed_message(
@@ -111,7 +119,8 @@ def answered_late(
     rt: Runtime, item: Item, before: Sequence[tuple[ReportKind, datetime]], kind: ReportKind
 ) -> list[LateAnswer]:
     """The deadlines a report of ``kind`` sent now answers late, given the share's reports
-    ``before`` it: the plan or first feedback past their date, or a periodic report missed."""
+    ``before`` it: the plan or first feedback past their date, or a periodic report, a
+    proposal's report or follow-up, or a rectification plan missed."""
     now = rt.clock.now()
     late = [
         LateAnswer(duty, by.astimezone(rt.tz).date())
@@ -121,15 +130,16 @@ def answered_late(
         and answered_at(before, duty) is None
         and now > by
     ]
-    if Duty.PERIODIC_REPORT in answers(kind):
-        facts = item_facts(item, True)
-        was = periods(facts, _share(0, before), now, rt.policy, rt.tz)
-        after = periods(facts, _share(0, (*before, (kind, now))), now, rt.policy, rt.tz)
-        late += [
-            LateAnswer(Duty.PERIODIC_REPORT, new.report_on)
-            for old, new in zip(was, after, strict=True)
-            if old.state is PeriodState.MISSING and new.state is PeriodState.LATE
-        ]
+    facts = item_facts(item, True)
+    was = dict(_dated(rt, facts, _share(0, before), now))
+    after = _dated(rt, facts, _share(0, (*before, (kind, now))), now)
+    late += [
+        LateAnswer(duty, by)
+        for (duty, by), status in after
+        if status.state is PeriodState.LATE
+        and (old := was.get((duty, by))) is not None
+        and old.state is PeriodState.MISSING
+    ]
     return late
 
 
@@ -181,11 +191,29 @@ async def owed_rows(session: AsyncSession, rt: Runtime, item: Item) -> list[Owed
                 rows.append(
                     OwedRow(unit_name, duty, local_date(by, rt.tz), _state(at, by, now), at)
                 )
+        share = _share(share_id, reports[share_id])
         rows += [
-            OwedRow(unit_name, Duty.PERIODIC_REPORT, s.report_on, s.state, s.reported_at)
-            for s in periods(facts, _share(share_id, reports[share_id]), now, rt.policy, rt.tz)
+            OwedRow(unit_name, duty, by, s.state, s.reported_at)
+            for (duty, by), s in _dated(rt, facts, share, now)
         ]
     return rows
+
+
+def _dated(
+    rt: Runtime, facts: ItemFacts, share: UnitContacts, now: datetime
+) -> list[tuple[tuple[Duty, date], PeriodStatus]]:
+    """The share's dated reports besides the plan and first feedback, each by (duty, date):
+    periodic reports, a proposal's report and follow-ups after its answer, and the
+    rectification plan after a reopening."""
+    statuses = [(Duty.PERIODIC_REPORT, s) for s in periods(facts, share, now, rt.policy, rt.tz)]
+    statuses += proposal_statuses(
+        facts.time_class, share.reports, now, rt.policy, rt.calendar, rt.tz
+    )
+    if facts.reopened_at is not None and facts.rectify_plan_by is not None:
+        plan_by = local_date(facts.rectify_plan_by, rt.tz)
+        plan = plan_status(facts.reopened_at, plan_by, share.reports, now, rt.tz)
+        statuses.append((Duty.RECTIFICATION_PLAN, plan))
+    return [((duty, s.report_on), s) for duty, s in statuses]
 
 
 def _state(at: datetime | None, by: datetime, now: datetime) -> PeriodState:

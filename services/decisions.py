@@ -1,5 +1,7 @@
 """Decisions on an item under way: the unit head's sign-off (核签), the office's close (销号) or
-return (退回), extension decisions (延期), the follow-up check (回头看) and rectification (整改).
+return (退回) and extension decisions (延期); the follow-up check (回头看) and rectification
+(整改) after the close are in ``services.follow_up``, what every decision does in
+``services.deciding``.
 
 The office acts in chat (an :class:`Origin` with a supervisor) or through the API
 (``Origin(None, via_api=True)``). Each public coroutine is one unit of work: it checks who
@@ -10,11 +12,8 @@ commit, show the item).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, time
-from typing import Any, Protocol
-from zoneinfo import ZoneInfo
+from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,131 +21,49 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import callbacks
 from domain.authority import Actor
 from domain.buttons import Button
-from domain.deadlines import at_local_time, end_of_day
-from domain.errors import Conflict, Forbidden, InvalidInput
+from domain.errors import Forbidden, InvalidInput
 from domain.i18n import N_
-from domain.lifecycle import AssignmentAction, ItemAction, apply, check_writable
-from domain.reports import TEXT_MAX
-from domain.text import ReasonTooLong, check_length
+from domain.lifecycle import AssignmentAction, ItemAction, apply
 from domain.views import ItemView
 from domain.vocabulary import (
     AssignmentRole,
     AssignmentStatus,
     GroupTopic,
-    ItemStatus,
     ReportKind,
     ReportStatus,
 )
 from services import complaint_triage
 from services.assignments import assignments_of, move_share
+from services.deciding import (
+    AlreadyDecided,
+    Decision,
+    move_due,
+    office_decision,
+    reason_text,
+    redate,
+    via,
+)
 from services.execution_errors import StaleButton
+from services.follow_up import check_follow_up_open, schedule_follow_up
 from services.items import Origin, require_office
 from services.notices import (
     Notice,
     commit_and_view,
     details_button,
     details_only,
-    notify,
-    record_and_notify,
     unit_buttons,
 )
-from services.outbox.queue import cancel_queued
 from services.recipients import item_people, office_people, unit_people
 from services.runtime import Runtime
-from services.timeline import Kind, record_change
+from services.timeline import Kind
 from services.views import find_item, item_view
 from storage.models import Assignment, Item, Person, Report, Unit
 from texts import Text
 from texts import execution as texts
 
-FOLLOW_UP_HOUR = time(9, 0)
-
 
 class NotHead(Forbidden):
     key = N_("Only the head of the unit can confirm or send back its completion report.")
-
-
-class AlreadyDecided(Conflict):
-    key = N_("This has already been decided.")
-
-
-@dataclass(frozen=True)
-class Decision:
-    """One decision on an item, inside its unit of work: who decides, and when."""
-
-    rt: Runtime
-    session: AsyncSession
-    item: Item
-    actor_id: int | None
-    now: datetime
-
-    def move(self, action: ItemAction) -> None:
-        """The item's lifecycle move; a Conflict when its status does not allow it."""
-        self.item.status = apply(self.item.status, action)
-
-    def settle(self, report: Report, status: ReportStatus, reason: str | None = None) -> None:
-        """The report is decided: how, by whom, when, and (when given) why."""
-        report.status = status
-        report.decided_by_id = self.actor_id
-        report.decided_at = self.now
-        if reason is not None:
-            report.decision_reason = reason
-
-    async def announce(
-        self,
-        event: str,
-        people: Iterable[Person],
-        notice: Notice,
-        *,
-        unit_id: int | None = None,
-        detail: str = "",
-        data: dict[str, Any],
-    ) -> None:
-        """The item changed now: record ``event`` on its timeline and queue its notice."""
-        self.item.updated_at = self.now
-        await record_and_notify(
-            self.rt,
-            self.session,
-            self.item,
-            people,
-            notice,
-            at=self.now,
-            event=event,
-            actor_id=self.actor_id,
-            unit_id=unit_id,
-            detail=detail,
-            data=data,
-        )
-
-    async def cancel_queued(self) -> int:
-        """The item ends: what is still queued about it is cancelled (how many), before the
-        decision's own notice is queued."""
-        return await cancel_queued(self.session, self.item.id)
-
-    async def done(self) -> ItemView:
-        """Commit, wake the sender, and show the item."""
-        return await commit_and_view(self.rt, self.session, self.item)
-
-
-async def office_decision(
-    rt: Runtime, session: AsyncSession, origin: Origin, ref: str, action: ItemAction
-) -> Decision:
-    """The office's decision on the item ``ref``, its lifecycle move made."""
-    item = await find_item(session, ref)
-    decision = Decision(rt, session, item, origin.person_id, rt.clock.now())
-    decision.move(action)
-    return decision
-
-
-def reason_text(reason: str | None, *, required: bool) -> str:
-    text = (reason or "").strip()
-    if required and not text:
-        raise InvalidInput(N_("Please give a reason."), field="reason")
-    return check_length(text, TEXT_MAX, ReasonTooLong)
-
-
-def via(origin: Origin) -> str:
-    return "api" if origin.via_api else "chat"
 
 
 async def _report(session: AsyncSession, report_id: int, kind: ReportKind) -> Report:
@@ -307,7 +224,7 @@ async def close_item(
             session, item.id, answer_text or (report.text if report else item.title), now
         )
         if follow_up_on is not None:
-            await _set_follow_up(rt, session, origin, item, follow_up_on)
+            await schedule_follow_up(rt, session, origin, item, follow_up_on)
         return await decision.done()
 
 
@@ -339,17 +256,6 @@ async def return_completion(rt: Runtime, origin: Origin, ref: str, reason: str) 
 # --- extensions (延期) -----------------------------------------------------------------------
 
 
-def _move_due(rt: Runtime, item: Item, due: date) -> dict[str, str | None]:
-    today = rt.clock.now().astimezone(rt.tz).date()
-    if due < today:
-        raise InvalidInput(N_("The new due date is in the past."), field="due")
-    before = item.due_date.isoformat() if item.due_date else None
-    item.due_date = due
-    item.due_at = end_of_day(due, rt.tz)
-    # No feedback milestone falls after the due date.
-    return {"from": before, "to": due.isoformat()}
-
-
 async def decide_extension(
     rt: Runtime,
     origin: Origin,
@@ -375,7 +281,7 @@ async def decide_extension(
             new_due = due or report.requested_due
             if new_due is None:
                 raise InvalidInput(N_("Give the new due date."), field="due")
-            data.update(_move_due(rt, item, new_due))
+            data.update(move_due(rt, item, new_due))
         decision.settle(
             report, ReportStatus.APPROVED if approve else ReportStatus.REFUSED, text or None
         )
@@ -420,7 +326,7 @@ async def extend_item(rt: Runtime, origin: Origin, ref: str, due: date, reason: 
     text = reason_text(reason, required=False)
     async with rt.db.session() as session:
         decision = await office_decision(rt, session, origin, ref, ItemAction.APPROVE_EXTENSION)
-        return await _redate(
+        return await redate(
             decision,
             origin,
             due,
@@ -428,141 +334,6 @@ async def extend_item(rt: Runtime, origin: Origin, ref: str, due: date, reason: 
             Kind.EXTENSION_APPROVED,
             "extension_decided",
             texts.direct_extension_notice,
-        )
-
-
-class _DueNotice(Protocol):
-    def __call__(
-        self, t: Text, item: ItemView, tz: ZoneInfo, now: datetime, *, reason: str
-    ) -> str: ...
-
-
-async def _redate(
-    decision: Decision,
-    origin: Origin,
-    due: date,
-    reason: str,
-    event: str,
-    kind: str,
-    render: _DueNotice,
-) -> ItemView:
-    """The office's decision moves the item's due date: everyone on the item is told, and why."""
-    rt, item = decision.rt, decision.item
-    data: dict[str, Any] = {"via": via(origin), **_move_due(rt, item, due)}
-    await decision.announce(
-        event,
-        await item_people(decision.session, item.id),
-        Notice(
-            kind,
-            lambda t, view: render(t, view, rt.tz, decision.now, reason=reason),
-            unit_buttons,
-        ),
-        detail=reason,
-        data=data,
-    )
-    return await decision.done()
-
-
-# --- follow-up (回头看) and rectification (整改) -----------------------------------------------
-
-
-async def set_follow_up(rt: Runtime, origin: Origin, ref: str, on: date) -> ItemView:
-    require_office(origin)
-    async with rt.db.session() as session:
-        item = await find_item(session, ref)
-        await _set_follow_up(rt, session, origin, item, on)
-        return await commit_and_view(rt, session, item)
-
-
-async def _set_follow_up(
-    rt: Runtime, session: AsyncSession, origin: Origin, item: Item, on: date
-) -> None:
-    now = rt.clock.now()
-    check_writable(item.status)
-    if item.status != ItemStatus.CLOSED:
-        raise Conflict(
-            N_("You cannot {action} an item that is {status}."),
-            action=ItemAction.FOLLOW_UP.value,
-            status=item.status,
-        )
-    if on <= now.astimezone(rt.tz).date():
-        raise InvalidInput(N_("The follow-up date must be in the future."), field="follow_up_on")
-    item.follow_up_on = on
-    event = record_change(
-        session,
-        item,
-        now,
-        Kind.FOLLOW_UP_SET,
-        actor_id=origin.person_id,
-        data={"on": on.isoformat(), "via": via(origin)},
-    )
-    await session.flush()
-    # Delivered on the day at 09:00 local; the delivery worker sends it when it falls due.
-    await notify(
-        rt,
-        session,
-        await office_people(session),
-        Notice("follow_up", texts.follow_up_due_notice, _follow_up_buttons),
-        item=item,
-        occasion=f"followup{event.id}",
-        not_before=at_local_time(on, FOLLOW_UP_HOUR, rt.tz),
-    )
-
-
-def _follow_up_buttons(t: Text, view: ItemView) -> list[list[Button]]:
-    return [
-        [
-            Button(t.raw(texts.FOLLOW_UP_OK), callbacks.make(callbacks.FOLLOW_UP, view.ref, "ok")),
-            Button(
-                t.raw(texts.FOLLOW_UP_REOPEN),
-                callbacks.make(callbacks.FOLLOW_UP, view.ref, "reopen"),
-            ),
-        ],
-        [details_button(t, view)],
-    ]
-
-
-def _check_follow_up_open(item: Item) -> None:
-    if item.status == ItemStatus.CLOSED and item.follow_up_on is None:
-        raise AlreadyDecided()
-
-
-async def follow_up_ok(rt: Runtime, origin: Origin, ref: str) -> ItemView:
-    """The follow-up check finds the result holds."""
-    require_office(origin)
-    async with rt.db.session() as session:
-        decision = await office_decision(rt, session, origin, ref, ItemAction.FOLLOW_UP)
-        item = decision.item
-        _check_follow_up_open(item)
-        on = item.follow_up_on.isoformat() if item.follow_up_on else None
-        record_change(
-            session,
-            item,
-            decision.now,
-            Kind.FOLLOWED_UP,
-            actor_id=origin.person_id,
-            data={"on": on},
-        )
-        item.follow_up_on = None
-        await session.commit()
-        return await item_view(session, item, rt.clock.now(), rt.policy)
-
-
-async def reopen_item(rt: Runtime, origin: Origin, ref: str, due: date, reason: str) -> ItemView:
-    """Rectification (整改): the closed item is in progress again with a new due date."""
-    require_office(origin)
-    text = reason_text(reason, required=True)
-    async with rt.db.session() as session:
-        decision = await office_decision(rt, session, origin, ref, ItemAction.REOPEN)
-        item = decision.item
-        for assignment in await assignments_of(session, item.id):
-            if assignment.status == AssignmentStatus.COMPLETED:
-                move_share(assignment, AssignmentAction.REOPEN)
-                assignment.completed_at = None
-        item.closed_at = None
-        item.follow_up_on = None
-        return await _redate(
-            decision, origin, due, text, Kind.REOPENED, "reopened", texts.reopened_notice
         )
 
 
@@ -576,7 +347,7 @@ async def check_office_move(rt: Runtime, origin: Origin, ref: str, action: ItemA
         item = await find_item(session, ref)
         apply(item.status, action)
         if action is ItemAction.FOLLOW_UP or action is ItemAction.REOPEN:
-            _check_follow_up_open(item)
+            check_follow_up_open(item)
         return await item_view(session, item, rt.clock.now(), rt.policy)
 
 

@@ -17,12 +17,14 @@ from domain.deadlines import local_date
 from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.lifecycle import ItemAction, apply
+from domain.rectification import Problem
 from domain.reports import MAX_FILES, TEXT_MAX, report_kinds
 from domain.text import check_length
 from domain.views import ItemView
 from domain.vocabulary import ReportKind
 from services.assignments import assignments_of, own_assignment
 from services.execution_errors import StaleButton
+from services.rectification import problems_of
 from services.runtime import Runtime
 from services.views import find_item, item_view
 from storage.models import Item, ReportDraft
@@ -47,6 +49,7 @@ class DraftView:
     media_group_id: str | None
     prompt_message_id: int | None
     continued_album: bool = False
+    problems: tuple[Problem, ...] = ()  # 整改: the problems its numbered lines answer
 
     @property
     def ready(self) -> bool:
@@ -219,4 +222,5 @@ async def _draft_view(
         media_group_id=draft.media_group_id,
         prompt_message_id=draft.prompt_message_id,
         continued_album=continued,
+        problems=await problems_of(session, item.id) if item.reopened_at else (),
     )

@@ -8,29 +8,44 @@ Each public coroutine is one unit of work.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import callbacks
 from domain.authority import Actor
 from domain.buttons import Button
+from domain.chases import PeriodState, Reports
 from domain.dates import date_in
 from domain.deadlines import local_date
-from domain.errors import InvalidInput
+from domain.errors import Conflict, InvalidInput
 from domain.i18n import N_
 from domain.lifecycle import apply
+from domain.proposals import ANSWER_CLASS, ANSWER_KINDS, proposal_statuses
+from domain.rectification import Problem
 from domain.reports import assignment_action, check_report, item_action
 from domain.views import ItemView
-from domain.vocabulary import AssignmentStatus, GroupTopic, ReportKind, ReportStatus
+from domain.vocabulary import (
+    AssignmentRole,
+    AssignmentStatus,
+    Duty,
+    GroupTopic,
+    ReportKind,
+    ReportStatus,
+    TimeClass,
+)
+from services.actors import load_actor
 from services.assignments import assignments_of, mark_received, move_share, own_assignment
 from services.chases import answered_late, share_reports
 from services.decisions import confirm_in_session
 from services.drafts import own_draft
 from services.evidence import store_evidence
 from services.notices import ButtonRows, Notice, details_button, details_only, notify
-from services.recipients import office_people
+from services.recipients import office_people, unit_people
+from services.rectification import answer_problems
 from services.runtime import Runtime
 from services.timeline import Kind, record
 from services.views import find_item, item_view
@@ -60,6 +75,8 @@ class Submitted:
     item: ItemView
     kind: ReportKind
     warnings: list[str] = field(default_factory=list)
+    problems: tuple[Problem, ...] = ()  # 整改: the problems after this report answered some
+    owes: tuple[tuple[Duty, date], ...] = ()  # after an answer to the proposer: what is next
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,7 @@ class _Content:
     requested_due: date | None
     media_group_id: str | None = None
     source_message_id: int | None = None
+    via_api: bool = False  # recorded by the office through the API on the unit's behalf
 
 
 @dataclass
@@ -129,6 +147,60 @@ async def submit_report(
     return result
 
 
+async def record_answer(
+    rt: Runtime,
+    ref: str,
+    answer: ReportKind,
+    text: str,
+    *,
+    unit_key: str | None = None,
+    person_key: str | None = None,
+) -> Submitted:
+    """The office records a unit's answer to the proposer (答复 A/B/C) on its behalf, as the
+    API does: the report is the unit's (``unit_key``, default the lead unit), written by
+    ``person_key`` (one of its contacts or its head; default its first contact, else its head),
+    and the timeline marks it recorded through the API. It then owes what an answer owes."""
+    async with rt.db.session() as session:
+        item = await find_item(session, ref)
+        actor = await _answerer(session, item, unit_key, person_key)
+        content = _Content(answer, text, (), None, via_api=True)
+        result = await _submit(rt, session, actor, item, content)
+        await session.commit()
+    rt.wake_outbox()
+    return result
+
+
+async def _answerer(
+    session: AsyncSession, item: Item, unit_key: str | None, person_key: str | None
+) -> Actor:
+    """Who answers for the unit: the person named (its contact or head), or its first contact,
+    else its head; acting for that unit only, whatever else they belong to."""
+    shares = await assignments_of(session, item.id)
+    lead = next(a.unit_id for a in shares if a.role == AssignmentRole.LEAD)
+    found = await session.scalars(select(Unit).where(Unit.id.in_([a.unit_id for a in shares])))
+    unit = next((u for u in found if (u.key == unit_key if unit_key else u.id == lead)), None)
+    if unit is None:
+        raise InvalidInput(N_("{unit} is not a unit of this item."), unit=unit_key, field="unit")
+    people = await unit_people(session, unit.id)
+    person = next((p for p in people if p.key == person_key), None) if person_key else None
+    if person_key and person is None:
+        raise InvalidInput(
+            N_("{person} is not a contact or the head of {unit}."),
+            person=person_key,
+            unit=unit.name,
+            field="person",
+        )
+    person = person or (people[0] if people else None)
+    if person is None:
+        raise Conflict(N_("{unit} has no contact or head to answer for it."), unit=unit.name)
+    actor = await load_actor(session, person)
+    return replace(
+        actor,
+        contact_of=actor.contact_of & {unit.id},
+        head_of=actor.head_of & {unit.id},
+    )
+
+
 async def _submit(
     rt: Runtime, session: AsyncSession, actor: Actor, item: Item, content: _Content
 ) -> Submitted:
@@ -162,6 +234,10 @@ async def _submit(
     session.add(report)
     await session.flush()
     kept = await _keep_files(rt, session, report, content.files)
+    problems: tuple[Problem, ...] = ()
+    if item.reopened_at is not None and kind is not ReportKind.EXTENSION:
+        problems = await answer_problems(session, report, assignment.unit_id, now)
+    answered = [p.number for p in problems if p.report_id == report.id]
     record(
         session,
         item_id=item.id,
@@ -176,11 +252,44 @@ async def _submit(
             "files": len(content.files),
             "requested_due": report.requested_due.isoformat() if report.requested_due else None,
             "late": [{"duty": str(one.duty), "by": one.by.isoformat()} for one in late],
+            **({"problems": answered} if answered else {}),
+            **({"via": "api"} if content.via_api else {}),
+            **_answer_proposer(item, assignment, kind, now),
         },
     )
     await _tell(rt, session, actor, item, assignment, report, kept)
     view = await item_view(session, item, now, rt.policy)
-    return Submitted(report.id, view, kind, kept.warnings)
+    owes = _owed_after_answer(rt, item, (*before, (kind, now)), kind, now)
+    return Submitted(report.id, view, kind, kept.warnings, problems, owes)
+
+
+def _owed_after_answer(
+    rt: Runtime, item: Item, reports: Reports, kind: ReportKind, now: datetime
+) -> tuple[tuple[Duty, date], ...]:
+    """After an answer to the proposer, the reports it owes next and their dates (the chat
+    tells the unit what to send by when)."""
+    if kind not in ANSWER_KINDS:
+        return ()
+    statuses = proposal_statuses(
+        TimeClass(item.time_class), reports, now, rt.policy, rt.calendar, rt.tz
+    )
+    return tuple((duty, s.report_on) for duty, s in statuses if s.state is PeriodState.OPEN)
+
+
+def _answer_proposer(
+    item: Item, assignment: Assignment, kind: ReportKind, now: datetime
+) -> dict[str, Any]:
+    """The lead unit's answer to the proposer (答复) meets the proposal's due date: from now on
+    the item is tracked by the reports the answer owes (``domain.proposals``), not by the
+    ladder. What the timeline records of it: the class, and the due date it met or missed."""
+    if kind not in ANSWER_KINDS:
+        return {}
+    data: dict[str, Any] = {"answer": ANSWER_CLASS[kind]}
+    lead = assignment.role == AssignmentRole.LEAD
+    if lead and item.due_at is not None and item.due_date is not None:
+        data |= {"due_was": item.due_date.isoformat(), "answered_late": now > item.due_at}
+        item.due_date, item.due_at = None, None
+    return data
 
 
 def _move_on(

@@ -201,6 +201,9 @@ class Item(Base):
     archived_at: Mapped[datetime | None] = mapped_column(index=True)
     # 内部: a confidential item never goes to any work group, only to the people themselves.
     confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # 整改: when a follow-up check last reopened it, and when its rectification plan is due.
+    reopened_at: Mapped[datetime | None]
+    rectify_plan_by: Mapped[datetime | None]
 
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="item", order_by="Assignment.id", lazy="raise"
@@ -216,7 +219,13 @@ def _schedule_changed(target: Item, value: object, oldvalue: object, initiator: 
         target.next_check_at = CHECK_NOW
 
 
-for _attribute in (Item.status, Item.dispatched_at, Item.due_at, Item.acknowledge_by):
+for _attribute in (
+    Item.status,
+    Item.dispatched_at,
+    Item.due_at,
+    Item.acknowledge_by,
+    Item.rectify_plan_by,
+):
     event.listen(_attribute, "set", _schedule_changed)
 
 
@@ -282,6 +291,24 @@ class Report(Base):
     media_group_id: Mapped[str | None] = mapped_column(String(64), index=True)
     source_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
+
+
+class RectificationProblem(Base):
+    """One problem a follow-up check found (问题清单), numbered within its reopening, and the
+    unit's answer to it (整改情况) once a report gives one."""
+
+    __tablename__ = "rectification_problems"
+    __table_args__ = (UniqueConstraint("item_id", "round", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)  # the item's reopenings counted from 1
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
 
 
 class Attachment(Base):

@@ -17,6 +17,9 @@ DUTY_NAMES: dict[Duty, str] = {
     Duty.PLAN: N_("the plan (研究部署)"),
     Duty.FIRST_FEEDBACK: N_("the first feedback (首次反馈)"),
     Duty.PERIODIC_REPORT: N_("the monthly report"),
+    Duty.PROPOSAL_REPORT: N_("the report after answering the proposal"),
+    Duty.PROPOSAL_FOLLOW_UP: N_("the follow-up report on the proposal (answered B)"),
+    Duty.RECTIFICATION_PLAN: N_("the rectification plan (整改方案)"),
 }
 QUARTERLY_NAME = N_("the quarterly report")
 
@@ -25,6 +28,9 @@ DUTY_LABELS: dict[str, str] = {
     Duty.PLAN: N_("Plan (研究部署)"),
     Duty.FIRST_FEEDBACK: N_("First feedback (首次反馈)"),
     Duty.PERIODIC_REPORT: N_("Periodic report"),
+    Duty.PROPOSAL_REPORT: N_("Report after the answer"),
+    Duty.PROPOSAL_FOLLOW_UP: N_("Follow-up report (answer B)"),
+    Duty.RECTIFICATION_PLAN: N_("Rectification plan (整改方案)"),
 }
 STATE_NAMES: dict[str, str] = {
     "on_time": N_("on time"),

@@ -9,10 +9,12 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from domain.i18n import N_
+from domain.rectification import Problem
 from domain.text import shorten
 from domain.views import ItemView, TimelineEntry
-from domain.vocabulary import ReportKind
+from domain.vocabulary import Duty, ReportKind
 from texts import Markup, Text, escape
+from texts.chases import duty_name
 from texts.items import (
     ASSIGNMENT_STATUS_NAMES,
     CLASS_NAMES,
@@ -56,6 +58,9 @@ KIND_NAMES: dict[str, str] = {
     ReportKind.EXTENSION: N_("extension request"),
     ReportKind.MONTHLY: N_("monthly report"),
     ReportKind.QUARTERLY: N_("quarterly report"),
+    ReportKind.ANSWER_A: N_("answered A: solved or adopted"),
+    ReportKind.ANSWER_B: N_("answered B: in plan, step by step"),
+    ReportKind.ANSWER_C: N_("answered C: kept for reference"),
 }
 
 
@@ -204,14 +209,25 @@ def follow_up_due_notice(t: Text, item: ItemView) -> str:
     )
 
 
-def reopened_notice(t: Text, item: ItemView, tz: ZoneInfo, now: datetime, *, reason: str) -> str:
+def reopened_notice(
+    t: Text, item: ItemView, tz: ZoneInfo, now: datetime, *, reason: str, plan_by: date
+) -> str:
+    """整改: the problems found (``reason``, one per line), numbered, and what to send by when."""
+    problems = [
+        t(N_("{number}. {problem}"), number=n, problem=p)
+        for n, p in enumerate(reason.splitlines(), start=1)
+    ]
     return _join(
         [
             header(t, item),
-            t(N_("🔁 The follow-up check found a problem: the item is reopened.")),
-            user_text(t, reason) if reason else None,
+            t(N_("🔁 The follow-up check found problems: the item is reopened for rectification.")),
+            *problems,
+            t(N_("Send the rectification plan (整改方案) by {date}."), date=day(t, plan_by)),
             t(N_("New due date: {due}"), due=Markup(escape(due_phrase(t, item, tz, now)))),
-            t(N_("Report with /report {ref}."), ref=item.ref),
+            t(
+                N_("Report with /report {ref}, one line per problem: 1. … 2. …"),
+                ref=item.ref,
+            ),
         ]
     )
 
@@ -256,8 +272,8 @@ def choose_kind(t: Text, item: ItemView) -> str:
     return _join([header(t, item), t(N_("What are you reporting? Choose the kind:"))])
 
 
-def content_prompt(t: Text, item: ItemView, kind: str) -> str:
-    lines = [
+def content_prompt(t: Text, item: ItemView, kind: str, problems: Sequence[Problem] = ()) -> str:
+    lines: list[str | None] = [
         header(t, item),
         t(
             N_("Reply to this message with the {kind}: text, photos, an album or a file."),
@@ -266,7 +282,20 @@ def content_prompt(t: Text, item: ItemView, kind: str) -> str:
     ]
     if kind == ReportKind.EXTENSION:
         lines.append(t(N_("Write the new date (e.g. 2026-12-31), the plan and the time nodes.")))
-    return _join(lines)
+    if kind == ReportKind.ANSWER_C:
+        lines.append(t(N_("Write what was answered and why it is kept for reference.")))
+    return _join(lines + problems_to_answer(t, problems))
+
+
+def problems_to_answer(t: Text, problems: Sequence[Problem]) -> list[str | None]:
+    """整改: the problems still unanswered, and how to answer them in one message."""
+    open_ = [p for p in problems if p.answer is None]
+    if not open_:
+        return []
+    return [
+        t(N_("Problems to answer, one numbered line each (1. …):")),
+        *(t(N_("{number}. {problem}"), number=p.number, problem=p.text) for p in open_),
+    ]
 
 
 def draft_preview(
@@ -298,8 +327,32 @@ def draft_preview(
     return _join(lines)
 
 
-def report_submitted(t: Text, item: ItemView, kind: str, warnings: list[str]) -> str:
-    lines = [header(t, item), t(N_("✅ Your {kind} has been submitted."), kind=kind_name(t, kind))]
+def report_submitted(
+    t: Text,
+    item: ItemView,
+    kind: str,
+    warnings: list[str],
+    problems: Sequence[Problem] = (),
+    owes: Sequence[tuple[Duty, date]] = (),
+) -> str:
+    lines: list[str | None] = [
+        header(t, item),
+        t(N_("✅ Your {kind} has been submitted."), kind=kind_name(t, kind)),
+    ]
+    lines += [
+        t(N_("Next: send {what} by {date}."), what=duty_name(t, duty), date=day(t, by))
+        for duty, by in owes
+    ]
+    if problems:
+        answered = sum(p.answer is not None for p in problems)
+        lines.append(
+            t(
+                N_("Problems answered: {answered} of {count}."),
+                answered=answered,
+                count=len(problems),
+            )
+        )
+        lines += problems_to_answer(t, problems)
     if kind == ReportKind.COMPLETION:
         lines.append(
             t(N_("It goes to your unit head for confirmation (核签), then to the office."))
@@ -369,7 +422,12 @@ def follow_up_date_question(t: Text) -> str:
 
 
 def reopen_question(t: Text) -> str:
-    return t(N_("Reply with the new due date (e.g. 2027-03-31) and what must be rectified."))
+    return t(
+        N_(
+            "Reply with the new due date (e.g. 2027-03-31) on the first line, then the problems "
+            "found, one per line."
+        )
+    )
 
 
 def done(t: Text, item: ItemView, what: str) -> str:

@@ -1,5 +1,5 @@
 """JSON in and out for the API's routes: the request's body, the item draft a body describes,
-and an error as JSON.
+an item as JSON, and an error as JSON.
 
 Errors are ``{"error": "...", "detail": ...}`` with a fitting status.
 """
@@ -13,12 +13,29 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from bot.keys import RUNTIME
 from domain.vocabulary import Source, TimeClass
 from services.items import ItemDraft
+from services.rectification import problems_json, problems_of
+from services.views import item_json, load_item, timeline
 
 
 def error_response(status: int, error: str, detail: Any = None) -> web.Response:
     return web.json_response({"error": error, "detail": detail}, status=status)
+
+
+async def item_response(
+    request: web.Request, ref: str, status: int = 200, **extra: Any
+) -> web.Response:
+    """The item as ``GET /api/items/{ref}`` shows it: its units, light, timeline, and the
+    problems of its latest reopening (整改) with the units' answers."""
+    rt = request.app[RUNTIME]
+    async with rt.db.session() as session:
+        view = await load_item(session, ref, rt.clock.now(), rt.policy)
+        entries = await timeline(session, view.id)
+        problems = await problems_of(session, view.id)
+    body = item_json(view, entries) | {"problems": problems_json(problems)}
+    return web.json_response(body | extra, status=status)
 
 
 async def json_body(request: web.Request) -> Any:

@@ -1,29 +1,38 @@
 """The office's decisions on a dispatched item through the API (DESIGN §7).
 
 ``POST /api/items/{ref}/close`` ``{"answer"?, "follow_up_on"?}`` closes (销号) after the lead
-unit's confirmed completion; ``/reopen`` ``{"due", "reason"}`` reopens a closed item for
-rectification (整改); ``/extend`` ``{"due", "reason"?}`` approves the pending extension request
-or moves the due date directly; ``/return`` ``{"reason"}`` on an item whose completion is with
-the office returns it for rework (registration's route calls :func:`return_if_completion`
-first; for a draft pending approval it returns the draft); ``/archive`` (no body) files a closed
-item whose follow-up found nothing, or a withdrawn one (立卷归档); ``/withdraw`` ``{"reason"}``
-takes an open item back (撤销督办). The API token acts as the office.
+unit's confirmed completion; ``/reopen`` ``{"due", "problems": [...]}`` (or ``"reason"``, one
+problem per line) reopens a closed item for rectification (整改); ``/extend`` ``{"due",
+"reason"?}`` approves the pending extension request or moves the due date directly;
+``/return`` ``{"reason"}`` on an item whose completion is with the office returns it for rework
+(registration's route calls :func:`return_if_completion` first; for a draft pending approval it
+returns the draft); ``/archive`` (no body) files a closed item whose follow-up found nothing, or
+a withdrawn one (立卷归档); ``/withdraw`` ``{"reason"}`` takes an open item back (撤销督办);
+``/answer`` ``{"class": "A"|"B"|"C", "text", "unit"?, "person"?}`` records a proposal's answer
+to the proposer (答复建议提案) on the unit's behalf. The API token acts as the office.
+
+An answer recorded through the API is the unit's report like one sent in chat: it belongs to
+``unit`` (a roster key; default the lead unit) and its author is ``person`` (a roster key of
+that unit's contact or head; default its first contact, else its head), so that the chat, the
+console and the statistics show who answered for the unit; its timeline entry carries ``"via":
+"api"``, which says the office recorded it. It is dated when recorded.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.bodies import json_body
+from bot.api.bodies import item_response, json_body
 from bot.keys import RUNTIME
+from domain.proposals import ANSWER_KIND
 from domain.vocabulary import ItemStatus
-from services import archive, decisions
+from services import archive, decisions, follow_up, reports
 from services.items import Origin
-from services.views import find_item, item_json, load_item, timeline
+from services.views import find_item
 
 API = Origin(None, via_api=True)
 
@@ -39,7 +48,8 @@ class Reopen(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     due: date
-    reason: Annotated[str, Field(min_length=1, max_length=4000)]
+    reason: Annotated[str, Field(max_length=4000)] = ""  # the problems, one per line
+    problems: list[Annotated[str, Field(min_length=1, max_length=500)]] | None = None
 
 
 class Extend(BaseModel):
@@ -55,6 +65,15 @@ class Withdraw(BaseModel):
     reason: Annotated[str, Field(min_length=1, max_length=4000)]
 
 
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    answer: Annotated[Literal["A", "B", "C"], Field(alias="class")]
+    text: Annotated[str, Field(min_length=1, max_length=4000)]
+    unit: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    person: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
 class Archive(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -63,14 +82,6 @@ async def _body(request: web.Request) -> Any:
     if not request.can_read_body:
         return {}
     return await json_body(request)
-
-
-async def item_response(request: web.Request, ref: str) -> web.Response:
-    rt = request.app[RUNTIME]
-    async with rt.db.session() as session:
-        view = await load_item(session, ref, rt.clock.now(), rt.policy)
-        entries = await timeline(session, view.id)
-    return web.json_response(item_json(view, entries))
 
 
 async def close(request: web.Request) -> web.Response:
@@ -87,8 +98,12 @@ async def close(request: web.Request) -> web.Response:
 
 async def reopen(request: web.Request) -> web.Response:
     body = Reopen.model_validate(await json_body(request))
-    view = await decisions.reopen_item(
-        request.app[RUNTIME], API, request.match_info["ref"], body.due, body.reason
+    view = await follow_up.reopen_item(
+        request.app[RUNTIME],
+        API,
+        request.match_info["ref"],
+        body.due,
+        body.problems if body.problems is not None else body.reason,
     )
     return await item_response(request, view.ref)
 
@@ -115,6 +130,19 @@ async def withdraw(request: web.Request) -> web.Response:
     return await item_response(request, view.ref)
 
 
+async def answer(request: web.Request) -> web.Response:
+    body = Answer.model_validate(await json_body(request))
+    done = await reports.record_answer(
+        request.app[RUNTIME],
+        request.match_info["ref"],
+        ANSWER_KIND[body.answer],
+        body.text,
+        unit_key=body.unit,
+        person_key=body.person,
+    )
+    return await item_response(request, done.item.ref)
+
+
 async def return_if_completion(request: web.Request, reason: str) -> web.Response | None:
     """``/return`` on an item whose completion is with the office: returned for rework.
 
@@ -137,3 +165,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/items/{ref}/extend", extend)
     app.router.add_post("/api/items/{ref}/archive", archive_route)
     app.router.add_post("/api/items/{ref}/withdraw", withdraw)
+    app.router.add_post("/api/items/{ref}/answer", answer)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from aiohttp import web
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from bot.api.bodies import error_response, item_draft, json_body
+from bot.api.bodies import error_response, item_draft, item_response, json_body
 from bot.keys import RUNTIME, TRANSLATOR
 from domain.errors import InvalidInput
 from domain.i18n import N_
@@ -25,7 +25,7 @@ from services.item_search import ItemFilter, search_items
 from services.items import Origin
 from services.load_control import LoadWarned, warning_json
 from services.registration import create_item, dispatch_draft
-from services.views import item_json, load_item, timeline
+from services.views import item_json
 
 API = Origin(None, via_api=True)
 MAX_LIMIT = 200
@@ -84,16 +84,6 @@ async def _optional_body(request: web.Request) -> Any:
     return await json_body(request)
 
 
-async def _item_response(
-    request: web.Request, ref: str, status: int = 200, **extra: Any
-) -> web.Response:
-    rt = request.app[RUNTIME]
-    async with rt.db.session() as session:
-        view = await load_item(session, ref, rt.clock.now(), rt.policy)
-        entries = await timeline(session, view.id)
-    return web.json_response(item_json(view, entries) | extra, status=status)
-
-
 async def post_item(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     body = NewItem.model_validate(await json_body(request))
@@ -112,7 +102,7 @@ async def post_item(request: web.Request) -> web.Response:
         )
     except LoadWarned as warned:
         return _load_warning(request, warned)
-    return await _item_response(request, view.ref, status=201)
+    return await item_response(request, view.ref, status=201)
 
 
 def _load_warning(request: web.Request, warned: LoadWarned) -> web.Response:
@@ -179,7 +169,7 @@ async def get_items(request: web.Request) -> web.Response:
 
 
 async def get_item(request: web.Request) -> web.Response:
-    return await _item_response(request, request.match_info["ref"])
+    return await item_response(request, request.match_info["ref"])
 
 
 async def approve(request: web.Request) -> web.Response:
@@ -189,7 +179,7 @@ async def approve(request: web.Request) -> web.Response:
     decided = await approve_item(
         rt, API, request.match_info["ref"], step=step, confirm_load=body.confirm
     )
-    return await _item_response(
+    return await item_response(
         request,
         decided.item.ref,
         outcome=str(decided.outcome),
@@ -207,7 +197,7 @@ async def return_draft(request: web.Request) -> web.Response:
         return returned
     step = body.step - 1 if body.step is not None else None
     view = await return_item(rt, API, request.match_info["ref"], body.reason, step=step)
-    return await _item_response(request, view.ref)
+    return await item_response(request, view.ref)
 
 
 async def dispatch(request: web.Request) -> web.Response:
@@ -217,7 +207,7 @@ async def dispatch(request: web.Request) -> web.Response:
         view = await dispatch_draft(rt, API, request.match_info["ref"], confirm_load=body.confirm)
     except LoadWarned as warned:
         return _load_warning(request, warned)
-    return await _item_response(request, view.ref)
+    return await item_response(request, view.ref)
 
 
 async def get_units(request: web.Request) -> web.Response:

@@ -48,6 +48,7 @@ from services.ledger import (
     visible_units,
 )
 from services.media import media_path
+from services.rectification import problems_of
 from services.stats import compute_stats
 from services.views import find_item, load_item, timeline
 from texts import Text
@@ -266,6 +267,7 @@ async def item_page(request: web.Request) -> web.Response:
     async with rt.db.session() as session:
         entries = await timeline(session, view.id)
         owed = await owed_rows(session, rt, await find_item(session, view.ref))
+        problems = await problems_of(session, view.id)
     extension = await decisions.pending_extension(rt, view.ref) if who.office else None
     reports = await item_reports(rt, view.id)
     documents = await list_documents(rt, view.ref, who.actor)
@@ -280,6 +282,7 @@ async def item_page(request: web.Request) -> web.Response:
             if e.data.get("late")
         },
         owed=owed,
+        problems=problems,
         reports=reports,
         documents=documents,
         warnings={

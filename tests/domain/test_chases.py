@@ -188,7 +188,7 @@ def test_which_reports_answer_what() -> None:
     assert answers(ReportKind.PLAN) == {Duty.PLAN}
     assert answers(ReportKind.PROGRESS) == {Duty.FIRST_FEEDBACK, Duty.PERIODIC_REPORT}
     assert answers(ReportKind.MONTHLY) == {Duty.FIRST_FEEDBACK, Duty.PERIODIC_REPORT}
-    assert answers(ReportKind.COMPLETION) == set(Duty)
+    assert answers(ReportKind.COMPLETION) == {Duty.PLAN, Duty.FIRST_FEEDBACK, Duty.PERIODIC_REPORT}
     assert answers(ReportKind.EXTENSION) == set()
 
 

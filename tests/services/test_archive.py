@@ -18,7 +18,7 @@ from domain.clock import FakeClock
 from domain.errors import Conflict, Forbidden, InvalidInput
 from domain.lifecycle import ItemArchived
 from domain.vocabulary import ItemStatus, NotificationStatus, ReportKind
-from services import archive, decisions, escalation, execution, reports
+from services import archive, decisions, escalation, execution, follow_up, reports
 from services.archive_export import ArchiveFileChanged, write_archive
 from services.items import Origin
 from services.ledger import LedgerQuery, Scope, ledger_views
@@ -84,7 +84,7 @@ async def test_only_the_office_archives_and_only_a_closed_item(county: Runtime) 
         await archive.archive_item(rt, API, ref)  # the follow-up check is still ahead
     with pytest.raises(Forbidden):
         await archive.archive_item(rt, Origin(await actor(rt, "lina")), ref)
-    await decisions.follow_up_ok(rt, Origin(await actor(rt, "qian")), ref)
+    await follow_up.follow_up_ok(rt, Origin(await actor(rt, "qian")), ref)
     view = await archive.archive_item(rt, Origin(await actor(rt, "qian")), ref)
     assert view.status is ItemStatus.ARCHIVED and view.archived_at == rt.clock.now()
     # its registration sheet is issued with it, numbered, and named on the timeline
@@ -117,8 +117,8 @@ async def test_an_archived_item_refuses_every_write(county: Runtime) -> None:
         escalation.urge(rt, wang, ref),
         escalation.order_talk(rt, await actor(rt, "chen"), ref),
         decisions.extend_item(rt, API, ref, date(2027, 3, 1), "统筹"),
-        decisions.reopen_item(rt, API, ref, date(2027, 3, 1), "回头看发现反弹"),
-        decisions.set_follow_up(rt, API, ref, date(2027, 3, 1)),
+        follow_up.reopen_item(rt, API, ref, date(2027, 3, 1), "回头看发现反弹"),
+        follow_up.set_follow_up(rt, API, ref, date(2027, 3, 1)),
         decisions.return_completion(rt, API, ref, "材料不全"),
         decisions.close_item(rt, API, ref),
         archive.withdraw_item(rt, API, ref, "撤销"),

@@ -15,7 +15,7 @@ from domain.dates import date_in
 from domain.errors import Conflict, Forbidden, InvalidInput
 from domain.views import ItemView
 from domain.vocabulary import AssignmentStatus, ItemStatus, ReportKind, Source, TimeClass
-from services import decisions, execution, reports
+from services import decisions, execution, follow_up, reports
 from services.actors import Actor, load_actor
 from services.items import ItemDraft, Origin, register_item
 from services.runtime import Runtime
@@ -142,7 +142,7 @@ async def test_whole_loop_with_co_unit(county: Runtime) -> None:
     (check,) = [n for n in await notices(county, "follow_up") if n.person_id == qian.person_id]
     assert check.not_before.astimezone(county.tz).date() == follow
     assert check.not_before.astimezone(county.tz).hour == 9
-    reopened = await decisions.reopen_item(
+    reopened = await follow_up.reopen_item(
         county, office, view.ref, follow + timedelta(days=30), "回潮"
     )
     assert reopened.status is ItemStatus.IN_PROGRESS and reopened.closed_at is None

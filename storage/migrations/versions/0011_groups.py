@@ -2,7 +2,7 @@
 links, and notifications addressed to a group
 
 Revision ID: 0011_groups
-Revises: 0008_complaint_drafts
+Revises: 0010_documents
 Create Date: 2026-12-03 16:00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0011_groups"
-down_revision: str | None = "0008_complaint_drafts"
+down_revision: str | None = "0010_documents"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
