@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -338,6 +338,8 @@ async def _queue_level(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
         notice_code=notice,
         inspection=level.inspection_item or item.inspection,
         told=names_told(told),
+        makes_inspection=level.inspection_item,
+        reply_by=_reply_by(ctx, level) if notice else None,
     )
     late = is_late(occasion.at, now)
     quiet = respects_quiet_hours(level, ctx.rt.policy)
@@ -369,6 +371,14 @@ async def _queue_level(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
         ctx.own.entries.append(
             QueuedEntry(keys, True, item.id, now, Kind.ESCALATED, None, describe)
         )
+
+
+def _reply_by(ctx: _ItemNotices, level: LadderLevel) -> date | None:
+    """The day an urging notice asks the written answer by: the eve of the next level."""
+    later = [other for other in ctx.rt.policy.ladder.levels if other.after_days > level.after_days]
+    if ctx.item.due_date is None or not later:
+        return None
+    return ctx.item.due_date + timedelta(days=later[0].after_days)
 
 
 def _overdue_days(ctx: _ItemNotices) -> int:

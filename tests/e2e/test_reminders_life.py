@@ -3,6 +3,7 @@ exactly which messages each person receives, and when (issue 4)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import aiohttp
@@ -52,9 +53,9 @@ def _marker(text: str) -> str:
         ("还有3天到期", "due-3"),
         ("还有1天到期", "due-1"),
         ("今天", "due-0"),
-        ("升级至第1级", "level-1"),
-        ("升级至第2级", "level-2"),
-        ("升级至第3级", "level-3"),
+        ("提请", "level-1"),
+        ("催办通知（", "level-2"),
+        ("列入督查事项", "level-3"),
         ("督办：", "urged"),
         ("约谈", "talk"),
         ("督办意见已发送", "urge-done"),
@@ -159,3 +160,7 @@ async def test_an_item_from_dispatch_up_the_whole_ladder(bench: Bench) -> None:
         assert kind in kinds_on_timeline
     assert "talk_ordered" in kinds_on_timeline
     assert "delivered" in kinds_on_timeline
+    # The ladder speaks the rules' words: no level numbers, no raw codes, anywhere a person reads.
+    for user in users.values():
+        for sent in user.messages:
+            assert not re.search(r"第\s*\d+\s*级|level \d|escalat", sent.text or ""), sent.text
