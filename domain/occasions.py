@@ -35,7 +35,7 @@ from domain.chases import (
     periodic_moments,
     still_due,
 )
-from domain.deadlines import local_date, periodic_report_dates
+from domain.deadlines import end_of_day, local_date, periodic_report_dates
 from domain.ladder import escalation_occasions
 from domain.policy import Policy, ReportEvery
 from domain.recipients import UnitContacts
@@ -45,6 +45,7 @@ from domain.reminders import (
     receipt_chase_occasions,
     report_reminder_occasions,
 )
+from domain.talks import TalkFacts
 from domain.vocabulary import Duty, TimeClass
 
 REPORTS_HORIZON = timedelta(days=370)  # how far ahead periodic report dates are computed
@@ -62,6 +63,7 @@ class ItemFacts:
     due_at: datetime | None
     plan_by: datetime | None = None
     first_feedback_by: datetime | None = None
+    talks: tuple[TalkFacts, ...] = ()  # recorded talks (约谈), oldest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +126,9 @@ def plan_item(
     if item.due_at is not None and open_units:
         planned += [
             PlannedOccasion(occasion, None, basis_due(item.due_date))
-            for occasion in escalation_occasions(item.due_at, policy, tz)
+            for occasion in escalation_occasions(
+                item.due_at, policy, tz, after_talk_from(item.talks, tz)
+            )
         ]
     return planned
 
@@ -210,7 +214,28 @@ def owed_by(
     ahead = [s for s in statuses if s.state is PeriodState.OPEN]
     chased = missing[-1:] + ahead[:1]
     owed += [Owed(Duty.PERIODIC_REPORT, s.report_on, unit.assignment_id) for s in chased]
+    return owed + talk_owed(item.talks, unit)
+
+
+def talk_owed(talks: Sequence[TalkFacts], unit: UnitContacts) -> list[Owed]:
+    """The commitments the unit made at talks (约谈承诺) and has not reported on since."""
+    owed: list[Owed] = []
+    for talk in talks:
+        since = [(kind, at) for kind, at in unit.reports if at >= talk.recorded_at]
+        if unit.assignment_id in talk.assignment_ids and (
+            answered_at(since, Duty.TALK_COMMITMENT) is None
+        ):
+            owed.append(Owed(Duty.TALK_COMMITMENT, talk.commit_by, unit.assignment_id))
     return owed
+
+
+def after_talk_from(talks: Sequence[TalkFacts], tz: ZoneInfo) -> datetime | None:
+    """From when a level that comes only after a talk may come: the end of the day the units
+    committed to at the latest talk, or its recording if later (None: no talk yet)."""
+    if not talks:
+        return None
+    last = talks[-1]
+    return max(last.recorded_at, end_of_day(last.commit_by, tz) + timedelta(microseconds=1))
 
 
 def periods(

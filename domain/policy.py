@@ -88,6 +88,7 @@ class LadderAction(StrEnum):
     INSTRUCT = "instruct"  # 批示
     TALK = "talk"  # 约谈
     CRITICISM = "criticism"  # 通报批评
+    REFERRAL = "referral"  # 问责建议
 
 
 class ResolveRuleKind(StrEnum):
@@ -341,6 +342,8 @@ class Chases(_Model):
     plan: MilestoneChase = MilestoneChase(remind_days_before=(0,))
     first_feedback: MilestoneChase = MilestoneChase(remind_days_before=(1,))
     periodic_report: Chase = Chase(notify_recipients=(Recipient.DEPUTY_LEADER,))
+    # 约谈承诺: the date a unit committed to at a talk (约谈), reminded the day before.
+    talk_commitment: MilestoneChase = MilestoneChase(remind_days_before=(1,))
 
 
 class Dispatch(_Model):
@@ -362,6 +365,9 @@ class LadderLevel(_Model):
     urging_notice: bool = False
     inspection_item: bool = False
     quiet_hours: bool = True
+    # Only after a talk (约谈) on the item, and not before the end of the day the unit committed
+    # to at it: the item remains undone after the talk (问责).
+    after_talk: bool = False
 
 
 class Ladder(_Model):
@@ -370,7 +376,7 @@ class Ladder(_Model):
             level=1,
             after_days=0,
             recipients=(Recipient.DEPUTY_LEADER, Recipient.OFFICE),
-            actions=(LadderAction.URGE, LadderAction.INSTRUCT),
+            actions=(LadderAction.URGE, LadderAction.INSTRUCT, LadderAction.TALK),
         ),
         LadderLevel(
             level=2,
@@ -384,6 +390,13 @@ class Ladder(_Model):
             recipients=(Recipient.PRINCIPAL, Recipient.OFFICE),
             actions=(LadderAction.TALK, LadderAction.CRITICISM),
             inspection_item=True,
+        ),
+        LadderLevel(
+            level=4,
+            after_days=15,
+            recipients=(Recipient.PRINCIPAL, Recipient.OFFICE),
+            actions=(LadderAction.REFERRAL,),
+            after_talk=True,
         ),
     )
 

@@ -87,6 +87,7 @@ class Duty(StrEnum):
     PLAN = "plan"  # 研究部署
     FIRST_FEEDBACK = "first_feedback"  # 首次反馈
     PERIODIC_REPORT = "periodic_report"  # 月度/季度报告 (routine items, annual key tasks)
+    TALK_COMMITMENT = "talk_commitment"  # 约谈承诺: what the unit committed to at a talk
 
 
 class ReportStatus(StrEnum):

@@ -38,6 +38,9 @@ def register(application: BotApplication) -> None:
     application.add_handler(
         CallbackQueryHandler(escalation.ladder_action, pattern=escalation.PATTERN)
     )
+    application.add_handler(
+        CallbackQueryHandler(escalation.record_pressed, pattern=escalation.RECORD_PATTERN)
+    )
     complaints.register(application)  # first: its conversations claim only their own updates
     complaint_triage.register(application)
     new_item.register(application)  # /new

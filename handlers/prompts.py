@@ -17,15 +17,17 @@ from telegram import ForceReply, Update
 from domain import callbacks
 from domain.dates import NotADate, find_date
 from domain.deadlines import local_date
+from domain.talks import TalkRecordIncomplete, parse_talk_record
 from domain.views import ItemView
 from handlers.context import DubanContext
-from services import decisions, execution
+from services import decisions, execution, talks
 from services import prompts as stored_prompts
 from services.actors import Actor
 from services.items import Origin
 from services.runtime import Runtime
 from texts import Text
 from texts import execution as texts
+from texts import talks as talk_texts
 
 
 class Purpose(StrEnum):
@@ -38,6 +40,7 @@ class Purpose(StrEnum):
     FOLLOW_UP_DATE = "follow_up_date"  # the date of the follow-up check (回头看)
     REOPEN = "reopen"  # the new due date and what must be rectified (整改)
     CONTENT = "content"  # a report's text and files (handlers.reports)
+    TALK_RECORD = "talk"  # the office's record of a talk held (约谈)
 
 
 async def ask(
@@ -122,6 +125,13 @@ async def _reopen(r: Reply) -> Answered:
     return view, texts.reopened_done(r.t, view.due)
 
 
+async def _record_talk(r: Reply) -> Answered:
+    recorded = await talks.record_talk(
+        r.rt, r.origin, int(r.target), parse_talk_record(r.text, r.today)
+    )
+    return recorded.view, talk_texts.recorded_done(r.t, recorded.talk)
+
+
 ANSWERS: dict[Purpose, Callable[[Reply], Awaitable[Answered]]] = {
     Purpose.RETURN_REASON: _return_completion,
     Purpose.REFUSE_REASON: _refuse_extension,
@@ -129,11 +139,13 @@ ANSWERS: dict[Purpose, Callable[[Reply], Awaitable[Answered]]] = {
     Purpose.INSTRUCTION: _instruct,
     Purpose.FOLLOW_UP_DATE: _set_follow_up,
     Purpose.REOPEN: _reopen,
+    Purpose.TALK_RECORD: _record_talk,
 }
 # Asked again when an answer that must give a date gives none.
 ASK_AGAIN: dict[Purpose, Callable[[Text], str]] = {
     Purpose.FOLLOW_UP_DATE: texts.follow_up_date_question,
     Purpose.REOPEN: texts.reopen_question,
+    Purpose.TALK_RECORD: lambda t: t(TalkRecordIncomplete.key),
 }
 
 
@@ -152,7 +164,7 @@ async def answer_prompt(
         raise callbacks.BadCallback(purpose) from None
     try:
         view, reply = await answer(Reply(context.rt, actor, t, target, text))
-    except NotADate:
+    except (NotADate, TalkRecordIncomplete):
         if asked not in ASK_AGAIN:
             raise
         await message.reply_text(ASK_AGAIN[asked](t))

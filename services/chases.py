@@ -22,13 +22,15 @@ from domain.chases import (
     steps_of,
 )
 from domain.deadlines import end_of_day, local_date
-from domain.occasions import ItemFacts, periods
+from domain.occasions import ItemFacts, periods, talk_owed
 from domain.policy import ReportEvery
 from domain.recipients import UnitContacts
 from domain.reminders import Occasion, OccasionKind
+from domain.talks import TalkFacts
 from domain.views import ItemView
 from domain.vocabulary import Duty, ReportKind, TimeClass
 from services.runtime import Runtime
+from services.talk_commitments import talk_facts
 from storage.models import Assignment, Item, Report, Unit
 from texts import Text
 from texts import chases as texts
@@ -51,8 +53,8 @@ async def share_reports(
     return {key: tuple(found[key]) for key in assignment_ids}
 
 
-def item_facts(item: Item, open_: bool) -> ItemFacts:
-    """What an item's plan depends on."""
+def item_facts(item: Item, open_: bool, talks: tuple[TalkFacts, ...] = ()) -> ItemFacts:
+    """What an item's plan depends on (``talks``: its recorded talks, ``services.talks``)."""
     return ItemFacts(
         open=open_,
         time_class=TimeClass(item.time_class),
@@ -61,6 +63,7 @@ def item_facts(item: Item, open_: bool) -> ItemFacts:
         due_at=item.due_at,
         plan_by=item.plan_by,
         first_feedback_by=item.first_feedback_by,
+        talks=talks,
     )
 
 
@@ -71,6 +74,9 @@ def _share(assignment_id: int, reports: Reports) -> UnitContacts:
 async def still_owed(session: AsyncSession, rt: Runtime, item: Item, owed: Owed) -> bool:
     """Whether the share still owes what a queued chase is about (else it is cancelled)."""
     reports = (await share_reports(session, [owed.assignment_id])).get(owed.assignment_id, ())
+    if owed.duty is Duty.TALK_COMMITMENT:
+        talks = (await talk_facts(session, [item.id])).get(item.id, ())
+        return owed in talk_owed(talks, _share(owed.assignment_id, reports))
     if owed.duty is not Duty.PERIODIC_REPORT:
         return answered_at(reports, owed.duty) is None
     share = _share(owed.assignment_id, reports)
@@ -172,6 +178,7 @@ async def owed_rows(session: AsyncSession, rt: Runtime, item: Item) -> list[Owed
         )
     ).all()
     reports = await share_reports(session, [share_id for share_id, _ in shares])
+    talks = (await talk_facts(session, [item.id])).get(item.id, ())
     now, facts = rt.clock.now(), item_facts(item, True)
     rows: list[OwedRow] = []
     for share_id, unit_name in shares:
@@ -185,6 +192,28 @@ async def owed_rows(session: AsyncSession, rt: Runtime, item: Item) -> list[Owed
             OwedRow(unit_name, Duty.PERIODIC_REPORT, s.report_on, s.state, s.reported_at)
             for s in periods(facts, _share(share_id, reports[share_id]), now, rt.policy, rt.tz)
         ]
+        rows += _commitment_rows(rt, unit_name, share_id, reports[share_id], talks, now)
+    return rows
+
+
+def _commitment_rows(
+    rt: Runtime,
+    unit_name: str,
+    share_id: int,
+    reports: Reports,
+    talks: tuple[TalkFacts, ...],
+    now: datetime,
+) -> list[OwedRow]:
+    """The commitments the share made at talks (约谈承诺), each answered by a feedback after it."""
+    rows = []
+    for talk in talks:
+        if share_id in talk.assignment_ids:
+            since = [(kind, at) for kind, at in reports if at >= talk.recorded_at]
+            at = answered_at(since, Duty.TALK_COMMITMENT)
+            by = end_of_day(talk.commit_by, rt.tz)
+            rows.append(
+                OwedRow(unit_name, Duty.TALK_COMMITMENT, talk.commit_by, _state(at, by, now), at)
+            )
     return rows
 
 

@@ -1,11 +1,12 @@
-"""The leaders' measures on an overdue item (DESIGN §3): urge (督办), order a talk (约谈), order a
-notice of criticism (通报批评). Each is one unit of work: check who acts, record on the
-timeline, tell the units (and the office) through the outbox, commit.
+"""The leaders' measures on an overdue item (DESIGN §3): urge (督办), order a notice of criticism
+(通报批评); talks (约谈) are records of their own (``services.talks``). Each is one unit of
+work: check who acts, record on the timeline, tell the units (and the office) through the
+outbox, commit.
 
 - urge: the item's deputy leader (or a deputy leading one of its units, the principal leader,
   or the office) sends the units a message bearing their name; once per leader and day (a
   second press adds nothing); a deputy of other units may not (they cannot see the item);
-- talk, criticism: the principal leader (or the office on their behalf), once per item and due
+- criticism: the principal leader (or the office on their behalf), once per item and due
   date; the units' heads and contacts and the office are told.
 """
 
@@ -27,7 +28,7 @@ from domain.occasions import basis_due
 from domain.recipients import Addressee, UnitContacts
 from domain.views import ItemView
 from services.actors import Actor
-from services.outbox.kinds import CRITICISM, TALK, URGE
+from services.outbox.kinds import CRITICISM, URGE
 from services.outbox.queue import enqueue
 from services.runtime import Runtime
 from services.sweep_people import directory, item_units
@@ -55,7 +56,7 @@ class MeasureResult:
     already_at: datetime | None = None  # set when the measure had been ordered before
 
 
-async def _open_item(session: AsyncSession, ref: str) -> Item:
+async def open_item(session: AsyncSession, ref: str) -> Item:
     item = await find_item(session, ref)
     check_writable(item.status)
     if item.status not in OPEN_STATUSES:
@@ -78,7 +79,7 @@ async def urge(rt: Runtime, actor: Actor, ref: str) -> MeasureResult:
     """督办: a message to each open unit's contacts and head bearing the leader's name."""
     now = rt.clock.now()
     async with rt.db.session() as session:
-        item = await _open_item(session, ref)
+        item = await open_item(session, ref)
         units = await item_units(session, item)
         if not may_urge(actor, item.leader_id, {u.unit_id for u in units}):
             raise NotALeader()
@@ -120,10 +121,10 @@ def _details(t: Text, ref: str) -> Button:
 
 
 async def _order(rt: Runtime, actor: Actor, ref: str, measure: str) -> MeasureResult:
-    kind = Kind.TALK_ORDERED if measure == TALK else Kind.CRITICISM_ORDERED
+    kind = Kind.CRITICISM_ORDERED
     now = rt.clock.now()
     async with rt.db.session() as session:
-        item = await _open_item(session, ref)
+        item = await open_item(session, ref)
         if not may_order(actor):
             raise NotALeader()
         view = await item_view(session, item, now, rt.policy)
@@ -146,7 +147,7 @@ async def _order(rt: Runtime, actor: Actor, ref: str, measure: str) -> MeasureRe
         queued = 0
         for person, scope in told:
             t = rt.text(person.locale)
-            render = texts.talk_ordered if measure == TALK else texts.criticism_ordered
+            render = texts.criticism_ordered
             queued += await enqueue(
                 session,
                 key=f"item:{item.id}|{scope}|person:{person.id}|{measure}:{basis}",
@@ -172,11 +173,6 @@ async def _order(rt: Runtime, actor: Actor, ref: str, measure: str) -> MeasureRe
     return MeasureResult(view=view, units=names, queued=queued)
 
 
-async def order_talk(rt: Runtime, actor: Actor, ref: str) -> MeasureResult:
-    """约谈: the units' heads are to be talked to; the units and the office are told."""
-    return await _order(rt, actor, ref, TALK)
-
-
 async def order_criticism(rt: Runtime, actor: Actor, ref: str) -> MeasureResult:
     """通报批评: a notice of criticism of the units; the units and the office are told."""
     return await _order(rt, actor, ref, CRITICISM)
@@ -184,12 +180,11 @@ async def order_criticism(rt: Runtime, actor: Actor, ref: str) -> MeasureResult:
 
 __all__ = [
     "CRITICISM",
-    "TALK",
     "URGE",
     "MeasureResult",
     "NotALeader",
     "NothingToChase",
+    "open_item",
     "order_criticism",
-    "order_talk",
     "urge",
 ]

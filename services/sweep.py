@@ -59,6 +59,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.occasions import PlannedOccasion, next_check, plan_item
 from domain.recipients import Directory
+from domain.talks import TalkFacts
 from services.chases import item_facts
 from services.complaint_drafts import delete_expired
 from services.digest import run_digest
@@ -67,6 +68,7 @@ from services.runtime import Runtime
 from services.sweep_batch import SweepWrites, claim_due, write
 from services.sweep_notices import LoadedBatch, load_for_messages, queue_due
 from services.sweep_people import ItemUnits, directory, load_units
+from services.talk_commitments import talk_facts
 from services.views import OPEN_STATUSES
 from storage.models import CHECK_NOW, Item
 
@@ -183,8 +185,9 @@ async def _handle(
     for item in items.values():
         session.expunge(item)  # changed in memory here; written below in one statement
     units = await load_units(session, ids)
+    talks = await talk_facts(session, ids)
     failed: set[int] = set()
-    plans = _plan(rt, items, units, ids, now, failed)
+    plans = _plan(rt, items, PlanInputs(units, talks), ids, now, failed)
     rechecked = [items[i] for i, seen in claimed if seen == CHECK_NOW and i in plans]
     if rechecked:
         levels = await delivered_levels(session, rechecked)
@@ -207,10 +210,18 @@ async def _handle(
     return failed
 
 
+@dataclass(frozen=True)
+class PlanInputs:
+    """What the claimed items' plans read besides the items: their units, their talks."""
+
+    units: dict[int, ItemUnits]
+    talks: dict[int, tuple[TalkFacts, ...]]
+
+
 def _plan(
     rt: Runtime,
     items: dict[int, Item],
-    units: dict[int, ItemUnits],
+    inputs: PlanInputs,
     ids: list[int],
     now: datetime,
     failed: set[int],
@@ -221,8 +232,8 @@ def _plan(
         try:
             item = items[item_id]
             plans[item_id] = plan_item(
-                item_facts(item, item.status in OPEN_STATUSES),
-                units[item_id].units,
+                item_facts(item, item.status in OPEN_STATUSES, inputs.talks.get(item_id, ())),
+                inputs.units[item_id].units,
                 now,
                 rt.policy,
                 rt.tz,

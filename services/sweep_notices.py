@@ -339,6 +339,7 @@ async def _queue_level(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
         inspection=level.inspection_item or item.inspection,
         told=names_told(told),
         makes_inspection=level.inspection_item,
+        after_talk=level.after_talk,
         reply_by=_reply_by(ctx, level) if notice else None,
     )
     late = is_late(occasion.at, now)

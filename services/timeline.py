@@ -39,6 +39,7 @@ class Kind:
     NOTICE_ISSUED = "urging_notice"
     INSPECTION = "inspection_item"
     TALK_ORDERED = "talk_ordered"
+    TALK_HELD = "talk_held"
     CRITICISM_ORDERED = "criticism_ordered"
     WARNING = "evidence_warning"
     DELIVERED = "delivered"

@@ -524,3 +524,32 @@ class ComplaintLimit(Base):
     window_start: Mapped[datetime] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# --- the leaders' measures: talks (约谈) ----------------------------------------------------------
+
+
+class Talk(Base):
+    """A talk (约谈) a leader ordered with the heads of an item's units, once per item, leader
+    kind (deputy or principal) and due date; the office records it once held: when, where, who
+    attended, what the units committed to and by when (``commit_by``, then chased)."""
+
+    __tablename__ = "talks"
+    __table_args__ = (UniqueConstraint("item_id", "talk_by", "basis"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    talk_by: Mapped[str] = mapped_column(String(16))  # domain.talks.TalkBy
+    basis: Mapped[str] = mapped_column(String(32))  # the due date it was ordered under
+    ordered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    ordered_at: Mapped[datetime]
+    # The units' shares talked to (assignment ids): the open ones when it was ordered.
+    assignment_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    held_on: Mapped[date | None] = mapped_column(Date)
+    held_time: Mapped[str | None] = mapped_column(String(5))  # HH:MM, local
+    place: Mapped[str] = mapped_column(Text, default="")
+    attendees: Mapped[str] = mapped_column(Text, default="")
+    commitment: Mapped[str] = mapped_column(Text, default="")
+    commit_by: Mapped[date | None] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    recorded_at: Mapped[datetime | None]

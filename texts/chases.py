@@ -17,6 +17,7 @@ DUTY_NAMES: dict[Duty, str] = {
     Duty.PLAN: N_("the plan (研究部署)"),
     Duty.FIRST_FEEDBACK: N_("the first feedback (首次反馈)"),
     Duty.PERIODIC_REPORT: N_("the monthly report"),
+    Duty.TALK_COMMITMENT: N_("the report on the commitment made at the talk (约谈)"),
 }
 QUARTERLY_NAME = N_("the quarterly report")
 
@@ -25,6 +26,7 @@ DUTY_LABELS: dict[str, str] = {
     Duty.PLAN: N_("Plan (研究部署)"),
     Duty.FIRST_FEEDBACK: N_("First feedback (首次反馈)"),
     Duty.PERIODIC_REPORT: N_("Periodic report"),
+    Duty.TALK_COMMITMENT: N_("Commitment made at the talk (约谈)"),
 }
 STATE_NAMES: dict[str, str] = {
     "on_time": N_("on time"),

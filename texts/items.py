@@ -275,6 +275,7 @@ EVENT_NAMES: dict[str, str] = {
     "urging_notice": N_("written urging notice"),
     "inspection_item": N_("made a formal inspection item"),
     "talk_ordered": N_("ordered a talk"),
+    "talk_held": N_("recorded the talk"),
     "criticism_ordered": N_("ordered a notice of criticism"),
     "evidence_warning": N_("evidence warning"),
     "delivered": N_("message delivered"),

@@ -231,18 +231,10 @@ def urge_done(t: Text, item: ItemView, units: Sequence[str]) -> str:
     )
 
 
-TALK_ORDERED = N_(
-    "🗣 {principal} has ordered a talk (约谈) with the heads of {units} about this "
-    "overdue item. The office arranges the time."
-)
 CRITICISM_ORDERED = N_(
     "📢 {principal} has ordered a notice of criticism (通报批评) of {units} for this "
     "overdue item. The office drafts and publishes it."
 )
-
-
-def talk_ordered(t: Text, item: ItemView, principal: str, units: Sequence[str]) -> str:
-    return _measure_ordered(t, item, TALK_ORDERED, principal, units)
 
 
 def criticism_ordered(t: Text, item: ItemView, principal: str, units: Sequence[str]) -> str:

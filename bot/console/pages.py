@@ -47,6 +47,7 @@ from services.ledger import (
 )
 from services.media import media_path
 from services.stats import compute_stats
+from services.talks import item_talks
 from services.views import find_item, load_item, timeline
 from texts import Text
 from texts import chases as chase_texts
@@ -264,6 +265,7 @@ async def item_page(request: web.Request) -> web.Response:
     async with rt.db.session() as session:
         entries = await timeline(session, view.id)
         owed = await owed_rows(session, rt, await find_item(session, view.ref))
+        talks = await item_talks(session, view.id)
     extension = await decisions.pending_extension(rt, view.ref) if who.office else None
     reports = await item_reports(rt, view.id)
     return render(
@@ -274,9 +276,10 @@ async def item_page(request: web.Request) -> web.Response:
         late={
             i: late_lines(t, e, view.time_class == TimeClass.ANNUAL)
             for i, e in enumerate(entries)
-            if e.data.get("late")
+            if isinstance(e.data.get("late"), list)  # a sweep entry's "late" is a flag
         },
         owed=owed,
+        talks=talks,
         reports=reports,
         warnings={
             file.id: warning_lines(t, file, report.unit_name, rt.tz)

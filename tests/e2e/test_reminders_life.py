@@ -57,6 +57,7 @@ def _marker(text: str) -> str:
         ("催办通知（", "level-2"),
         ("列入督查事项", "level-3"),
         ("督办：", "urged"),
+        ("已决定约谈", "talk-done"),
         ("约谈", "talk"),
         ("督办意见已发送", "urge-done"),
         ("已办", "done"),
@@ -119,7 +120,7 @@ async def test_an_item_from_dispatch_up_the_whole_ladder(bench: Bench) -> None:
     # The deputy leader urges from the message: the unit's contact and head get it, named.
     wang = users["wang"]
     message = wang.messages[-1]
-    assert message.button_texts == ["📣 督办", "✍️ 批示", "详情"]
+    assert message.button_texts == ["📣 督办", "✍️ 批示", "🗣 约谈", "详情"]
     await wang.press(message, "📣 督办")
     await wang.wait_callback_answer()
     await settle(bench)
@@ -140,7 +141,7 @@ async def test_an_item_from_dispatch_up_the_whole_ladder(bench: Bench) -> None:
     await settle(bench)
     talk = kinds(inbox.new())
     assert talk == {
-        "zhao": ["done"],
+        "zhao": ["talk-done"],
         "lina": ["talk"],
         "zhangjun": ["talk"],
         **{key: ["talk"] for key in OFFICE},

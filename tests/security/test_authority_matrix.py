@@ -261,9 +261,17 @@ CALLBACKS: list[Press] = [
         callbacks.TALK,
         "order a talk",
         lambda w: f"tlk:{w.refs['fresh']}",
-        OFFICE | {"zhao"},
+        OFFICE | {"zhao", "wang"},
         "fresh",
         "zhao",
+    ),
+    Press(
+        callbacks.TALK_RECORD,
+        "record a talk",
+        lambda w: f"tkr:{w.talk}",
+        OFFICE,
+        "fresh",
+        "qian",
     ),
     Press(
         callbacks.CRITICISM,
@@ -330,6 +338,8 @@ TAMPERED = [
     "urg:2026-999",
     "tlk:../x",
     "crt:2026 1",
+    "tkr:999999",
+    "tkr:x",
     "cmp:",
     "cmp:!!",
     "cmp:cat:nonsense",
@@ -700,6 +710,13 @@ ROUTES: list[Route] = [
     _api("POST", "/api/items/{ref}/archive", lambda w: f"/api/items/{w.refs['followed']}/archive"),
     _api(
         "POST", "/api/items/{ref}/withdraw", lambda w: f"/api/items/{w.refs['followed']}/withdraw"
+    ),
+    _api("POST", "/api/items/{ref}/talks", lambda w: f"/api/items/{w.refs['fresh']}/talks"),
+    _api("GET", "/api/items/{ref}/talks", lambda w: f"/api/items/{w.refs['fresh']}/talks"),
+    _api(
+        "POST",
+        "/api/items/{ref}/talks/{id}",
+        lambda w: f"/api/items/{w.refs['fresh']}/talks/{w.talk}",
     ),
     _api("GET", "/api/units", lambda w: "/api/units"),
     _api("GET", "/api/stats", lambda w: "/api/stats"),

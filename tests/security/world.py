@@ -22,7 +22,7 @@ from sqlalchemy import select
 from bot.app import Options
 from domain.clock import FakeClock
 from domain.vocabulary import ComplaintCategory, ReportKind, Source, TimeClass
-from services import complaints, decisions, drafts, reports
+from services import complaints, decisions, drafts, reports, talks
 from services.actors import Actor
 from services.approval import return_item
 from services.items import ItemDraft, Origin, register_item
@@ -90,6 +90,7 @@ class World:
     complaint: str  # a new complaint's public id
     edu_unit: int
     attachment: int  # an evidence photo on the item with the office
+    talk: int  # a talk ordered on the fresh item, not recorded yet
     sessions: dict[str, aiohttp.ClientSession] = field(default_factory=dict)
     csrf: dict[str, str] = field(default_factory=dict)
 
@@ -192,6 +193,7 @@ async def build_world(bench: Bench) -> World:
         attachment = await session.scalar(select(Attachment.id).order_by(Attachment.id))
     assert edu is not None and attachment is not None
     office_report = await _completion_with_office(bench, refs["with_office"])
+    talk = (await talks.order_talk(rt, API, refs["fresh"])).talk.id
     return World(
         bench=bench,
         users=users,
@@ -208,6 +210,7 @@ async def build_world(bench: Bench) -> World:
         complaint=filed.public_id,
         edu_unit=edu,
         attachment=attachment,
+        talk=talk,
     )
 
 

@@ -1,0 +1,58 @@
+"""the leaders' measures as records: talks (约谈)
+
+Revision ID: 0010_consequences
+Revises: 0008_complaint_drafts
+Create Date: 2026-12-03 16:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import storage.types
+
+revision: str = "0010_consequences"
+down_revision: str | None = "0008_complaint_drafts"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "talks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("talk_by", sa.String(length=16), nullable=False),
+        sa.Column("basis", sa.String(length=32), nullable=False),
+        sa.Column("ordered_by_id", sa.Integer(), nullable=True),
+        sa.Column("ordered_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("assignment_ids", sa.JSON(), nullable=False),
+        sa.Column("held_on", sa.Date(), nullable=True),
+        sa.Column("held_time", sa.String(length=5), nullable=True),
+        sa.Column("place", sa.Text(), nullable=False),
+        sa.Column("attendees", sa.Text(), nullable=False),
+        sa.Column("commitment", sa.Text(), nullable=False),
+        sa.Column("commit_by", sa.Date(), nullable=True),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=True),
+        sa.Column("recorded_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["item_id"], ["items.id"], name=op.f("fk_talks_item_id_items"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["ordered_by_id"], ["people.id"], name=op.f("fk_talks_ordered_by_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"], ["people.id"], name=op.f("fk_talks_recorded_by_id_people")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_talks")),
+        sa.UniqueConstraint("item_id", "talk_by", "basis", name=op.f("uq_talks_item_id")),
+    )
+    op.create_index(op.f("ix_talks_item_id"), "talks", ["item_id"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_talks_item_id"), table_name="talks")
+    op.drop_table("talks")
