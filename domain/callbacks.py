@@ -39,6 +39,7 @@ URGE = "urg"  # urg:<item ref>                    督办 with the leader's name
 TALK = "tlk"  # tlk:<item ref>                    约谈
 CRITICISM = "crt"  # crt:<item ref>               通报批评
 TALK_RECORD = "tkr"  # tkr:<talk id>               记录约谈 (the office)
+REFERRAL = "acc"  # acc:<item ref>                提出问责建议
 # Complaints
 COMPLAINT = "cmp"  # cmp:<step>:<value>           the /complain conversation
 TRIAGE = "tri"  # tri:<complaint id>:<action>     the office's triage

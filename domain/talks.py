@@ -130,7 +130,8 @@ _WIDE_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _CLOCK = re.compile(r"(\d{1,2})\s*[:：点]\s*(\d{2})?")
 
 
-def _value(line: str) -> str:
+def field_value(line: str) -> str:
+    """A typed line without its label ("时间：")."""
     return _LABEL.sub("", line, count=1).strip()
 
 
@@ -141,6 +142,16 @@ def _clock(text: str) -> time | None:
         return None
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     return time(hour, minute) if hour < 24 and minute < 60 else None
+
+
+def past_date(text: str, today: date) -> date:
+    """The date in ``text`` of something that has happened: one typed without its year is the
+    latest such date up to ``today`` (``find_date`` reads it as the next one)."""
+    found = find_date(text, today)
+    typed_year = re.search(r"\d{4}", text.translate(_WIDE_DIGITS)) is not None
+    if found > today and not typed_year and (found.month, found.day) != (2, 29):
+        return found.replace(year=found.year - 1)
+    return found
 
 
 def check_record(record: TalkRecord, today: date) -> TalkRecord:
@@ -158,17 +169,14 @@ def check_record(record: TalkRecord, today: date) -> TalkRecord:
 
 def parse_talk_record(text: str, today: date) -> TalkRecord:
     """The record typed in chat (see the module's docstring)."""
-    lines = [line for line in (_value(raw) for raw in text.splitlines()) if line]
+    lines = [line for line in (field_value(raw) for raw in text.splitlines()) if line]
     if len(lines) != 5:
         raise TalkRecordIncomplete()
     when, place, attendees, commitment, by = lines
     try:
-        held_on = find_date(when, today)
+        held_on = past_date(when, today)
         commit_by = find_date(by, today)
     except NotADate:
         raise TalkRecordIncomplete() from None
-    typed_year = re.search(r"\d{4}", when.translate(_WIDE_DIGITS)) is not None
-    if held_on > today and not typed_year and (held_on.month, held_on.day) != (2, 29):
-        held_on = held_on.replace(year=held_on.year - 1)  # "12月12日" typed after the talk
     record = TalkRecord(held_on, _clock(when), place, attendees, commitment, commit_by)
     return check_record(record, today)

@@ -39,7 +39,7 @@ def register(application: BotApplication) -> None:
         CallbackQueryHandler(escalation.ladder_action, pattern=escalation.PATTERN)
     )
     application.add_handler(
-        CallbackQueryHandler(escalation.record_pressed, pattern=escalation.RECORD_PATTERN)
+        CallbackQueryHandler(escalation.question_pressed, pattern=escalation.QUESTION_PATTERN)
     )
     complaints.register(application)  # first: its conversations claim only their own updates
     complaint_triage.register(application)

@@ -3,25 +3,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from telegram import Update
 
 from domain import callbacks
 from domain.errors import DubanError
+from domain.views import ItemView
 from handlers.context import DubanContext
 from handlers.prompts import Purpose, ask
 from handlers.start import answer_bad_callback
-from services import escalation, talks
+from services import escalation, referrals, talks
 from services.items import Origin
+from services.runtime import Runtime
 from texts import Text
+from texts import referrals as referral_texts
 from texts import reminders as texts
 from texts import talks as talk_texts
 
 PREFIXES = frozenset({callbacks.URGE, callbacks.TALK, callbacks.CRITICISM})
 PATTERN = rf"^({callbacks.URGE}|{callbacks.TALK}|{callbacks.CRITICISM}):"
-RECORD_PREFIXES = frozenset({callbacks.TALK_RECORD})
-RECORD_PATTERN = rf"^{callbacks.TALK_RECORD}:"
 
 
 async def ladder_action(update: Update, context: DubanContext) -> None:
@@ -74,23 +77,50 @@ def _talk_ordered(t: Text, ordered: talks.TalkOrdered, tz: ZoneInfo) -> str:
     return talk_texts.order_done(t, ordered.view, ordered.talk.units)
 
 
-async def record_pressed(update: Update, context: DubanContext) -> None:
-    """记录约谈: the office is asked for the record (a reply to a ForceReply question)."""
+@dataclass(frozen=True)
+class Question:
+    """A button that asks for a record by a reply: who may is checked first (``check``, which
+    returns the item), then ``question`` is sent, its answer routed to ``purpose``."""
+
+    check: Callable[[Runtime, Origin, str], Awaitable[ItemView]]
+    question: Callable[[Text, ItemView], str]
+    purpose: Purpose
+
+
+async def _talk_to_record(rt: Runtime, origin: Origin, target: str) -> ItemView:
+    if not target.isdigit() or len(target) > 12:
+        raise callbacks.BadCallback(target)
+    return await talks.talk_to_record(rt, origin, int(target))
+
+
+QUESTIONS: dict[str, Question] = {
+    callbacks.TALK_RECORD: Question(
+        _talk_to_record, talk_texts.record_question, Purpose.TALK_RECORD
+    ),
+    callbacks.REFERRAL: Question(
+        referrals.item_to_refer, referral_texts.question, Purpose.REFERRAL
+    ),
+}
+QUESTION_PATTERN = rf"^({callbacks.TALK_RECORD}|{callbacks.REFERRAL}):"
+
+
+async def question_pressed(update: Update, context: DubanContext) -> None:
+    """记录约谈, 提出问责建议: the person is asked for the record (a ForceReply question)."""
     query = update.callback_query
     actor = await context.actor(update)
     if query is None:
         return
     try:
-        talk_id = callbacks.parse(query.data, prefixes=RECORD_PREFIXES).int_arg(0)
+        data = callbacks.parse(query.data, prefixes=frozenset(QUESTIONS))
+        target = data.arg(0)
+        asking = QUESTIONS[data.prefix]
+        if actor is None:
+            raise callbacks.BadCallback("not joined")
+        t = context.text_for(actor)
+        view = await asking.check(context.rt, Origin(actor), target)
     except callbacks.BadCallback:
         await answer_bad_callback(update, context)
         return
-    if actor is None:
-        await answer_bad_callback(update, context)
-        return
-    t = context.text_for(actor)
-    try:
-        view = await talks.talk_to_record(context.rt, Origin(actor), talk_id)
     except DubanError as exc:
         await query.answer(t(exc.key, **exc.params), show_alert=True)
         return
@@ -99,8 +129,8 @@ async def record_pressed(update: Update, context: DubanContext) -> None:
         update,
         context,
         actor,
-        talk_texts.record_question(t, view),
+        asking.question(t, view),
         item_id=view.id,
-        purpose=Purpose.TALK_RECORD,
-        target=str(talk_id),
+        purpose=asking.purpose,
+        target=target,
     )

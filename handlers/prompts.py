@@ -17,16 +17,18 @@ from telegram import ForceReply, Update
 from domain import callbacks
 from domain.dates import NotADate, find_date
 from domain.deadlines import local_date
+from domain.referrals import ReferralIncomplete, parse_referral
 from domain.talks import TalkRecordIncomplete, parse_talk_record
 from domain.views import ItemView
 from handlers.context import DubanContext
-from services import decisions, execution, talks
+from services import decisions, execution, referrals, talks
 from services import prompts as stored_prompts
 from services.actors import Actor
 from services.items import Origin
 from services.runtime import Runtime
 from texts import Text
 from texts import execution as texts
+from texts import referrals as referral_texts
 from texts import talks as talk_texts
 
 
@@ -41,6 +43,7 @@ class Purpose(StrEnum):
     REOPEN = "reopen"  # the new due date and what must be rectified (整改)
     CONTENT = "content"  # a report's text and files (handlers.reports)
     TALK_RECORD = "talk"  # the office's record of a talk held (约谈)
+    REFERRAL = "referral"  # a referral for accountability (问责建议)
 
 
 async def ask(
@@ -132,6 +135,12 @@ async def _record_talk(r: Reply) -> Answered:
     return recorded.view, talk_texts.recorded_done(r.t, recorded.talk)
 
 
+async def _refer(r: Reply) -> Answered:
+    record = parse_referral(r.text, r.today)
+    view, made = await referrals.propose_referral(r.rt, r.origin, r.target, record)
+    return view, referral_texts.done(r.t, made)
+
+
 ANSWERS: dict[Purpose, Callable[[Reply], Awaitable[Answered]]] = {
     Purpose.RETURN_REASON: _return_completion,
     Purpose.REFUSE_REASON: _refuse_extension,
@@ -140,12 +149,14 @@ ANSWERS: dict[Purpose, Callable[[Reply], Awaitable[Answered]]] = {
     Purpose.FOLLOW_UP_DATE: _set_follow_up,
     Purpose.REOPEN: _reopen,
     Purpose.TALK_RECORD: _record_talk,
+    Purpose.REFERRAL: _refer,
 }
 # Asked again when an answer that must give a date gives none.
 ASK_AGAIN: dict[Purpose, Callable[[Text], str]] = {
     Purpose.FOLLOW_UP_DATE: texts.follow_up_date_question,
     Purpose.REOPEN: texts.reopen_question,
     Purpose.TALK_RECORD: lambda t: t(TalkRecordIncomplete.key),
+    Purpose.REFERRAL: lambda t: t(ReferralIncomplete.key),
 }
 
 
@@ -164,7 +175,7 @@ async def answer_prompt(
         raise callbacks.BadCallback(purpose) from None
     try:
         view, reply = await answer(Reply(context.rt, actor, t, target, text))
-    except (NotADate, TalkRecordIncomplete):
+    except (NotADate, TalkRecordIncomplete, ReferralIncomplete):
         if asked not in ASK_AGAIN:
             raise
         await message.reply_text(ASK_AGAIN[asked](t))

@@ -132,6 +132,9 @@ def stats_sheet(sheet: Worksheet, t: Text, stats: Stats) -> None:
                 row.escalations.get(3, 0),
                 row.returns,
                 row.extensions,
+                row.talks,
+                row.criticisms,
+                row.referrals,
             ]
         )
         sheet.cell(row=sheet.max_row, column=5).number_format = PERCENT_FORMAT

@@ -27,7 +27,7 @@ from storage.models import (
 
 CLOSED = frozenset({ItemStatus.CLOSED, ItemStatus.ARCHIVED})
 NOT_OUT = frozenset({ItemStatus.DRAFT, ItemStatus.PENDING_APPROVAL})
-EVENT_KINDS = (Kind.ESCALATED, Kind.RETURNED, Kind.EXTENSION_APPROVED)
+EVENT_KINDS = (Kind.ESCALATED, Kind.RETURNED, Kind.EXTENSION_APPROVED, *Kind.MEASURES)
 
 
 async def compute_stats(
@@ -153,6 +153,12 @@ def _count_event(row: StatsRow, event: TimelineEvent) -> None:
         row.returns += 1
     elif event.kind == Kind.EXTENSION_APPROVED:
         row.extensions += 1
+    elif event.kind == Kind.TALK_HELD:
+        row.talks += 1
+    elif event.kind == Kind.CRITICISM_ISSUED:
+        row.criticisms += 1
+    elif event.kind == Kind.REFERRED:
+        row.referrals += 1
 
 
 def _level(data: dict[str, object] | None) -> int:

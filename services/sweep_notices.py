@@ -52,6 +52,7 @@ from services.views import build_item_view
 from storage.models import Item, TimelineEvent
 from texts import Text
 from texts import items as item_texts
+from texts import referrals as referral_texts
 from texts import reminders as texts
 
 Message = tuple[str, list[Button]]  # a text and its row of buttons
@@ -435,6 +436,7 @@ def _action_button(t: Text, action: LadderAction, ref: str) -> Button:
         LadderAction.INSTRUCT: (texts.INSTRUCT, callbacks.INSTRUCT),
         LadderAction.TALK: (texts.TALK, callbacks.TALK),
         LadderAction.CRITICISM: (texts.CRITICISM, callbacks.CRITICISM),
+        LadderAction.REFERRAL: (referral_texts.PROPOSE, callbacks.REFERRAL),
     }[action]
     return Button(t.raw(label), callbacks.make(prefix, ref))
 

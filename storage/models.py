@@ -553,3 +553,19 @@ class Talk(Base):
     commit_by: Mapped[date | None] = mapped_column(Date)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     recorded_at: Mapped[datetime | None]
+
+
+class Referral(Base):
+    """A referral for accountability (问责建议): the item remained undone (typically after a
+    talk); the principal leader or the office proposes to refer it to ``to_whom`` (e.g. the
+    discipline inspection and supervision body, 纪检监察机关) for ``reason``, dated ``on``."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    to_whom: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    on: Mapped[date] = mapped_column(Date)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    at: Mapped[datetime]

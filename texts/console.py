@@ -54,6 +54,9 @@ STATS_COLUMNS: list[tuple[str, int]] = [
     (N_("Escalations, level 3"), 10),
     (N_("Returns"), 10),
     (N_("Extensions"), 10),
+    (N_("Talks (约谈)"), 10),
+    (N_("Notices of criticism"), 10),
+    (N_("Referrals for accountability"), 10),
 ]
 
 # --- chat: /web and /stats --------------------------------------------------------------------

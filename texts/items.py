@@ -276,6 +276,8 @@ EVENT_NAMES: dict[str, str] = {
     "inspection_item": N_("made a formal inspection item"),
     "talk_ordered": N_("ordered a talk"),
     "talk_held": N_("recorded the talk"),
+    "referred": N_("proposed accountability"),
+    "criticism_issued": N_("notice of criticism sent"),
     "criticism_ordered": N_("ordered a notice of criticism"),
     "evidence_warning": N_("evidence warning"),
     "delivered": N_("message delivered"),

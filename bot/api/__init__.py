@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.api import complaints, decisions, items, talks
+from bot.api import complaints, decisions, items, referrals, talks
 from bot.api.middleware import api_middleware
 from bot.api.stats import add_stats_routes
 
@@ -23,3 +23,4 @@ def add_api_routes(app: web.Application) -> None:
     complaints.add_routes(app)
     decisions.add_routes(app)
     talks.add_routes(app)
+    referrals.add_routes(app)

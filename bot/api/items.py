@@ -23,6 +23,7 @@ from services.choices import list_units
 from services.item_search import ItemFilter, search_items
 from services.items import Origin
 from services.load_control import LoadWarned, warning_json
+from services.referrals import item_referrals
 from services.registration import create_item, dispatch_draft
 from services.talks import item_talks
 from services.views import item_json, load_item, timeline
@@ -90,8 +91,11 @@ async def _item_response(
     async with rt.db.session() as session:
         view = await load_item(session, ref, rt.clock.now(), rt.policy)
         entries = await timeline(session, view.id)
-        talks = [talk.as_json() for talk in await item_talks(session, view.id)]
-    return web.json_response(item_json(view, entries) | {"talks": talks} | extra, status=status)
+        measures = {
+            "talks": [talk.as_json() for talk in await item_talks(session, view.id)],
+            "referrals": [r.as_json() for r in await item_referrals(session, view.id)],
+        }
+    return web.json_response(item_json(view, entries) | measures | extra, status=status)
 
 
 async def post_item(request: web.Request) -> web.Response:

@@ -1,4 +1,4 @@
-"""the leaders' measures as records: talks (约谈)
+"""the leaders' measures as records: talks (约谈), referrals for accountability (问责建议)
 
 Revision ID: 0010_consequences
 Revises: 0008_complaint_drafts
@@ -51,8 +51,26 @@ def upgrade() -> None:
         sa.UniqueConstraint("item_id", "talk_by", "basis", name=op.f("uq_talks_item_id")),
     )
     op.create_index(op.f("ix_talks_item_id"), "talks", ["item_id"], unique=False)
+    op.create_table(
+        "referrals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("to_whom", sa.Text(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("on", sa.Date(), nullable=False),
+        sa.Column("by_id", sa.Integer(), nullable=True),
+        sa.Column("at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["by_id"], ["people.id"], name=op.f("fk_referrals_by_id_people")),
+        sa.ForeignKeyConstraint(
+            ["item_id"], ["items.id"], name=op.f("fk_referrals_item_id_items"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_referrals")),
+    )
+    op.create_index(op.f("ix_referrals_item_id"), "referrals", ["item_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_referrals_item_id"), table_name="referrals")
+    op.drop_table("referrals")
     op.drop_index(op.f("ix_talks_item_id"), table_name="talks")
     op.drop_table("talks")
