@@ -451,6 +451,16 @@ class Bulletin(_Model):
         return WEEKDAYS.index(self.weekday)
 
 
+class Notices(_Model):
+    """Notices of criticism and praise (通报, ``domain.notices``): who is copied, how long a
+    draft waits for confirmation, and by how many days a criticised unit must answer."""
+
+    copy_deputy_leaders: bool = True  # every deputy leader (分管领导)
+    copy_organisations: bool = True  # the roster's organisations to copy (县委办, 人大办, 政协办)
+    confirm_within_hours: PositiveInt = 48
+    reply_within_days: PositiveInt = 5
+
+
 # --- approval, load control, delivery, codes -----------------------------------------------------
 
 
@@ -576,6 +586,7 @@ class Policy(_Model):
     lights: Lights = Lights()
     digest: Digest = Digest()
     bulletin: Bulletin = Bulletin()
+    notices: Notices = Notices()
     approval: Approval = Approval()
     load: Load = Load()
     delivery: Delivery = Delivery()

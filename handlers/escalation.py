@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 
@@ -15,10 +14,12 @@ from domain.views import ItemView
 from handlers.context import DubanContext
 from handlers.prompts import Purpose, ask
 from handlers.start import answer_bad_callback
-from services import escalation, referrals, talks
+from services import escalation, public_notices, referrals, talks
+from services.actors import Actor
 from services.items import Origin
 from services.runtime import Runtime
 from texts import Text
+from texts import notices as notice_texts
 from texts import referrals as referral_texts
 from texts import reminders as texts
 from texts import talks as talk_texts
@@ -43,38 +44,44 @@ async def ladder_action(update: Update, context: DubanContext) -> None:
         await answer_bad_callback(update, context)
         return
     try:
-        if data.prefix == callbacks.URGE:
-            result = await escalation.urge(context.rt, actor, ref)
-        elif data.prefix == callbacks.TALK:
-            ordered = await talks.order_talk(context.rt, Origin(actor), ref)
-            await query.answer()
-            await _reply(update, _talk_ordered(t, ordered, context.rt.tz))
-            return
-        else:
-            result = await escalation.order_criticism(context.rt, actor, ref)
+        text = await ACTIONS[data.prefix](context.rt, actor, ref, t)
     except DubanError as exc:
         await query.answer(t(exc.key, **exc.params), show_alert=True)
         return
     await query.answer()
-    if result.already_at is not None:
-        text = texts.measure_already(t, result.view, result.already_at, context.rt.tz)
-    elif data.prefix == callbacks.URGE:
-        text = texts.urge_done(t, result.view, result.units)
-    else:
-        text = texts.measure_done(t, result.view)
     await _reply(update, text)
+
+
+async def _urge(rt: Runtime, actor: Actor, ref: str, t: Text) -> str:
+    result = await escalation.urge(rt, actor, ref)
+    if result.already_at is not None:
+        return texts.measure_already(t, result.view, result.already_at, rt.tz)
+    return texts.urge_done(t, result.view, result.units)
+
+
+async def _talk(rt: Runtime, actor: Actor, ref: str, t: Text) -> str:
+    ordered = await talks.order_talk(rt, Origin(actor), ref)
+    if ordered.already:
+        return texts.measure_already(t, ordered.view, ordered.talk.ordered_at, rt.tz)
+    return talk_texts.order_done(t, ordered.view, ordered.talk.units)
+
+
+async def _criticism(rt: Runtime, actor: Actor, ref: str, t: Text) -> str:
+    drafted = await public_notices.draft_criticism(rt, Origin(actor), ref)
+    return notice_texts.ordered(t, drafted.notice, rt.tz, already=drafted.already)
+
+
+ACTIONS: dict[str, Callable[[Runtime, Actor, str, Text], Awaitable[str]]] = {
+    callbacks.URGE: _urge,
+    callbacks.TALK: _talk,
+    callbacks.CRITICISM: _criticism,
+}
 
 
 async def _reply(update: Update, text: str) -> None:
     message = update.effective_message
     if message is not None:
         await message.reply_text(text)
-
-
-def _talk_ordered(t: Text, ordered: talks.TalkOrdered, tz: ZoneInfo) -> str:
-    if ordered.already:
-        return texts.measure_already(t, ordered.view, ordered.talk.ordered_at, tz)
-    return talk_texts.order_done(t, ordered.view, ordered.talk.units)
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,14 @@ from domain.referrals import ReferralIncomplete, parse_referral
 from domain.talks import TalkRecordIncomplete, parse_talk_record
 from domain.views import ItemView
 from handlers.context import DubanContext
-from services import decisions, execution, referrals, talks
+from services import decisions, execution, public_notices, referrals, talks
 from services import prompts as stored_prompts
 from services.actors import Actor
 from services.items import Origin
 from services.runtime import Runtime
 from texts import Text
 from texts import execution as texts
+from texts import notices as notice_texts
 from texts import referrals as referral_texts
 from texts import talks as talk_texts
 
@@ -44,6 +45,7 @@ class Purpose(StrEnum):
     CONTENT = "content"  # a report's text and files (handlers.reports)
     TALK_RECORD = "talk"  # the office's record of a talk held (约谈)
     REFERRAL = "referral"  # a referral for accountability (问责建议)
+    NOTICE_TEXT = "notice"  # the new text of a draft notice (通报)
 
 
 async def ask(
@@ -91,8 +93,9 @@ class Reply:
         return local_date(self.rt.clock.now(), self.rt.tz)
 
 
-# The item after the answer was carried out, and what to tell the person.
-Answered = tuple[ItemView, str]
+# The item after the answer was carried out (None: the answer is about no item), and what to
+# tell the person.
+Answered = tuple[ItemView | None, str]
 
 
 async def _return_completion(r: Reply) -> Answered:
@@ -141,6 +144,11 @@ async def _refer(r: Reply) -> Answered:
     return view, referral_texts.done(r.t, made)
 
 
+async def _edit_notice(r: Reply) -> Answered:
+    await public_notices.edit_notice(r.rt, r.origin, int(r.target), r.text)
+    return None, notice_texts.edited(r.t)
+
+
 ANSWERS: dict[Purpose, Callable[[Reply], Awaitable[Answered]]] = {
     Purpose.RETURN_REASON: _return_completion,
     Purpose.REFUSE_REASON: _refuse_extension,
@@ -150,6 +158,7 @@ ANSWERS: dict[Purpose, Callable[[Reply], Awaitable[Answered]]] = {
     Purpose.REOPEN: _reopen,
     Purpose.TALK_RECORD: _record_talk,
     Purpose.REFERRAL: _refer,
+    Purpose.NOTICE_TEXT: _edit_notice,
 }
 # Asked again when an answer that must give a date gives none.
 ASK_AGAIN: dict[Purpose, Callable[[Text], str]] = {
@@ -180,4 +189,4 @@ async def answer_prompt(
             raise
         await message.reply_text(ASK_AGAIN[asked](t))
         return
-    await message.reply_text(texts.done(t, view, reply))
+    await message.reply_text(texts.done(t, view, reply) if view is not None else reply)

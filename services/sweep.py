@@ -64,6 +64,7 @@ from services.chases import item_facts
 from services.complaint_drafts import delete_expired
 from services.digest import run_digest
 from services.escalation_level import delivered_levels
+from services.public_notices import expire_drafts
 from services.runtime import Runtime
 from services.sweep_batch import SweepWrites, claim_due, write
 from services.sweep_notices import LoadedBatch, load_for_messages, queue_due
@@ -86,6 +87,7 @@ class SweepResult:
     busy: int = 0  # items another sweep took first
     failed: int = 0  # items that could not be handled: logged, left due for the next pass
     expired: int = 0  # complaint drafts and limit counts whose time was over, deleted
+    notices_expired: int = 0  # draft notices (通报) left unconfirmed past their time
 
     @property
     def queued(self) -> int:
@@ -113,6 +115,7 @@ async def run_sweep(rt: Runtime, now: datetime | None = None, *, batch: int = BA
         pass
     result.digests = await run_digest(rt, now)
     result.expired = await delete_expired(rt, now)
+    result.notices_expired = await expire_drafts(rt, now)
     if result.queued:
         rt.wake_outbox()
     log.info(

@@ -569,3 +569,44 @@ class Referral(Base):
     on: Mapped[date] = mapped_column(Date)
     by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     at: Mapped[datetime]
+
+
+# --- notices of criticism and praise (通报批评, 通报表扬), the bodies copied -----------------
+
+
+class Organisation(Base):
+    """A body the roster lists to copy notices to (县委办, 人大办, 政协办); its members receive
+    the copies in chat."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The people who receive its copies (person ids, in roster order).
+    member_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class PublicNotice(Base):
+    """A notice of criticism or of praise (通报批评/通报表扬) of a unit: drafted (``draft``),
+    confirmed and sent once (``sent``), or left unconfirmed until ``expires_at`` (``expired``)
+    or dropped (``dropped``). A criticism is about an item; a praise may be about none."""
+
+    __tablename__ = "public_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # domain.notices.NoticeKind
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), index=True
+    )
+    unit_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    basis: Mapped[str] = mapped_column(String(32), default="")
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    ordered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    ordered_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decided_at: Mapped[datetime | None]

@@ -231,22 +231,6 @@ def urge_done(t: Text, item: ItemView, units: Sequence[str]) -> str:
     )
 
 
-CRITICISM_ORDERED = N_(
-    "📢 {principal} has ordered a notice of criticism (通报批评) of {units} for this "
-    "overdue item. The office drafts and publishes it."
-)
-
-
-def criticism_ordered(t: Text, item: ItemView, principal: str, units: Sequence[str]) -> str:
-    return _measure_ordered(t, item, CRITICISM_ORDERED, principal, units)
-
-
-def _measure_ordered(
-    t: Text, item: ItemView, message: str, principal: str, units: Sequence[str]
-) -> str:
-    return _join(header(t, item), t(message, principal=principal, units=_names(t, units)))
-
-
 def measure_done(t: Text, item: ItemView) -> str:
     return _join(header(t, item), t(N_("Done: the units and the office have been told.")))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.api import complaints, decisions, items, referrals, talks
+from bot.api import complaints, decisions, items, notices, referrals, talks
 from bot.api.middleware import api_middleware
 from bot.api.stats import add_stats_routes
 
@@ -24,3 +24,4 @@ def add_api_routes(app: web.Application) -> None:
     decisions.add_routes(app)
     talks.add_routes(app)
     referrals.add_routes(app)
+    notices.add_routes(app)

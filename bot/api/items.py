@@ -23,6 +23,7 @@ from services.choices import list_units
 from services.item_search import ItemFilter, search_items
 from services.items import Origin
 from services.load_control import LoadWarned, warning_json
+from services.public_notices import item_notices
 from services.referrals import item_referrals
 from services.registration import create_item, dispatch_draft
 from services.talks import item_talks
@@ -94,6 +95,7 @@ async def _item_response(
         measures = {
             "talks": [talk.as_json() for talk in await item_talks(session, view.id)],
             "referrals": [r.as_json() for r in await item_referrals(session, view.id)],
+            "notices": [n.as_json() for n in await item_notices(session, view.id)],
         }
     return web.json_response(item_json(view, entries) | measures | extra, status=status)
 

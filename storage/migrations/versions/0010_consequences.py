@@ -1,4 +1,5 @@
-"""the leaders' measures as records: talks (约谈), referrals for accountability (问责建议)
+"""the leaders' measures as records: talks (约谈), referrals (问责建议), notices (通报) and the
+organisations they are copied to
 
 Revision ID: 0010_consequences
 Revises: 0008_complaint_drafts
@@ -67,9 +68,59 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_referrals")),
     )
     op.create_index(op.f("ix_referrals_item_id"), "referrals", ["item_id"], unique=False)
+    _notices()
+
+
+def _notices() -> None:
+    """Notices of criticism and praise (通报), and the organisations they are copied to."""
+    op.create_table(
+        "organisations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("member_ids", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_organisations")),
+        sa.UniqueConstraint("key", name=op.f("uq_organisations_key")),
+    )
+    op.create_table(
+        "public_notices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=True),
+        sa.Column("unit_ids", sa.JSON(), nullable=False),
+        sa.Column("basis", sa.String(length=32), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("ordered_by_id", sa.Integer(), nullable=True),
+        sa.Column("ordered_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("decided_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"], ["people.id"], name=op.f("fk_public_notices_decided_by_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["items.id"],
+            name=op.f("fk_public_notices_item_id_items"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ordered_by_id"], ["people.id"], name=op.f("fk_public_notices_ordered_by_id_people")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_public_notices")),
+    )
+    op.create_index(op.f("ix_public_notices_item_id"), "public_notices", ["item_id"], unique=False)
+    op.create_index(op.f("ix_public_notices_status"), "public_notices", ["status"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_public_notices_status"), table_name="public_notices")
+    op.drop_index(op.f("ix_public_notices_item_id"), table_name="public_notices")
+    op.drop_table("public_notices")
+    op.drop_table("organisations")
     op.drop_index(op.f("ix_referrals_item_id"), table_name="referrals")
     op.drop_table("referrals")
     op.drop_index(op.f("ix_talks_item_id"), table_name="talks")
