@@ -55,7 +55,7 @@ async def _carry_out(
 ) -> str | None:
     rt, origin = context.rt, Origin(actor)
     if data.prefix == callbacks.PRAISE:
-        drafted = await public_notices.draft_praise(rt, origin, data.arg(0), None)
+        drafted = await public_notices.draft_praise(rt, origin, data.arg(0))
         return texts.ordered(t, drafted.notice, rt.tz, already=False)
     notice_id, step = data.int_arg(0), data.arg(1)
     if step == "ok":

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import callbacks
+from domain.assessment import year_to_date
 from domain.buttons import Button
 from domain.deadlines import local_date
 from domain.errors import NotFound
@@ -43,6 +44,7 @@ from services.outbox.kinds import CRITICISM, OFFICE_ALERT
 from services.outbox.queue import enqueue
 from services.recipients import office_people, role_people, unit_people
 from services.runtime import Runtime
+from services.stats import compute_stats
 from services.timeline import Kind, record_change
 from storage.models import Assignment, Item, Organisation, Person, PublicNotice, Talk, Unit
 from storage.models import TimelineEvent as Event
@@ -122,13 +124,17 @@ async def draft_criticism(rt: Runtime, origin: Origin, ref: str) -> Drafted:
     return Drafted(drafted, already=False)
 
 
-async def draft_praise(rt: Runtime, origin: Origin, unit_key: str, rate: float | None) -> Drafted:
-    """通报表扬 of a unit the office chooses; ``rate``: its on-time rate, said in the draft."""
+async def draft_praise(rt: Runtime, origin: Origin, unit_key: str) -> Drafted:
+    """通报表扬 of a unit the office chooses; the draft gives its on-time rate this year."""
     check_may_issue(origin.actor, NoticeKind.PRAISE)
     async with rt.db.session() as session:
         unit = await session.scalar(select(Unit).where(Unit.key == unit_key, Unit.active))
-        if unit is None:
-            raise UnknownUnit()
+    if unit is None:
+        raise UnknownUnit()
+    today = local_date(rt.clock.now(), rt.tz)
+    stats = await compute_stats(rt, year_to_date(today), unit_ids=frozenset({unit.id}))
+    rate = next((row.on_time_rate for row in stats.units if row.key == unit.key), None)
+    async with rt.db.session() as session:
         text = texts.praise_draft(rt.text(None), unit.name, rate)
         notice = await _new(rt, session, origin, NoticeKind.PRAISE, text, None, "")
         notice.unit_ids = [unit.id]

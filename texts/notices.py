@@ -17,6 +17,7 @@ CONFIRM = N_("✅ Confirm and send")
 EDIT = N_("✏️ Edit")
 DROP = N_("✖️ Do not send")
 PRAISE = N_("👍 Notice of praise")
+PRAISE_UNIT = N_("👍 Praise {unit}")
 
 KIND_NAMES = {
     NoticeKind.CRITICISM: N_("📢 Notice of criticism"),

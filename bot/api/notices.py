@@ -53,7 +53,7 @@ async def criticism(request: web.Request) -> web.Response:
 
 async def praise(request: web.Request) -> web.Response:
     body = Praise.model_validate(await json_body(request))
-    drafted = await public_notices.draft_praise(request.app[RUNTIME], API, body.unit, None)
+    drafted = await public_notices.draft_praise(request.app[RUNTIME], API, body.unit)
     return _notice(drafted.notice, 201)
 
 

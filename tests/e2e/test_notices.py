@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from domain.vocabulary import Source, TimeClass
+from services.bulletin import send_weekly_bulletin
 from services.items import ItemDraft, Origin, register_item
 from services.sweep import run_sweep
 from tests.conftest import SHANGHAI, Bench, import_example_county
@@ -113,6 +114,24 @@ async def test_a_notice_of_criticism_drafted_edited_confirmed_and_copied_once(
     status, stats = await api(bench, "GET", "/api/stats?from=2026-12-01&to=2026-12-31")
     (edu,) = [row for row in stats["units"] if row["key"] == "edu"]
     assert edu["criticisms"] == 1
+
+    # The weekly bulletin offers the office and the principal to praise the year's best units.
+    await send_weekly_bulletin(bench.rt, force=True)
+    await settle(bench)
+    bulletin = next(m for m in qian.messages if "👍 通报表扬县教育局" in m.button_texts)
+    wang_buttons = [b for m in users["wang"].messages for b in m.button_texts]
+    assert "督办工作周通报" in users["wang"].messages[-2].plain_text  # the bulletin reached him
+    assert not any(b.startswith("👍") for b in wang_buttons)  # but offers a deputy no praise
+    inbox.new()
+    await qian.press(bulletin, "👍 通报表扬县教育局")
+    await qian.wait_callback_answer()
+    await settle(bench)
+    praise = zhao.messages[-1]
+    assert "关于对县教育局予以通报表扬的通报" in praise.plain_text
+    assert praise.button_texts == ["✅ 确认发布", "✏️ 修改", "✖️ 不发布"]
+    await zhao.press(praise, "✖️ 不发布")
+    await zhao.wait_callback_answer()
+    await zhao.wait_message(has("草稿已放弃"), timeout=10)
 
     # A praise drafted through the API and left unconfirmed expires; the office is told.
     status, praised = await api(bench, "POST", "/api/notices", {"unit": "health"})
