@@ -45,8 +45,9 @@ from services.outbox.queue import enqueue
 from services.recipients import office_people, role_people, unit_people
 from services.runtime import Runtime
 from services.stats import compute_stats
+from services.talks import open_shares, unit_names
 from services.timeline import Kind, record_change
-from storage.models import Assignment, Item, Organisation, Person, PublicNotice, Talk, Unit
+from storage.models import Item, Organisation, Person, PublicNotice, Talk, Unit
 from storage.models import TimelineEvent as Event
 from texts import Text
 from texts import notices as texts
@@ -68,7 +69,7 @@ class Drafted:
 
 async def _criticism_facts(rt: Runtime, session: AsyncSession, item: Item) -> CriticismFacts:
     now = rt.clock.now()
-    units = await _unit_names(session, await _open_units(session, item))
+    units = await unit_names(session, await _open_units(session, item))
     notices = await session.scalars(
         select(Event.detail).where(Event.item_id == item.id, Event.kind == Kind.NOTICE_ISSUED)
     )
@@ -356,18 +357,7 @@ async def expire_drafts(rt: Runtime, now: datetime) -> int:
 
 
 async def _open_units(session: AsyncSession, item: Item) -> list[int]:
-    rows = await session.scalars(
-        select(Assignment.unit_id)
-        .where(Assignment.item_id == item.id, Assignment.completed_at.is_(None))
-        .order_by(Assignment.role.desc(), Assignment.id)
-    )
-    return list(rows)
-
-
-async def _unit_names(session: AsyncSession, unit_ids: list[int]) -> tuple[str, ...]:
-    rows = await session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids)))
-    names: dict[int, str] = {unit_id: name for unit_id, name in rows}
-    return tuple(names[u] for u in unit_ids if u in names)
+    return [unit for _, unit in await open_shares(session, item)]
 
 
 async def _view(session: AsyncSession, notice: PublicNotice) -> NoticeView:
@@ -380,7 +370,7 @@ async def _view(session: AsyncSession, notice: PublicNotice) -> NoticeView:
         kind=NoticeKind(notice.kind),
         status=NoticeStatus(notice.status),
         item_ref=ref,
-        units=await _unit_names(session, list(notice.unit_ids)),
+        units=await unit_names(session, list(notice.unit_ids)),
         text=notice.text,
         ordered_by=names.get(notice.ordered_by_id or 0),
         ordered_at=notice.ordered_at,

@@ -17,7 +17,7 @@ from domain.views import ItemView
 from domain.vocabulary import Role
 from services.escalation import open_item
 from services.items import Origin
-from services.notices import Notice, details_only, notify
+from services.notices import Notice, commit_and_view, details_only, notify
 from services.outbox.kinds import REFERRAL
 from services.recipients import office_people, role_people
 from services.runtime import Runtime
@@ -86,9 +86,7 @@ async def propose_referral(
             occasion=f"event{entry.id}",
             exclude=origin.person_id,
         )
-        await session.commit()
-        view = await item_view(session, item, now, rt.policy)
-    rt.wake_outbox()
+        view = await commit_and_view(rt, session, item)
     return view, made
 
 

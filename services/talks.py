@@ -30,7 +30,7 @@ from domain.talks import TalkBy, TalkRecord, TalkView, check_record, talk_by
 from domain.views import ItemView
 from services.escalation import open_item
 from services.items import Origin, require_office
-from services.notices import Notice, details_only, notify, unit_buttons
+from services.notices import Notice, commit_and_view, details_only, notify, unit_buttons
 from services.outbox.kinds import TALK
 from services.recipients import office_people, unit_people
 from services.runtime import Runtime
@@ -60,7 +60,7 @@ class TalkOrdered:
     already: bool  # it had been ordered before: nothing new was sent
 
 
-async def _open_shares(session: AsyncSession, item: Item) -> list[tuple[int, int]]:
+async def open_shares(session: AsyncSession, item: Item) -> list[tuple[int, int]]:
     """The (assignment id, unit id) of the item's shares not completed, lead first."""
     rows = await session.execute(
         select(Assignment.id, Assignment.unit_id)
@@ -83,7 +83,7 @@ async def order_talk(rt: Runtime, origin: Origin, ref: str) -> TalkOrdered:
     now = rt.clock.now()
     async with rt.db.session() as session:
         item = await open_item(session, ref)
-        shares = await _open_shares(session, item)
+        shares = await open_shares(session, item)
         unit_ids = [unit for _, unit in shares]
         by = talk_by(origin.actor, item.leader_id, set(unit_ids))
         if by is None:
@@ -106,7 +106,7 @@ async def order_talk(rt: Runtime, origin: Origin, ref: str) -> TalkOrdered:
         session.add(talk)
         await session.flush()
         leader = origin.actor.name if origin.actor else None
-        units = await _unit_names(session, unit_ids)
+        units = await unit_names(session, unit_ids)
         entry = record_change(
             session,
             item,
@@ -141,9 +141,7 @@ async def order_talk(rt: Runtime, origin: Origin, ref: str) -> TalkOrdered:
             exclude=origin.person_id,
         )
         view_of_talk = await _talk_view(session, talk)
-        await session.commit()
-        view = await item_view(session, item, now, rt.policy)
-    rt.wake_outbox()
+        view = await commit_and_view(rt, session, item)
     return TalkOrdered(view, view_of_talk, already=False)
 
 
@@ -228,13 +226,11 @@ async def record_talk(
                 occasion=f"event{entry.id}",
                 exclude=origin.person_id,
             )
-        await session.commit()
-        view = await item_view(session, item, now, rt.policy)
-    rt.wake_outbox()
+        view = await commit_and_view(rt, session, item)
     return TalkRecorded(view, held)
 
 
-async def _unit_names(session: AsyncSession, unit_ids: Collection[int]) -> tuple[str, ...]:
+async def unit_names(session: AsyncSession, unit_ids: Collection[int]) -> tuple[str, ...]:
     if not unit_ids:
         return ()
     rows = await session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids)))
@@ -269,7 +265,7 @@ async def _talk_view(session: AsyncSession, talk: Talk) -> TalkView:
         talk_by=TalkBy(talk.talk_by),
         ordered_by=names.get(talk.ordered_by_id or 0),
         ordered_at=talk.ordered_at,
-        units=await _unit_names(session, await _share_units(session, talk.assignment_ids)),
+        units=await unit_names(session, await _share_units(session, talk.assignment_ids)),
         held_on=talk.held_on,
         held_time=talk.held_time,
         place=talk.place,

@@ -6,54 +6,27 @@ timeline, in /api/stats and in the Excel export."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from openpyxl import load_workbook
 
 from domain.assessment import Period
-from domain.vocabulary import Source, TimeClass
 from services.export import export_file
-from services.items import ItemDraft, Origin, register_item
-from services.sweep import run_sweep
-from tests.conftest import SHANGHAI, Bench, import_example_county
+from tests.conftest import Bench
+from tests.e2e.measures_helpers import local, overdue_item, step
 from tests.e2e.reminder_helpers import Inbox, settle
-from tests.e2e.test_whole_loop import api, has, join_people
+from tests.e2e.test_whole_loop import api, has
 
 PEOPLE = ["lina", "zhangjun", "wang", "zhao", "qian", "zhoujian", "wuting"]
 OFFICE = ["qian", "zhoujian", "wuting"]
 
 
-def local(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
-
-
-async def step(bench: Bench, moment: datetime) -> None:
-    bench.clock.set(moment)
-    await run_sweep(bench.rt)
-    await settle(bench)
-
-
 async def test_the_fourth_level_after_a_talk_and_a_referral_counted(
     bench: Bench, tmp_path: Path
 ) -> None:
-    await import_example_county(bench.rt)
-    users = await join_people(bench, PEOPLE, 50_000)
-    zhao, zhangjun, lina = users["zhao"], users["zhangjun"], users["lina"]
-    bench.clock.set(local(11, 20, 10))
-    draft = ItemDraft(
-        title="整治县城背街小巷环境卫生",
-        body="",
-        source=Source.MEETING,
-        time_class=TimeClass.CUSTOM,
-        lead_unit="edu",
-        leader="wang",
-        due=date(2026, 12, 3),
-    )
-    view = await register_item(bench.rt, Origin(None, via_api=True), draft, dispatch=True)
-    await settle(bench)
-    await lina.press(lina.messages[-1], "✅ 签收")
-    await lina.wait_callback_answer()
+    users, view = await overdue_item(bench, PEOPLE, 50_000)
+    zhao, zhangjun = users["zhao"], users["zhangjun"]
     for day in (4, 7, 11):
         await step(bench, local(12, day, 8))
     level3 = zhao.messages[-1]

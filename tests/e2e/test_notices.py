@@ -6,15 +6,14 @@ send nothing. A praise drafted through the API and left unconfirmed expires, the
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
-from domain.vocabulary import Source, TimeClass
 from services.bulletin import send_weekly_bulletin
-from services.items import ItemDraft, Origin, register_item
 from services.sweep import run_sweep
-from tests.conftest import SHANGHAI, Bench, import_example_county
+from tests.conftest import Bench
+from tests.e2e.measures_helpers import local, overdue_item, step
 from tests.e2e.reminder_helpers import Inbox, settle
-from tests.e2e.test_whole_loop import api, has, join_people
+from tests.e2e.test_whole_loop import api, has
 
 UNIT = ["lina", "zhangjun"]
 DEPUTIES = ["wang", "chen", "liu"]
@@ -24,34 +23,13 @@ PEOPLE = [*UNIT, *DEPUTIES, *COPIED, "zhao", *OFFICE, "huangwei"]
 NEW_TEXT = "关于对县教育局予以通报批评的通报\n县教育局背街小巷整治逾期未办结，现予以通报批评。"
 
 
-def local(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
-
-
 async def test_a_notice_of_criticism_drafted_edited_confirmed_and_copied_once(
     bench: Bench,
 ) -> None:
-    await import_example_county(bench.rt)
-    users = await join_people(bench, PEOPLE, 60_000)
-    zhao, qian, zhangjun, lina = users["zhao"], users["qian"], users["zhangjun"], users["lina"]
-    bench.clock.set(local(11, 20, 10))
-    draft = ItemDraft(
-        title="整治县城背街小巷环境卫生",
-        body="",
-        source=Source.MEETING,
-        time_class=TimeClass.CUSTOM,
-        lead_unit="edu",
-        leader="wang",
-        due=date(2026, 12, 3),
-    )
-    view = await register_item(bench.rt, Origin(None, via_api=True), draft, dispatch=True)
-    await settle(bench)
-    await lina.press(lina.messages[-1], "✅ 签收")
-    await lina.wait_callback_answer()
+    users, view = await overdue_item(bench, PEOPLE, 60_000)
+    zhao, qian, zhangjun = users["zhao"], users["qian"], users["zhangjun"]
     for day in (4, 7, 11):
-        bench.clock.set(local(12, day, 8))
-        await run_sweep(bench.rt)
-        await settle(bench)
+        await step(bench, local(12, day, 8))
     level3 = zhao.messages[-1]
     inbox = Inbox(users)
     await zhao.press(level3, "📢 通报批评")

@@ -6,30 +6,16 @@ with a clear message and nothing changes."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from sqlalchemy import func, select
 
-from domain.vocabulary import Source, TimeClass
-from services.items import ItemDraft, Origin, register_item
-from services.sweep import run_sweep
 from storage.models import Talk
-from tests.conftest import SHANGHAI, Bench, import_example_county
+from tests.conftest import Bench
 from tests.e2e.console_helpers import page, signed_in
+from tests.e2e.measures_helpers import local, overdue_item, step
 from tests.e2e.reminder_helpers import Inbox, settle
-from tests.e2e.test_whole_loop import api, has, join_people
+from tests.e2e.test_whole_loop import api, has
 
 PEOPLE = ["lina", "zhangjun", "wang", "chen", "zhao", "qian", "zhoujian", "wuting"]
-
-
-def local(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
-
-
-async def step(bench: Bench, moment: datetime) -> None:
-    bench.clock.set(moment)
-    await run_sweep(bench.rt)
-    await settle(bench)
 
 
 async def talks_count(bench: Bench) -> int:
@@ -40,24 +26,8 @@ async def talks_count(bench: Bench) -> int:
 async def test_a_talk_ordered_by_the_deputy_recorded_by_the_office_and_its_commitment_chased(
     bench: Bench,
 ) -> None:
-    await import_example_county(bench.rt)
-    users = await join_people(bench, PEOPLE, 40_000)
+    users, view = await overdue_item(bench, PEOPLE, 40_000)
     wang, chen, lina, qian = users["wang"], users["chen"], users["lina"], users["qian"]
-    bench.clock.set(local(11, 20, 10))
-    draft = ItemDraft(
-        title="整治县城背街小巷环境卫生",
-        body="",
-        source=Source.MEETING,
-        time_class=TimeClass.CUSTOM,
-        lead_unit="edu",
-        leader="wang",
-        due=date(2026, 12, 3),
-    )
-    view = await register_item(bench.rt, Origin(None, via_api=True), draft, dispatch=True)
-    await settle(bench)
-    await lina.press(lina.messages[-1], "✅ 签收")
-    await lina.wait_callback_answer()
-    await settle(bench)
     await step(bench, local(12, 4, 8))
     level1 = wang.messages[-1]
     assert "按规定提请您督办" in level1.plain_text
