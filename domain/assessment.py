@@ -21,7 +21,8 @@ Definitions (the period is ``[start, end]``, whole local days in the deployment'
   about one; an item-wide event counts for the item's lead unit.
 - **talks, notices of criticism, referrals**: the leaders' measures in the period, counted as
   events too: talks held (``talk_held``, when the office recorded them), notices of criticism
-  sent (``criticism_issued``), referrals for accountability (``referred``).
+  sent (``criticism_issued``), referrals for accountability (``referred``); and the notices of
+  praise sent in the period, for each unit praised.
 
 Per-leader rows count the same facts over the items they are responsible for.
 """

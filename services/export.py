@@ -134,6 +134,7 @@ def stats_sheet(sheet: Worksheet, t: Text, stats: Stats) -> None:
                 row.extensions,
                 row.talks,
                 row.criticisms,
+                row.praises,
                 row.referrals,
             ]
         )

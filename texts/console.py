@@ -56,6 +56,7 @@ STATS_COLUMNS: list[tuple[str, int]] = [
     (N_("Extensions"), 10),
     (N_("Talks (约谈)"), 10),
     (N_("Notices of criticism"), 10),
+    (N_("Notices of praise"), 10),
     (N_("Referrals for accountability"), 10),
 ]
 

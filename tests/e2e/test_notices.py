@@ -107,9 +107,21 @@ async def test_a_notice_of_criticism_drafted_edited_confirmed_and_copied_once(
     praise = zhao.messages[-1]
     assert "关于对县教育局予以通报表扬的通报" in praise.plain_text
     assert praise.button_texts == ["✅ 确认发布", "✏️ 修改", "✖️ 不发布"]
-    await zhao.press(praise, "✖️ 不发布")
+    await zhao.press(praise, "✅ 确认发布")
     await zhao.wait_callback_answer()
-    await zhao.wait_message(has("草稿已放弃"), timeout=10)
+    await zhao.wait_message(has("已发送给9人"), timeout=10)
+    await settle(bench)
+    assert any(m.startswith("👍 通报表扬") for m in inbox.new()["hemin"])
+    status, stats = await api(bench, "GET", "/api/stats?from=2026-12-01&to=2026-12-31")
+    (edu,) = [row for row in stats["units"] if row["key"] == "edu"]
+    assert (edu["criticisms"], edu["praises"]) == (1, 1)
+
+    # A praise dropped sends nothing, and may not be confirmed after.
+    status, dropped = await api(bench, "POST", "/api/notices", {"unit": "civil"})
+    status, _ = await api(bench, "POST", f"/api/notices/{dropped['notice']['id']}/drop")
+    assert status == 200
+    status, _ = await api(bench, "POST", f"/api/notices/{dropped['notice']['id']}/confirm")
+    assert status == 409
 
     # A praise drafted through the API and left unconfirmed expires; the office is told.
     status, praised = await api(bench, "POST", "/api/notices", {"unit": "health"})
