@@ -44,6 +44,7 @@ class _Rung:
     by its leader; then ``told[0]`` gets a message about the item that holds ``told[1]``."""
 
     level: int
+    marker: str  # the words of the level's message to the leader
     narration: str
     days: int
     act: _LeaderAct | None
@@ -53,6 +54,7 @@ class _Rung:
 _LADDER = (
     _Rung(
         1,
+        "提请您督办",
         "Level 1, the morning after the due date: the deputy leader and the office",
         1,
         _LeaderAct(
@@ -65,6 +67,7 @@ _LADDER = (
     ),
     _Rung(
         2,
+        "催办通知",
         "Level 2, three days overdue: a numbered written urging notice (催办通知)",
         4,
         None,
@@ -72,13 +75,14 @@ _LADDER = (
     ),
     _Rung(
         3,
+        "列入督查事项",
         "Level 3, seven days overdue: the principal leader; a formal inspection item",
         8,
         _LeaderAct(
             "zhao",
             "The principal leader orders a talk with the unit's head (约谈)",
             "🗣 约谈",
-            "已办",
+            "已决定约谈",
         ),
         ("heyong", "约谈"),
     ),
@@ -90,7 +94,7 @@ async def _climb(stage: Stage, code: str, due: datetime, rung: _Rung) -> None:
     await _morning(stage, rung.days, due)
     if rung.act is not None:
         user = stage.users[rung.act.leader]
-        notice = await user.wait_message(has(code, f"第{rung.level}级"), timeout=TIMEOUT)
+        notice = await user.wait_message(has(code, rung.marker), timeout=TIMEOUT)
         stage.narrate(rung.act.narration)
         await user.press(notice, rung.act.button)
         await user.wait_message(has(rung.act.done), timeout=TIMEOUT)

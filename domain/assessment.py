@@ -19,6 +19,10 @@ Definitions (the period is ``[start, end]``, whole local days in the deployment'
 - **escalations by level, returns, extensions**: timeline events in the period (``escalated``
   with its level, ``returned``, ``extension_approved``). An event names its unit when it is
   about one; an item-wide event counts for the item's lead unit.
+- **talks, notices of criticism, referrals**: the leaders' measures in the period, counted as
+  events too: talks held (``talk_held``, when the office recorded them), notices of criticism
+  sent (``criticism_issued``), referrals for accountability (``referred``); and the notices of
+  praise sent in the period, for each unit praised.
 
 Per-leader rows count the same facts over the items they are responsible for.
 """
@@ -65,6 +69,10 @@ class StatsRow:
     returns: int = 0
     extensions: int = 0
     escalations: dict[int, int] = field(default_factory=dict)
+    talks: int = 0  # 约谈 held (recorded)
+    criticisms: int = 0  # 通报批评 issued
+    praises: int = 0  # 通报表扬 issued
+    referrals: int = 0  # 问责建议 made
     ack_hours: list[float] = field(default_factory=list, repr=False)
 
     @property
@@ -95,6 +103,10 @@ class StatsRow:
             "escalations": {str(level): n for level, n in sorted(self.escalations.items())},
             "returns": self.returns,
             "extensions": self.extensions,
+            "talks": self.talks,
+            "criticisms": self.criticisms,
+            "praises": self.praises,
+            "referrals": self.referrals,
         }
 
 

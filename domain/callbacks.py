@@ -38,6 +38,10 @@ PAGE = "pg"  # pg:<view>:<page>                   paging of /items, /overdue
 URGE = "urg"  # urg:<item ref>                    督办 with the leader's name
 TALK = "tlk"  # tlk:<item ref>                    约谈
 CRITICISM = "crt"  # crt:<item ref>               通报批评
+TALK_RECORD = "tkr"  # tkr:<talk id>               记录约谈 (the office)
+REFERRAL = "acc"  # acc:<item ref>                提出问责建议
+NOTICE = "ntc"  # ntc:<notice id>:<ok|edit|drop>  a draft 通报: confirm, edit, drop
+PRAISE = "prs"  # prs:<unit key>                 通报表扬 of a unit (the bulletin's best)
 # Complaints
 COMPLAINT = "cmp"  # cmp:<step>:<value>           the /complain conversation
 TRIAGE = "tri"  # tri:<complaint id>:<action>     the office's triage

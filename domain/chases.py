@@ -54,10 +54,15 @@ def answers(kind: ReportKind) -> frozenset[Duty]:
     if kind is ReportKind.PLAN:
         return frozenset({Duty.PLAN})
     if kind is ReportKind.COMPLETION:
-        return frozenset({Duty.PLAN, Duty.FIRST_FEEDBACK, Duty.PERIODIC_REPORT})
+        return frozenset({Duty.PLAN, Duty.FIRST_FEEDBACK, Duty.PERIODIC_REPORT}) | _AFTER_TALK
     if kind in _FEEDBACK:
-        return frozenset({Duty.FIRST_FEEDBACK, Duty.PERIODIC_REPORT})
+        return frozenset({Duty.FIRST_FEEDBACK, Duty.PERIODIC_REPORT}) | _AFTER_TALK
     return frozenset()
+
+
+# A talk's commitment (约谈承诺) is answered by a feedback sent after the talk was recorded (the
+# caller leaves out the reports sent before it: ``domain.occasions.talk_owed``).
+_AFTER_TALK = frozenset({Duty.TALK_COMMITMENT})
 
 
 Reports = Sequence[tuple[ReportKind, datetime]]  # a share's reports: (kind, sent at)
@@ -111,6 +116,7 @@ def steps_of(duty: Duty, policy: Policy) -> Chase:
         Duty.PROPOSAL_REPORT: policy.chases.proposal_report,
         Duty.PROPOSAL_FOLLOW_UP: policy.chases.proposal_follow_up,
         Duty.RECTIFICATION_PLAN: policy.chases.rectification_plan,
+        Duty.TALK_COMMITMENT: policy.chases.talk_commitment,
     }[duty]
 
 
@@ -137,7 +143,8 @@ def owed_occasions(
     calendar: WorkCalendar,
     tz: ZoneInfo,
 ) -> list[Occasion]:
-    """The reminders, the chase and the notice of a deadline, in order; none after ``due_at``."""
+    """The reminders, the chase and the notice of a deadline, in order; none after ``due_at``
+    (the ladder's turn), except for a talk's commitment, which the ladder has reached already."""
     steps = steps_of(owed.duty, policy)
     occasions: list[Occasion] = []
     if isinstance(steps, MilestoneChase):
@@ -167,6 +174,8 @@ def owed_occasions(
             )
         )
     occasions = [replace(o, duty=owed.duty) for o in occasions]
+    if owed.duty is Duty.TALK_COMMITMENT:
+        return occasions
     return [o for o in occasions if due_at is None or o.at <= due_at]
 
 

@@ -52,9 +52,17 @@ def level_moment(due_at: datetime, level: LadderLevel) -> datetime:
     return due_at + timedelta(days=level.after_days) + _FIRST_OVERDUE_INSTANT
 
 
-def due_levels(due_at: datetime, now: datetime, policy: Policy) -> list[LadderLevel]:
-    """The levels whose moment has come by ``now``, lowest first (before quiet hours)."""
-    return [level for level in policy.ladder.levels if now >= level_moment(due_at, level)]
+def due_levels(
+    due_at: datetime, now: datetime, policy: Policy, after_talk: datetime | None = None
+) -> list[LadderLevel]:
+    """The levels whose moment has come by ``now``, lowest first (before quiet hours); one
+    that comes only after a talk also waits for ``after_talk`` (None: no talk, never)."""
+    return [
+        level
+        for level in policy.ladder.levels
+        if now >= level_moment(due_at, level)
+        and (not level.after_talk or (after_talk is not None and now >= after_talk))
+    ]
 
 
 def respects_quiet_hours(level: LadderLevel, policy: Policy) -> bool:
@@ -70,17 +78,30 @@ def level_send_at(due_at: datetime, level: LadderLevel, policy: Policy, tz: Zone
 
 
 @by_policy
-def escalation_occasions(due_at: datetime, policy: Policy, tz: ZoneInfo) -> list[Occasion]:
-    """Every level of the ladder as an occasion to send, keyed by level and due date."""
+def escalation_occasions(
+    due_at: datetime, policy: Policy, tz: ZoneInfo, after_talk: datetime | None = None
+) -> list[Occasion]:
+    """Every level of the ladder as an occasion to send, keyed by level and due date. A level
+    that comes only after a talk is left out while there was none (``after_talk`` None) and
+    comes no earlier than ``after_talk`` (see ``domain.occasions.after_talk_from``)."""
     due = local_date(due_at, tz)
-    return [
-        Occasion(
-            kind=OccasionKind.ESCALATION,
-            key=f"escalation:{level.level}:{due.isoformat()}",
-            at=level_send_at(due_at, level, policy, tz),
-            recipients=level.recipients,
-            level=level.level,
-            target=due,
+    occasions = []
+    for level in policy.ladder.levels:
+        at = level_send_at(due_at, level, policy, tz)
+        if level.after_talk:
+            if after_talk is None:
+                continue
+            if after_talk > at:
+                quiet = respects_quiet_hours(level, policy)
+                at = hold_until(after_talk, policy.quiet_hours, tz) if quiet else after_talk
+        occasions.append(
+            Occasion(
+                kind=OccasionKind.ESCALATION,
+                key=f"escalation:{level.level}:{due.isoformat()}",
+                at=at,
+                recipients=level.recipients,
+                level=level.level,
+                target=due,
+            )
         )
-        for level in policy.ladder.levels
-    ]
+    return occasions

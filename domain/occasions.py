@@ -35,7 +35,7 @@ from domain.chases import (
     periodic_moments,
     still_due,
 )
-from domain.deadlines import local_date, periodic_report_dates
+from domain.deadlines import end_of_day, local_date, periodic_report_dates
 from domain.ladder import escalation_occasions
 from domain.policy import Policy, ReportEvery
 from domain.proposals import proposal_statuses
@@ -47,6 +47,7 @@ from domain.reminders import (
     receipt_chase_occasions,
     report_reminder_occasions,
 )
+from domain.talks import TalkFacts
 from domain.vocabulary import Duty, TimeClass
 
 REPORTS_HORIZON = timedelta(days=370)  # how far ahead periodic report dates are computed
@@ -66,6 +67,7 @@ class ItemFacts:
     first_feedback_by: datetime | None = None
     reopened_at: datetime | None = None  # 整改: when a follow-up check last reopened it
     rectify_plan_by: datetime | None = None  # its rectification plan (整改方案) is due
+    talks: tuple[TalkFacts, ...] = ()  # recorded talks (约谈), oldest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +129,9 @@ def plan_item(
     if item.due_at is not None and open_units:
         planned += [
             PlannedOccasion(occasion, None, basis_due(item.due_date))
-            for occasion in escalation_occasions(item.due_at, policy, tz)
+            for occasion in escalation_occasions(
+                item.due_at, policy, tz, after_talk_from(item.talks, tz)
+            )
         ]
     return planned
 
@@ -224,7 +228,7 @@ def owed_by(
         )
         if plan.reported_at is None:
             owed.append(Owed(Duty.RECTIFICATION_PLAN, plan.report_on, unit.assignment_id))
-    return owed
+    return owed + talk_owed(item.talks, unit)
 
 
 def _owed_of(statuses: list[tuple[Duty, PeriodStatus]]) -> list[tuple[Duty, PeriodStatus]]:
@@ -236,6 +240,27 @@ def _owed_of(statuses: list[tuple[Duty, PeriodStatus]]) -> list[tuple[Duty, Peri
         ahead = [s for s in mine if s.state is PeriodState.OPEN]
         chased += [(duty, s) for s in missing[-1:] + ahead[:1]]
     return chased
+
+
+def talk_owed(talks: Sequence[TalkFacts], unit: UnitContacts) -> list[Owed]:
+    """The commitments the unit made at talks (约谈承诺) and has not reported on since."""
+    owed: list[Owed] = []
+    for talk in talks:
+        since = [(kind, at) for kind, at in unit.reports if at >= talk.recorded_at]
+        if unit.assignment_id in talk.assignment_ids and (
+            answered_at(since, Duty.TALK_COMMITMENT) is None
+        ):
+            owed.append(Owed(Duty.TALK_COMMITMENT, talk.commit_by, unit.assignment_id))
+    return owed
+
+
+def after_talk_from(talks: Sequence[TalkFacts], tz: ZoneInfo) -> datetime | None:
+    """From when a level that comes only after a talk may come: the end of the day the units
+    committed to at the latest talk, or its recording if later (None: no talk yet)."""
+    if not talks:
+        return None
+    last = talks[-1]
+    return max(last.recorded_at, end_of_day(last.commit_by, tz) + timedelta(microseconds=1))
 
 
 def periods(

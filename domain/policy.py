@@ -88,6 +88,7 @@ class LadderAction(StrEnum):
     INSTRUCT = "instruct"  # 批示
     TALK = "talk"  # 约谈
     CRITICISM = "criticism"  # 通报批评
+    REFERRAL = "referral"  # 问责建议
 
 
 class ResolveRuleKind(StrEnum):
@@ -344,6 +345,8 @@ class Chases(_Model):
     proposal_report: MilestoneChase = MilestoneChase(remind_days_before=(3,))
     proposal_follow_up: MilestoneChase = MilestoneChase(remind_days_before=(5,))
     rectification_plan: MilestoneChase = MilestoneChase(remind_days_before=(1,))
+    # 约谈承诺: the date a unit committed to at a talk (约谈), reminded the day before.
+    talk_commitment: MilestoneChase = MilestoneChase(remind_days_before=(1,))
 
 
 class Proposals(_Model):
@@ -382,6 +385,9 @@ class LadderLevel(_Model):
     urging_notice: bool = False
     inspection_item: bool = False
     quiet_hours: bool = True
+    # Only after a talk (约谈) on the item, and not before the end of the day the unit committed
+    # to at it: the item remains undone after the talk (问责).
+    after_talk: bool = False
 
 
 class Ladder(_Model):
@@ -390,7 +396,7 @@ class Ladder(_Model):
             level=1,
             after_days=0,
             recipients=(Recipient.DEPUTY_LEADER, Recipient.OFFICE),
-            actions=(LadderAction.URGE, LadderAction.INSTRUCT),
+            actions=(LadderAction.URGE, LadderAction.INSTRUCT, LadderAction.TALK),
         ),
         LadderLevel(
             level=2,
@@ -404,6 +410,13 @@ class Ladder(_Model):
             recipients=(Recipient.PRINCIPAL, Recipient.OFFICE),
             actions=(LadderAction.TALK, LadderAction.CRITICISM),
             inspection_item=True,
+        ),
+        LadderLevel(
+            level=4,
+            after_days=15,
+            recipients=(Recipient.PRINCIPAL, Recipient.OFFICE),
+            actions=(LadderAction.REFERRAL,),
+            after_talk=True,
         ),
     )
 
@@ -456,6 +469,16 @@ class Bulletin(_Model):
     def weekday_number(self) -> int:
         """Monday is 0, as ``date.weekday()`` counts."""
         return WEEKDAYS.index(self.weekday)
+
+
+class Notices(_Model):
+    """Notices of criticism and praise (通报, ``domain.notices``): who is copied, how long a
+    draft waits for confirmation, and by how many days a criticised unit must answer."""
+
+    copy_deputy_leaders: bool = True  # every deputy leader (分管领导)
+    copy_organisations: bool = True  # the roster's organisations to copy (县委办, 人大办, 政协办)
+    confirm_within_hours: PositiveInt = 48
+    reply_within_days: PositiveInt = 5
 
 
 # --- approval, load control, delivery, codes -----------------------------------------------------
@@ -662,6 +685,7 @@ class Policy(_Model):
     lights: Lights = Lights()
     digest: Digest = Digest()
     bulletin: Bulletin = Bulletin()
+    notices: Notices = Notices()
     approval: Approval = Approval()
     load: Load = Load()
     delivery: Delivery = Delivery()

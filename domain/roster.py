@@ -12,8 +12,11 @@ YAML (``.yaml`` / ``.yml``)::
       - {key: li, name: 李四}     # roles may be left out: unit heads and contacts need none
     units:
       - {key: edu, name: 县教育局, leader: wang, head: zhang, contacts: [li]}
+    organisations:                # optional: bodies copied on notices (通报), e.g. 县委办
+      - {key: xwb, name: 县委办, members: [sun]}
 
-Excel (``.xlsx``): a workbook with two sheets, ``people`` and ``units``. Row 1 holds the
+Excel (``.xlsx``): a workbook with two sheets, ``people`` and ``units`` (and optionally a third,
+``organisations``). Row 1 holds the
 column headers, data starts on row 2, blank rows are skipped and other columns (a 备注 column,
 say) are ignored. Lists (roles, contacts) go in one cell, separated by commas, 、, semicolons
 or spaces.
@@ -28,6 +31,8 @@ person    key, name, roles      键 or 人员键, 姓名, 角色 (also ``role``)
 unit      key, name             单位键 or 键, 单位名称 or 名称
 unit      leader, head          分管领导, 主要负责人 or 负责人
 unit      contacts              联系人 or 专人 (also ``contact``)
+section   organisations         抄送单位 (optional; sheet too)
+org.      key, name, members    键, 名称, 成员 or 接收人 (also ``member``)
 role      admin, supervisor,    管理员, 督查室 or 督查, 主要领导, 分管领导
           principal, deputy
 ========  ====================  ==========================================================
@@ -48,7 +53,9 @@ row, and the field):
   ``2024`` exactly as written, a list or mapping is an error; in Excel numbers are read as text
   (``101``), dates and TRUE/FALSE are errors; roles and contacts may be a YAML list or, for
   convenience, one string separated like an Excel cell;
-- unknown or repeated fields in a YAML entry are reported, so a typo never passes silently.
+- unknown or repeated fields in a YAML entry are reported, so a typo never passes silently;
+- an organisation to copy has a key unique among organisations, a name, and at least one
+  member, each a known person listed once (they receive its copies in chat).
 
 Line numbers (``RosterPerson.line``, ``RosterUnit.line``: the line of the YAML entry or the
 Excel row) are provenance only and take no part in equality, so a YAML roster and its Excel
@@ -85,6 +92,9 @@ _SECTIONS: Final[dict[str, str]] = {
     "人员": "people",
     "units": "units",
     "单位": "units",
+    "organisations": "organisations",
+    "organizations": "organisations",
+    "抄送单位": "organisations",
 }
 _PERSON_FIELDS: Final[dict[str, str]] = {
     "key": "key",
@@ -113,7 +123,17 @@ _UNIT_FIELDS: Final[dict[str, str]] = {
     "联系人": "contacts",
     "专人": "contacts",
 }
-_LIST_FIELDS: Final = frozenset({"roles", "contacts"})
+_ORGANISATION_FIELDS: Final[dict[str, str]] = {
+    "key": "key",
+    "键": "key",
+    "name": "name",
+    "名称": "name",
+    "members": "members",
+    "member": "members",
+    "成员": "members",
+    "接收人": "members",
+}
+_LIST_FIELDS: Final = frozenset({"roles", "contacts", "members"})
 _ROLE_NAMES: Final[dict[str, Role]] = {
     **{role.value: role for role in ROSTER_ROLES},
     "管理员": Role.ADMIN,
@@ -153,9 +173,21 @@ class RosterUnit:
 
 
 @dataclass(frozen=True)
+class RosterOrganisation:
+    """A body copied on notices of criticism and praise (县委办, 人大办, 政协办): its members
+    receive the copies in chat."""
+
+    key: str
+    name: str
+    members: tuple[str, ...]
+    line: int = field(compare=False)
+
+
+@dataclass(frozen=True)
 class Roster:
     people: tuple[RosterPerson, ...]
     units: tuple[RosterUnit, ...]
+    organisations: tuple[RosterOrganisation, ...] = ()
 
     def person(self, key: str) -> RosterPerson | None:
         return next((p for p in self.people if p.key == key), None)
@@ -283,6 +315,7 @@ class _Sections:
     people: list[_Entry] | None
     units: list[_Entry] | None
     people_location: str = ""
+    organisations: list[_Entry] | None = None
 
 
 def _build(sections: _Sections | None, problems: _Problems) -> Roster | None:
@@ -313,9 +346,24 @@ def _build(sections: _Sections | None, problems: _Problems) -> Roster | None:
         contacts = _check_contacts(entry, known, problems)
         if key is not None and name is not None:
             units.append(RosterUnit(key, name, leader, head, contacts, entry.line))
+    organisations = _organisations(sections.organisations or [], known, problems)
     if problems.items:
         return None
-    return Roster(tuple(people), tuple(units))
+    return Roster(tuple(people), tuple(units), tuple(organisations))
+
+
+def _organisations(
+    entries: list[_Entry], known: dict[str, frozenset[Role]] | None, problems: _Problems
+) -> list[RosterOrganisation]:
+    found: list[RosterOrganisation] = []
+    first: dict[str, str] = {}
+    for entry in entries:
+        key = _check_key(entry, "organisation", first, problems)
+        name = _check_name(entry, problems)
+        members = _check_people_list(entry, "members", "an organisation", known, problems)
+        if key is not None and name is not None:
+            found.append(RosterOrganisation(key, name, members, entry.line))
+    return found
 
 
 def _check_key(
@@ -408,23 +456,34 @@ def _check_leader(
 def _check_contacts(
     entry: _Entry, known: dict[str, frozenset[Role]] | None, problems: _Problems
 ) -> tuple[str, ...]:
-    if "contacts" in entry.invalid:
+    return _check_people_list(entry, "contacts", "a unit", known, problems)
+
+
+def _check_people_list(
+    entry: _Entry,
+    name: str,
+    whose: str,
+    known: dict[str, frozenset[Role]] | None,
+    problems: _Problems,
+) -> tuple[str, ...]:
+    """A non-empty list of known people, each once (a unit's contacts, an organisation's
+    members)."""
+    if name in entry.invalid:
         return ()
-    values = entry.lists.get("contacts", [])
+    values = entry.lists.get(name, [])
+    what = name.rstrip("s")
     if not values:
-        problems.add(entry.location, "contacts", "a unit needs at least one contact")
+        problems.add(entry.location, name, f"{whose} needs at least one {what}")
         return ()
-    contacts: list[str] = []
+    listed: list[str] = []
     for value in values:
-        if value.text in contacts:
-            problems.add(
-                value.location, "contacts", f"person '{value.text}' is listed twice as a contact"
-            )
+        if value.text in listed:
+            problems.add(value.location, name, f"person '{value.text}' is listed twice as a {what}")
             continue
         if known is not None and value.text not in known:
-            problems.add(value.location, "contacts", f"unknown person key '{value.text}'")
-        contacts.append(value.text)
-    return tuple(contacts)
+            problems.add(value.location, name, f"unknown person key '{value.text}'")
+        listed.append(value.text)
+    return tuple(listed)
 
 
 def _split_list(text: str, location: str) -> list[_Value]:
@@ -484,7 +543,12 @@ def _read_yaml(data: bytes, problems: _Problems) -> _Sections | None:
     units: list[_Entry] | None = []
     if "units" in found:
         units = _yaml_entries(found["units"][1], "units", _UNIT_FIELDS, problems)
-    return _Sections(people, units, people_location)
+    organisations: list[_Entry] | None = []
+    if "organisations" in found:
+        organisations = _yaml_entries(
+            found["organisations"][1], "organisations", _ORGANISATION_FIELDS, problems
+        )
+    return _Sections(people, units, people_location, organisations)
 
 
 def _yaml_entries(
@@ -598,7 +662,9 @@ _SHEET_NAMES: Final[dict[str, tuple[str, ...]]] = {
 _REQUIRED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "people": ("key", "name"),
     "units": ("key", "name", "contacts"),
+    "organisations": ("key", "name", "members"),
 }
+_OPTIONAL_SHEET: Final = ("organisations", "抄送单位")
 
 
 class _Invalid:
@@ -632,7 +698,13 @@ def _read_excel(data: bytes, problems: _Problems) -> _Sections | None:
         if "units" in found:
             units = _sheet_entries(found["units"], "units", _UNIT_FIELDS, problems)
         people_location = f"sheet {found['people'].title}" if "people" in found else ""
-        return _Sections(people, units, people_location)
+        extra = next((by_name[name] for name in _OPTIONAL_SHEET if name in by_name), None)
+        organisations = (
+            _sheet_entries(extra, "organisations", _ORGANISATION_FIELDS, problems)
+            if extra is not None
+            else []
+        )
+        return _Sections(people, units, people_location, organisations)
     finally:
         workbook.close()
 

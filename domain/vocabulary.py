@@ -93,6 +93,7 @@ class Duty(StrEnum):
     PROPOSAL_REPORT = "proposal_report"  # 建议提案: the report owed after answering the proposer
     PROPOSAL_FOLLOW_UP = "proposal_follow_up"  # 建议提案 answered B: follow-ups until solved
     RECTIFICATION_PLAN = "rectification_plan"  # 整改方案 after a reopening (回头看)
+    TALK_COMMITMENT = "talk_commitment"  # 约谈承诺: what the unit committed to at a talk
 
 
 class ReportStatus(StrEnum):

@@ -29,7 +29,15 @@ def main() -> None:
     units.append(["key", "name", "leader", "head", "contacts"])
     for unit in roster.units:
         units.append([unit.key, unit.name, unit.leader, unit.head, ", ".join(unit.contacts)])
-    for sheet, widths in ((people, (16, 12, 24)), (units, (12, 22, 10, 14, 24))):
+    organisations = workbook.create_sheet("organisations")
+    organisations.append(["key", "name", "members"])
+    for body in roster.organisations:
+        organisations.append([body.key, body.name, ", ".join(body.members)])
+    for sheet, widths in (
+        (people, (16, 12, 24)),
+        (units, (12, 22, 10, 14, 24)),
+        (organisations, (12, 22, 24)),
+    ):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for column, width in zip("ABCDE", widths, strict=False):

@@ -18,6 +18,7 @@ from handlers import (
     groups,
     items,
     new_item,
+    notices,
     reports,
     start,
     stats,
@@ -40,6 +41,10 @@ def register(application: BotApplication) -> None:
     application.add_handler(
         CallbackQueryHandler(escalation.ladder_action, pattern=escalation.PATTERN)
     )
+    application.add_handler(
+        CallbackQueryHandler(escalation.question_pressed, pattern=escalation.QUESTION_PATTERN)
+    )
+    application.add_handler(CallbackQueryHandler(notices.notice_pressed, pattern=notices.PATTERN))
     complaints.register(application)  # first: its conversations claim only their own updates
     complaint_triage.register(application)
     new_item.register(application)  # /new

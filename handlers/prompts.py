@@ -17,15 +17,20 @@ from telegram import ForceReply, Update
 from domain import callbacks
 from domain.dates import NotADate, find_date, parse_day
 from domain.deadlines import local_date
+from domain.referrals import ReferralIncomplete, parse_referral
+from domain.talks import TalkRecordIncomplete, parse_talk_record
 from domain.views import ItemView
 from handlers.context import DubanContext
-from services import decisions, execution, follow_up
+from services import decisions, execution, follow_up, public_notices, referrals, talks
 from services import prompts as stored_prompts
 from services.actors import Actor
 from services.items import Origin
 from services.runtime import Runtime
 from texts import Text
 from texts import execution as texts
+from texts import notices as notice_texts
+from texts import referrals as referral_texts
+from texts import talks as talk_texts
 
 
 class Purpose(StrEnum):
@@ -38,6 +43,9 @@ class Purpose(StrEnum):
     FOLLOW_UP_DATE = "follow_up_date"  # the date of the follow-up check (回头看)
     REOPEN = "reopen"  # the new due date and what must be rectified (整改)
     CONTENT = "content"  # a report's text and files (handlers.reports)
+    TALK_RECORD = "talk"  # the office's record of a talk held (约谈)
+    REFERRAL = "referral"  # a referral for accountability (问责建议)
+    NOTICE_TEXT = "notice"  # the new text of a draft notice (通报)
 
 
 async def ask(
@@ -85,8 +93,9 @@ class Reply:
         return local_date(self.rt.clock.now(), self.rt.tz)
 
 
-# The item after the answer was carried out, and what to tell the person.
-Answered = tuple[ItemView, str]
+# The item after the answer was carried out (None: the answer is about no item), and what to
+# tell the person.
+Answered = tuple[ItemView | None, str]
 
 
 async def _return_completion(r: Reply) -> Answered:
@@ -127,6 +136,24 @@ async def _reopen(r: Reply) -> Answered:
     return view, texts.reopened_done(r.t, view.due)
 
 
+async def _record_talk(r: Reply) -> Answered:
+    recorded = await talks.record_talk(
+        r.rt, r.origin, int(r.target), parse_talk_record(r.text, r.today)
+    )
+    return recorded.view, talk_texts.recorded_done(r.t, recorded.talk)
+
+
+async def _refer(r: Reply) -> Answered:
+    record = parse_referral(r.text, r.today)
+    view, made = await referrals.propose_referral(r.rt, r.origin, r.target, record)
+    return view, referral_texts.done(r.t, made)
+
+
+async def _edit_notice(r: Reply) -> Answered:
+    await public_notices.edit_notice(r.rt, r.origin, int(r.target), r.text)
+    return None, notice_texts.edited(r.t)
+
+
 ANSWERS: dict[Purpose, Callable[[Reply], Awaitable[Answered]]] = {
     Purpose.RETURN_REASON: _return_completion,
     Purpose.REFUSE_REASON: _refuse_extension,
@@ -134,11 +161,16 @@ ANSWERS: dict[Purpose, Callable[[Reply], Awaitable[Answered]]] = {
     Purpose.INSTRUCTION: _instruct,
     Purpose.FOLLOW_UP_DATE: _set_follow_up,
     Purpose.REOPEN: _reopen,
+    Purpose.TALK_RECORD: _record_talk,
+    Purpose.REFERRAL: _refer,
+    Purpose.NOTICE_TEXT: _edit_notice,
 }
 # Asked again when an answer that must give a date gives none.
 ASK_AGAIN: dict[Purpose, Callable[[Text], str]] = {
     Purpose.FOLLOW_UP_DATE: texts.follow_up_date_question,
     Purpose.REOPEN: texts.reopen_question,
+    Purpose.TALK_RECORD: lambda t: t(TalkRecordIncomplete.key),
+    Purpose.REFERRAL: lambda t: t(ReferralIncomplete.key),
 }
 
 
@@ -157,9 +189,9 @@ async def answer_prompt(
         raise callbacks.BadCallback(purpose) from None
     try:
         view, reply = await answer(Reply(context.rt, actor, t, target, text))
-    except NotADate:
+    except (NotADate, TalkRecordIncomplete, ReferralIncomplete):
         if asked not in ASK_AGAIN:
             raise
         await message.reply_text(ASK_AGAIN[asked](t))
         return
-    await message.reply_text(texts.done(t, view, reply))
+    await message.reply_text(texts.done(t, view, reply) if view is not None else reply)

@@ -232,7 +232,7 @@ async def on_reply(update: Update, context: DubanContext) -> None:
             target = await stored_prompts.reply_target(rt, actor, chat.id, replied.message_id)
             if target is not None:
                 break
-    if target is None or target.item_id is None:
+    if target is None or (target.item_id is None and target.purpose is None):
         await message.reply_text(texts.no_item_for_reply(t))
         return
     if target.purpose not in (None, Purpose.CONTENT):

@@ -26,7 +26,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import callbacks
 from domain.assessment import Period, Stats, week_before
+from domain.buttons import Button
 from domain.text import shorten
 from domain.views import ItemView
 from domain.vocabulary import GroupTopic, Light, Role
@@ -40,6 +42,7 @@ from services.views import OPEN_STATUSES
 from storage.models import Person, PersonRole, Setting
 from texts import Text
 from texts import console as texts
+from texts import notices as notice_texts
 
 log = logging.getLogger("duban.bulletin")
 
@@ -149,6 +152,20 @@ class BulletinContent:
     text: str
     caption: str
     chart: bytes
+    best: tuple[tuple[str, str], ...] = ()  # (key, name) of the best units, offered praise
+
+
+PRAISE_OFFERED = 3  # how many of the year's best units the bulletin offers to praise (通报表扬)
+
+
+def praise_buttons(t: Text, actor: Actor, best: tuple[tuple[str, str], ...]) -> list[list[Button]]:
+    """For the office and the principal leader: 通报表扬 of each of the best units."""
+    if not (actor.is_office or actor.has(Role.PRINCIPAL)):
+        return []
+    return [
+        [Button(t(notice_texts.PRAISE_UNIT, unit=name), callbacks.make(callbacks.PRAISE, key))]
+        for key, name in best
+    ]
 
 
 def _days_overdue(view: ItemView, today: date) -> int:
@@ -229,7 +246,8 @@ async def bulletin_content(rt: Runtime, scope: Scope, t: Text, today: date) -> B
     text = bulletin_text(t, week_stats, year_stats, views, today, rt.tz)
     chart = await asyncio.to_thread(render_chart, t, year_stats)
     caption = t(texts.BULLETIN_CAPTION, start=week.start, end=week.end)
-    return BulletinContent(text, caption, chart)
+    best = tuple((row.key, row.name) for row in year_stats.ranked_units()[:PRAISE_OFFERED])
+    return BulletinContent(text, caption, chart, best)
 
 
 # --- sending -------------------------------------------------------------------------------------
@@ -311,9 +329,10 @@ async def send_weekly_bulletin(rt: Runtime, *, force: bool = False) -> BulletinR
             target = rt.media_dir / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             await asyncio.to_thread(target.write_bytes, content.chart)
-            for kind, text, photo in (
-                ("bulletin", content.text, None),
-                ("bulletin_chart", content.caption, relative.as_posix()),
+            praise = praise_buttons(t, actor, content.best)
+            for kind, text, photo, buttons in (
+                ("bulletin", content.text, None, praise),
+                ("bulletin_chart", content.caption, relative.as_posix(), []),
             ):
                 added = await enqueue(
                     session,
@@ -322,6 +341,7 @@ async def send_weekly_bulletin(rt: Runtime, *, force: bool = False) -> BulletinR
                     kind=kind,
                     text=text,
                     photo_path=photo,
+                    buttons=buttons,
                     not_before=now,
                     created_at=now,
                 )

@@ -23,15 +23,17 @@ from domain.chases import (
     steps_of,
 )
 from domain.deadlines import end_of_day, local_date
-from domain.occasions import ItemFacts, owed_by, periods
+from domain.occasions import ItemFacts, owed_by, periods, talk_owed
 from domain.policy import ReportEvery
 from domain.proposals import proposal_statuses
 from domain.recipients import UnitContacts
 from domain.rectification import plan_status
 from domain.reminders import Occasion, OccasionKind
+from domain.talks import TalkFacts
 from domain.views import ItemView
 from domain.vocabulary import Duty, ReportKind, TimeClass
 from services.runtime import Runtime
+from services.talk_commitments import talk_facts
 from storage.models import Assignment, Item, Report, Unit
 from texts import Text
 from texts import chases as texts
@@ -54,8 +56,8 @@ async def share_reports(
     return {key: tuple(found[key]) for key in assignment_ids}
 
 
-def item_facts(item: Item, open_: bool) -> ItemFacts:
-    """What an item's plan depends on."""
+def item_facts(item: Item, open_: bool, talks: tuple[TalkFacts, ...] = ()) -> ItemFacts:
+    """What an item's plan depends on (``talks``: its recorded talks, ``services.talks``)."""
     return ItemFacts(
         open=open_,
         time_class=TimeClass(item.time_class),
@@ -66,6 +68,7 @@ def item_facts(item: Item, open_: bool) -> ItemFacts:
         first_feedback_by=item.first_feedback_by,
         reopened_at=item.reopened_at,
         rectify_plan_by=item.rectify_plan_by,
+        talks=talks,
     )
 
 
@@ -76,6 +79,9 @@ def _share(assignment_id: int, reports: Reports) -> UnitContacts:
 async def still_owed(session: AsyncSession, rt: Runtime, item: Item, owed: Owed) -> bool:
     """Whether the share still owes what a queued chase is about (else it is cancelled)."""
     reports = (await share_reports(session, [owed.assignment_id])).get(owed.assignment_id, ())
+    if owed.duty is Duty.TALK_COMMITMENT:
+        talks = (await talk_facts(session, [item.id])).get(item.id, ())
+        return owed in talk_owed(talks, _share(owed.assignment_id, reports))
     if owed.duty in (Duty.PLAN, Duty.FIRST_FEEDBACK):
         return answered_at(reports, owed.duty) is None
     share = _share(owed.assignment_id, reports)
@@ -182,6 +188,7 @@ async def owed_rows(session: AsyncSession, rt: Runtime, item: Item) -> list[Owed
         )
     ).all()
     reports = await share_reports(session, [share_id for share_id, _ in shares])
+    talks = (await talk_facts(session, [item.id])).get(item.id, ())
     now, facts = rt.clock.now(), item_facts(item, True)
     rows: list[OwedRow] = []
     for share_id, unit_name in shares:
@@ -196,6 +203,28 @@ async def owed_rows(session: AsyncSession, rt: Runtime, item: Item) -> list[Owed
             OwedRow(unit_name, duty, by, s.state, s.reported_at)
             for (duty, by), s in _dated(rt, facts, share, now)
         ]
+        rows += _commitment_rows(rt, unit_name, share_id, reports[share_id], talks, now)
+    return rows
+
+
+def _commitment_rows(
+    rt: Runtime,
+    unit_name: str,
+    share_id: int,
+    reports: Reports,
+    talks: tuple[TalkFacts, ...],
+    now: datetime,
+) -> list[OwedRow]:
+    """The commitments the share made at talks (约谈承诺), each answered by a feedback after it."""
+    rows = []
+    for talk in talks:
+        if share_id in talk.assignment_ids:
+            since = [(kind, at) for kind, at in reports if at >= talk.recorded_at]
+            at = answered_at(since, Duty.TALK_COMMITMENT)
+            by = end_of_day(talk.commit_by, rt.tz)
+            rows.append(
+                OwedRow(unit_name, Duty.TALK_COMMITMENT, talk.commit_by, _state(at, by, now), at)
+            )
     return rows
 
 

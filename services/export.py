@@ -141,6 +141,10 @@ def stats_sheet(sheet: Worksheet, t: Text, stats: Stats) -> None:
                 row.escalations.get(3, 0),
                 row.returns,
                 row.extensions,
+                row.talks,
+                row.criticisms,
+                row.praises,
+                row.referrals,
             ]
         )
         sheet.cell(row=sheet.max_row, column=5).number_format = PERCENT_FORMAT

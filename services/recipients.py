@@ -10,16 +10,21 @@ from domain.vocabulary import Role
 from storage.models import Assignment, Person, PersonRole, Unit, UnitContact
 
 
-async def office_people(session: AsyncSession) -> list[Person]:
-    """The supervision office: every active supervisor."""
+async def role_people(session: AsyncSession, role: Role) -> list[Person]:
+    """Every active person with a roster role."""
     return list(
         await session.scalars(
             select(Person)
             .join(PersonRole, PersonRole.person_id == Person.id)
-            .where(PersonRole.role == Role.SUPERVISOR, Person.active)
+            .where(PersonRole.role == role, Person.active)
             .order_by(Person.id)
         )
     )
+
+
+async def office_people(session: AsyncSession) -> list[Person]:
+    """The supervision office: every active supervisor."""
+    return await role_people(session, Role.SUPERVISOR)
 
 
 async def unit_contacts(session: AsyncSession, unit_id: int) -> list[Person]:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.roster import Roster
 from services.runtime import Runtime
-from storage.models import Person, PersonRole, Unit, UnitContact
+from storage.models import Organisation, Person, PersonRole, Unit, UnitContact
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ async def import_roster(rt: Runtime, roster: Roster) -> RosterSummary:
         for unit in units_gone:
             unit.active = False
             unit.updated_at = now
+        await _set_organisations(session, roster, people)
         await session.commit()
     return RosterSummary(
         added, updated, units_added, units_updated, len(people_gone), len(units_gone)
@@ -125,3 +126,22 @@ async def _set_contacts(session: AsyncSession, unit_id: int, person_ids: list[in
     for position, person_id in enumerate(person_ids):
         session.add(UnitContact(unit_id=unit_id, person_id=person_id, position=position))
     return True
+
+
+async def _set_organisations(
+    session: AsyncSession, roster: Roster, people: dict[str, Person]
+) -> None:
+    """The bodies copied on notices (通报), as the roster lists them; the others inactive."""
+    known = {o.key: o for o in await session.scalars(select(Organisation))}
+    for position, entry in enumerate(roster.organisations):
+        members = [people[key].id for key in entry.members]
+        found = known.get(entry.key)
+        if found is None:
+            found = Organisation(key=entry.key)
+            session.add(found)
+        found.name, found.position, found.active = entry.name, position, True
+        found.member_ids = members
+    listed = {entry.key for entry in roster.organisations}
+    for key, organisation in known.items():
+        if key not in listed:
+            organisation.active = False

@@ -11,6 +11,7 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.assessment import AssignmentFact, Period, Stats, StatsRow, Tally, Window
+from domain.notices import NoticeKind, NoticeStatus
 from domain.vocabulary import AssignmentRole, ItemStatus, Role
 from services.chases import late_report_deadlines, owes_periodic, share_reports
 from services.runtime import Runtime
@@ -20,6 +21,7 @@ from storage.models import (
     Item,
     Person,
     PersonRole,
+    PublicNotice,
     Report,
     TimelineEvent,
     Unit,
@@ -27,7 +29,7 @@ from storage.models import (
 
 CLOSED = frozenset({ItemStatus.CLOSED, ItemStatus.ARCHIVED})
 NOT_OUT = frozenset({ItemStatus.DRAFT, ItemStatus.PENDING_APPROVAL})
-EVENT_KINDS = (Kind.ESCALATED, Kind.RETURNED, Kind.EXTENSION_APPROVED)
+EVENT_KINDS = (Kind.ESCALATED, Kind.RETURNED, Kind.EXTENSION_APPROVED, *Kind.MEASURES)
 
 
 async def compute_stats(
@@ -45,6 +47,7 @@ async def compute_stats(
         leaders = await _leaders(session, leader_ids)
         rows = await _assignments(session)
         events = await _events(session, low, high)
+        praised = await _praised_units(session, low, high)
         periodic = {a.id for a, item, _ in rows if owes_periodic(rt, item)}
         reports = await share_reports(session, periodic)
     lead_unit = {item.id: a.unit_id for a, item, _ in rows if a.role == AssignmentRole.LEAD}
@@ -68,6 +71,9 @@ async def compute_stats(
         unit_id = event.unit_id or lead_unit.get(event.item_id)
         for row in tally.event_rows(unit_id, item_leader.get(event.item_id)):
             _count_event(row, event)
+    for unit_id in praised:
+        for row in tally.event_rows(unit_id, None):
+            row.praises += 1
     return tally.stats(period)
 
 
@@ -123,6 +129,19 @@ async def _events(session: AsyncSession, low: datetime, high: datetime) -> list[
     )
 
 
+async def _praised_units(session: AsyncSession, low: datetime, high: datetime) -> list[int]:
+    """The units of the notices of praise sent in the period, one entry per notice and unit."""
+    rows = await session.scalars(
+        select(PublicNotice.unit_ids).where(
+            PublicNotice.kind == NoticeKind.PRAISE,
+            PublicNotice.status == NoticeStatus.SENT,
+            PublicNotice.decided_at >= low,
+            PublicNotice.decided_at < high,
+        )
+    )
+    return [int(unit_id) for unit_ids in rows for unit_id in unit_ids]
+
+
 def _fact(
     assignment: Assignment,
     item: Item,
@@ -153,6 +172,12 @@ def _count_event(row: StatsRow, event: TimelineEvent) -> None:
         row.returns += 1
     elif event.kind == Kind.EXTENSION_APPROVED:
         row.extensions += 1
+    elif event.kind == Kind.TALK_HELD:
+        row.talks += 1
+    elif event.kind == Kind.CRITICISM_ISSUED:
+        row.criticisms += 1
+    elif event.kind == Kind.REFERRED:
+        row.referrals += 1
 
 
 def _level(data: dict[str, object] | None) -> int:

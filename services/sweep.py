@@ -59,14 +59,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.occasions import PlannedOccasion, next_check, plan_item
 from domain.recipients import Directory
+from domain.talks import TalkFacts
 from services.chases import item_facts
 from services.complaint_drafts import delete_expired
 from services.digest import run_digest
 from services.escalation_level import delivered_levels
+from services.public_notices import expire_drafts
 from services.runtime import Runtime
 from services.sweep_batch import SweepWrites, claim_due, write
 from services.sweep_notices import LoadedBatch, load_for_messages, queue_due
 from services.sweep_people import ItemUnits, directory, load_units
+from services.talk_commitments import talk_facts
 from services.views import OPEN_STATUSES
 from storage.models import CHECK_NOW, Item
 
@@ -84,6 +87,7 @@ class SweepResult:
     busy: int = 0  # items another sweep took first
     failed: int = 0  # items that could not be handled: logged, left due for the next pass
     expired: int = 0  # complaint drafts and limit counts whose time was over, deleted
+    notices_expired: int = 0  # draft notices (通报) left unconfirmed past their time
 
     @property
     def queued(self) -> int:
@@ -111,6 +115,7 @@ async def run_sweep(rt: Runtime, now: datetime | None = None, *, batch: int = BA
         pass
     result.digests = await run_digest(rt, now)
     result.expired = await delete_expired(rt, now)
+    result.notices_expired = await expire_drafts(rt, now)
     if result.queued:
         rt.wake_outbox()
     log.info(
@@ -182,8 +187,9 @@ async def _handle(
     items = {item.id: item for item in await session.scalars(select(Item).where(Item.id.in_(ids)))}
     session.expunge_all()  # changed in memory here; written below in one statement
     units = await load_units(session, ids)
+    talks = await talk_facts(session, ids)
     failed: set[int] = set()
-    plans = _plan(rt, items, units, ids, now, failed)
+    plans = _plan(rt, items, PlanInputs(units, talks), ids, now, failed)
     rechecked = [items[i] for i, seen in claimed if seen == CHECK_NOW and i in plans]
     if rechecked:
         levels = await delivered_levels(session, rechecked)
@@ -206,10 +212,18 @@ async def _handle(
     return failed
 
 
+@dataclass(frozen=True)
+class PlanInputs:
+    """What the claimed items' plans read besides the items: their units, their talks."""
+
+    units: dict[int, ItemUnits]
+    talks: dict[int, tuple[TalkFacts, ...]]
+
+
 def _plan(
     rt: Runtime,
     items: dict[int, Item],
-    units: dict[int, ItemUnits],
+    inputs: PlanInputs,
     ids: list[int],
     now: datetime,
     failed: set[int],
@@ -220,8 +234,8 @@ def _plan(
         try:
             item = items[item_id]
             plans[item_id] = plan_item(
-                item_facts(item, item.status in OPEN_STATUSES),
-                units[item_id].units,
+                item_facts(item, item.status in OPEN_STATUSES, inputs.talks.get(item_id, ())),
+                inputs.units[item_id].units,
                 now,
                 rt.policy,
                 rt.tz,

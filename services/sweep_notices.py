@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -57,6 +57,7 @@ from services.views import build_item_view
 from storage.models import Item, TimelineEvent, WorkGroup
 from texts import Text
 from texts import items as item_texts
+from texts import referrals as referral_texts
 from texts import reminders as texts
 
 Message = tuple[str, list[Button]]  # a text and its row of buttons
@@ -394,6 +395,9 @@ async def _queue_level(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
         notice_code=notice.code if notice else None,
         inspection=level.inspection_item or item.inspection,
         told=names_told(told),
+        makes_inspection=level.inspection_item,
+        after_talk=level.after_talk,
+        reply_by=_reply_by(ctx, level) if notice else None,
     )
     late = is_late(occasion.at, now)
     quiet = respects_quiet_hours(level, ctx.rt.policy)
@@ -447,6 +451,14 @@ def _level_with_groups(ctx: _ItemNotices, told: list[LevelRecipient]) -> list[Le
             kept = _with_group(ctx, GroupTopic.URGING, unit, people)
             found += [LevelRecipient(p, unit, can_act=False) for p in kept]
     return found
+
+
+def _reply_by(ctx: _ItemNotices, level: LadderLevel) -> date | None:
+    """The day an urging notice asks the written answer by: the eve of the next level."""
+    later = [other for other in ctx.rt.policy.ladder.levels if other.after_days > level.after_days]
+    if ctx.item.due_date is None or not later:
+        return None
+    return ctx.item.due_date + timedelta(days=later[0].after_days)
 
 
 def _overdue_days(ctx: _ItemNotices) -> int:
@@ -517,6 +529,7 @@ def _action_button(t: Text, action: LadderAction, ref: str) -> Button:
         LadderAction.INSTRUCT: (texts.INSTRUCT, callbacks.INSTRUCT),
         LadderAction.TALK: (texts.TALK, callbacks.TALK),
         LadderAction.CRITICISM: (texts.CRITICISM, callbacks.CRITICISM),
+        LadderAction.REFERRAL: (referral_texts.PROPOSE, callbacks.REFERRAL),
     }[action]
     return Button(t.raw(label), callbacks.make(prefix, ref))
 

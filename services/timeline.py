@@ -40,7 +40,12 @@ class Kind:
     DOCUMENT_ISSUED = "document_issued"
     INSPECTION = "inspection_item"
     TALK_ORDERED = "talk_ordered"
+    TALK_HELD = "talk_held"
+    REFERRED = "referred"
+    CRITICISM_ISSUED = "criticism_issued"
     CRITICISM_ORDERED = "criticism_ordered"
+    # The leaders' measures the statistics count (domain.assessment).
+    MEASURES = (TALK_HELD, CRITICISM_ISSUED, REFERRED)
     WARNING = "evidence_warning"
     DELIVERED = "delivered"
     DELIVERY_FAILED = "delivery_failed"

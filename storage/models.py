@@ -654,3 +654,89 @@ class ItemTopic(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
     thread_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
+
+
+# --- the leaders' measures: talks (约谈) ----------------------------------------------------------
+
+
+class Talk(Base):
+    """A talk (约谈) a leader ordered with the heads of an item's units, once per item, leader
+    kind (deputy or principal) and due date; the office records it once held: when, where, who
+    attended, what the units committed to and by when (``commit_by``, then chased)."""
+
+    __tablename__ = "talks"
+    __table_args__ = (UniqueConstraint("item_id", "talk_by", "basis"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    talk_by: Mapped[str] = mapped_column(String(16))  # domain.talks.TalkBy
+    basis: Mapped[str] = mapped_column(String(32))  # the due date it was ordered under
+    ordered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    ordered_at: Mapped[datetime]
+    # The units' shares talked to (assignment ids): the open ones when it was ordered.
+    assignment_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    held_on: Mapped[date | None] = mapped_column(Date)
+    held_time: Mapped[str | None] = mapped_column(String(5))  # HH:MM, local
+    place: Mapped[str] = mapped_column(Text, default="")
+    attendees: Mapped[str] = mapped_column(Text, default="")
+    commitment: Mapped[str] = mapped_column(Text, default="")
+    commit_by: Mapped[date | None] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    recorded_at: Mapped[datetime | None]
+
+
+class Referral(Base):
+    """A referral for accountability (问责建议): the item remained undone (typically after a
+    talk); the principal leader or the office proposes to refer it to ``to_whom`` (e.g. the
+    discipline inspection and supervision body, 纪检监察机关) for ``reason``, dated ``on``."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    to_whom: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    on: Mapped[date] = mapped_column(Date)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    at: Mapped[datetime]
+
+
+# --- notices of criticism and praise (通报批评, 通报表扬), the bodies copied -----------------
+
+
+class Organisation(Base):
+    """A body the roster lists to copy notices to (县委办, 人大办, 政协办); its members receive
+    the copies in chat."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The people who receive its copies (person ids, in roster order).
+    member_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class PublicNotice(Base):
+    """A notice of criticism or of praise (通报批评/通报表扬) of a unit: drafted (``draft``),
+    confirmed and sent once (``sent``), or left unconfirmed until ``expires_at`` (``expired``)
+    or dropped (``dropped``). A criticism is about an item; a praise may be about none."""
+
+    __tablename__ = "public_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # domain.notices.NoticeKind
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), index=True
+    )
+    unit_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    basis: Mapped[str] = mapped_column(String(32), default="")
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    ordered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    ordered_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decided_at: Mapped[datetime | None]

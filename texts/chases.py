@@ -20,6 +20,7 @@ DUTY_NAMES: dict[Duty, str] = {
     Duty.PROPOSAL_REPORT: N_("the report after answering the proposal"),
     Duty.PROPOSAL_FOLLOW_UP: N_("the follow-up report on the proposal (answered B)"),
     Duty.RECTIFICATION_PLAN: N_("the rectification plan (整改方案)"),
+    Duty.TALK_COMMITMENT: N_("the report on the commitment made at the talk (约谈)"),
 }
 QUARTERLY_NAME = N_("the quarterly report")
 
@@ -31,6 +32,7 @@ DUTY_LABELS: dict[str, str] = {
     Duty.PROPOSAL_REPORT: N_("Report after the answer"),
     Duty.PROPOSAL_FOLLOW_UP: N_("Follow-up report (answer B)"),
     Duty.RECTIFICATION_PLAN: N_("Rectification plan (整改方案)"),
+    Duty.TALK_COMMITMENT: N_("Commitment made at the talk (约谈)"),
 }
 STATE_NAMES: dict[str, str] = {
     "on_time": N_("on time"),

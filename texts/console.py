@@ -54,6 +54,10 @@ STATS_COLUMNS: list[tuple[str, int]] = [
     (N_("Escalations, level 3"), 10),
     (N_("Returns"), 10),
     (N_("Extensions"), 10),
+    (N_("Talks (约谈)"), 10),
+    (N_("Notices of criticism"), 10),
+    (N_("Notices of praise"), 10),
+    (N_("Referrals for accountability"), 10),
 ]
 
 # --- chat: /web and /stats --------------------------------------------------------------------
@@ -210,6 +214,13 @@ LABELS: dict[str, str] = {
     "verify_evidence": N_("Photos are supporting evidence only; please verify with the unit."),
     "timeline": N_("Timeline"),
     "owed": N_("Deadlines before the due date (应报事项)"),
+    "talks": N_("Talks (约谈)"),
+    "talk_ordered": N_("Ordered"),
+    "talk_held": N_("Held"),
+    "talk_place": N_("Place"),
+    "talk_attendees": N_("Attendees"),
+    "talk_commitment": N_("Committed to"),
+    "talk_not_held": N_("Not recorded yet"),
     "owed_what": N_("What"),
     "owed_by": N_("By"),
     "owed_state": N_("State"),

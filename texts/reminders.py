@@ -16,7 +16,7 @@ from domain.recipients import Audience
 from domain.views import ItemView
 from domain.vocabulary import Light
 from texts import Markup, Text, escape
-from texts.items import LIGHTS, day, header, moment
+from texts.items import LIGHTS, day, header, moment, month_day
 
 URGE = N_("📣 Urge")
 INSTRUCT = N_("✍️ Instruction")
@@ -103,7 +103,8 @@ def report_due(t: Text, item: ItemView, unit: str, report_on: date, quarterly: b
 
 @dataclass(frozen=True)
 class LadderFacts:
-    """What an escalation message says, whoever it goes to."""
+    """What an escalation message says, whoever it goes to. The level's number is kept for the
+    record only: people read what the level does, in the words of the rules."""
 
     level: int
     overdue_days: int
@@ -112,29 +113,86 @@ class LadderFacts:
     notice_code: str | None
     inspection: bool
     told: tuple[str, ...]
+    makes_inspection: bool = False  # this level lifts the item into formal inspection
+    after_talk: bool = False  # this level comes only after a talk (约谈): accountability
+    reply_by: date | None = None  # the urging notice asks for a written answer by this day
+
+
+def _ladder_headline(t: Text, item: ItemView, facts: LadderFacts, audience: Audience) -> str:
+    """What the level does, as the rules say it: 提请督办, 催办通知, 列入督查, 约谈后仍未办结."""
+    due = day(t, item.due) if item.due else ""
+    days = facts.overdue_days
+    if facts.after_talk:
+        return t(
+            N_(
+                "⚖️ Overdue by {days} days (due {date}) and still not done after the talk "
+                "(约谈). Under the rules a referral for accountability (问责) may be proposed."
+            ),
+            days=days,
+            date=due,
+        )
+    if facts.notice_code:
+        by = t(N_("by {date}"), date=month_day(t, facts.reply_by)) if facts.reply_by else ""
+        if audience is Audience.UNIT:
+            return t(
+                N_(
+                    "📄 Written urging notice of the supervision office ({code}): this item of "
+                    "your unit is overdue by {days} days (due {date}). Report in writing how it "
+                    "is being handled {by}."
+                ),
+                code=facts.notice_code,
+                days=days,
+                date=due,
+                by=by,
+            )
+        return t(
+            N_(
+                "📄 Written urging notice {code} issued: overdue by {days} days (due {date}); "
+                "the units are to report in writing {by}."
+            ),
+            code=facts.notice_code,
+            days=days,
+            date=due,
+            by=by,
+        )
+    if facts.makes_inspection:
+        return t(
+            N_(
+                "🔴 Overdue by {days} days (due {date}): reported to the principal leader and "
+                "made a formal inspection item (列入督查)."
+            ),
+            days=days,
+            date=due,
+        )
+    if audience is Audience.LEADER:
+        return t(
+            N_("🔺 Overdue by {days} days (due {date}). Under the rules it is put to you to urge."),
+            days=days,
+            date=due,
+        )
+    if audience is Audience.OFFICE and facts.leader:
+        return t(
+            N_("🔺 Overdue by {days} days (due {date}): put to {leader} to urge."),
+            days=days,
+            date=due,
+            leader=facts.leader,
+        )
+    return t(N_("🔺 Overdue by {days} days (due {date})."), days=days, date=due)
 
 
 def escalation(
     t: Text, item: ItemView, facts: LadderFacts, *, audience: Audience, actions: bool
 ) -> str:
     """``audience``: a leader (can act), a unit (must act), the office (informed)."""
-    due = day(t, item.due) if item.due else ""
     lines = [
         header(t, item),
-        t(
-            N_("🔺 Overdue by {days} days (due {date}): escalation level {level}."),
-            days=facts.overdue_days,
-            date=due,
-            level=facts.level,
-        ),
+        _ladder_headline(t, item, facts, audience),
         t(N_("Units: {units}"), units=_names(t, facts.units)),
     ]
     if facts.leader:
         lines.append(t(N_("Leader in charge: {name}"), name=facts.leader))
-    if facts.notice_code:
-        lines.append(t(N_("📄 Written urging notice {code}"), code=facts.notice_code))
-    if facts.inspection:
-        lines.append(t(N_("🔴 The item is now a formal inspection item.")))
+    if facts.inspection and not facts.makes_inspection:
+        lines.append(t(N_("🔴 A formal inspection item.")))
     if audience is Audience.UNIT:
         lines.append(
             t(
@@ -171,30 +229,6 @@ def urge_done(t: Text, item: ItemView, units: Sequence[str]) -> str:
         header(t, item),
         t(N_("📣 Your urging has been sent to {units}."), units=_names(t, units)),
     )
-
-
-TALK_ORDERED = N_(
-    "🗣 {principal} has ordered a talk (约谈) with the heads of {units} about this "
-    "overdue item. The office arranges the time."
-)
-CRITICISM_ORDERED = N_(
-    "📢 {principal} has ordered a notice of criticism (通报批评) of {units} for this "
-    "overdue item. The office drafts and publishes it."
-)
-
-
-def talk_ordered(t: Text, item: ItemView, principal: str, units: Sequence[str]) -> str:
-    return _measure_ordered(t, item, TALK_ORDERED, principal, units)
-
-
-def criticism_ordered(t: Text, item: ItemView, principal: str, units: Sequence[str]) -> str:
-    return _measure_ordered(t, item, CRITICISM_ORDERED, principal, units)
-
-
-def _measure_ordered(
-    t: Text, item: ItemView, message: str, principal: str, units: Sequence[str]
-) -> str:
-    return _join(header(t, item), t(message, principal=principal, units=_names(t, units)))
 
 
 def measure_done(t: Text, item: ItemView) -> str:

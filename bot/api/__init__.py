@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.api import complaints, decisions, documents, items
+from bot.api import complaints, decisions, documents, items, notices, referrals, talks
 from bot.api.middleware import api_middleware
 from bot.api.stats import add_stats_routes
 
@@ -24,3 +24,6 @@ def add_api_routes(app: web.Application) -> None:
     complaints.add_routes(app)
     decisions.add_routes(app)
     documents.add_routes(app)
+    talks.add_routes(app)
+    referrals.add_routes(app)
+    notices.add_routes(app)

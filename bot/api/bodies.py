@@ -16,7 +16,10 @@ from aiohttp import web
 from bot.keys import RUNTIME
 from domain.vocabulary import Source, TimeClass
 from services.items import ItemDraft
+from services.public_notices import item_notices
 from services.rectification import problems_json, problems_of
+from services.referrals import item_referrals
+from services.talks import item_talks
 from services.views import item_json, load_item, timeline
 
 
@@ -27,14 +30,20 @@ def error_response(status: int, error: str, detail: Any = None) -> web.Response:
 async def item_response(
     request: web.Request, ref: str, status: int = 200, **extra: Any
 ) -> web.Response:
-    """The item as ``GET /api/items/{ref}`` shows it: its units, light, timeline, and the
-    problems of its latest reopening (整改) with the units' answers."""
+    """The item as ``GET /api/items/{ref}`` shows it: its units, light, timeline, the
+    problems of its latest reopening (整改) with the units' answers, and the leaders' measures
+    (talks, referrals for accountability, notices of criticism or praise)."""
     rt = request.app[RUNTIME]
     async with rt.db.session() as session:
         view = await load_item(session, ref, rt.clock.now(), rt.policy)
         entries = await timeline(session, view.id)
         problems = await problems_of(session, view.id)
-    body = item_json(view, entries) | {"problems": problems_json(problems)}
+        measures = {
+            "talks": [talk.as_json() for talk in await item_talks(session, view.id)],
+            "referrals": [r.as_json() for r in await item_referrals(session, view.id)],
+            "notices": [n.as_json() for n in await item_notices(session, view.id)],
+        }
+    body = item_json(view, entries) | {"problems": problems_json(problems)} | measures
     return web.json_response(body | extra, status=status)
 
 

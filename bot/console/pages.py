@@ -50,6 +50,7 @@ from services.ledger import (
 from services.media import media_path
 from services.rectification import problems_of
 from services.stats import compute_stats
+from services.talks import item_talks
 from services.views import find_item, load_item, timeline
 from texts import Text
 from texts import chases as chase_texts
@@ -268,6 +269,7 @@ async def item_page(request: web.Request) -> web.Response:
         entries = await timeline(session, view.id)
         owed = await owed_rows(session, rt, await find_item(session, view.ref))
         problems = await problems_of(session, view.id)
+        talks = await item_talks(session, view.id)
     extension = await decisions.pending_extension(rt, view.ref) if who.office else None
     reports = await item_reports(rt, view.id)
     documents = await list_documents(rt, view.ref, who.actor)
@@ -279,10 +281,11 @@ async def item_page(request: web.Request) -> web.Response:
         late={
             i: late_lines(t, e, view.time_class == TimeClass.ANNUAL)
             for i, e in enumerate(entries)
-            if e.data.get("late")
+            if isinstance(e.data.get("late"), list)  # a sweep entry's "late" is a flag
         },
         owed=owed,
         problems=problems,
+        talks=talks,
         reports=reports,
         documents=documents,
         warnings={

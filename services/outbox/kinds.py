@@ -13,6 +13,7 @@ DIGEST = "digest"
 URGE = "urge"
 TALK = "talk"
 CRITICISM = "criticism"
+REFERRAL = "referral"
 FORWARDED = "forwarded"
 OFFICE_ALERT = "office_alert"
 # Kinds the sender may merge into one message when several are due to one chat at once.

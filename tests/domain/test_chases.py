@@ -186,9 +186,11 @@ def test_an_extension_keeps_the_plan_and_feedback_dates() -> None:
 
 def test_which_reports_answer_what() -> None:
     assert answers(ReportKind.PLAN) == {Duty.PLAN}
-    assert answers(ReportKind.PROGRESS) == {Duty.FIRST_FEEDBACK, Duty.PERIODIC_REPORT}
-    assert answers(ReportKind.MONTHLY) == {Duty.FIRST_FEEDBACK, Duty.PERIODIC_REPORT}
-    assert answers(ReportKind.COMPLETION) == {Duty.PLAN, Duty.FIRST_FEEDBACK, Duty.PERIODIC_REPORT}
+    # A talk's commitment: by a feedback sent after the talk (the caller leaves out older ones).
+    feedback = {Duty.FIRST_FEEDBACK, Duty.PERIODIC_REPORT, Duty.TALK_COMMITMENT}
+    assert answers(ReportKind.PROGRESS) == feedback
+    assert answers(ReportKind.MONTHLY) == feedback
+    assert answers(ReportKind.COMPLETION) == {Duty.PLAN, *feedback}
     assert answers(ReportKind.EXTENSION) == set()
 
 

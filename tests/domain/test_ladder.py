@@ -25,7 +25,7 @@ def numbers(now: datetime, policy: Policy = POLICY) -> list[int]:
 
 
 def test_level_moment_is_the_local_midnight_ending_the_due_day_plus_delay() -> None:
-    first, second, third = POLICY.ladder.levels
+    first, second, third, _ = POLICY.ladder.levels
     assert level_moment(DUE_AT, first) == local(11, 0)
     assert level_moment(DUE_AT, second) == local(14, 0)
     assert level_moment(DUE_AT, third) == local(18, 0)

@@ -90,14 +90,18 @@ def test_default_time_limits_follow_design_table() -> None:
 
 def test_default_ladder_follows_county_rules() -> None:
     levels = Policy().ladder.levels
-    assert [(lv.level, lv.after_days) for lv in levels] == [(1, 0), (2, 3), (3, 7)]
+    assert [(lv.level, lv.after_days) for lv in levels] == [(1, 0), (2, 3), (3, 7), (4, 15)]
     assert levels[0].recipients == (Recipient.DEPUTY_LEADER, Recipient.OFFICE)
-    assert levels[0].actions == (LadderAction.URGE, LadderAction.INSTRUCT)
+    assert levels[0].actions == (LadderAction.URGE, LadderAction.INSTRUCT, LadderAction.TALK)
     assert levels[1].urging_notice and not levels[0].urging_notice and not levels[2].urging_notice
     assert Recipient.UNIT_HEAD in levels[1].recipients
     assert levels[2].inspection_item and not levels[1].inspection_item
     assert levels[2].actions == (LadderAction.TALK, LadderAction.CRITICISM)
     assert all(lv.quiet_hours for lv in levels)
+    # 问责: after a talk only, to the principal leader and the office.
+    assert [lv.after_talk for lv in levels] == [False, False, False, True]
+    assert levels[3].recipients == (Recipient.PRINCIPAL, Recipient.OFFICE)
+    assert levels[3].actions == (LadderAction.REFERRAL,)
 
 
 def test_default_reminders_quiet_hours_and_schedule() -> None:

@@ -32,7 +32,7 @@ def marker(text: str) -> str:
         ("还有3天到期", "due-3"),
         ("还有1天到期", "due-1"),
         ("今天", "due-0"),
-        ("升级至第1级", "level-1"),
+        ("提请", "level-1"),
     ):
         if words in second:
             return name

@@ -59,10 +59,11 @@ def _marker(text: str) -> str:
         ("还有3天到期", "due-3"),
         ("还有1天到期", "due-1"),
         ("今天", "due-0"),
-        ("升级至第1级", "level-1"),
-        ("升级至第2级", "level-2"),
-        ("升级至第3级", "level-3"),
+        ("提请", "level-1"),
+        ("催办通知（", "level-2"),
+        ("列入督查事项", "level-3"),
         ("督办：", "urged"),
+        ("已决定约谈", "talk-done"),
         ("约谈", "talk"),
         ("督办意见已发送", "urge-done"),
         ("已办", "done"),
@@ -125,7 +126,7 @@ async def test_an_item_from_dispatch_up_the_whole_ladder(bench: Bench) -> None:
     # The deputy leader urges from the message: the unit's contact and head get it, named.
     wang = users["wang"]
     message = wang.messages[-1]
-    assert message.button_texts == ["📣 督办", "✍️ 批示", "详情"]
+    assert message.button_texts == ["📣 督办", "✍️ 批示", "🗣 约谈", "详情"]
     await wang.press(message, "📣 督办")
     await wang.wait_callback_answer()
     await settle(bench)
@@ -146,7 +147,7 @@ async def test_an_item_from_dispatch_up_the_whole_ladder(bench: Bench) -> None:
     await settle(bench)
     talk = kinds(inbox.new())
     assert talk == {
-        "zhao": ["done"],
+        "zhao": ["talk-done"],
         "lina": ["talk"],
         "zhangjun": ["talk"],
         **{key: ["talk"] for key in OFFICE},
@@ -166,3 +167,7 @@ async def test_an_item_from_dispatch_up_the_whole_ladder(bench: Bench) -> None:
         assert kind in kinds_on_timeline
     assert "talk_ordered" in kinds_on_timeline
     assert "delivered" in kinds_on_timeline
+    # The ladder speaks the rules' words: no level numbers, no raw codes, anywhere a person reads.
+    for user in users.values():
+        for sent in user.messages:
+            assert not re.search(r"第\s*\d+\s*级|level \d|escalat", sent.text or ""), sent.text

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from bot.app import Options
 from domain.clock import FakeClock
 from domain.vocabulary import ComplaintCategory, ReportKind, Source, TimeClass
-from services import complaints, decisions, drafts, reports
+from services import complaints, decisions, drafts, public_notices, reports, talks
 from services.actors import Actor
 from services.approval import return_item
 from services.items import ItemDraft, Origin, register_item
@@ -91,6 +91,8 @@ class World:
     edu_unit: int
     attachment: int  # an evidence photo on the item with the office
     document: int  # the fresh item's dispatch sheet (督办通知单)
+    talk: int  # a talk ordered on the fresh item, not recorded yet
+    notice: int  # a draft notice of criticism of the fresh item
     sessions: dict[str, aiohttp.ClientSession] = field(default_factory=dict)
     csrf: dict[str, str] = field(default_factory=dict)
 
@@ -194,6 +196,8 @@ async def build_world(bench: Bench) -> World:
         document = await session.scalar(select(Document.id).where(Document.item_id == fresh))
     assert edu is not None and attachment is not None and document is not None
     office_report = await _completion_with_office(bench, refs["with_office"])
+    talk = (await talks.order_talk(rt, API, refs["fresh"])).talk.id
+    notice = (await public_notices.draft_criticism(rt, API, refs["fresh"])).notice.id
     return World(
         bench=bench,
         users=users,
@@ -211,6 +215,8 @@ async def build_world(bench: Bench) -> World:
         edu_unit=edu,
         attachment=attachment,
         document=document,
+        talk=talk,
+        notice=notice,
     )
 
 
