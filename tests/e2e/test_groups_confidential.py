@@ -5,14 +5,19 @@ archived; nobody else may."""
 from __future__ import annotations
 
 import aiohttp
+from sqlalchemy import select
 
+from domain.vocabulary import NotificationStatus
 from services import decisions
 from services.archive import archive_item
+from services.confidentiality import set_confidential
 from services.items import Origin, register_item
 from services.views import load_item, timeline
+from storage.models import Notification
 from tests.conftest import Bench, import_example_county
-from tests.e2e.console_helpers import csrf_of, item_awaiting_close, page, signed_in
+from tests.e2e.console_helpers import actor_of, csrf_of, item_awaiting_close, page, signed_in
 from tests.e2e.group_helpers import DRAFT, bound_group, join
+from tests.e2e.reminder_helpers import settle
 from tests.e2e.test_new_item_chat import fill_new_item, press
 
 API = Origin(None, via_api=True)
@@ -98,3 +103,34 @@ async def test_an_archived_item_keeps_its_mark(bench: Bench) -> None:
     http = await signed_in(bench, users["wuting"])
     async with http:
         assert "已归档" in await refused_toggle(http, url, 409)
+
+
+async def test_what_a_group_still_had_queued_goes_privately_once_marked(bench: Bench) -> None:
+    await import_example_county(bench.rt)
+    users = await join(bench, ["wuting", "zhangjun", "lina"])
+    group = await bound_group(
+        bench, -1200, "教育局群", [users["zhangjun"], users["lina"]], users["zhangjun"], "edu"
+    )
+    bench.fake.fail("sendMessage", status=429, retry_after=3600, chat_id=group.chat_id)
+    ref = (await register_item(bench.rt, API, DRAFT, dispatch=True)).ref
+    await settle(bench)  # the group's copy waits an hour to be retried
+    async with bench.rt.db.session() as session:
+        to_group = select(Notification).where(Notification.group_id.is_not(None))
+        queued = await session.scalar(to_group)
+        assert queued is not None and queued.status == NotificationStatus.PENDING
+    wuting = await actor_of(bench.rt, "wuting")
+    view = await set_confidential(bench.rt, Origin(wuting), ref, True)
+    assert view.confidential
+    await settle(bench)
+    async with bench.rt.db.session() as session:
+        queued = await session.get_one(Notification, queued.id)
+        assert queued.status == NotificationStatus.UNREACHABLE
+        private = list(
+            await session.scalars(
+                select(Notification).where(Notification.key.startswith(queued.key + "|private:"))
+            )
+        )
+        event = (await timeline(session, view.id))[-1]
+    assert private and all(n.status == NotificationStatus.SENT for n in private)
+    assert event.kind == "confidential" and event.data["private"] == len(private)
+    assert not [m for m in group.messages if "督〔2026〕1号" in m.plain_text]
