@@ -49,7 +49,10 @@ async def test_an_item_marked_internal_at_new_goes_to_no_group(bench: Bench) -> 
     marked = await press(wuting, unmarked, "🔒 设为内部")
     done = await press(wuting, marked, "✅ 提交")
     assert "督〔2026〕1号 内部核查事项 已交办" in done.plain_text
-    await users["lina"].wait_message(lambda m: "内部核查事项" in m.plain_text, timeout=10)
+    notice = await users["lina"].wait_message(lambda m: "内部核查事项" in m.plain_text, timeout=10)
+    await users["lina"].press(notice, "详情")  # the item's card says it is internal
+    card = await users["lina"].wait_message(lambda m: "状态：" in m.plain_text, timeout=10)
+    assert "🔒 内部：不发工作群" in card.plain_text
     async with bench.rt.db.session() as session:
         view = await load_item(session, "2026-1", bench.clock.now(), bench.rt.policy)
     assert view.confidential
