@@ -60,6 +60,7 @@ class ItemView:
     assignments: tuple[AssignmentView, ...]
     created_at: datetime
     archived_at: datetime | None = None
+    confidential: bool = False  # 内部: never to any work group
 
     @property
     def lead(self) -> AssignmentView | None:

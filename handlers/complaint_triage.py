@@ -11,6 +11,7 @@ from datetime import timedelta
 from enum import IntEnum
 
 from telegram import CallbackQuery, ForceReply, Update
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from domain import callbacks
@@ -75,9 +76,27 @@ async def _accept(
     await close_buttons(update)
     done = texts.accepted(t, public_id, item.code, unit.name)
     name = origin.actor.name if origin.actor is not None else ""
+    await stamp_group_copies(context, public_id, name, group_texts.TRIAGE_ACCEPTED)
     await context.bot.send_message(
         chat_id_of(update), stamped(update, context, done, name, group_texts.TRIAGED)
     )
+
+
+async def stamp_group_copies(context: DubanContext, public_id: str, name: str, action: str) -> None:
+    """The complaint's message in the office's group: who triaged it and how (☑️ 已由吴婷受理
+    12:05), its buttons gone, so a colleague sees at once that it is done."""
+    rt = context.rt
+    line = group_texts.done_by(rt.text(None), name, action, rt.clock.now(), rt.tz)
+    for copy in await complaint_triage.group_copies(rt, public_id):
+        try:
+            await context.bot.edit_message_text(
+                f"{copy.text}\n\n{line}",
+                chat_id=copy.chat_id,
+                message_id=copy.message_id,
+                reply_markup=None,
+            )
+        except TelegramError:
+            continue  # deleted in the group, or edited already: the triage stands
 
 
 async def _choose_unit(
@@ -152,13 +171,14 @@ async def triage_text(update: Update, context: DubanContext, step: TriageStep) -
     try:
         if step is TriageStep.REASON:
             await complaint_triage.reject_complaint(context.rt, origin, public_id, message.text)
-            reply = texts.rejected(t, public_id)
+            reply, how = texts.rejected(t, public_id), group_texts.TRIAGE_REJECTED
         elif step is TriageStep.ANSWER:
             await complaint_triage.answer_complaint(context.rt, origin, public_id, message.text)
-            reply = texts.answered(t, public_id)
+            reply, how = texts.answered(t, public_id), group_texts.TRIAGE_ANSWERED
         else:
             await complaint_triage.merge_complaint(context.rt, origin, public_id, message.text)
             reply = texts.merged(t, public_id, message.text.strip())
+            how = group_texts.TRIAGE_MERGED
     except InvalidInput as exc:
         await message.reply_text(error_text(t, exc))
         return step
@@ -168,6 +188,7 @@ async def triage_text(update: Update, context: DubanContext, step: TriageStep) -
         return END
     user_data(context).pop(TRIAGING, None)
     name = actor.name if actor is not None else ""
+    await stamp_group_copies(context, public_id, name, how)
     await message.reply_text(stamped(update, context, reply, name, group_texts.TRIAGED))
     return END
 

@@ -1,11 +1,12 @@
 """/new (立项) in chat: the office registers an item, one step at a time.
 
 The conversation asks, one step each: title → body → source → class → lead unit → co-units →
-leader → due date → preview → submit. The draft (:class:`~handlers.new_item_draft.Draft`) is
-``context.user_data[DRAFT]`` while an update is handled and lives in the database
-(``chat_conversations``) between updates, as does the step, so any instance may take the next
-update; a draft untouched for a day is dropped. Every step's buttons sit on the conversation's
-latest message, and a button pressed on an older message gets the polite stale-button answer.
+leader → due date → preview (where it may be marked 内部, internal) → submit. The draft
+(:class:`~handlers.new_item_draft.Draft`) is ``context.user_data[DRAFT]`` while an update is
+handled and lives in the database (``chat_conversations``) between updates, as does the step,
+so any instance may take the next update; a draft untouched for a day is dropped. Every step's
+buttons sit on the conversation's latest message, and a button pressed on an older message
+gets the polite stale-button answer.
 The approvers' and the office's buttons on a registered item are in :mod:`handlers.approval`.
 """
 
@@ -415,14 +416,29 @@ async def _card(context: DubanContext, draft: Draft) -> texts.Card:
         co_units=tuple(units.get(k, k) for k in draft.co),
         leader=leaders.get(draft.leader or ""),
         due=draft.due or _proposed_due(context, draft).due,
+        confidential=draft.confidential,
     )
 
 
 async def _show_preview(update: Update, context: DubanContext, draft: Draft) -> None:
     t = context.text_for(await context.actor(update))
-    keyboard = [[_button(t.raw(texts.SUBMIT), "submit"), _button(t.raw(texts.CANCEL), "cancel")]]
+    mark = texts.MAKE_OPEN if draft.confidential else texts.MAKE_CONFIDENTIAL
+    keyboard = [
+        [_button(t.raw(mark), "conf")],
+        [_button(t.raw(texts.SUBMIT), "submit"), _button(t.raw(texts.CANCEL), "cancel")],
+    ]
     text = texts.preview(t, await _card(context, draft))
     await _show(update, context, draft, text, keyboard)
+
+
+async def toggle_confidential(update: Update, context: DubanContext) -> int | None:
+    """The preview's 内部 button: the item goes to no work group (pressed again: it may)."""
+    if await _pressed(update, context) is None:
+        return None
+    draft = _draft(context)
+    draft.confidential = not draft.confidential
+    await _show_preview(update, context, draft)
+    return None
 
 
 async def submit(update: Update, context: DubanContext) -> int | None:
@@ -513,7 +529,10 @@ def register(application: BotApplication) -> None:
                 CallbackQueryHandler(keep_due, pattern=_pattern(NEW, "due")),
                 MessageHandler(text, got_due),
             ],
-            Step.PREVIEW: [CallbackQueryHandler(submit, pattern=_pattern(NEW, "submit"))],
+            Step.PREVIEW: [
+                CallbackQueryHandler(submit, pattern=_pattern(NEW, "submit")),
+                CallbackQueryHandler(toggle_confidential, pattern=_pattern(NEW, "conf")),
+            ],
         },
         fallbacks=[
             CommandHandler("cancel", cancel),

@@ -3,8 +3,9 @@
 Between updates the draft is kept in the database as a JSON object (``chat_conversations``),
 under ``user_data["new_item"]`` while an update is handled. Its keys are ``message_id``,
 ``title``, ``body``, ``source``, ``class``, ``lead``, ``co``, ``leader``, ``due`` (ISO),
-``page`` and ``search``; a key not chosen yet is absent. Keep them: a conversation in progress
-survives an upgrade only if the new code reads what the old one wrote.
+``page``, ``search`` and ``confidential`` (true: 内部, never to a work group); a key not
+chosen yet is absent. Keep them: a conversation in progress survives an upgrade only if the
+new code reads what the old one wrote.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Draft:
     due: date | None = None  # typed; None keeps the class's own due date
     page: int | None = None  # the page of units shown
     search: str | None = None  # what the units shown were searched by
+    confidential: bool = False  # 内部: never to any work group
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Draft:
@@ -47,6 +49,7 @@ class Draft:
             due=date.fromisoformat(data["due"]) if data.get("due") else None,
             page=data.get("page"),
             search=data.get("search"),
+            confidential=bool(data.get("confidential")),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -62,6 +65,7 @@ class Draft:
             "due": self.due.isoformat() if self.due else None,
             "page": self.page,
             "search": self.search,
+            "confidential": True if self.confidential else None,
         }
         return {key: value for key, value in data.items() if value is not None}
 
@@ -78,4 +82,5 @@ class Draft:
             co_units=tuple(self.co),
             leader=self.leader,
             due=self.due,
+            confidential=self.confidential,
         )

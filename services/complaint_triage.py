@@ -31,9 +31,10 @@ from domain.errors import NotFound
 from domain.views import ItemView
 from domain.vocabulary import ComplaintCategory, ComplaintStatus, ItemStatus
 from services.items import ItemDraft, Origin, register_item, require_office
+from services.outbox.queue import notification_key
 from services.runtime import Runtime
 from services.views import find_item
-from storage.models import Attachment, Complaint, ComplaintNote, Item
+from storage.models import Attachment, Complaint, ComplaintNote, Item, Notification, WorkGroup
 
 log = logging.getLogger("duban.complaints")
 
@@ -84,7 +85,36 @@ def complaint_json(view: ComplaintView) -> dict[str, object]:
     }
 
 
+@dataclass(frozen=True)
+class GroupCopy:
+    """A complaint's message as a work group got it: where it is, and its text."""
+
+    chat_id: int
+    message_id: int
+    text: str
+
+
 # --- reading --------------------------------------------------------------------------------
+
+
+async def group_copies(rt: Runtime, public_id: str) -> list[GroupCopy]:
+    """The complaint's messages (with their triage buttons) in live work groups, so that who
+    triaged it can be written on them and a colleague sees it is done."""
+    async with rt.db.session() as session:
+        complaint = await _by_public_id(session, public_id)
+        prefix = notification_key("complaint", complaint.id, "")
+        rows = await session.execute(
+            select(WorkGroup.chat_id, Notification.message_id, Notification.text)
+            .join(WorkGroup, WorkGroup.id == Notification.group_id)
+            .where(
+                Notification.key.startswith(prefix, autoescape=True),
+                Notification.kind == "complaint",
+                Notification.message_id.is_not(None),
+                WorkGroup.broken_at.is_(None),
+            )
+            .order_by(Notification.id)
+        )
+        return [GroupCopy(chat, message, text) for chat, message, text in rows if message]
 
 
 async def _by_public_id(session: AsyncSession, public_id: str) -> Complaint:

@@ -52,6 +52,8 @@ class Kind:
     UNREACHABLE = "unreachable"
     ARCHIVED = "archived"
     WITHDRAWN = "withdrawn"
+    CONFIDENTIAL = "confidential"  # 内部: marked internal
+    NOT_CONFIDENTIAL = "not_confidential"
 
 
 def record(

@@ -160,6 +160,7 @@ def build_item_view(
         assignments=views,
         archived_at=item.archived_at,
         created_at=item.created_at,
+        confidential=item.confidential,
     )
 
 

@@ -18,6 +18,7 @@ from texts.chases import duty_name
 from texts.items import (
     ASSIGNMENT_STATUS_NAMES,
     CLASS_NAMES,
+    CONFIDENTIAL,
     LIGHTS,
     ROLE_NAMES,
     STATUS_NAMES,
@@ -520,6 +521,7 @@ def item_card(
 ) -> str:
     lines: list[str | None] = [
         header(t, item),
+        t(CONFIDENTIAL) if item.confidential else None,
         t(
             N_("Status: {status} · {kind}"),
             status=t.raw(STATUS_NAMES.get(item.status, item.status)),

@@ -19,6 +19,11 @@ KIND_NAMES: dict[GroupKind, str] = {
 # What a person did on a group message ("已由李四签收 12:05").
 ACKNOWLEDGED = N_("acknowledged")
 TRIAGED = N_("handled")
+# How a complaint was triaged, as its message in the office's group then says.
+TRIAGE_ACCEPTED = N_("accepted as an item")
+TRIAGE_REJECTED = N_("declined to accept")
+TRIAGE_ANSWERED = N_("answered directly")
+TRIAGE_MERGED = N_("merged with another")
 DECIDED = N_("decided")
 
 

@@ -254,6 +254,9 @@ def timeline_line(t: Text, entry: TimelineEntry, tz: ZoneInfo) -> str:
     )
 
 
+# An internal item never goes to any work group.
+CONFIDENTIAL = N_("🔒 Internal (内部): never sent to a work group")
+
 EVENT_NAMES: dict[str, str] = {
     "registered": N_("registered"),
     "submitted_for_approval": N_("submitted for approval"),
@@ -292,4 +295,6 @@ EVENT_NAMES: dict[str, str] = {
     "unreachable": N_("person unreachable"),
     "archived": N_("archived"),
     "withdrawn": N_("withdrew the item"),
+    "confidential": N_("marked internal (内部)"),
+    "not_confidential": N_("marked no longer internal"),
 }

@@ -25,6 +25,8 @@ NO_CO_UNITS = N_("No co-units")
 PREVIOUS = N_("◀️ Previous")
 NEXT = N_("Next ▶️")
 KEEP_DATE = N_("Use this date")
+MAKE_CONFIDENTIAL = N_("🔒 Make internal (内部)")
+MAKE_OPEN = N_("🔓 Not internal")
 DEFAULT_MARK = N_("{name} (in charge of the lead unit)")
 
 
@@ -40,6 +42,7 @@ class Card:
     co_units: tuple[str, ...]
     leader: str | None
     due: date | None
+    confidential: bool = False
 
 
 def due_text(t: Text, due: date | None) -> str:
@@ -59,6 +62,8 @@ def card(t: Text, c: Card) -> str:
     if c.leader:
         lines.append(t(N_("Leader in charge: {name}"), name=c.leader))
     lines.append(t(N_("Due: {due}"), due=due_text(t, c.due)))
+    if c.confidential:
+        lines.append(t(item_texts.CONFIDENTIAL))
     if c.body:
         lines += ["", item_texts.user_text(t, c.body)]
     return "\n".join(lines)
@@ -75,6 +80,7 @@ def view_card(view: ItemView) -> Card:
         co_units=tuple(a.unit_name for a in view.co_units),
         leader=view.leader.name if view.leader else None,
         due=view.due,
+        confidential=view.confidential,
     )
 
 

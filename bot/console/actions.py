@@ -17,7 +17,7 @@ from bot.console.pages import visible_item
 from bot.console.request import PREFIX, form, is_https, office_viewer, render, runtime, viewer
 from domain.errors import InvalidInput
 from domain.vocabulary import Source, TimeClass
-from services import complaint_triage, decisions, work_groups
+from services import complaint_triage, confidentiality, decisions, work_groups
 from services.items import ItemDraft, Origin
 from services.web_auth import (
     SignInInvalid,
@@ -116,6 +116,16 @@ async def extension(request: web.Request) -> web.Response:
     raise _back(ref, "extension_approved" if approve else "extension_refused")
 
 
+async def confidential(request: web.Request) -> web.Response:
+    """The office marks the item internal (内部: never to a work group) or open again."""
+    origin, ref = await _office_item(request)
+    value = _text(request, "confidential")
+    if value not in ("on", "off"):
+        raise web.HTTPBadRequest()
+    await confidentiality.set_confidential(runtime(request), origin, ref, value == "on")
+    raise _back(ref, "confidential" if value == "on" else "not_confidential")
+
+
 async def unbind_group(request: web.Request) -> web.Response:
     """The office undoes a group's binding (工作群)."""
     office_viewer(request)
@@ -174,5 +184,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(f"{PREFIX}/items/{{ref}}/close", close)
     app.router.add_post(f"{PREFIX}/items/{{ref}}/return", return_item)
     app.router.add_post(f"{PREFIX}/items/{{ref}}/extension", extension)
+    app.router.add_post(f"{PREFIX}/items/{{ref}}/confidential", confidential)
     app.router.add_post(f"{PREFIX}/complaints/{{id}}/{{action}}", complaint_action)
     app.router.add_post(f"{PREFIX}/groups/{{id}}/unbind", unbind_group)

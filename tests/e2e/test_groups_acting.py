@@ -1,8 +1,11 @@
 """Acting from work groups: the dispatch lands in the unit's group (and the contact keeps a
 private copy), a colleague acknowledges for the unit and the group's message says who did it;
-a stranger, or someone of another unit, gets an alert and nothing changes."""
+a stranger, or someone of another unit, gets an alert and nothing changes; a complaint triaged
+in the office's group has its message say who handled it and how."""
 
 from __future__ import annotations
+
+import re
 
 from sqlalchemy import select
 
@@ -67,6 +70,7 @@ async def test_a_complaint_triaged_in_the_office_group(bench: Bench) -> None:
     )
     notice = await group.wait_message(lambda m: "路灯" in m.plain_text, timeout=10)
     assert "受理" in " ".join(notice.button_texts)
+    accept = notice.buttons[0][0].value  # what a colleague's phone still shows
     # the group has it: no supervisor gets it privately as well (policy: private: false)
     assert not [m for m in qian.messages + zhoujian.messages if "路灯" in m.plain_text]
 
@@ -77,8 +81,12 @@ async def test_a_complaint_triaged_in_the_office_group(bench: Bench) -> None:
     await group.press(qian, choose, "县教育局")
     done = await group.wait_message(lambda m: "督〔2026〕1号" in m.plain_text)
     assert "县教育局" in done.plain_text
-    # a colleague who presses the old message now is told it is done, and nothing changes
-    await group.press(zhoujian, notice, notice.buttons[0][0].text)
+    # the complaint's own message says who handled it and how, and loses its buttons
+    edited = await group.wait_edit(notice)
+    assert re.search(r"☑️ 已由钱丽华受理 \d\d:\d\d$", edited.plain_text), edited.plain_text
+    assert "路灯" in edited.plain_text and not edited.button_texts
+    # a colleague whose screen still shows the old buttons is told it is done; nothing changes
+    await group.press_data(zhoujian, notice, accept)
     late = await zhoujian.wait_callback_answer()
     assert late.show_alert
     async with bench.rt.db.session() as session:
@@ -128,12 +136,15 @@ async def test_a_complaint_rejected_in_the_group_by_replying_with_the_reason(ben
         bench.rt, complaints.ComplaintDraft(ComplaintCategory.OTHER, "城关镇", text, ())
     )
     notice = await group.wait_message(lambda m: "广场舞" in m.plain_text, timeout=10)
+    reject = next(b.value for row in notice.buttons for b in row if b.text == "不予受理")
     await group.press(zhoujian, notice, "不予受理")
     ask = await group.wait_message(lambda m: "理由" in m.plain_text)
     await group.send_text(qian, "我来说两句")  # not a reply: the bot never sees it
     await group.send_text(zhoujian, "属于建议，不属于投诉举报范围，已转文旅局参考。", reply_to=ask)
     done = await group.wait_message(lambda m: "已由周建处理" in m.plain_text)
     assert "不予受理" in done.plain_text or "未受理" in done.plain_text
-    await group.press(qian, notice, "不予受理")  # a colleague, too late: already done
+    edited = await group.wait_edit(notice)
+    assert "☑️ 已由周建不予受理" in edited.plain_text and not edited.button_texts
+    await group.press_data(qian, notice, reject)  # a colleague, too late: already done
     late = await qian.wait_callback_answer()
     assert late.show_alert and late.text
