@@ -93,7 +93,8 @@ async def test_level_two_sends_the_urging_notice_as_a_document(bench_with_pdf: B
         assert "催〔2026〕1号" in text and "县教育局：" in text
         assert "于2026年12月10日前将办理情况书面报送" in text
         at = next(i for i, m in enumerate(users[key].messages) if m.document == docx[0])
-        assert "升级至第2级" in users[key].messages[at - 1].plain_text  # the message, then file
+        # the message, then its file
+        assert "督查室催办通知（催〔2026〕1号）" in users[key].messages[at - 1].plain_text
         pdfs = [name for _, name in sent if name.endswith(".pdf")]
         wanted = ["督办通知单督办〔2026〕1号.pdf", "催办通知催〔2026〕1号.pdf"]
         assert pdfs == (wanted if shutil.which("soffice") else [])

@@ -18,7 +18,7 @@ from domain.clock import FakeClock
 from domain.errors import Conflict, Forbidden, InvalidInput
 from domain.lifecycle import ItemArchived
 from domain.vocabulary import ItemStatus, NotificationStatus, ReportKind
-from services import archive, decisions, escalation, execution, follow_up, reports
+from services import archive, decisions, escalation, execution, follow_up, reports, talks
 from services.archive_export import ArchiveFileChanged, write_archive
 from services.items import Origin
 from services.ledger import LedgerQuery, Scope, ledger_views
@@ -115,7 +115,7 @@ async def test_an_archived_item_refuses_every_write(county: Runtime) -> None:
         reports.submit_report(rt, lina, ref, ReportKind.EXTENSION, "申请延期至2027-03-01"),
         execution.instruct(rt, wang, ref, "务必巩固成效"),
         escalation.urge(rt, wang, ref),
-        escalation.order_talk(rt, await actor(rt, "chen"), ref),
+        talks.order_talk(rt, Origin(await actor(rt, "chen")), ref),
         decisions.extend_item(rt, API, ref, date(2027, 3, 1), "统筹"),
         follow_up.reopen_item(rt, API, ref, date(2027, 3, 1), "回头看发现反弹"),
         follow_up.set_follow_up(rt, API, ref, date(2027, 3, 1)),
