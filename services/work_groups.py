@@ -20,7 +20,7 @@ from domain.vocabulary import GroupKind, NotificationStatus
 from services.actors import actor_by_telegram, load_actor
 from services.group_notices import fall_back
 from services.outbox.kinds import OFFICE_ALERT
-from services.outbox.queue import enqueue
+from services.outbox.queue import enqueue, lock_notifications
 from services.recipients import office_people
 from services.runtime import Runtime
 from storage.models import GroupLink, Notification, Person, Unit, WorkGroup
@@ -268,13 +268,14 @@ async def bind(rt: Runtime, telegram_user_id: int, chat: GroupChat, word: str | 
 async def _drop(session: AsyncSession, group: WorkGroup, *, commit: bool = True) -> BoundGroup:
     """Forget a binding; what is still queued for the group is cancelled with it."""
     bound = await _bound(session, group)
+    ids = await lock_notifications(session, Notification.group_id == group.id)
     await session.execute(
         update(Notification)
-        .where(Notification.group_id == group.id, Notification.status == PENDING)
+        .where(Notification.id.in_(ids), Notification.status == PENDING)
         .values(status=NotificationStatus.CANCELLED, claimed_until=None)
     )
     await session.execute(
-        update(Notification).where(Notification.group_id == group.id).values(group_id=None)
+        update(Notification).where(Notification.id.in_(ids)).values(group_id=None)
     )
     await session.delete(group)
     await session.flush()

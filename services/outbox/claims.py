@@ -23,6 +23,7 @@ from domain.occasions import basis_due
 from domain.reminders import is_late
 from domain.vocabulary import ItemStatus, NotificationStatus
 from services.chases import still_owed
+from services.outbox.queue import lock_notifications
 from services.runtime import Runtime
 from services.views import OPEN_STATUSES
 from storage.models import Assignment, Document, Item, Notification, Person, WorkGroup
@@ -255,10 +256,11 @@ async def _lease(rt: Runtime, ids: list[int], lease: timedelta | None) -> None:
         return
     async with rt.db.session() as session:
         until = rt.clock.now() + lease if lease is not None else None
+        locked = await lock_notifications(
+            session, Notification.id.in_(ids), Notification.status == PENDING
+        )
         await session.execute(
-            update(Notification)
-            .where(Notification.id.in_(ids), Notification.status == PENDING)
-            .values(claimed_until=until)
+            update(Notification).where(Notification.id.in_(locked)).values(claimed_until=until)
         )
         await session.commit()
 

@@ -26,7 +26,7 @@ from services.escalation_level import refresh_escalation_level
 from services.group_notices import GroupMessage, to_groups
 from services.outbox.claims import PENDING, Outgoing
 from services.outbox.kinds import ESCALATION, FORWARDED, OFFICE_ALERT
-from services.outbox.queue import enqueue
+from services.outbox.queue import enqueue, lock_notifications
 from services.runtime import Runtime
 from services.sweep_people import directory, item_units
 from services.timeline import Kind, record
@@ -51,6 +51,7 @@ async def mark_sent(rt: Runtime, sent: list[Outgoing], message_id: int) -> None:
             await session.execute(
                 select(Item.id).where(Item.id.in_(escalated)).order_by(Item.id).with_for_update()
             )
+        await _lock(session, sent)
         items: set[int] = set()
         for out in sent:
             notification = await _attempted(session, out)
@@ -87,6 +88,12 @@ async def mark_sent(rt: Runtime, sent: list[Outgoing], message_id: int) -> None:
         await session.commit()
 
 
+async def _lock(session: AsyncSession, outs: list[Outgoing]) -> None:
+    """Lock the claimed notifications' rows in id order before changing them one by one."""
+    if len(outs) > 1:
+        await lock_notifications(session, Notification.id.in_([out.id for out in outs]))
+
+
 async def _attempted(
     session: AsyncSession, out: Outgoing, error: str | None = None
 ) -> Notification:
@@ -110,6 +117,7 @@ async def retry_later(
     now = rt.clock.now()
     failed = []
     async with rt.db.session() as session:
+        await _lock(session, outs)
         for out in outs:
             notification = await _attempted(session, out, error[:500])
             if notification.attempts >= rt.policy.delivery.max_attempts:
@@ -127,6 +135,7 @@ async def fail_now(rt: Runtime, outs: list[Outgoing], error: str) -> None:
     """A failure that retrying cannot mend (the message itself is refused)."""
     now = rt.clock.now()
     async with rt.db.session() as session:
+        await _lock(session, outs)
         for out in outs:
             notification = await _attempted(session, out, error[:500])
             await _fail(rt, session, notification, now)
@@ -137,13 +146,15 @@ async def fail_now(rt: Runtime, outs: list[Outgoing], error: str) -> None:
 async def park(rt: Runtime, person_id: int, until: datetime) -> int:
     """Hold every pending notification of one person until ``until`` (their chat's flood wait)."""
     async with rt.db.session() as session:
+        locked = await lock_notifications(
+            session,
+            Notification.person_id == person_id,
+            Notification.status == PENDING,
+            Notification.not_before < until,
+        )
         result = await session.execute(
             update(Notification)
-            .where(
-                Notification.person_id == person_id,
-                Notification.status == PENDING,
-                Notification.not_before < until,
-            )
+            .where(Notification.id.in_(locked))
             .values(not_before=until, claimed_until=None)
         )
         await session.commit()
@@ -255,6 +266,7 @@ async def unreachable(rt: Runtime, outs: list[Outgoing], reason: str) -> None:
     now = rt.clock.now()
     blocked = reason == "blocked"
     async with rt.db.session() as session:
+        await _lock(session, outs)
         for out in outs:
             notification = await _attempted(session, out, reason)
             notification.status = NotificationStatus.UNREACHABLE

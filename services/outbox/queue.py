@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypedDict, Unpack, cast
 
-from sqlalchemy import Table, update
+from sqlalchemy import ColumnElement, Table, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -92,13 +92,33 @@ async def enqueue(session: AsyncSession, **fields: Unpack[NotificationFields]) -
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def lock_notifications(session: AsyncSession, *where: ColumnElement[bool]) -> list[int]:
+    """The ids of the notifications matching ``where``, locked in id order (PostgreSQL).
+
+    Every write that touches several notifications takes their rows this way first: two
+    transactions that lock overlapping rows in the same order wait for each other instead of
+    deadlocking (a plain multi-row UPDATE locks in whatever order its scan meets them).
+    SQLite locks the whole database, so the select only finds the ids there."""
+    query = select(Notification.id).where(*where).order_by(Notification.id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return list(await session.scalars(query))
+
+
 async def cancel_queued(session: AsyncSession, item_id: int) -> int:
     """Cancel every notification about the item not yet sent (a claimed one too: its sender
     records the send if it already went out); how many. Called in the transaction that ends the
     item, before its own notices are queued."""
+    ids = await lock_notifications(
+        session,
+        Notification.item_id == item_id,
+        Notification.status == NotificationStatus.PENDING,
+    )
+    if not ids:
+        return 0
     result = await session.execute(
         update(Notification)
-        .where(Notification.item_id == item_id, Notification.status == NotificationStatus.PENDING)
+        .where(Notification.id.in_(ids), Notification.status == NotificationStatus.PENDING)
         .values(status=NotificationStatus.CANCELLED, claimed_until=None)
         .execution_options(synchronize_session=False)
     )
