@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from markupsafe import Markup
 
 from bot.api.documents import file_response
 from bot.api.stats import parse_period
@@ -59,6 +60,7 @@ from texts import console as texts
 from texts import evidence as evidence_texts
 from texts import execution as execution_texts
 from texts import items as item_texts
+from texts import timeline as timeline_texts
 
 CSS = (HERE / "static" / "console.css").read_bytes()
 BAR_WIDTH = 260
@@ -278,6 +280,7 @@ async def item_page(request: web.Request) -> web.Response:
         "item.html",
         item=view,
         entries=entries,
+        details=[Markup(timeline_texts.entry_detail(t, e)) for e in entries],
         late={
             i: late_lines(t, e, view.time_class == TimeClass.ANNUAL)
             for i, e in enumerate(entries)

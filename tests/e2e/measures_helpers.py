@@ -46,7 +46,9 @@ async def overdue_item(
     view = await register_item(bench.rt, Origin(None, via_api=True), draft, dispatch=True)
     await settle(bench)
     lina = users["lina"]
-    await lina.press(lina.messages[-1], "✅ 签收")
+    # The dispatch sheet follows the dispatch message as a document of its own.
+    dispatch = next(m for m in reversed(lina.messages) if "✅ 签收" in m.button_texts)
+    await lina.press(dispatch, "✅ 签收")
     await lina.wait_callback_answer()
     await settle(bench)
     return users, view
