@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import IntEnum
 
-from telegram import CallbackQuery, ForceReply, Update
+from telegram import Bot, CallbackQuery, ForceReply, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -25,6 +25,7 @@ from handlers.groups import in_group, stamped
 from handlers.start import answer_bad_callback
 from services import choices, complaint_triage
 from services.items import ItemDraft, Origin
+from services.runtime import Runtime
 from texts import Text
 from texts import complaints as texts
 from texts import groups as group_texts
@@ -76,20 +77,20 @@ async def _accept(
     await close_buttons(update)
     done = texts.accepted(t, public_id, item.code, unit.name)
     name = origin.actor.name if origin.actor is not None else ""
-    await stamp_group_copies(context, public_id, name, group_texts.TRIAGE_ACCEPTED)
+    await stamp_group_copies(context.rt, context.bot, public_id, name, group_texts.TRIAGE_ACCEPTED)
     await context.bot.send_message(
         chat_id_of(update), stamped(update, context, done, name, group_texts.TRIAGED)
     )
 
 
-async def stamp_group_copies(context: DubanContext, public_id: str, name: str, action: str) -> None:
+async def stamp_group_copies(rt: Runtime, bot: Bot, public_id: str, name: str, action: str) -> None:
     """The complaint's message in the office's group: who triaged it and how (☑️ 已由吴婷受理
-    12:05), its buttons gone, so a colleague sees at once that it is done."""
-    rt = context.rt
+    12:05), its buttons gone, so a colleague sees at once that it is done (triaged in chat or on
+    the console)."""
     line = group_texts.done_by(rt.text(None), name, action, rt.clock.now(), rt.tz)
     for copy in await complaint_triage.group_copies(rt, public_id):
         try:
-            await context.bot.edit_message_text(
+            await bot.edit_message_text(
                 f"{copy.text}\n\n{line}",
                 chat_id=copy.chat_id,
                 message_id=copy.message_id,
@@ -188,7 +189,7 @@ async def triage_text(update: Update, context: DubanContext, step: TriageStep) -
         return END
     user_data(context).pop(TRIAGING, None)
     name = actor.name if actor is not None else ""
-    await stamp_group_copies(context, public_id, name, how)
+    await stamp_group_copies(context.rt, context.bot, public_id, name, how)
     await message.reply_text(stamped(update, context, reply, name, group_texts.TRIAGED))
     return END
 

@@ -15,8 +15,10 @@ from aiohttp import web
 from bot.console.middleware import COOKIE
 from bot.console.pages import visible_item
 from bot.console.request import PREFIX, form, is_https, office_viewer, render, runtime, viewer
+from bot.keys import TELEGRAM
 from domain.errors import InvalidInput
 from domain.vocabulary import Source, TimeClass
+from handlers.complaint_triage import stamp_group_copies
 from services import complaint_triage, confidentiality, decisions, work_groups
 from services.items import ItemDraft, Origin
 from services.web_auth import (
@@ -26,6 +28,7 @@ from services.web_auth import (
     sign_out,
 )
 from texts import console as texts
+from texts import groups as group_texts
 
 
 async def sign_in_page(request: web.Request) -> web.Response:
@@ -142,6 +145,13 @@ def _complaint_origin(request: web.Request) -> Origin:
     return Origin(who.actor)
 
 
+TRIAGED_HOW = {
+    "reject": group_texts.TRIAGE_REJECTED,
+    "answer": group_texts.TRIAGE_ANSWERED,
+    "accept": group_texts.TRIAGE_ACCEPTED,
+}
+
+
 def _triaged(done: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(f"{PREFIX}/complaints?done={done}")
 
@@ -160,6 +170,11 @@ async def complaint_action(request: web.Request) -> web.Response:
         await complaint_triage.accept_complaint(rt, origin, public_id, draft)
     else:
         raise web.HTTPNotFound()
+    application = request.app.get(TELEGRAM)
+    if application is not None and origin.actor is not None:
+        # Its message in the office's group says who handled it, as when triaged in chat.
+        how = TRIAGED_HOW[action]
+        await stamp_group_copies(rt, application.bot, public_id, origin.actor.name, how)
     raise _triaged(action)
 
 

@@ -14,6 +14,7 @@ from services import complaints
 from services.items import Origin, register_item
 from storage.models import Assignment, Item, Report
 from tests.conftest import Bench, import_example_county
+from tests.e2e.console_helpers import csrf_of, page, signed_in
 from tests.e2e.group_helpers import DRAFT, bound_group, join
 from tests.e2e.test_whole_loop import photo
 
@@ -148,3 +149,27 @@ async def test_a_complaint_rejected_in_the_group_by_replying_with_the_reason(ben
     await group.press_data(qian, notice, reject)  # a colleague, too late: already done
     late = await qian.wait_callback_answer()
     assert late.show_alert and late.text
+
+
+async def test_a_complaint_answered_on_the_console_is_stamped_in_the_group(bench: Bench) -> None:
+    await import_example_county(bench.rt)
+    users = await join(bench, ["qian", "wuting"])
+    qian, wuting = users["qian"], users["wuting"]
+    group = await bound_group(bench, -720, "督查室工作群", [qian, wuting], qian, "office")
+    text = "菜市场门口早高峰占道经营，车辆无法通行，希望管一管。"
+    filed = await complaints.file_complaint(
+        bench.rt, complaints.ComplaintDraft(ComplaintCategory.OTHER, "城关镇", text, ())
+    )
+    notice = await group.wait_message(lambda m: "占道经营" in m.plain_text, timeout=10)
+    assert notice.button_texts
+    http = await signed_in(bench, wuting)
+    async with http:
+        _, listing = await page(http, f"{bench.base_url}/console/complaints")
+        url = f"{bench.base_url}/console/complaints/{filed.public_id}/answer"
+        form = {"csrf": csrf_of(listing), "answer": "已转城管局，本周起早高峰派员值守。"}
+        async with http.post(url, data=form, allow_redirects=False) as response:
+            assert response.status == 303, await response.text()
+    # the group's message says who handled it on the console, and loses its buttons
+    edited = await group.wait_edit(notice)
+    assert re.search(r"☑️ 已由吴婷答复 \d\d:\d\d$", edited.plain_text), edited.plain_text
+    assert not edited.button_texts
