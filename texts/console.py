@@ -106,6 +106,7 @@ SOMETHING_WRONG = N_("Something went wrong. Please try again.")
 NOTHING_DUE = N_("nothing due")
 BAD_PERIOD = N_("The dates were not understood; showing this year so far.")
 BAD_DATE = N_("The date was not understood: use YYYY-MM-DD.")
+BAD_TIME = N_("The time was not understood: use HH:MM.")
 BAD_CLASS = N_("Unknown time-limit class.")
 IMPORTED = N_("{count} items imported.")
 
@@ -226,6 +227,11 @@ LABELS: dict[str, str] = {
     "talk_attendees": N_("Attendees"),
     "talk_commitment": N_("Committed to"),
     "talk_not_held": N_("Not recorded yet"),
+    "talk_record": N_("Record the talk"),
+    "talk_held_on": N_("Held on"),
+    "talk_held_time": N_("At (optional)"),
+    "talk_commit_by": N_("Committed by (date)"),
+    "done_talk_recorded": N_("The talk is recorded; the commitment is now a deadline."),
     "owed_what": N_("What"),
     "owed_by": N_("By"),
     "owed_state": N_("State"),

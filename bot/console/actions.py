@@ -6,7 +6,7 @@ service call; the services check authority again (the office only) and keep the 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Any
 from urllib.parse import quote
 
@@ -17,9 +17,10 @@ from bot.console.pages import visible_item
 from bot.console.request import PREFIX, form, is_https, office_viewer, render, runtime, viewer
 from bot.keys import TELEGRAM
 from domain.errors import InvalidInput
+from domain.talks import TalkRecord, TalkRecordIncomplete
 from domain.vocabulary import Source, TimeClass
 from handlers.complaint_triage import stamp_group_copies
-from services import complaint_triage, confidentiality, decisions, work_groups
+from services import complaint_triage, confidentiality, decisions, talks, work_groups
 from services.items import ItemDraft, Origin
 from services.web_auth import (
     SignInInvalid,
@@ -129,6 +130,39 @@ async def confidential(request: web.Request) -> web.Response:
     raise _back(ref, "confidential" if value == "on" else "not_confidential")
 
 
+async def record_talk(request: web.Request) -> web.Response:
+    """The office records a talk that was held (约谈): when, where, who, the commitment."""
+    origin, ref = await _office_item(request)
+    rt = runtime(request)
+    talk_id = request.match_info["id"]
+    if not talk_id.isdigit() or (await talks.talk_record(rt, int(talk_id))).item_ref != ref:
+        raise web.HTTPNotFound()
+    held_time = _text(request, "held_time")
+    try:
+        at = time.fromisoformat(held_time) if held_time else None
+    except ValueError:
+        raise InvalidInput(texts.BAD_TIME, field="held_time") from None
+    record = TalkRecord(
+        held_on=_date(request, "held_on"),
+        held_time=at,
+        place=_text(request, "place"),
+        attendees=_text(request, "attendees"),
+        commitment=_text(request, "commitment"),
+        commit_by=_date(request, "commit_by"),
+    )
+    if not all((record.place, record.attendees, record.commitment)):
+        raise TalkRecordIncomplete()
+    await talks.record_talk(rt, origin, int(talk_id), record)
+    raise _back(ref, "talk_recorded")
+
+
+def _date(request: web.Request, name: str) -> date:
+    try:
+        return date.fromisoformat(_text(request, name))
+    except ValueError:
+        raise InvalidInput(texts.BAD_DATE, field=name) from None
+
+
 async def unbind_group(request: web.Request) -> web.Response:
     """The office undoes a group's binding (工作群)."""
     office_viewer(request)
@@ -200,5 +234,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(f"{PREFIX}/items/{{ref}}/return", return_item)
     app.router.add_post(f"{PREFIX}/items/{{ref}}/extension", extension)
     app.router.add_post(f"{PREFIX}/items/{{ref}}/confidential", confidential)
+    app.router.add_post(f"{PREFIX}/items/{{ref}}/talks/{{id}}", record_talk)
     app.router.add_post(f"{PREFIX}/complaints/{{id}}/{{action}}", complaint_action)
     app.router.add_post(f"{PREFIX}/groups/{{id}}/unbind", unbind_group)

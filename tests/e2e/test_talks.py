@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from storage.models import Talk
 from tests.conftest import Bench
-from tests.e2e.console_helpers import page, signed_in
+from tests.e2e.console_helpers import csrf_of, page, signed_in
 from tests.e2e.measures_helpers import local, overdue_item, step
 from tests.e2e.reminder_helpers import Inbox, settle
 from tests.e2e.test_whole_loop import api, has
@@ -117,3 +117,51 @@ async def test_a_talk_ordered_by_the_deputy_recorded_by_the_office_and_its_commi
     assert "县政府三楼会议室" in shown and "12月10日前完成全部背街小巷整治" in shown
     assert "约谈承诺事项" in html[html.index('id="owed"') :]
     assert "登记约谈" in html  # the timeline's word for talk_held
+
+
+async def test_the_office_records_a_talk_on_the_console(bench: Bench) -> None:
+    users, view = await overdue_item(bench, PEOPLE, 41_000)
+    wang, qian, zhangjun = users["wang"], users["qian"], users["zhangjun"]
+    await step(bench, local(12, 4, 8))
+    await wang.press(wang.messages[-1], "🗣 约谈")
+    await wang.wait_callback_answer()
+    await settle(bench)
+    status, body = await api(bench, "GET", f"/api/items/{view.ref}/talks")
+    (talk,) = body["talks"]
+    url = f"{bench.base_url}/console/items/{view.ref}"
+    form = {
+        "held_on": "2026-12-05",
+        "held_time": "09:30",
+        "place": "县政府三楼会议室",
+        "attendees": "王立新、张军",
+        "commitment": "12月15日前完成全部背街小巷整治",
+        "commit_by": "2026-12-15",
+    }
+    bench.clock.set(local(12, 5, 15))
+    # The deputy leader sees the talk but no form, and a post of theirs is refused.
+    async with await signed_in(bench, wang) as http:
+        status, html = await page(http, url)
+        assert status == 200 and f'id="talk-{talk["id"]}"' not in html
+        async with http.post(f"{url}/talks/{talk['id']}", data=form) as response:
+            assert response.status == 403
+    async with await signed_in(bench, qian) as http:
+        status, html = await page(http, url)
+        assert f'id="talk-{talk["id"]}"' in html
+        csrf = csrf_of(html)
+        # Text where a date belongs: a clear page, nothing recorded.
+        bad = form | {"csrf": csrf, "commit_by": "下周五"}
+        async with http.post(f"{url}/talks/{talk['id']}", data=bad) as response:
+            assert response.status == 422 and "日期" in await response.text()
+        async with http.post(f"{url}/talks/99999", data=form | {"csrf": csrf}) as response:
+            assert response.status == 404
+        async with http.post(
+            f"{url}/talks/{talk['id']}", data=form | {"csrf": csrf}, allow_redirects=False
+        ) as response:
+            assert response.status == 303
+        status, html = await page(http, f"{url}?done=talk_recorded")
+    assert "约谈情况已登记" in html and "县政府三楼会议室" in html
+    status, body = await api(bench, "GET", f"/api/items/{view.ref}/talks")
+    (recorded,) = body["talks"]
+    assert recorded["place"] == "县政府三楼会议室" and recorded["commit_by"] == "2026-12-15"
+    await settle(bench)
+    assert any("12月15日前完成全部背街小巷整治" in m.plain_text for m in zhangjun.messages)

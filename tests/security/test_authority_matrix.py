@@ -771,6 +771,21 @@ ROUTES: list[Route] = [
     ),
     Route(
         "POST",
+        "/console/items/{ref}/talks/{id}",
+        lambda w: f"/console/items/{w.refs['fresh']}/talks/{w.talk}",
+        FORM_CALLERS,
+        OFFICE_WEB,
+        "fresh",
+        form=lambda w: {
+            "held_on": "2026-12-01",
+            "place": "县政府会议室",
+            "attendees": "王立新、张军",
+            "commitment": "按期整改",
+            "commit_by": "2026-12-20",
+        },
+    ),
+    Route(
+        "POST",
         "/console/groups/{id}/unbind",
         lambda w: "/console/groups/1/unbind",
         FORM_CALLERS,
