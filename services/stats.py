@@ -171,10 +171,7 @@ async def _praised_units(
         )
     )
     return [
-        (int(unit_id), at)
-        for unit_ids, at in rows.all()
-        if at is not None
-        for unit_id in unit_ids
+        (int(unit_id), at) for unit_ids, at in rows.all() if at is not None for unit_id in unit_ids
     ]
 
 

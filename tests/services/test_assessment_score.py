@@ -3,8 +3,14 @@ scheme (the default policy) and compared with the product's, deduction by deduct
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import load_workbook
+
 from domain.assessment import StatsRow
 from domain.clock import FakeClock
+from services.export import export_file
 from services.runtime import Runtime
 from services.stats import compute_stats
 from tests.services.assessment_scenario import DECEMBER, play_december
@@ -83,3 +89,38 @@ async def test_three_units_scored_by_hand(county: Runtime, clock: FakeClock) -> 
     assert (edu.returns, edu.reopenings, edu.late_feedbacks) == (1, 1, 1)
     assert (transport.talks, transport.criticisms, transport.referrals) == (1, 1, 1)
     assert health.praises == 1
+
+
+async def test_the_workbook_lists_each_score_and_every_deduction(
+    county: Runtime, clock: FakeClock, tmp_path: Path
+) -> None:
+    dec = await play_december(county, clock)
+    path = tmp_path / "ledger.xlsx"
+    await export_file(county, path, period=DECEMBER)
+    book = load_workbook(path)
+    scores = [[cell.value for cell in row] for row in book["考核得分"].iter_rows()]
+    assert scores[0] == ["排名", "名称", "单位/领导", "基础分", "扣分", "加分", "得分"]
+    by_name = {(row[1], row[2]): row for row in scores[1:]}
+    assert by_name[("县卫生健康局", "单位")][3:] == [100, -3.5, 2, 98.5]
+    assert by_name[("县教育局", "单位")][3:] == [100, -5.5, 0, 94.5]
+    assert by_name[("县交通运输局", "单位")][3:] == [100, -32, 0, 68]
+    assert by_name[("陈明辉", "领导")][6] == 68
+    units = [row for row in scores[1:] if row[2] == "单位"]
+    assert [row[1] for row in units][-3:] == ["县卫生健康局", "县教育局", "县交通运输局"]
+    assert [row[0] for row in units][-3:] == [units[-3][0], units[-3][0] + 1, units[-3][0] + 2]
+
+    rows = [[cell.value for cell in row] for row in book["扣分明细"].iter_rows(min_row=2)]
+    transport = [row[2:] for row in rows if row[:2] == ["县交通运输局", "单位"]]
+    t1, t2 = dec.t1, dec.t2
+    december = datetime(2026, 12, 2)
+    assert transport == [
+        ["研究部署或首次反馈逾期", t1[1], t1[0], december, None, -1, None],
+        ["研究部署或首次反馈逾期", t2[1], t2[0], december, None, -1, None],
+        ["逾期天数", t1[1], t1[0], datetime(2026, 12, 11), 25, -12.5, None],
+        ["逾期天数", t2[1], t2[0], datetime(2026, 12, 11), 25, -7.5, "是"],
+        ["约谈", t1[1], t1[0], datetime(2026, 12, 20), None, -2, None],
+        ["通报批评", t1[1], t1[0], datetime(2026, 12, 22), None, -3, None],
+        ["问责建议", t1[1], t1[0], datetime(2026, 12, 28), None, -5, None],
+    ]
+    praise = [row[2:] for row in rows if row[:2] == ["县卫生健康局", "单位"]][-1]
+    assert praise == ["通报表扬", None, None, datetime(2026, 12, 18), None, 2, None]
