@@ -49,6 +49,9 @@ SCORED_EVENTS = {
     Kind.REFERRED: EventKind.REFERRAL,
 }
 EVENT_KINDS = tuple(SCORED_EVENTS)
+# Complainants' 不满意 ratings score as EventKind.SATISFACTION: one ``row.occurred`` per rating,
+# for the unit (and leader) of the item that answered the complaint, where ratings are counted.
+# Until ratings are recorded there is none, and the kind scores 0.
 
 
 async def compute_stats(
