@@ -23,8 +23,14 @@ Definitions (the period is ``[start, end]``, whole local days in the deployment'
   events too: talks held (``talk_held``, when the office recorded them), notices of criticism
   sent (``criticism_issued``), referrals for accountability (``referred``); and the notices of
   praise sent in the period, for each unit praised.
+- **reopenings**: closed items reopened for rectification (整改, ``reopened``) in the period.
+- **days late**: of the settled assignments above that were not closed on time, the local days
+  from the due day to the closing day, or to today while still open.
 
 Per-leader rows count the same facts over the items they are responsible for.
+
+Each counted fact is also kept as an :class:`domain.scoring.Occurrence` naming its item, from
+which :func:`scored` computes each row's score and rank under the policy's scheme.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
+
+from domain.scoring import EventKind, Occurrence, Scheme, Score, ranks, score
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,14 @@ class StatsRow:
     criticisms: int = 0  # 通报批评 issued
     praises: int = 0  # 通报表扬 issued
     referrals: int = 0  # 问责建议 made
+    reopenings: int = 0  # 整改: reopened after a follow-up check
     ack_hours: list[float] = field(default_factory=list, repr=False)
+    occurrences: list[Occurrence] = field(default_factory=list, repr=False)
+    score: Score | None = None
+    rank: int | None = None
+
+    def occurred(self, kind: EventKind, on: date, ref: str | None, code: str | None) -> None:
+        self.occurrences.append(Occurrence(kind, on, ref, code))
 
     @property
     def on_time_rate(self) -> float | None:
@@ -107,6 +122,16 @@ class StatsRow:
             "criticisms": self.criticisms,
             "praises": self.praises,
             "referrals": self.referrals,
+            "reopenings": self.reopenings,
+        } | self._score_json()
+
+    def _score_json(self) -> dict[str, object]:
+        if self.score is None:
+            return {}
+        return {
+            "score": self.score.total,
+            "rank": self.rank,
+            "deductions": [line.as_json() for line in self.score.lines],
         }
 
 
@@ -131,12 +156,31 @@ class Stats:
         rated = [row for row in self.units if row.on_time_rate is not None]
         return sorted(rated, key=lambda r: (-(r.on_time_rate or 0.0), -r.due, r.key))
 
+    def by_score(self, rows: list[StatsRow]) -> list[StatsRow]:
+        """The rows best score first (ties by key); unscored rows last."""
+        return sorted(
+            rows, key=lambda r: (r.score is None, -(r.score.total if r.score else 0), r.key)
+        )
+
+
+def scored(stats: Stats, scheme: Scheme) -> Stats:
+    """Each unit's and leader's score under ``scheme``, and their rank among their kind."""
+    for rows in (stats.units, stats.leaders):
+        for row in rows:
+            row.score = score(scheme, row.occurrences)
+        ranked = ranks({row.key: row.score.total for row in rows if row.score is not None})
+        for row in rows:
+            row.rank = ranked.get(row.key)
+    return stats
+
 
 @dataclass(frozen=True)
 class AssignmentFact:
     """One assignment with what the statistics need of it and its item."""
 
     item_id: int
+    item_ref: str
+    item_code: str
     unit_id: int
     leader_id: int | None
     dispatched_at: datetime
@@ -149,11 +193,16 @@ class AssignmentFact:
 
 
 class Window(NamedTuple):
-    """The period as UTC instants ``[low, high)``, and the moment the figures are made."""
+    """The period as UTC instants ``[low, high)``, the moment the figures are made, and the
+    deployment's zone (the local day of each counted fact)."""
 
     low: datetime
     high: datetime
     now: datetime
+    tz: ZoneInfo
+
+    def day(self, moment: datetime) -> date:
+        return moment.astimezone(self.tz).date()
 
     def holds(self, moment: datetime | None) -> bool:
         return moment is not None and self.low <= moment < self.high
@@ -163,12 +212,21 @@ def count_item(row: StatsRow, fact: AssignmentFact, window: Window) -> None:
     """Items dispatched, due and closed on time (per unit: per assignment)."""
     if window.holds(fact.dispatched_at):
         row.items += 1
-    if fact.due_at is not None and window.holds(fact.due_at):
-        settled = fact.closed_at is not None or window.now > fact.due_at
-        if settled:
-            row.due += 1
-            if fact.closed_at is not None and fact.closed_at <= fact.due_at:
-                row.closed_on_time += 1
+    if fact.due_at is None or not window.holds(fact.due_at):
+        return
+    if fact.closed_at is None and window.now <= fact.due_at:
+        return  # not settled yet
+    row.due += 1
+    due_day = window.day(fact.due_at)
+    if fact.closed_at is not None and fact.closed_at <= fact.due_at:
+        row.closed_on_time += 1
+        row.occurred(EventKind.ON_TIME, window.day(fact.closed_at), fact.item_ref, fact.item_code)
+        return
+    late_until = window.day(fact.closed_at or window.now)
+    days = max((late_until - due_day).days, 1)
+    row.occurrences.append(
+        Occurrence(EventKind.DAY_LATE, due_day, fact.item_ref, fact.item_code, days)
+    )
 
 
 def count_assignment(row: StatsRow, fact: AssignmentFact, window: Window) -> None:
@@ -176,14 +234,18 @@ def count_assignment(row: StatsRow, fact: AssignmentFact, window: Window) -> Non
     if window.holds(fact.dispatched_at) and fact.acknowledged_at is not None:
         hours = (fact.acknowledged_at - fact.dispatched_at).total_seconds() / 3600
         row.ack_hours.append(max(hours, 0.0))
-    row.late_feedbacks += sum(
-        window.holds(deadline) and window.now > deadline for deadline in fact.late_reports
-    )
+    for report_by in fact.late_reports:
+        if window.holds(report_by) and window.now > report_by:
+            row.late_feedbacks += 1
+            row.occurred(
+                EventKind.LATE_REPORT, window.day(report_by), fact.item_ref, fact.item_code
+            )
     deadline = fact.feedback_by
     if deadline is None or not window.holds(deadline) or window.now <= deadline:
         return
     if fact.first_report_at is None or fact.first_report_at > deadline:
         row.late_feedbacks += 1
+        row.occurred(EventKind.LATE_FEEDBACK, window.day(deadline), fact.item_ref, fact.item_code)
 
 
 @dataclass

@@ -4,7 +4,8 @@ Every number DESIGN.md names is a default here; a deployment changes it in its p
 (``DUBAN_POLICY_FILE``, YAML). ``examples/policy.yaml`` is the full default policy with every key
 explained. A partial file overrides only what it names: mappings are merged key by key over the
 defaults, while lists, scalars and the one-rule mappings ``resolve`` and ``reports`` replace the
-default whole (so ``resolve: {rule: year_end}`` does not inherit a default ``amount``).
+default whole (so ``resolve: {rule: year_end}`` does not inherit a default ``amount``), as does
+the assessment's ``scheme`` (a scheme names its own base and weights).
 
 The model is frozen and rejects unknown keys, so a typo in the file fails at start-up with the
 file, the key path and the reason on one line (:class:`PolicyError`).
@@ -34,6 +35,7 @@ from pydantic import (
 
 from domain.errors import DubanError
 from domain.i18n import N_
+from domain.scoring import Assessment
 from domain.vocabulary import GroupKind, GroupTopic, TimeClass
 
 
@@ -693,17 +695,19 @@ class Policy(_Model):
     evidence: Evidence = Evidence()
     codes: Codes = Codes()
     documents: Documents = Documents()
+    assessment: Assessment = Assessment()
 
 
 # --- loading -------------------------------------------------------------------------------------
 
-_REPLACED_WHOLE = frozenset({"resolve", "reports"})
+_REPLACED_WHOLE = frozenset({"resolve", "reports", "scheme"})
 
 
 def merge_over(defaults: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Deep-merge ``overrides`` over ``defaults``: mappings merge, everything else replaces.
 
-    Mappings under a key in ``resolve``/``reports`` are one rule each and replace whole.
+    Mappings under a key in ``resolve``/``reports`` are one rule each and replace whole, and so
+    does the assessment's ``scheme``: a deployment's scheme names every kind it scores.
     """
     merged = dict(defaults)
     for key, value in overrides.items():

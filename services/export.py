@@ -1,4 +1,5 @@
-"""The ledger (台账) as an Excel workbook: one row per item and unit, and a statistics sheet.
+"""The ledger (台账) as an Excel workbook: one row per item and unit, a statistics sheet, the
+assessment's scores (考核得分) and every deduction behind them (扣分明细).
 
 Lights are cell fills (green, yellow, red), the header is frozen with an auto-filter, dates
 are real Excel dates in the deployment's zone, and columns have sensible widths.
@@ -13,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from domain.assessment import Period, Stats, year_to_date
+from domain.assessment import Period, Stats, StatsRow, year_to_date
+from domain.scoring import EventKind
 from domain.views import ItemView
 from domain.vocabulary import Light
 from services.ledger import LedgerQuery, Scope, ledger_views
@@ -151,6 +153,51 @@ def stats_sheet(sheet: Worksheet, t: Text, stats: Stats) -> None:
     sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
 
 
+def _scored_rows(t: Text, stats: Stats) -> list[tuple[str, StatsRow]]:
+    """The units, then the leaders, each best score first, with what they are."""
+    return [
+        (t.raw(of), row)
+        for of, rows in ((texts.OF_UNIT, stats.units), (texts.OF_LEADER, stats.leaders))
+        for row in stats.by_score(rows)
+        if row.score is not None
+    ]
+
+
+def scores_sheet(sheet: Worksheet, t: Text, stats: Stats) -> None:
+    """考核得分: one row per unit and leader: rank, base, points off and on, the score."""
+    columns = texts.SCORE_COLUMNS
+    _header(sheet, [t.raw(label) for label, _ in columns], [width for _, width in columns])
+    for of, row in _scored_rows(t, stats):
+        assert row.score is not None
+        score = row.score
+        sheet.append([row.rank, row.name, of, score.base, score.deducted, score.added, score.total])
+
+
+def deductions_sheet(sheet: Worksheet, t: Text, stats: Stats) -> None:
+    """扣分明细: every deduction and addition, with its item, date and points."""
+    columns = texts.DEDUCTION_COLUMNS
+    _header(sheet, [t.raw(label) for label, _ in columns], [width for _, width in columns])
+    names = texts.kind_names(t)
+    for of, row in _scored_rows(t, stats):
+        assert row.score is not None
+        for line in row.score.lines:
+            o = line.occurrence
+            sheet.append(
+                [
+                    row.name,
+                    of,
+                    names[o.kind],
+                    o.item_code or "",
+                    o.item_ref or "",
+                    o.on,
+                    o.days if o.kind is EventKind.DAY_LATE else None,
+                    line.points,
+                    t.raw(texts.YES) if line.capped else "",
+                ]
+            )
+            sheet.cell(row=sheet.max_row, column=6).number_format = DATE_FORMAT
+
+
 async def build_workbook(
     rt: Runtime,
     *,
@@ -174,6 +221,8 @@ async def build_workbook(
     ledger.title = t.raw(texts.LEDGER_SHEET)
     rows = ledger_sheet(ledger, t, views, rt.tz)
     stats_sheet(book.create_sheet(t.raw(texts.STATS_SHEET)), t, stats)
+    scores_sheet(book.create_sheet(t.raw(texts.SCORES_SHEET)), t, stats)
+    deductions_sheet(book.create_sheet(t.raw(texts.DEDUCTIONS_SHEET)), t, stats)
     return book, ExportSummary(items=len(views), rows=rows, period=period)
 
 

@@ -10,8 +10,17 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.assessment import AssignmentFact, Period, Stats, StatsRow, Tally, Window
+from domain.assessment import (
+    AssignmentFact,
+    Period,
+    Stats,
+    StatsRow,
+    Tally,
+    Window,
+    scored,
+)
 from domain.notices import NoticeKind, NoticeStatus
+from domain.scoring import EventKind
 from domain.vocabulary import AssignmentRole, ItemStatus, Role
 from services.chases import late_report_deadlines, owes_periodic, share_reports
 from services.runtime import Runtime
@@ -29,7 +38,20 @@ from storage.models import (
 
 CLOSED = frozenset({ItemStatus.CLOSED, ItemStatus.ARCHIVED})
 NOT_OUT = frozenset({ItemStatus.DRAFT, ItemStatus.PENDING_APPROVAL})
-EVENT_KINDS = (Kind.ESCALATED, Kind.RETURNED, Kind.EXTENSION_APPROVED, *Kind.MEASURES)
+# What each counted timeline event is in the assessment's scheme (domain.scoring).
+SCORED_EVENTS = {
+    Kind.ESCALATED: EventKind.ESCALATION,
+    Kind.RETURNED: EventKind.RETURN,
+    Kind.EXTENSION_APPROVED: EventKind.EXTENSION,
+    Kind.REOPENED: EventKind.REOPENING,
+    Kind.TALK_HELD: EventKind.TALK,
+    Kind.CRITICISM_ISSUED: EventKind.CRITICISM,
+    Kind.REFERRED: EventKind.REFERRAL,
+}
+EVENT_KINDS = tuple(SCORED_EVENTS)
+# Complainants' 不满意 ratings score as EventKind.SATISFACTION: one ``row.occurred`` per rating,
+# for the unit (and leader) of the item that answered the complaint, where ratings are counted.
+# Until ratings are recorded there is none, and the kind scores 0.
 
 
 async def compute_stats(
@@ -39,7 +61,8 @@ async def compute_stats(
     unit_ids: frozenset[int] | None = None,
     leader_ids: frozenset[int] | None = None,
 ) -> Stats:
-    """The statistics for the period; ``unit_ids``/``leader_ids`` narrow them to a scope."""
+    """The statistics for the period, scored under the policy's scheme; ``unit_ids`` and
+    ``leader_ids`` narrow them to a scope."""
     now = rt.clock.now()
     low, high = period.bounds(rt.tz)
     async with rt.db.session() as session:
@@ -51,12 +74,12 @@ async def compute_stats(
         periodic = {a.id for a, item, _ in rows if owes_periodic(rt, item)}
         reports = await share_reports(session, periodic)
     lead_unit = {item.id: a.unit_id for a, item, _ in rows if a.role == AssignmentRole.LEAD}
-    item_leader = {item.id: item.leader_id for _, item, _ in rows}
+    items = {item.id: item for _, item, _ in rows}
     tally = Tally(
         units={uid: StatsRow(key, name) for uid, key, name in units},
         leaders={pid: StatsRow(key, name) for pid, key, name in leaders},
         total=StatsRow("total", ""),
-        window=Window(low, high, now),
+        window=Window(low, high, now, rt.tz),
         unit_ids=unit_ids,
     )
     tally.add_facts(
@@ -69,12 +92,20 @@ async def compute_stats(
     )
     for event in events:
         unit_id = event.unit_id or lead_unit.get(event.item_id)
-        for row in tally.event_rows(unit_id, item_leader.get(event.item_id)):
+        item = items.get(event.item_id)
+        for row in tally.event_rows(unit_id, item.leader_id if item else None):
             _count_event(row, event)
-    for unit_id in praised:
+            row.occurred(
+                SCORED_EVENTS[event.kind],
+                tally.window.day(event.at),
+                item.ref if item else None,
+                item.code if item else None,
+            )
+    for unit_id, at in praised:
         for row in tally.event_rows(unit_id, None):
             row.praises += 1
-    return tally.stats(period)
+            row.occurred(EventKind.PRAISE, tally.window.day(at), None, None)
+    return scored(tally.stats(period), rt.policy.assessment.scheme)
 
 
 async def _units(
@@ -129,17 +160,22 @@ async def _events(session: AsyncSession, low: datetime, high: datetime) -> list[
     )
 
 
-async def _praised_units(session: AsyncSession, low: datetime, high: datetime) -> list[int]:
-    """The units of the notices of praise sent in the period, one entry per notice and unit."""
-    rows = await session.scalars(
-        select(PublicNotice.unit_ids).where(
+async def _praised_units(
+    session: AsyncSession, low: datetime, high: datetime
+) -> list[tuple[int, datetime]]:
+    """The units of the notices of praise sent in the period, one entry per notice and unit,
+    with when it was sent."""
+    rows = await session.execute(
+        select(PublicNotice.unit_ids, PublicNotice.decided_at).where(
             PublicNotice.kind == NoticeKind.PRAISE,
             PublicNotice.status == NoticeStatus.SENT,
             PublicNotice.decided_at >= low,
             PublicNotice.decided_at < high,
         )
     )
-    return [int(unit_id) for unit_ids in rows for unit_id in unit_ids]
+    return [
+        (int(unit_id), at) for unit_ids, at in rows.all() if at is not None for unit_id in unit_ids
+    ]
 
 
 def _fact(
@@ -152,6 +188,8 @@ def _fact(
     reported = [t for t in (first, assignment.last_report_at) if t is not None]
     return AssignmentFact(
         item_id=item.id,
+        item_ref=item.ref,
+        item_code=item.code,
         unit_id=assignment.unit_id,
         leader_id=item.leader_id,
         dispatched_at=item.dispatched_at,
@@ -178,6 +216,8 @@ def _count_event(row: StatsRow, event: TimelineEvent) -> None:
         row.criticisms += 1
     elif event.kind == Kind.REFERRED:
         row.referrals += 1
+    elif event.kind == Kind.REOPENED:
+        row.reopenings += 1
 
 
 def _level(data: dict[str, object] | None) -> int:

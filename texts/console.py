@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from domain.assessment import Stats
+from domain.assessment import Stats, StatsRow
 from domain.i18n import N_
+from domain.scoring import EventKind
 from domain.vocabulary import Light
-from texts import Text
+from texts import Markup, Text
 
 LIGHT_NAMES: dict[str, str] = {
     Light.GREEN: N_("green"),
@@ -60,6 +61,49 @@ STATS_COLUMNS: list[tuple[str, int]] = [
     (N_("Referrals for accountability"), 10),
 ]
 
+# The assessment's event kinds (domain.scoring), as the console, the export and /stats name them.
+SCORE_KIND_NAMES: dict[EventKind, str] = {
+    EventKind.DAY_LATE: N_("Days late"),
+    EventKind.LATE_FEEDBACK: N_("Plan or first feedback late"),
+    EventKind.LATE_REPORT: N_("Periodic report late or missing"),
+    EventKind.ESCALATION: N_("Escalated"),
+    EventKind.RETURN: N_("Returned for rework"),
+    EventKind.EXTENSION: N_("Extension approved"),
+    EventKind.REOPENING: N_("Reopened for rectification"),
+    EventKind.TALK: N_("Talk held (约谈)"),
+    EventKind.CRITICISM: N_("Notice of criticism"),
+    EventKind.REFERRAL: N_("Referral for accountability"),
+    EventKind.SATISFACTION: N_("Complainant not satisfied"),
+    EventKind.PRAISE: N_("Notice of praise"),
+    EventKind.ON_TIME: N_("Closed on time"),
+}
+
+SCORES_SHEET = N_("Scores")
+DEDUCTIONS_SHEET = N_("Deductions")
+OF_UNIT = N_("unit")
+OF_LEADER = N_("leader")
+SCORE_COLUMNS: list[tuple[str, int]] = [
+    (N_("Rank"), 8),
+    (N_("Name"), 18),
+    (N_("Unit or leader"), 10),
+    (N_("Base"), 8),
+    (N_("Points deducted"), 10),
+    (N_("Points added"), 10),
+    (N_("Score"), 10),
+]
+DEDUCTION_COLUMNS: list[tuple[str, int]] = [
+    (N_("Name"), 18),
+    (N_("Unit or leader"), 10),
+    (N_("Event"), 24),
+    (N_("Code"), 18),
+    (N_("Ref"), 10),
+    (N_("Date"), 12),
+    (N_("Days late"), 8),
+    (N_("Points"), 8),
+    (N_("Cap reached"), 8),
+]
+YES = N_("yes")
+
 # --- chat: /web and /stats --------------------------------------------------------------------
 
 WEB_LINK = N_(
@@ -77,6 +121,12 @@ STATS_TOTALS = N_("Dispatched {items} · due {due} · closed on time {on_time} �
 CHART_TITLE = N_("On-time rate by unit, {start} – {end}")
 CHART_NO_DATA = N_("Nothing was due in this period")
 NO_RATE = N_("—")
+STATS_SCORES = N_("🏅 Scores (考核): {units}")
+STATS_SCORES_TOP = N_("🏅 Highest scores: {units}")
+STATS_SCORES_BOTTOM = N_("Lowest scores: {units}")
+STATS_SCORE_ENTRY = N_("{rank}. {name} {score}")
+STATS_SCORE_HOW = N_("Every deduction, with its item: the console's statistics (/web).")
+SHOWN_AT_EACH_END = 3
 STATS_USAGE = N_("Send /stats, or /stats FROM TO with dates like 2026-11-01.")
 
 # --- bulletin ---------------------------------------------------------------------------------
@@ -267,6 +317,22 @@ LABELS: dict[str, str] = {
     "level": N_("level "),
     "returns": N_("Returns"),
     "extensions": N_("Extensions"),
+    "score": N_("Score"),
+    "rank": N_("Rank"),
+    "score_detail": N_("How each unit's score was reached"),
+    "score_definition": N_(
+        "Score (考核得分) = the base, minus or plus the points of each event in the period as "
+        "the policy's scheme weighs it; a capped kind stops at its cap."
+    ),
+    "score_base": N_("Base"),
+    "score_event": N_("Event"),
+    "score_item": N_("Item"),
+    "score_day": N_("Date"),
+    "score_days_late": N_("Days late"),
+    "score_points": N_("Points"),
+    "score_capped": N_("cap reached"),
+    "score_floored": N_("The total stops at 0."),
+    "score_nothing": N_("Nothing deducted or added."),
     "head": N_("Head"),
     "contacts": N_("Contacts"),
     "open_items": N_("Open items"),
@@ -299,6 +365,20 @@ LABELS: dict[str, str] = {
 def labels(t: Text) -> dict[str, str]:
     """The console's labels in one language, for the templates."""
     return {key: t.raw(message) for key, message in LABELS.items()}
+
+
+def points(value: float) -> str:
+    """A score or a number of points as people write it: 94.5, 100, 0.25."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def signed_points(value: float) -> str:
+    """A deduction or an addition: -2.5, +2."""
+    return f"+{points(value)}" if value > 0 else points(value)
+
+
+def kind_names(t: Text) -> dict[EventKind, str]:
+    return {kind: t.raw(name) for kind, name in SCORE_KIND_NAMES.items()}
 
 
 def percent(t: Text, rate: float | None) -> str:
@@ -337,4 +417,27 @@ def stats_text(t: Text, stats: Stats, units: list[str] | None) -> str:
             )
         else:
             lines.append(t(STATS_NONE_DUE, name=row.name))
-    return "\n".join(lines)
+    return "\n".join(lines + score_lines(t, stats))
+
+
+def score_lines(t: Text, stats: Stats) -> list[str]:
+    """The units' scores: all of them when few, else the highest and the lowest three."""
+    ranked = [row for row in stats.by_score(stats.units) if row.score is not None]
+    if not ranked:
+        return []
+
+    def listed(rows: list[StatsRow]) -> str:
+        return t.raw(SEPARATOR).join(
+            t(STATS_SCORE_ENTRY, rank=row.rank, name=row.name, score=points(row.score.total))
+            for row in rows
+            if row.score is not None
+        )
+
+    if len(ranked) <= 2 * SHOWN_AT_EACH_END:
+        found = [t(STATS_SCORES, units=Markup(listed(ranked)))]
+    else:
+        found = [
+            t(STATS_SCORES_TOP, units=Markup(listed(ranked[:SHOWN_AT_EACH_END]))),
+            t(STATS_SCORES_BOTTOM, units=Markup(listed(ranked[-SHOWN_AT_EACH_END:]))),
+        ]
+    return ["", *found, t(STATS_SCORE_HOW)]

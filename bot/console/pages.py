@@ -413,6 +413,9 @@ async def stats_page(request: web.Request) -> web.Response:
         chart=chart(t, stats),
         problem=problem,
         percent=lambda rate: texts.percent(t, rate),
+        points=texts.points,
+        signed=texts.signed_points,
+        kind_names=texts.kind_names(t),
     )
 
 

@@ -58,7 +58,7 @@ def test_export_command_writes_the_workbook(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "0 items in 0 rows" in result.stdout
     book = load_workbook(tmp_path / "ledger.xlsx")
-    assert book.sheetnames == ["台账", "统计"]
+    assert book.sheetnames == ["台账", "统计", "考核得分", "扣分明细"]
     assert book["统计"].max_row == 3 + 8 + 1  # title, blank, header, 8 units, total
     bad = duban("export", "ledger.csv", cwd=tmp_path, env=env)
     assert bad.returncode == 2 and "must end in .xlsx" in bad.stderr

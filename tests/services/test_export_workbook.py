@@ -27,7 +27,7 @@ async def test_workbook_rows_colours_and_statistics(county: Runtime, tmp_path: P
     assert summary.rows == assignments == 5 and summary.items == 4
 
     book = load_workbook(path)
-    assert book.sheetnames == ["台账", "统计"]
+    assert book.sheetnames == ["台账", "统计", "考核得分", "扣分明细"]
     ledger = book["台账"]
     header = [cell.value for cell in ledger[1]]
     assert header[:3] == ["编号", "编号（简）", "标题"] and "承办单位" in header
