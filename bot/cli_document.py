@@ -1,5 +1,7 @@
-"""``duban document REF KIND [-o FILE]``: issue one official document (公文) of an item now —
-numbered in its kind's yearly sequence, stored, on the item's timeline — and write its .docx."""
+"""``duban document REF KIND [-o FILE]``: write the official document (公文) of an item that its
+act issued (the dispatch sheet of its dispatch, the talk notice of its talk, ...), or, when none
+was issued yet, issue one now — numbered in its kind's yearly sequence, stored, on the item's
+timeline — and write its .docx."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from domain.documents import KIND_NAMES, DocumentKind
 
 def cmd_document(args: argparse.Namespace) -> None:
     from domain.errors import DubanError
-    from services.documents.access import issue_for_item
+    from services.documents.access import document_for_item
 
     cli = args.cli
     fail, run_async = cli.fail, cli.run_async
@@ -26,12 +28,13 @@ def cmd_document(args: argparse.Namespace) -> None:
     async def main() -> None:
         async with cli.runtime(settings) as rt:
             try:
-                info, data = await issue_for_item(rt, args.ref, kind)
+                info, data, new = await document_for_item(rt, args.ref, kind)
             except DubanError as exc:
                 fail(str(exc))
         path = target or Path(info.name)
         path.write_bytes(data)
-        print(f"{path}: {KIND_NAMES[kind]} {info.number} (sha256 {info.sha256})")
+        issued = "issued now" if new else f"issued {info.created_at:%Y-%m-%d}"
+        print(f"{path}: {KIND_NAMES[kind]} {info.number} ({issued}, sha256 {info.sha256})")
 
     run_async(main)
 
@@ -40,9 +43,10 @@ def add_document_parser(sub: Any, cli: ModuleType) -> None:
     kinds = ", ".join(f"{kind.value} ({name})" for kind, name in KIND_NAMES.items())
     document = sub.add_parser(
         "document",
-        help="issue an official document (公文) of an item as .docx",
-        description="Issue an official document of the item REF now, in the layout of "
-        "GB/T 9704-2012: it takes the next number of its kind's yearly sequence, is stored with "
+        help="write an official document (公文) of an item as .docx",
+        description="Write the official document of the item REF in the layout of "
+        "GB/T 9704-2012: the one its act issued (the latest of its kind), or, when none was, "
+        "one issued now: it takes the next number of its kind's yearly sequence, is stored with "
         f"its SHA-256 and goes on the item's timeline. KIND: {kinds}.",
     )
     document.add_argument("ref", metavar="REF", help="the item's ref (2026-17) or code")

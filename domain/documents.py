@@ -172,7 +172,8 @@ KIND_FIELDS: dict[DocumentKind, frozenset[str]] = {
     DocumentKind.DISPATCH: COMMON_FIELDS | {"deadlines"},
     DocumentKind.URGING: COMMON_FIELDS | {"overdue_days", "reply_by"},
     DocumentKind.TALK: COMMON_FIELDS | {"overdue_days", "attend_by", "urging_numbers"},
-    DocumentKind.CRITICISM: COMMON_FIELDS | {"overdue_days", "urging_numbers", "reply_by"},
+    DocumentKind.CRITICISM: COMMON_FIELDS
+    | {"overdue_days", "urging_numbers", "reply_by", "notice_text"},
     DocumentKind.REGISTER: COMMON_FIELDS | {"status", "closed", "archived", "events"},
 }
 """The fields a template of each kind may use; any other name is a misspelling."""

@@ -50,9 +50,11 @@ async def notify(
     occasion: str,
     not_before: datetime | None = None,
     exclude: int | None = None,
+    document_id: int | None = None,
 ) -> None:
     """Queue ``notice`` to each person (but ``exclude``) in their language; ``occasion`` (a
-    timeline event id or a report id) makes the idempotency key."""
+    timeline event id or a report id) makes the idempotency key; ``document_id``: an official
+    document that follows each private message as a file."""
     now = rt.clock.now()
     view = await item_view(session, item, now, rt.policy)
     message = _group_message(notice, item, view, occasion)
@@ -75,6 +77,7 @@ async def notify(
             buttons=notice.buttons(t, view) if notice.buttons is not None else None,
             not_before=not_before or now,
             created_at=now,
+            document_id=document_id,
         )
 
 

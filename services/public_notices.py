@@ -6,8 +6,9 @@ confirmed and sent once, dropped, or expired by the sweep.
   the same draft, or says it was sent);
 - :func:`draft_praise`: for a unit the office chooses (the weekly bulletin offers its best);
 - :func:`edit_notice`, :func:`confirm_notice`, :func:`drop_notice`: on a draft only; confirming
-  is one conditional update, then the notice is queued to each person of its distribution under
-  a key naming the notice, so it reaches each once;
+  is one conditional update, then a notice of criticism is issued as a numbered document (通报,
+  the confirmed text) in the same transaction, and the notice is queued to each person of its
+  distribution under a key naming the notice, with the document as a file, so each gets it once;
 - :func:`expire_drafts`: drafts past their time, the office told (run by the sweep);
 - :func:`notice_record`: the read model (the API, the 通报 document).
 """
@@ -24,6 +25,7 @@ from domain import callbacks
 from domain.assessment import year_to_date
 from domain.buttons import Button
 from domain.deadlines import local_date
+from domain.documents import DocumentKind
 from domain.errors import NotFound
 from domain.i18n import N_
 from domain.notices import (
@@ -38,6 +40,7 @@ from domain.notices import (
 )
 from domain.occasions import basis_due
 from domain.vocabulary import Role
+from services.documents.issue import issue_document
 from services.escalation import open_item
 from services.items import Origin
 from services.outbox.kinds import CRITICISM, OFFICE_ALERT
@@ -47,7 +50,7 @@ from services.runtime import Runtime
 from services.stats import compute_stats
 from services.talks import open_shares, unit_names
 from services.timeline import Kind, record_change
-from storage.models import Item, Organisation, Person, PublicNotice, Talk, Unit
+from storage.models import Document, Item, Organisation, Person, PublicNotice, Talk, Unit
 from storage.models import TimelineEvent as Event
 from texts import Text
 from texts import notices as texts
@@ -261,6 +264,8 @@ async def confirm_notice(rt: Runtime, origin: Origin, notice_id: int) -> tuple[N
     async with rt.db.session() as session:
         notice = await _close(session, rt, origin, notice_id, NoticeStatus.SENT)
         view = await _view(session, notice)
+        item = await session.get(Item, notice.item_id) if notice.item_id is not None else None
+        paper = await _issue_paper(rt, session, origin, item, view)
         queued = 0
         for person, copied_as in await _distribution(rt, session, notice):
             t = rt.text(person.locale)
@@ -272,9 +277,9 @@ async def confirm_notice(rt: Runtime, origin: Origin, notice_id: int) -> tuple[N
                 text=texts.sent(t, view, copied_as),
                 not_before=now,
                 created_at=now,
+                document_id=paper.id if paper is not None else None,
             )
-        if notice.item_id is not None:
-            item = await session.get_one(Item, notice.item_id)
+        if item is not None and paper is not None:
             record_change(
                 session,
                 item,
@@ -282,11 +287,37 @@ async def confirm_notice(rt: Runtime, origin: Origin, notice_id: int) -> tuple[N
                 Kind.CRITICISM_ISSUED,
                 actor_id=origin.person_id,
                 detail="、".join(view.units),
-                data={"notice": notice.id, "people": queued},
+                data={
+                    "notice": notice.id,
+                    "people": queued,
+                    "document": paper.id,
+                    "number": paper.number,
+                },
             )
         await session.commit()
     rt.wake_outbox()
     return view, queued
+
+
+async def _issue_paper(
+    rt: Runtime, session: AsyncSession, origin: Origin, item: Item | None, view: NoticeView
+) -> Document | None:
+    """The notice of criticism as a document (通报), numbered in the transaction that confirms
+    it, saying the confirmed text; a notice about no item (praise) goes as its message only."""
+    if item is None:
+        return None
+    lines = [line.strip() for line in view.text.splitlines() if line.strip()]
+    if lines and lines[0] == texts.heading(rt.text(None), view.kind, view.units):
+        lines = lines[1:]  # the draft's first line names it: the document's title does that
+    return await issue_document(
+        session,
+        rt,
+        item,
+        DocumentKind.CRITICISM,
+        rt.clock.now(),
+        actor_id=origin.person_id,
+        fields={"notice_text": lines},
+    )
 
 
 async def _distribution(

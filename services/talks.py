@@ -3,7 +3,9 @@ records it once held, and the commitment made at it is chased like a report's da
 
 - :func:`order_talk`: the item's deputy leader, the principal, or the office on the principal's
   behalf; once per item, leader kind and due date (a second press says when it was ordered);
-  the units' contacts and heads are told, the office gets the message with 记录约谈;
+  the talk notice (约谈通知) is issued with its number in the same transaction and goes as a
+  file with the message to the units' contacts and heads (the head is the one talked to, the
+  contact prepares the written account); the office gets the message with 记录约谈;
 - :func:`record_talk`: the office, once per talk; the units are told what they committed to and
   by when, the leader who ordered it is told it was held; the item's plan is looked at again
   (the commitment is now a deadline to chase, and the ladder's ``after_talk`` level may come);
@@ -22,12 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import callbacks
 from domain.buttons import Button
 from domain.deadlines import local_date
+from domain.documents import DocumentKind
 from domain.errors import Conflict, Forbidden, NotFound
 from domain.i18n import N_
 from domain.lifecycle import check_writable
 from domain.occasions import basis_due
 from domain.talks import TalkBy, TalkRecord, TalkView, check_record, talk_by
 from domain.views import ItemView
+from services.documents.issue import issue_document
 from services.escalation import open_item
 from services.items import Origin, require_office
 from services.notices import Notice, commit_and_view, details_only, notify, unit_buttons
@@ -36,7 +40,7 @@ from services.recipients import office_people, unit_people
 from services.runtime import Runtime
 from services.timeline import Kind, record_change
 from services.views import item_view
-from storage.models import CHECK_NOW, Assignment, Item, Person, Talk, Unit
+from storage.models import CHECK_NOW, Assignment, Document, Item, Person, Talk, TimelineEvent, Unit
 from texts import Text
 from texts import talks as texts
 
@@ -107,16 +111,7 @@ async def order_talk(rt: Runtime, origin: Origin, ref: str) -> TalkOrdered:
         await session.flush()
         leader = origin.actor.name if origin.actor else None
         units = await unit_names(session, unit_ids)
-        entry = record_change(
-            session,
-            item,
-            now,
-            Kind.TALK_ORDERED,
-            actor_id=origin.person_id,
-            detail="、".join(units),
-            data={"talk": talk.id, "by": by.value, "basis": basis, "units": unit_ids},
-        )
-        await session.flush()
+        entry, paper = await _record_order(rt, session, origin, item, talk, unit_ids)
         told = Notice(TALK, lambda t, v: texts.ordered(t, v, leader, units), details_only)
         await notify(
             rt,
@@ -125,6 +120,7 @@ async def order_talk(rt: Runtime, origin: Origin, ref: str) -> TalkOrdered:
             told,
             item=item,
             occasion=f"event{entry.id}",
+            document_id=paper.id,
         )
         to_office = Notice(
             TALK,
@@ -143,6 +139,34 @@ async def order_talk(rt: Runtime, origin: Origin, ref: str) -> TalkOrdered:
         view_of_talk = await _talk_view(session, talk)
         view = await commit_and_view(rt, session, item)
     return TalkOrdered(view, view_of_talk, already=False)
+
+
+async def _record_order(
+    rt: Runtime, session: AsyncSession, origin: Origin, item: Item, talk: Talk, unit_ids: list[int]
+) -> tuple[TimelineEvent, Document]:
+    """The talk on the timeline with its notice (约谈通知), numbered in this transaction: a
+    rollback takes the number back with the talk."""
+    paper = await issue_document(
+        session, rt, item, DocumentKind.TALK, talk.ordered_at, actor_id=origin.person_id
+    )
+    entry = record_change(
+        session,
+        item,
+        talk.ordered_at,
+        Kind.TALK_ORDERED,
+        actor_id=origin.person_id,
+        detail="、".join(await unit_names(session, unit_ids)),
+        data={
+            "talk": talk.id,
+            "by": talk.talk_by,
+            "basis": talk.basis,
+            "units": unit_ids,
+            "document": paper.id,
+            "number": paper.number,
+        },
+    )
+    await session.flush()
+    return entry, paper
 
 
 def _record_buttons(t: Text, view: ItemView, talk_id: int) -> list[list[Button]]:

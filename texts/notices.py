@@ -29,6 +29,13 @@ def _names(t: Text, names: Sequence[str]) -> str:
     return t.raw(N_(", ")).join(names)
 
 
+def heading(t: Text, kind: NoticeKind, units: Sequence[str]) -> str:
+    """A drafted notice's first line, which names it (the document has its own title)."""
+    if kind is NoticeKind.PRAISE:
+        return t.raw(N_("Notice of praise of {unit}")).format(unit=_names(t, units))
+    return t.raw(N_("Notice of criticism of {units}")).format(units=_names(t, units))
+
+
 def criticism_draft(t: Text, facts: CriticismFacts) -> str:
     """The notice's text, drafted from the item; plain text (it is escaped when shown)."""
     units = _names(t, facts.units)
@@ -46,7 +53,7 @@ def criticism_draft(t: Text, facts: CriticismFacts) -> str:
             )
         )
     lines = [
-        t.raw(N_("Notice of criticism of {units}")).format(units=units),
+        heading(t, NoticeKind.CRITICISM, facts.units),
         t.raw(
             N_("{units} was to finish {code} “{title}” by {due}; it is now {days} days overdue.")
         ).format(
@@ -75,7 +82,7 @@ def criticism_draft(t: Text, facts: CriticismFacts) -> str:
 
 
 def praise_draft(t: Text, unit: str, rate: float | None) -> str:
-    lines = [t.raw(N_("Notice of praise of {unit}")).format(unit=unit)]
+    lines = [heading(t, NoticeKind.PRAISE, [unit])]
     if rate is not None:
         lines.append(
             t.raw(

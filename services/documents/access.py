@@ -81,6 +81,26 @@ async def issue_for_item(
     return _info(document), media_path(rt, document.path).read_bytes()
 
 
+async def document_for_item(
+    rt: Runtime, ref: str, kind: DocumentKind
+) -> tuple[DocumentInfo, bytes, bool]:
+    """The ``kind`` document of the item ``ref`` as its act issued it (the latest, when the
+    act came more than once), else a new one issued now; its summary, its .docx, and whether it
+    was issued now. A copy of a document takes no new number."""
+    async with rt.db.session() as session:
+        item = await find_item(session, ref)
+        document = await session.scalar(
+            select(Document)
+            .where(Document.item_id == item.id, Document.kind == kind.value)
+            .order_by(Document.id.desc())
+            .limit(1)
+        )
+    if document is None:
+        info, data = await issue_for_item(rt, ref, kind)
+        return info, data, True
+    return _info(document), media_path(rt, document.path).read_bytes(), False
+
+
 async def _visible_item(session: AsyncSession, actor: Actor | None, item: Item) -> None:
     """Refuse (as not found) an item ``actor`` may not see; ``None`` is the API's token."""
     if actor is None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,18 +45,22 @@ async def issue_document(
     *,
     actor_id: int | None = None,
     papers: ItemPapers | None = None,
+    fields: dict[str, Any] | None = None,
 ) -> Document:
     """Issue the ``kind`` document of ``item`` at ``now`` in the caller's transaction.
 
     An act that issues a document as part of itself (a dispatch, a ladder level) names it in
     its own timeline entry (``document``, ``number``); a document issued on its own (the CLI,
-    the console) gets one of its own, :func:`record_issued`."""
+    the console) gets one of its own, :func:`record_issued`. ``fields``: what the act itself
+    says, over the facts read from the item (a notice of criticism's confirmed text)."""
     year = local_date(now, rt.tz).year
     seq = await next_number(session, counter_name(kind), year)
     number = rt.policy.codes.document_number(kind.value, year, seq)
     try:
         papers = papers or await load_papers(session, item)
         facts = await facts_for(session, rt, papers, kind, number, now)
+        if fields:
+            facts = replace(facts, extra={**facts.extra, **fields})
         data = await asyncio.to_thread(rt.templates.render, facts)
         sha256 = hashlib.sha256(data).hexdigest()
         relative = content_path(sha256, "docx")

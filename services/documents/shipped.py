@@ -100,6 +100,12 @@ def criticism(doc: DocumentObject) -> None:
     layout.masthead(doc)
     layout.title(doc, "关于“{{ item_title }}”逾期未办结情况的通报")
     layout.paragraph(doc, "{{ recipient }}：")
+    # The text the principal leader confirmed (edited or not), else the regulation's words.
+    layout.tag(doc, "{%p if notice_text %}")
+    layout.tag(doc, "{%p for para in notice_text %}")
+    layout.body(doc, "{{ para }}")
+    layout.tag(doc, "{%p endfor %}")
+    layout.tag(doc, "{%p else %}")
     layout.body(
         doc,
         "{{ dispatched }}，{{ issuer }}将“{{ item_title }}”（{{ item_code }}）交"
@@ -113,6 +119,7 @@ def criticism(doc: DocumentObject) -> None:
         "请{{ units }}认真反思，切实整改，于{{ reply_by }}前将整改情况书面报送{{ issuer }}。"
         "各单位要引以为戒，对交办事项做到件件有着落、事事有回音。",
     )
+    layout.tag(doc, "{%p endif %}")
     layout.signature(doc)
     layout.record(doc)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 from docxtpl import DocxTemplate
 from jinja2 import Environment
@@ -23,6 +24,7 @@ from domain import documents as rules
 from domain.documents import DocumentFacts, DocumentKind
 from domain.errors import DubanError
 from domain.i18n import N_
+from domain.title_lines import title_capacity, title_lines
 from services.documents.shipped import SHIPPED
 
 
@@ -44,6 +46,7 @@ class Templates:
         template = DocxTemplate(str(self.paths[facts.kind]))
         context = facts.context()
         template.render(context, _environment(), autoescape=True)
+        _wrap_titles(template, context["issuer"])
         _fit_issuer(template, context["issuer"])
         out = io.BytesIO()
         template.save(out)
@@ -59,6 +62,26 @@ def _fit_issuer(template: DocxTemplate, issuer: str) -> None:
             size = run.font.size
             if run.text == issuer and size is not None and size > fit:
                 run.font.size = fit
+
+
+def _wrap_titles(template: DocxTemplate, issuer: str) -> None:
+    """Break a title too long for one line into even lines (``domain.title_lines``) with
+    explicit line breaks, so that no reader lays it out with a lone last character. A title is
+    a centred paragraph all in the title's size (2号) that is not the issuing body's name."""
+    title_size = Pt(rules.TITLE_PT)
+    for paragraph in template.docx.paragraphs:
+        runs = [run for run in paragraph.runs if run.text]
+        if paragraph.alignment != WD_ALIGN_PARAGRAPH.CENTER or not runs:
+            continue
+        text = "".join(run.text for run in runs)
+        if text == issuer or any(run.font.size != title_size for run in runs):
+            continue
+        lines = title_lines(text.replace("\n", ""), title_capacity())
+        if len(lines) < 2:
+            continue
+        runs[0].text = "\n".join(lines)  # python-docx writes each "\n" as <w:br/>
+        for run in runs[1:]:
+            run._element.getparent().remove(run._element)
 
 
 def _environment() -> Environment:
