@@ -23,6 +23,11 @@ Definitions (the period is ``[start, end]``, whole local days in the deployment'
   events too: talks held (``talk_held``, when the office recorded them), notices of criticism
   sent (``criticism_issued``), referrals for accountability (``referred``); and the notices of
   praise sent in the period, for each unit praised.
+- **satisfaction** (满意度): each complaint's latest rating given in the period (满意, 基本满意,
+  不满意), counted for the unit that answered it (the lead unit of its item; the total only
+  when the office answered without an item) and the item's leader; the **satisfaction rate**
+  (满意率) = (满意 + 基本满意) / rated, ``None`` when nothing was rated
+  (``domain.satisfaction``).
 
 Per-leader rows count the same facts over the items they are responsible for.
 """
@@ -34,6 +39,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
+
+from domain.satisfaction import Rating, satisfaction_rate
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class StatsRow:
     criticisms: int = 0  # 通报批评 issued
     praises: int = 0  # 通报表扬 issued
     referrals: int = 0  # 问责建议 made
+    ratings: dict[Rating, int] = field(default_factory=dict)  # complainants' 满意度
     ack_hours: list[float] = field(default_factory=list, repr=False)
 
     @property
@@ -84,6 +92,16 @@ class StatsRow:
         if not self.ack_hours:
             return None
         return round(sum(self.ack_hours) / len(self.ack_hours), 1)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        r = self.ratings
+        return satisfaction_rate(
+            r.get(Rating.SATISFIED, 0), r.get(Rating.BASIC, 0), r.get(Rating.DISSATISFIED, 0)
+        )
+
+    def rated(self, rating: Rating) -> None:
+        self.ratings[rating] = self.ratings.get(rating, 0) + 1
 
     @property
     def escalation_total(self) -> int:
@@ -107,6 +125,10 @@ class StatsRow:
             "criticisms": self.criticisms,
             "praises": self.praises,
             "referrals": self.referrals,
+            "satisfaction": {
+                **{str(r): self.ratings.get(r, 0) for r in Rating},
+                "rate": round(sat, 4) if (sat := self.satisfaction_rate) is not None else None,
+            },
         }
 
 

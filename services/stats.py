@@ -14,6 +14,7 @@ from domain.assessment import AssignmentFact, Period, Stats, StatsRow, Tally, Wi
 from domain.notices import NoticeKind, NoticeStatus
 from domain.vocabulary import AssignmentRole, ItemStatus, Role
 from services.chases import late_report_deadlines, owes_periodic, share_reports
+from services.complaint_ratings import ratings_in
 from services.runtime import Runtime
 from services.timeline import Kind
 from storage.models import (
@@ -48,6 +49,7 @@ async def compute_stats(
         rows = await _assignments(session)
         events = await _events(session, low, high)
         praised = await _praised_units(session, low, high)
+        rated = await ratings_in(session, period.start, period.end)
         periodic = {a.id for a, item, _ in rows if owes_periodic(rt, item)}
         reports = await share_reports(session, periodic)
     lead_unit = {item.id: a.unit_id for a, item, _ in rows if a.role == AssignmentRole.LEAD}
@@ -74,6 +76,9 @@ async def compute_stats(
     for unit_id in praised:
         for row in tally.event_rows(unit_id, None):
             row.praises += 1
+    for rating, unit_id, leader_id in rated:
+        for row in tally.event_rows(unit_id, leader_id):
+            row.rated(rating)
     return tally.stats(period)
 
 

@@ -15,6 +15,11 @@ RATING_NAMES: dict[str, str] = {
     Rating.BASIC: N_("Basically satisfied"),
     Rating.DISSATISFIED: N_("Not satisfied"),
 }
+REVIEW_NAMES: dict[str, str] = {
+    Review.PENDING: N_("being reviewed"),
+    Review.REOPENED: N_("review failed: rectified again"),
+    Review.UPHELD: N_("answer upheld"),
+}
 REVIEW_REOPEN = N_("Review fails: rectify again")
 REVIEW_UPHOLD = N_("Uphold the answer")
 SATISFACTION = N_("Complainants' satisfaction")

@@ -5,16 +5,17 @@ to the rating, the reason, the review and its notices)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from pathlib import Path
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from domain.assessment import Period
 from domain.satisfaction import Rating, Review
 from domain.vocabulary import ComplaintStatus, ItemStatus, ReportKind
 from services import decisions, reports
 from services.items import Origin
 from services.people import whoami
+from services.stats import compute_stats
 from storage.models import Attachment, Complaint, ComplaintRating, Item, RectificationProblem
 from testbench import FakeUser
 from testbench.models import BotMessage
@@ -125,6 +126,10 @@ async def test_a_dissatisfied_complainant_s_review_reopens_the_item_and_names_no
     [rating] = await ratings(bench)
     assert rating.rating is Rating.DISSATISFIED and rating.review is Review.PENDING
     assert rating.reason == REASON and rating.unit_id is not None
+    today = bench.rt.clock.now().astimezone(bench.rt.tz).date()
+    stats = await compute_stats(bench.rt, Period(date(today.year, 1, 1), today))
+    housing = next(row for row in stats.units if row.name == "县住房和城乡建设局")
+    assert housing.ratings == {Rating.DISSATISFIED: 1} and housing.satisfaction_rate == 0.0
 
     # The office gets the review with the complaint, the item, the answer and the reason.
     qian = staff["qian"]
