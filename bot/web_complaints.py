@@ -30,12 +30,15 @@ from domain import complaints as limits  # the limits the chat and the web form 
 from domain.complaints import format_code, normalize_code
 from domain.errors import DubanError
 from domain.evidence import megabytes
+from domain.satisfaction import REASON_MAX, Rating, parse_rating
 from domain.vocabulary import ComplaintCategory
 from services import choices, complaints
 from services.complaint_limits import Tracker, TrackResult
 from services.complaints import ComplaintDraft
+from services.satisfaction import rate_answer
 from texts import Text
 from texts import complaints as texts
+from texts import satisfaction as satisfaction_texts
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CSRF_COOKIE = "duban_csrf"
@@ -387,6 +390,7 @@ async def _status_page(request: web.Request, code: str) -> web.Response:
         return refusal
     status = result.status
     assert status is not None
+    feedback = status.feedback
     return _render(
         request,
         "complaint_status.html",
@@ -394,6 +398,10 @@ async def _status_page(request: web.Request, code: str) -> web.Response:
         code=format_code(normalize_code(code) or ""),
         category=texts.category(t, status.category),
         status_name=t.raw(texts.STATUS_NAMES[status.status]),
+        feedback=feedback,
+        rating_name=t.raw(satisfaction_texts.RATING_NAMES[feedback.rating]) if feedback else "",
+        ratings=[(r.value, t.raw(satisfaction_texts.RATING_NAMES[r])) for r in Rating],
+        reason_max=REASON_MAX,
         note_max=limits.NOTE_MAX,
         photos_max=limits.PHOTOS_MAX,
         photo_mb=megabytes(limits.PHOTO_BYTES_MAX),
@@ -425,6 +433,29 @@ async def track_add(request: web.Request, form: Form) -> web.Response:
     return _message(request, "已补充", texts.added(t), back="/track", error=False)
 
 
+@_with_form
+async def track_rate(request: web.Request, form: Form) -> web.Response:
+    """The complainant's rating of the answer; 不满意 with its reason asks for review."""
+    rt = request.app[RUNTIME]
+    t = _t(request)
+    result = await request.app[CHANNEL].tracker.check(rt, _client(request), form.get("code"))
+    if (refusal := _track_refusal(request, result)) is not None:
+        return refusal
+    try:
+        rating = parse_rating(form.get("rating"))
+        await rate_answer(rt, form.get("code"), rating, form.get("reason"))
+    except DubanError as exc:
+        return _message(
+            request, "未能评价", _error_text(request, exc), status=exc.status, back="/track"
+        )
+    done = (
+        satisfaction_texts.review_sent
+        if rating is Rating.DISSATISFIED
+        else satisfaction_texts.thanks
+    )
+    return _message(request, "已评价", done(t), back="/track", error=False)
+
+
 async def stylesheet(request: web.Request) -> web.Response:
     return web.Response(text=STYLE, content_type="text/css", charset="utf-8")
 
@@ -440,3 +471,4 @@ def add_complaint_routes(app: web.Application, csrf_key: bytes) -> None:
     app.router.add_get("/track", track_form)
     app.router.add_post("/track", track_submit)
     app.router.add_post("/track/add", track_add)
+    app.router.add_post("/track/rate", track_rate)

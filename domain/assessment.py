@@ -26,6 +26,11 @@ Definitions (the period is ``[start, end]``, whole local days in the deployment'
 - **reopenings**: closed items reopened for rectification (整改, ``reopened``) in the period.
 - **days late**: of the settled assignments above that were not closed on time, the local days
   from the due day to the closing day, or to today while still open.
+- **satisfaction** (满意度): each complaint's latest rating given in the period (满意, 基本满意,
+  不满意), counted for the unit that answered it (the lead unit of its item; the total only
+  when the office answered without an item) and the item's leader; the **satisfaction rate**
+  (满意率) = (满意 + 基本满意) / rated, ``None`` when nothing was rated
+  (``domain.satisfaction``).
 
 Per-leader rows count the same facts over the items they are responsible for.
 
@@ -41,6 +46,7 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from domain.satisfaction import Rating, satisfaction_rate
 from domain.scoring import EventKind, Occurrence, Scheme, Score, ranks, score
 
 
@@ -82,6 +88,7 @@ class StatsRow:
     praises: int = 0  # 通报表扬 issued
     referrals: int = 0  # 问责建议 made
     reopenings: int = 0  # 整改: reopened after a follow-up check
+    ratings: dict[Rating, int] = field(default_factory=dict)  # complainants' 满意度
     ack_hours: list[float] = field(default_factory=list, repr=False)
     occurrences: list[Occurrence] = field(default_factory=list, repr=False)
     score: Score | None = None
@@ -99,6 +106,16 @@ class StatsRow:
         if not self.ack_hours:
             return None
         return round(sum(self.ack_hours) / len(self.ack_hours), 1)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        r = self.ratings
+        return satisfaction_rate(
+            r.get(Rating.SATISFIED, 0), r.get(Rating.BASIC, 0), r.get(Rating.DISSATISFIED, 0)
+        )
+
+    def rated(self, rating: Rating) -> None:
+        self.ratings[rating] = self.ratings.get(rating, 0) + 1
 
     @property
     def escalation_total(self) -> int:
@@ -123,6 +140,10 @@ class StatsRow:
             "praises": self.praises,
             "referrals": self.referrals,
             "reopenings": self.reopenings,
+            "satisfaction": {
+                **{str(r): self.ratings.get(r, 0) for r in Rating},
+                "rate": round(sat, 4) if (sat := self.satisfaction_rate) is not None else None,
+            },
         } | self._score_json()
 
     def _score_json(self) -> dict[str, object]:

@@ -11,6 +11,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from handlers import (
     approval,
+    complaint_rating,
+    complaint_reviews,
     complaint_triage,
     complaints,
     decisions,
@@ -45,7 +47,11 @@ def register(application: BotApplication) -> None:
         CallbackQueryHandler(escalation.question_pressed, pattern=escalation.QUESTION_PATTERN)
     )
     application.add_handler(CallbackQueryHandler(notices.notice_pressed, pattern=notices.PATTERN))
-    complaints.register(application)  # first: its conversations claim only their own updates
+    # first: its conversations claim only their own updates
+    complaints.register(application, complaint_rating.steps())
+    application.add_handler(
+        CallbackQueryHandler(complaint_reviews.review_pressed, pattern=complaint_reviews.PATTERN)
+    )
     complaint_triage.register(application)
     new_item.register(application)  # /new
     approval.register(application)  # approval, return and load-control buttons

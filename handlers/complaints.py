@@ -12,6 +12,7 @@ The office's triage of a complaint is in :mod:`handlers.complaint_triage`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
@@ -56,9 +57,10 @@ from handlers.start import answer_bad_callback
 from services import choices, complaints
 from services.complaint_drafts import LIFETIME
 from services.complaint_limits import Tracker
-from services.complaints import ComplaintDraft
+from services.complaints import ComplaintDraft, PublicStatus
 from texts import Text
 from texts import complaints as texts
+from texts.satisfaction import ask_rating, feedback_text, rate_buttons
 
 COMPLAINT = callbacks.COMPLAINT
 END = ConversationHandler.END
@@ -73,6 +75,7 @@ class Step(IntEnum):
     CODE = 6
     ADD = 7
     GONE = 8  # its draft expired or cannot be read: say so, start again
+    REASON = 9  # why the complainant is not satisfied with the answer (handlers.complaint_rating)
 
 
 def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -394,19 +397,8 @@ class ComplaintChat:
         normalized = normalize_code(code)
         assert normalized is not None
         write_tracked(user_data(context), normalized)
-        add = [[(t.raw(texts.ADD_INFORMATION), callbacks.make(COMPLAINT, "add"))]]
-        await message.reply_text(
-            texts.status_text(
-                t,
-                status.public_id,
-                status.category,
-                status.status,
-                status.created_on,
-                status.answer,
-                status.additions,
-            ),
-            reply_markup=keyboard(add),
-        )
+        text, rows = status_reply(t, status)
+        await message.reply_text(text, reply_markup=keyboard(rows))
         return END
 
     async def add_pressed(self, update: Update, context: DubanContext) -> int:
@@ -480,13 +472,45 @@ class ComplaintChat:
         return END
 
 
+def status_reply(t: Text, status: PublicStatus) -> tuple[str, list[list[tuple[str, str]]]]:
+    """What /track shows: the status, the rating and its review, and the buttons (rate the
+    answer when it may be rated; add information)."""
+    parts = [
+        texts.status_text(
+            t,
+            status.public_id,
+            status.category,
+            status.status,
+            status.created_on,
+            status.answer,
+            status.additions,
+        )
+    ]
+    if (f := status.feedback) is not None:
+        parts.append(feedback_text(t, f.rating, f.rated_on, f.review, f.reply, f.superseded))
+    rows = [[(t.raw(texts.ADD_INFORMATION), callbacks.make(COMPLAINT, "add"))]]
+    if status.may_rate:
+        parts.append(ask_rating(t))
+        rows = rate_buttons(t) + rows
+    return "\n\n".join(parts), rows
+
+
+@dataclass(frozen=True)
+class MoreSteps:
+    """Steps another module adds to the complaint conversation (rating the answer)."""
+
+    entries: list[BaseHandler[Update, DubanContext, Any]] = field(default_factory=list)
+    states: dict[object, list[BaseHandler[Update, DubanContext, Any]]] = field(default_factory=dict)
+
+
 def _button(action: str) -> str:
     return rf"^{COMPLAINT}:{action}(:|$)"
 
 
-def register(application: BotApplication) -> None:
-    """Add the complaint channel; call before the fallback handlers."""
+def register(application: BotApplication, more: MoreSteps | None = None) -> None:
+    """Add the complaint channel (with ``more`` steps); call before the fallback handlers."""
     chat = ComplaintChat()
+    more = more or MoreSteps()
     private = filters.ChatType.PRIVATE
     text = filters.TEXT & ~filters.COMMAND & private
     image = (filters.PHOTO | filters.Document.IMAGE) & private
@@ -499,6 +523,7 @@ def register(application: BotApplication) -> None:
             CommandHandler("complain", chat.complain, filters=private),
             CommandHandler("track", chat.track, filters=private),
             CallbackQueryHandler(chat.add_pressed, pattern=_button("add")),
+            *more.entries,
         ],
         states={
             Step.CATEGORY: [
@@ -524,6 +549,7 @@ def register(application: BotApplication) -> None:
                 MessageHandler(text | image, chat.addition_sent),
                 CallbackQueryHandler(chat.addition_done, pattern=_button("adddone")),
             ],
+            **more.states,
             Step.GONE: [
                 MessageHandler(text | image, chat.lost),
                 CallbackQueryHandler(chat.lost, pattern=rf"^{COMPLAINT}:"),

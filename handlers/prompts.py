@@ -21,7 +21,15 @@ from domain.referrals import ReferralIncomplete, parse_referral
 from domain.talks import TalkRecordIncomplete, parse_talk_record
 from domain.views import ItemView
 from handlers.context import DubanContext
-from services import decisions, execution, follow_up, public_notices, referrals, talks
+from services import (
+    decisions,
+    execution,
+    follow_up,
+    public_notices,
+    referrals,
+    satisfaction,
+    talks,
+)
 from services import prompts as stored_prompts
 from services.actors import Actor
 from services.items import Origin
@@ -30,6 +38,7 @@ from texts import Text
 from texts import execution as texts
 from texts import notices as notice_texts
 from texts import referrals as referral_texts
+from texts import satisfaction as satisfaction_texts
 from texts import talks as talk_texts
 
 
@@ -46,6 +55,8 @@ class Purpose(StrEnum):
     TALK_RECORD = "talk"  # the office's record of a talk held (约谈)
     REFERRAL = "referral"  # a referral for accountability (问责建议)
     NOTICE_TEXT = "notice"  # the new text of a draft notice (通报)
+    REVIEW_REOPEN = "review_reopen"  # a complaint's review fails: the new due date (整改)
+    REVIEW_UPHOLD = "review_uphold"  # a complaint's answer upheld: the office's reason
 
 
 async def ask(
@@ -125,15 +136,32 @@ async def _set_follow_up(r: Reply) -> Answered:
     return view, texts.follow_up_set_done(r.t, on)
 
 
-async def _reopen(r: Reply) -> Answered:
-    # The date on the first line, a problem on each line after it; one line is date and problem.
+def _due_and_problems(r: Reply) -> tuple[date, list[str]]:
+    """The date on the first line, a problem on each line after it; one line is date and
+    problem."""
     first, *rest = [line for line in r.text.splitlines() if line.strip()] or [""]
     due = find_date(first, r.today)
     only_date = not rest and parse_day(first, r.today) is not None
-    problems = rest or ([] if only_date else [first])
+    return due, rest or ([] if only_date else [first])
+
+
+async def _reopen(r: Reply) -> Answered:
+    due, problems = _due_and_problems(r)
     view = await follow_up.reopen_item(r.rt, r.origin, r.target, due, problems)
     assert view.due is not None
     return view, texts.reopened_done(r.t, view.due)
+
+
+async def _review_reopen(r: Reply) -> Answered:
+    due, problems = _due_and_problems(r)
+    view = await satisfaction.reopen_for_review(r.rt, r.origin, int(r.target), due, problems)
+    assert view.due is not None
+    return view, satisfaction_texts.reopened_done(r.t, view.due)
+
+
+async def _review_uphold(r: Reply) -> Answered:
+    await satisfaction.uphold_answer(r.rt, r.origin, int(r.target), r.text)
+    return None, satisfaction_texts.upheld_done(r.t)
 
 
 async def _record_talk(r: Reply) -> Answered:
@@ -164,11 +192,14 @@ ANSWERS: dict[Purpose, Callable[[Reply], Awaitable[Answered]]] = {
     Purpose.TALK_RECORD: _record_talk,
     Purpose.REFERRAL: _refer,
     Purpose.NOTICE_TEXT: _edit_notice,
+    Purpose.REVIEW_REOPEN: _review_reopen,
+    Purpose.REVIEW_UPHOLD: _review_uphold,
 }
 # Asked again when an answer that must give a date gives none.
 ASK_AGAIN: dict[Purpose, Callable[[Text], str]] = {
     Purpose.FOLLOW_UP_DATE: texts.follow_up_date_question,
     Purpose.REOPEN: texts.reopen_question,
+    Purpose.REVIEW_REOPEN: texts.reopen_question,
     Purpose.TALK_RECORD: lambda t: t(TalkRecordIncomplete.key),
     Purpose.REFERRAL: lambda t: t(ReferralIncomplete.key),
 }

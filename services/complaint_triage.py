@@ -30,6 +30,7 @@ from domain.deadlines import local_date
 from domain.errors import NotFound
 from domain.views import ItemView
 from domain.vocabulary import ComplaintCategory, ComplaintStatus, ItemStatus
+from services.complaint_ratings import Feedback, feedback_json, feedback_of
 from services.items import ItemDraft, Origin, register_item, require_office
 from services.outbox.queue import notification_key
 from services.runtime import Runtime
@@ -63,6 +64,7 @@ class ComplaintView:
     merged_into: str | None
     photos: tuple[str, ...]  # paths under the media directory
     notes: tuple[NoteView, ...] = field(default_factory=tuple)
+    feedback: Feedback | None = None  # the complainant's latest rating and its review
 
 
 def complaint_json(view: ComplaintView) -> dict[str, object]:
@@ -82,6 +84,7 @@ def complaint_json(view: ComplaintView) -> dict[str, object]:
             {"from_office": n.from_office, "text": n.text, "created_on": n.created_on.isoformat()}
             for n in view.notes
         ],
+        "satisfaction": feedback_json(view.feedback),
     }
 
 
@@ -162,6 +165,7 @@ async def _view(session: AsyncSession, complaint: Complaint) -> ComplaintView:
         merged_into=merged_into,
         photos=tuple(photos),
         notes=tuple(NoteView(n.from_office, n.text, n.created_on) for n in notes),
+        feedback=(await feedback_of(session, complaint))[0],
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from functools import partial
@@ -35,6 +36,7 @@ from domain.complaints import (
 from domain.deadlines import local_date
 from domain.vocabulary import ComplaintCategory, ComplaintStatus, GroupTopic
 from services import evidence
+from services.complaint_ratings import Feedback, feedback_of
 from services.group_notices import GroupMessage, to_groups
 from services.images import sanitize_image
 from services.numbering import next_number
@@ -72,6 +74,8 @@ class PublicStatus:
     created_on: date
     answer: str | None
     additions: int
+    feedback: Feedback | None = None  # the latest rating and where its review stands
+    may_rate: bool = False  # the answer may be rated now
 
 
 # --- the complainant ------------------------------------------------------------------------
@@ -104,14 +108,14 @@ async def file_complaint(rt: Runtime, draft: ComplaintDraft) -> Filed:
         await session.flush()
         paths = [await _store_photo(rt, session, complaint.id, photo) for photo in draft.photos]
         public_id = complaint.public_id
-        await _tell_office(
+        await tell_office(
             rt,
             session,
             complaint,
             "new",
             lambda t: texts.office_new(t, public_id, draft.category, place, text, len(paths)),
             paths,
-            triage=True,
+            buttons=partial(_triage_buttons, public_id=public_id),
         )
         await session.commit()
     rt.wake_outbox()
@@ -134,6 +138,7 @@ async def status_by_code(rt: Runtime, code: str) -> PublicStatus | None:
             .select_from(ComplaintNote)
             .where(ComplaintNote.complaint_id == complaint.id, ComplaintNote.from_office.is_(False))
         )
+        feedback, may_rate = await feedback_of(session, complaint)
         return PublicStatus(
             public_id=complaint.public_id,
             category=ComplaintCategory(complaint.category),
@@ -141,6 +146,8 @@ async def status_by_code(rt: Runtime, code: str) -> PublicStatus | None:
             created_on=complaint.created_on,
             answer=complaint.answer,
             additions=int(additions or 0),
+            feedback=feedback,
+            may_rate=may_rate,
         )
 
 
@@ -180,14 +187,13 @@ async def add_information(
         paths = [await _store_photo(rt, session, complaint.id, photo) for photo in photos]
         occasion = secrets.token_hex(6)  # the key names no one and no time
         public_id = complaint.public_id
-        await _tell_office(
+        await tell_office(
             rt,
             session,
             complaint,
             f"added-{occasion}",
             lambda t: texts.office_added(t, public_id, cleaned, len(paths)),
             paths,
-            triage=False,
         )
         await session.commit()
     rt.wake_outbox()
@@ -210,28 +216,31 @@ async def _store_photo(rt: Runtime, session: AsyncSession, complaint_id: int, da
     return attachment.path
 
 
-async def _tell_office(
+def _triage_buttons(t: Text, public_id: str) -> list[list[Button]]:
+    return [
+        [Button(label, data) for label, data in row] for row in texts.triage_buttons(t, public_id)
+    ]
+
+
+async def tell_office(
     rt: Runtime,
     session: AsyncSession,
     complaint: Complaint,
     occasion: str,
     render: texts.Render,
-    photo_paths: list[str],
+    photo_paths: list[str] | None = None,
     *,
-    triage: bool,
+    buttons: Callable[[Text], list[list[Button]]] | None = None,
+    kind: str = "complaint",
 ) -> None:
-    """The complaint and its photos (with the triage buttons when ``triage``) to the office's
-    group, or to each supervisor when the policy says so or no group is bound. Nothing of the
-    complainant is in either."""
+    """The complaint's message (with ``buttons``) and its photos to the office's group, or to
+    each supervisor when the policy says so or no group is bound. Nothing of the complainant
+    is in either."""
     now = rt.clock.now()
     code = complaint.public_id
-
-    def buttons(t: Text) -> list[list[Button]]:
-        rows = texts.triage_buttons(t, code) if triage else []
-        return [[Button(label, data) for label, data in row] for row in rows]
-
+    photo_paths = photo_paths or []
     total = len(photo_paths)
-    parts = [("", GroupMessage("complaint", "", render, buttons))] + [
+    parts = [("", GroupMessage(kind, "", render, buttons or (lambda t: [])))] + [
         (
             f"|photo-{number}",
             GroupMessage(

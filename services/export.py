@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from domain.assessment import Period, Stats, StatsRow, year_to_date
+from domain.satisfaction import Rating
 from domain.scoring import EventKind
 from domain.views import ItemView
 from domain.vocabulary import Light
@@ -24,6 +25,7 @@ from services.stats import compute_stats
 from texts import Text
 from texts import console as texts
 from texts import items as item_texts
+from texts import satisfaction as satisfaction_texts
 
 if TYPE_CHECKING:  # openpyxl is imported where a workbook is made: ~30 MB few processes need
     from openpyxl import Workbook
@@ -116,7 +118,7 @@ def stats_sheet(sheet: Worksheet, t: Text, stats: Stats) -> None:
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    columns = texts.STATS_COLUMNS
+    columns = [*texts.STATS_COLUMNS, *satisfaction_texts.SATISFACTION_COLUMNS]
     sheet.append([t(texts.STATS_PERIOD, start=stats.period.start, end=stats.period.end)])
     sheet.append([])
     labels = [t.raw(label) for label, _ in columns]
@@ -147,9 +149,12 @@ def stats_sheet(sheet: Worksheet, t: Text, stats: Stats) -> None:
                 row.criticisms,
                 row.praises,
                 row.referrals,
+                *(row.ratings.get(r, 0) for r in Rating),
+                row.satisfaction_rate,
             ]
         )
         sheet.cell(row=sheet.max_row, column=5).number_format = PERCENT_FORMAT
+        sheet.cell(row=sheet.max_row, column=len(columns)).number_format = PERCENT_FORMAT
     sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
 
 

@@ -6,8 +6,8 @@ rectification plan (整改方案; the problems and their answers are in ``servic
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime, time
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -125,10 +125,18 @@ async def follow_up_ok(rt: Runtime, origin: Origin, ref: str) -> ItemView:
 
 
 async def reopen_item(
-    rt: Runtime, origin: Origin, ref: str, due: date, problems: str | Sequence[str]
+    rt: Runtime,
+    origin: Origin,
+    ref: str,
+    due: date,
+    problems: str | Sequence[str],
+    *,
+    also: Callable[[AsyncSession, Item, datetime], Awaitable[None]] | None = None,
 ) -> ItemView:
     """Rectification (整改): the closed item is in progress again with a new due date, the
-    problems found (a list, or one per line) and a date for its rectification plan (整改方案)."""
+    problems found (a list, or one per line) and a date for its rectification plan (整改方案).
+    ``also`` does what else the reopening means in the same unit of work (a complaint's
+    review decided)."""
     require_office(origin)
     listed = problem_list(problems if isinstance(problems, str) else list(problems))
     async with rt.db.session() as session:
@@ -141,6 +149,8 @@ async def reopen_item(
         item.closed_at = None
         item.follow_up_on = None
         plan_by, data = await start_rectification(rt, session, item, decision.now, due, listed)
+        if also is not None:
+            await also(session, item, decision.now)
         render = partial(texts.reopened_notice, plan_by=plan_by)
         text = "\n".join(listed)
         return await redate(decision, origin, due, text, Kind.REOPENED, "reopened", render, data)

@@ -20,9 +20,11 @@ from domain.assessment import (
     scored,
 )
 from domain.notices import NoticeKind, NoticeStatus
+from domain.satisfaction import Rating
 from domain.scoring import EventKind
 from domain.vocabulary import AssignmentRole, ItemStatus, Role
 from services.chases import late_report_deadlines, owes_periodic, share_reports
+from services.complaint_ratings import ratings_in
 from services.runtime import Runtime
 from services.timeline import Kind
 from storage.models import (
@@ -51,7 +53,6 @@ SCORED_EVENTS = {
 EVENT_KINDS = tuple(SCORED_EVENTS)
 # Complainants' 不满意 ratings score as EventKind.SATISFACTION: one ``row.occurred`` per rating,
 # for the unit (and leader) of the item that answered the complaint, where ratings are counted.
-# Until ratings are recorded there is none, and the kind scores 0.
 
 
 async def compute_stats(
@@ -71,6 +72,7 @@ async def compute_stats(
         rows = await _assignments(session)
         events = await _events(session, low, high)
         praised = await _praised_units(session, low, high)
+        rated = await ratings_in(session, period.start, period.end)
         periodic = {a.id for a, item, _ in rows if owes_periodic(rt, item)}
         reports = await share_reports(session, periodic)
     lead_unit = {item.id: a.unit_id for a, item, _ in rows if a.role == AssignmentRole.LEAD}
@@ -105,6 +107,13 @@ async def compute_stats(
         for row in tally.event_rows(unit_id, None):
             row.praises += 1
             row.occurred(EventKind.PRAISE, tally.window.day(at), None, None)
+    for rated_one in rated:
+        for row in tally.event_rows(rated_one.unit_id, rated_one.leader_id):
+            row.rated(rated_one.rating)
+            if rated_one.rating is Rating.DISSATISFIED:
+                row.occurred(
+                    EventKind.SATISFACTION, rated_one.rated_on, rated_one.ref, rated_one.code
+                )
     return scored(tally.stats(period), rt.policy.assessment.scheme)
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from domain.satisfaction import Rating, Review
 from domain.tokens import hash_token
 from domain.vocabulary import (
     AssignmentRole,
@@ -740,3 +741,34 @@ class PublicNotice(Base):
     expires_at: Mapped[datetime]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     decided_at: Mapped[datetime | None]
+
+
+# --- complaints: satisfaction and review (满意度, 异议复核) -----------------------------------
+
+
+class ComplaintRating(Base):
+    """A complainant's rating of their complaint's answer, and the request for review that a
+    不满意 is. Nothing identifies the complainant: the rating is reached only through the
+    complaint's code, and its day (not its moment) is kept. ``answer`` is the answer rated;
+    ``unit_id`` the unit that answered it (the item's lead unit then; none when the office
+    answered a complaint without an item). ``superseded`` when a review reopened the item:
+    the next answer may be rated again."""
+
+    __tablename__ = "complaint_ratings"
+    __table_args__ = (UniqueConstraint("complaint_id", "round"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), index=True
+    )
+    round: Mapped[int] = mapped_column(Integer, default=1)  # the complaint's 1st, 2nd… answer
+    rating: Mapped[Rating] = mapped_column(StrEnumColumn(Rating, 16))
+    rated_on: Mapped[date] = mapped_column(Date, index=True)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    review: Mapped[Review | None] = mapped_column(StrEnumColumn(Review, 16))
+    reply: Mapped[str | None] = mapped_column(Text)  # the office's reason, or the reopening
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from domain.assessment import Stats, StatsRow
 from domain.i18n import N_
+from domain.satisfaction import Rating
 from domain.scoring import EventKind
 from domain.vocabulary import Light
 from texts import Markup, Text
+from texts.satisfaction import satisfaction_line
 
 LIGHT_NAMES: dict[str, str] = {
     Light.GREEN: N_("green"),
@@ -356,6 +358,17 @@ LABELS: dict[str, str] = {
     "triaged_accept": N_("The complaint is now an item."),
     "triaged_reject": N_("The complaint is rejected."),
     "triaged_answer": N_("The answer is saved for the complainant."),
+    "rating": N_("Complainant's rating"),
+    "review": N_("Request for review"),
+    "review_reason": N_("Why not satisfied"),
+    "review_reply": N_("The office's reason for upholding"),
+    "review_reopen": N_("Review fails: rectify again"),
+    "review_uphold": N_("Uphold the answer"),
+    "review_due": N_("New due date"),
+    "review_problems": N_("More problems, one per line (the complainant's reason is the first)"),
+    "review_uphold_reason": N_("Reason for upholding (the complainant reads it)"),
+    "triaged_reopen": N_("The item is reopened for rectification."),
+    "triaged_uphold": N_("The answer is upheld."),
     "excel_file": N_("Excel file (.xlsx)"),
     "dispatch_now": N_("Dispatch the items at once (otherwise they are kept as drafts)"),
     "upload": N_("Upload and register"),
@@ -401,6 +414,13 @@ def stats_text(t: Text, stats: Stats, units: list[str] | None) -> str:
             due=total.due,
             on_time=total.closed_on_time,
             rate=percent(t, total.on_time_rate),
+        ),
+        satisfaction_line(
+            t,
+            total.ratings.get(Rating.SATISFIED, 0),
+            total.ratings.get(Rating.BASIC, 0),
+            total.ratings.get(Rating.DISSATISFIED, 0),
+            percent(t, total.satisfaction_rate),
         ),
         "",
     ]

@@ -16,11 +16,20 @@ from bot.console.middleware import COOKIE
 from bot.console.pages import visible_item
 from bot.console.request import PREFIX, form, is_https, office_viewer, render, runtime, viewer
 from bot.keys import TELEGRAM
+from domain.dates import find_date
+from domain.deadlines import local_date
 from domain.errors import InvalidInput
 from domain.talks import TalkRecord, TalkRecordIncomplete
 from domain.vocabulary import Source, TimeClass
 from handlers.complaint_triage import stamp_group_copies
-from services import complaint_triage, confidentiality, decisions, talks, work_groups
+from services import (
+    complaint_triage,
+    confidentiality,
+    decisions,
+    satisfaction,
+    talks,
+    work_groups,
+)
 from services.items import ItemDraft, Origin
 from services.web_auth import (
     SignInInvalid,
@@ -202,14 +211,31 @@ async def complaint_action(request: web.Request) -> web.Response:
     elif action == "accept":
         draft = _draft_from_form(request)
         await complaint_triage.accept_complaint(rt, origin, public_id, draft)
+    elif action in ("reopen", "uphold"):
+        await _decide_review(request, origin, action)
     else:
         raise web.HTTPNotFound()
-    application = request.app.get(TELEGRAM)
-    if application is not None and origin.actor is not None:
+    application, how = request.app.get(TELEGRAM), TRIAGED_HOW.get(action)
+    if application is not None and origin.actor is not None and how is not None:
         # Its message in the office's group says who handled it, as when triaged in chat.
-        how = TRIAGED_HOW[action]
         await stamp_group_copies(rt, application.bot, public_id, origin.actor.name, how)
     raise _triaged(action)
+
+
+async def _decide_review(request: web.Request, origin: Origin, action: str) -> None:
+    """A complainant's request for review (异议复核): reopen the item (the new due date, more
+    problems one per line) or uphold the answer (the reason)."""
+    rt = runtime(request)
+    review = _text(request, "review")
+    if not review.isdigit() or len(review) > 12:
+        raise web.HTTPBadRequest()
+    if action == "uphold":
+        await satisfaction.uphold_answer(rt, origin, int(review), _text(request, "reason"))
+        return
+    today = local_date(rt.clock.now(), rt.tz)
+    due = find_date(_text(request, "due"), today)
+    problems = [line for line in _text(request, "problems").splitlines() if line.strip()]
+    await satisfaction.reopen_for_review(rt, origin, int(review), due, problems)
 
 
 def _draft_from_form(request: web.Request) -> ItemDraft:

@@ -60,6 +60,7 @@ from texts import console as texts
 from texts import evidence as evidence_texts
 from texts import execution as execution_texts
 from texts import items as item_texts
+from texts import satisfaction as satisfaction_texts
 from texts import timeline as timeline_texts
 
 CSS = (HERE / "static" / "console.css").read_bytes()
@@ -86,6 +87,8 @@ def names(t: Text) -> dict[str, dict[str, str]]:
         "report_status": tr(texts.REPORT_STATUSES),
         "complaint": tr(complaint_texts.STATUS_NAMES),
         "category": tr(complaint_texts.CATEGORY_NAMES),
+        "rating": tr(satisfaction_texts.RATING_NAMES),
+        "review": tr(satisfaction_texts.REVIEW_NAMES),
         "duty": tr(chase_texts.DUTY_LABELS),
         "owed_state": tr(chase_texts.STATE_NAMES),
     }

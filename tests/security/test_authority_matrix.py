@@ -326,6 +326,23 @@ CALLBACKS: list[Press] = [
     Press(callbacks.COMPLAINT, "submit a complaint never written", lambda w: "cmp:submit", NOBODY),
     Press(callbacks.COMPLAINT, "finish an addition", lambda w: "cmp:adddone", NOBODY),
     Press(
+        callbacks.COMPLAINT, "rate a complaint never tracked", lambda w: "cmp:rate:basic", NOBODY
+    ),
+    Press(
+        callbacks.REVIEW,
+        "uphold a complaint's answer on review",
+        lambda w: f"rvw:{w.review}:uphold",
+        OFFICE,
+        None,
+        "qian",
+    ),
+    Press(
+        callbacks.REVIEW,
+        "reopen on a complaint's review (it has no item: refused even to the office)",
+        lambda w: f"rvw:{w.review}:reopen",
+        NOBODY,
+    ),
+    Press(
         callbacks.TRIAGE,
         "reject a complaint",
         lambda w: f"tri:{w.complaint}:rej",
@@ -388,6 +405,10 @@ TAMPERED = [
     "tri:{complaint}:u:999999",
     "tri:{complaint}:explode",
     "tri:NOPE:rej",
+    "rvw:999999:uphold",
+    "rvw:{review}:explode",
+    "rvw:x:reopen",
+    "cmp:rate:nonsense",
     "zzz:1",
     "ack:" + "9" * 70,
 ]
@@ -456,7 +477,7 @@ async def test_every_button_and_command_against_every_role(matrix_bench: Bench) 
         refused += len(who)
 
     for template in TAMPERED:
-        data = template.format(**world.refs, complaint=world.complaint)
+        data = template.format(**world.refs, complaint=world.complaint, review=world.review)
         before = await snapshot(rt)
         who = ["qian", "lina", STRANGER]
         said = await asyncio.gather(*(press(world, key, data) for key in who))
@@ -631,6 +652,14 @@ ROUTES: list[Route] = [
         frozenset({ANON, "citizen-wrong-code"}),
         NOBODY,
         form=lambda w: {"code": "0000-0000-0000-0000-0000", "text": "补充一些情况说明"},
+    ),
+    Route(
+        "POST",
+        "/track/rate",
+        lambda w: "/track/rate",
+        frozenset({ANON, "citizen-wrong-code"}),
+        NOBODY,
+        form=lambda w: {"code": "0000-0000-0000-0000-0000", "rating": "satisfied"},
     ),
     Route(
         "POST",

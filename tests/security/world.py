@@ -21,8 +21,18 @@ from sqlalchemy import select
 
 from bot.app import Options
 from domain.clock import FakeClock
+from domain.satisfaction import Rating
 from domain.vocabulary import ComplaintCategory, ReportKind, Source, TimeClass
-from services import complaints, decisions, drafts, public_notices, reports, talks
+from services import (
+    complaint_triage,
+    complaints,
+    decisions,
+    drafts,
+    public_notices,
+    reports,
+    satisfaction,
+    talks,
+)
 from services.actors import Actor
 from services.approval import return_item
 from services.items import ItemDraft, Origin, register_item
@@ -93,6 +103,7 @@ class World:
     document: int  # the fresh item's dispatch sheet (督办通知单)
     talk: int  # a talk ordered on the fresh item, not recorded yet
     notice: int  # a draft notice of criticism of the fresh item
+    review: int  # a complainant's request for review (异议复核), pending
     sessions: dict[str, aiohttp.ClientSession] = field(default_factory=dict)
     csrf: dict[str, str] = field(default_factory=dict)
 
@@ -198,6 +209,7 @@ async def build_world(bench: Bench) -> World:
     office_report = await _completion_with_office(bench, refs["with_office"])
     talk = (await talks.order_talk(rt, API, refs["fresh"])).talk.id
     notice = (await public_notices.draft_criticism(rt, API, refs["fresh"])).notice.id
+    review = await _pending_review(bench)
     return World(
         bench=bench,
         users=users,
@@ -217,7 +229,23 @@ async def build_world(bench: Bench) -> World:
         document=document,
         talk=talk,
         notice=notice,
+        review=review,
     )
+
+
+async def _pending_review(bench: Bench) -> int:
+    """A complaint answered directly, rated 不满意 with a reason: its review is pending."""
+    rt = bench.rt
+    filed = await complaints.file_complaint(
+        rt,
+        complaints.ComplaintDraft(
+            category=ComplaintCategory.OTHER, place="城关镇", text="菜市场噪音扰民严重"
+        ),
+    )
+    await complaint_triage.answer_complaint(rt, API, filed.public_id, "已责成市场整改。")
+    status = await satisfaction.rate_answer(rt, filed.code, Rating.DISSATISFIED, "仍然很吵")
+    assert status.feedback is not None
+    return status.feedback.id
 
 
 async def _completion_with_office(bench: Bench, ref: str) -> int:
