@@ -740,3 +740,15 @@ class PublicNotice(Base):
     expires_at: Mapped[datetime]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     decided_at: Mapped[datetime | None]
+
+
+class MonthlyReport(Base):
+    """The month's supervision report (督查专报) as the schedule issued it: one row per month
+    (``2026-11``), inserted before its number is taken, so two instances or a re-run issue
+    and send it once."""
+
+    __tablename__ = "monthly_reports"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    created_at: Mapped[datetime]
