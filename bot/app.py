@@ -48,6 +48,7 @@ from handlers.context import BotState
 from services.bulletin import send_weekly_bulletin
 from services.documents.pdf import find_soffice
 from services.documents.templates import Templates, load_templates
+from services.monthly_report import send_monthly_report
 from services.people import remember_bot_username
 from services.runtime import Runtime
 from services.sealing import derive
@@ -239,7 +240,8 @@ async def _delivery(app: web.Application, options: Options) -> AsyncIterator[Non
 
 
 async def _scheduler(app: web.Application, *, options: Options) -> AsyncIterator[None]:
-    """The sweep and the weekly bulletin, on this instance while it holds the sweep lock."""
+    """The sweep, the weekly bulletin and the monthly report, on this instance while it holds
+    the sweep lock."""
     if not options.scheduler:
         yield
         return
@@ -290,6 +292,17 @@ def _add_jobs(jobs: AsyncIOScheduler, job: SweepJob, rt: Runtime, options: Optio
             log.exception("bulletin_failed")
 
     jobs.add_job(bulletin, "interval", minutes=5, id="bulletin", max_instances=1)
+
+    async def monthly_report() -> None:
+        # The supervision report on last month, once its working day and time have come;
+        # the month's row makes it once, whoever runs it and however often.
+        try:
+            if await job.take():
+                await send_monthly_report(rt)
+        except Exception:
+            log.exception("monthly_report_failed")
+
+    jobs.add_job(monthly_report, "interval", minutes=5, id="monthly_report", max_instances=1)
 
 
 async def _public_menu(application: object, translator: Translator, locale: str) -> None:

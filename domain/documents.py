@@ -25,6 +25,11 @@ class DocumentKind(StrEnum):
     TALK = "talk"  # 约谈通知
     CRITICISM = "criticism"  # 通报 (批评)
     REGISTER = "register"  # 督办事项办理情况登记表, into the archive
+    REPORT = "report"  # 督查专报, the month's report to the principal leader (no one item's)
+
+
+ITEM_KINDS = tuple(kind for kind in DocumentKind if kind is not DocumentKind.REPORT)
+"""The kinds issued about one item (``duban document REF KIND``)."""
 
 
 KIND_NAMES: dict[DocumentKind, str] = {
@@ -33,6 +38,7 @@ KIND_NAMES: dict[DocumentKind, str] = {
     DocumentKind.TALK: "约谈通知",
     DocumentKind.CRITICISM: "通报",
     DocumentKind.REGISTER: "督办事项办理情况登记表",
+    DocumentKind.REPORT: "督查专报",
 }
 
 SOURCE_NAMES: dict[str, str] = {
@@ -133,8 +139,10 @@ def written_date(day: date) -> str:
 
 def file_name(kind: str, number: str, extension: str = "docx") -> str:
     """The name a document is sent and downloaded under: its kind's name and its number,
-    ``催办通知催〔2026〕3号.docx``."""
-    return f"{KIND_NAMES[DocumentKind(kind)]}{number}.{extension}"
+    ``催办通知催〔2026〕3号.docx`` (``督查专报〔2026〕1号.docx``: a number that names its kind
+    already)."""
+    name = KIND_NAMES[DocumentKind(kind)]
+    return f"{'' if number.startswith(name) else name}{number}.{extension}"
 
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -175,6 +183,23 @@ KIND_FIELDS: dict[DocumentKind, frozenset[str]] = {
     DocumentKind.CRITICISM: COMMON_FIELDS
     | {"overdue_days", "urging_numbers", "reply_by", "notice_text"},
     DocumentKind.REGISTER: COMMON_FIELDS | {"status", "closed", "archived", "events"},
+    DocumentKind.REPORT: frozenset(
+        {
+            "issuer",
+            "number",
+            "recipient",
+            "date",
+            "copy_to",
+            "month",
+            "period",
+            "total",
+            "unit_rows",
+            "leader_rows",
+            "chart",
+            "overdue",
+            "inspections",
+        }
+    ),
 }
 """The fields a template of each kind may use; any other name is a misspelling."""
 
@@ -186,6 +211,9 @@ REQUIRED_FIELDS: dict[DocumentKind, frozenset[str]] = {
     DocumentKind.TALK: frozenset({"number", "recipient", "item_title", "attend_by", "date"}),
     DocumentKind.CRITICISM: frozenset({"number", "item_title", "date"}),
     DocumentKind.REGISTER: frozenset({"number", "item_code", "item_title", "events"}),
+    DocumentKind.REPORT: frozenset(
+        {"number", "recipient", "month", "unit_rows", "chart", "overdue", "inspections", "date"}
+    ),
 }
 """The fields a template of each kind must show: without them it is not that document."""
 
@@ -199,6 +227,15 @@ def template_problem(kind: DocumentKind, used: set[str]) -> str | None:
     if missing:
         return f"missing field {missing[0]!r}"
     return None
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image a template shows where its field stands (the report's chart): PNG bytes at
+    ``width_mm`` wide."""
+
+    data: bytes
+    width_mm: float
 
 
 @dataclass(frozen=True)
@@ -219,8 +256,8 @@ class DocumentFacts:
     number: str
     recipient: str
     issued: date
-    item_code: str
-    item_title: str
+    item_code: str = ""
+    item_title: str = ""
     item_body: str = ""
     source: str = ""
     time_class: str = ""

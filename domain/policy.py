@@ -559,7 +559,9 @@ class Groups(_Model):
     extension: GroupRoute = _route(GroupKind.OFFICE)
     delivery_failure: GroupRoute = _route(GroupKind.OFFICE)
     bulletin: GroupRoute = _route(GroupKind.LEADERS)
-    monthly_report: GroupRoute = _route(GroupKind.LEADERS)
+    # The supervision report is addressed (主送) to the principal leader and is the office's
+    # own record: both keep their copy when the leaders' group gets it too.
+    monthly_report: GroupRoute = _route(GroupKind.LEADERS, private=True)
     link_hours: PositiveInt = 24  # how long a group link (?startgroup=) stays valid
 
     def route(self, topic: GroupTopic) -> GroupRoute:
@@ -605,6 +607,7 @@ class Codes(_Model):
     talk_notice: str = "约谈〔{year}〕{seq}号"
     criticism_notice: str = "督通〔{year}〕{seq}号"
     register_sheet: str = "督登〔{year}〕{seq}号"
+    monthly_report: str = "督查专报〔{year}〕{seq}号"
 
     @field_validator(
         "item",
@@ -614,6 +617,7 @@ class Codes(_Model):
         "talk_notice",
         "criticism_notice",
         "register_sheet",
+        "monthly_report",
     )
     @classmethod
     def _placeholders(cls, template: str) -> str:
@@ -651,7 +655,17 @@ _DOCUMENT_CODES = {
     "talk": "talk_notice",
     "criticism": "criticism_notice",
     "register": "register_sheet",
+    "report": "monthly_report",
 }
+
+
+class MonthlyReportSchedule(_Model):
+    """When the month's supervision report (督查专报) on the month before is issued and sent:
+    on the ``working_day``-th working day of the month (the work calendar's), at ``time``."""
+
+    enabled: bool = True
+    working_day: Annotated[int, Field(ge=1, le=10)] = 1
+    time: TimeOfDay = time(9, 0)
 
 
 class Documents(_Model):
@@ -670,6 +684,8 @@ class Documents(_Model):
     )
     reply_days: NonNegativeInt = 3  # an urging notice or a criticism asks for a reply this soon
     talk_days: NonNegativeInt = 3  # a talk notice asks the unit head to attend within this
+    report_recipient: Annotated[str, Field(min_length=1)] = "县政府主要领导"  # 督查专报's 主送
+    monthly_report: MonthlyReportSchedule = MonthlyReportSchedule()
 
 
 # --- the whole policy ----------------------------------------------------------------------------

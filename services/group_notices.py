@@ -41,6 +41,7 @@ class GroupMessage:
     level: int = 0
     basis: str | None = None
     photo_path: str | None = None
+    document_id: int | None = None  # an official document sent with it (sendDocument)
 
 
 async def live_groups(
@@ -98,6 +99,7 @@ async def _enqueue_to(
         text=message.text(t),
         buttons=message.buttons(t) if message.buttons is not None else None,
         photo_path=message.photo_path,
+        document_id=message.document_id,
         basis=message.basis,
         not_before=not_before or now,
         created_at=now,

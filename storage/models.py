@@ -772,3 +772,15 @@ class ComplaintRating(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     decided_on: Mapped[date | None] = mapped_column(Date)
     superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MonthlyReport(Base):
+    """The month's supervision report (督查专报) as the schedule issued it: one row per month
+    (``2026-11``), inserted before its number is taken, so two instances or a re-run issue
+    and send it once."""
+
+    __tablename__ = "monthly_reports"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    created_at: Mapped[datetime]

@@ -159,6 +159,7 @@ NOTHING_DUE = N_("nothing due")
 BAD_PERIOD = N_("The dates were not understood; showing this year so far.")
 BAD_DATE = N_("The date was not understood: use YYYY-MM-DD.")
 BAD_TIME = N_("The time was not understood: use HH:MM.")
+BAD_MONTH = N_("The month was not understood, or has not begun: use YYYY-MM.")
 BAD_CLASS = N_("Unknown time-limit class.")
 IMPORTED = N_("{count} items imported.")
 
@@ -307,6 +308,13 @@ LABELS: dict[str, str] = {
         "are not counted."
     ),
     "by_unit": N_("By unit"),
+    "monthly_report": N_("Supervision report (督查专报)"),
+    "monthly_report_hint": N_(
+        "Issue the month's report now, numbered and stored, with its figures as they stand; "
+        "the report on last month also goes out by itself on the month's first working day."
+    ),
+    "month": N_("Month"),
+    "issue_report": N_("Issue and download"),
     "by_leader": N_("By leader"),
     "name": N_("Name"),
     "items_dispatched": N_("Items dispatched"),

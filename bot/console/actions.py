@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bot.api.documents import file_response
 from bot.console.middleware import COOKIE
 from bot.console.pages import visible_item
 from bot.console.request import PREFIX, form, is_https, office_viewer, render, runtime, viewer
@@ -19,6 +20,7 @@ from bot.keys import TELEGRAM
 from domain.dates import find_date
 from domain.deadlines import local_date
 from domain.errors import InvalidInput
+from domain.monthly_report import parse_month
 from domain.talks import TalkRecord, TalkRecordIncomplete
 from domain.vocabulary import Source, TimeClass
 from handlers.complaint_triage import stamp_group_copies
@@ -30,6 +32,9 @@ from services import (
     talks,
     work_groups,
 )
+from services.documents.access import DocumentFile
+from services.documents.issue import DOCX_TYPE
+from services.documents.report import report_now
 from services.items import ItemDraft, Origin
 from services.web_auth import (
     SignInInvalid,
@@ -183,6 +188,17 @@ async def unbind_group(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"{PREFIX}/units?done=unbound")
 
 
+async def monthly_report(request: web.Request) -> web.Response:
+    """The office issues a month's supervision report (督查专报) now and downloads it."""
+    who = office_viewer(request)
+    rt = runtime(request)
+    month = parse_month(_text(request, "month"))
+    if month is None or month.start > rt.clock.now().astimezone(rt.tz).date():
+        raise InvalidInput(texts.BAD_MONTH, field="month")
+    info, data = await report_now(rt, month, actor_id=who.actor.person_id)
+    return file_response(DocumentFile(info.name, data, DOCX_TYPE))
+
+
 def _complaint_origin(request: web.Request) -> Origin:
     who = office_viewer(request)
     return Origin(who.actor)
@@ -263,3 +279,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(f"{PREFIX}/items/{{ref}}/talks/{{id}}", record_talk)
     app.router.add_post(f"{PREFIX}/complaints/{{id}}/{{action}}", complaint_action)
     app.router.add_post(f"{PREFIX}/groups/{{id}}/unbind", unbind_group)
+    app.router.add_post(f"{PREFIX}/reports", monthly_report)

@@ -27,6 +27,7 @@ from bot.console.request import (
 from domain.assessment import Stats, year_to_date
 from domain.errors import InvalidInput, NotFound
 from domain.evidence import AttachmentKind, MediaNotFound
+from domain.monthly_report import month_key, previous_month
 from domain.views import ItemView, TimelineEntry
 from domain.vocabulary import Duty, ItemStatus, Light, Source, TimeClass
 from services import decisions, work_groups
@@ -419,6 +420,7 @@ async def stats_page(request: web.Request) -> web.Response:
         points=texts.points,
         signed=texts.signed_points,
         kind_names=texts.kind_names(t),
+        last_month=month_key(previous_month(today)),
     )
 
 

@@ -56,7 +56,7 @@ class DocumentFile:
     content_type: str
 
 
-def _info(document: Document) -> DocumentInfo:
+def document_info(document: Document) -> DocumentInfo:
     return DocumentInfo(
         document.id,
         document.kind,
@@ -78,7 +78,7 @@ async def issue_for_item(
         document = await issue_document(session, rt, item, kind, rt.clock.now(), actor_id=actor_id)
         record_issued(session, document)
         await session.commit()
-    return _info(document), media_path(rt, document.path).read_bytes()
+    return document_info(document), media_path(rt, document.path).read_bytes()
 
 
 async def document_for_item(
@@ -98,7 +98,7 @@ async def document_for_item(
     if document is None:
         info, data = await issue_for_item(rt, ref, kind)
         return info, data, True
-    return _info(document), media_path(rt, document.path).read_bytes(), False
+    return document_info(document), media_path(rt, document.path).read_bytes(), False
 
 
 async def _visible_item(session: AsyncSession, actor: Actor | None, item: Item) -> None:
@@ -117,7 +117,7 @@ async def list_documents(rt: Runtime, ref: str, actor: Actor | None) -> list[Doc
     async with rt.db.session() as session:
         item = await find_item(session, ref)
         await _visible_item(session, actor, item)
-        return [_info(document) for document in await item_documents(session, item.id)]
+        return [document_info(document) for document in await item_documents(session, item.id)]
 
 
 async def document_file(

@@ -17,7 +17,7 @@ from domain.vocabulary import AssignmentRole, AssignmentStatus, ItemStatus
 from services.runtime import Runtime
 from storage.models import Assignment, Document, Item, Person, TimelineEvent, Unit
 
-_STATUS_NAMES = {
+STATUS_NAMES = {
     ItemStatus.DRAFT: "草稿",
     ItemStatus.PENDING_APPROVAL: "待审核",
     ItemStatus.DISPATCHED: "已交办",
@@ -162,7 +162,7 @@ async def _register(session: AsyncSession, rt: Runtime, item: Item) -> dict[str,
     closed = rules.written_date(local_date(item.closed_at, rt.tz)) if item.closed_at else ""
     return {
         "events": events,
-        "status": _STATUS_NAMES.get(item.status, str(item.status)),
+        "status": STATUS_NAMES.get(item.status, str(item.status)),
         "closed": closed,
         "archived": archived,
     }

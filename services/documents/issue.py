@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import documents as rules
 from domain.deadlines import local_date
-from domain.documents import DocumentKind
+from domain.documents import DocumentFacts, DocumentKind
 from domain.evidence import content_path
 from services.documents.facts import ItemPapers, facts_for, load_papers
 from services.media import write_content
@@ -53,15 +54,33 @@ async def issue_document(
     its own timeline entry (``document``, ``number``); a document issued on its own (the CLI,
     the console) gets one of its own, :func:`record_issued`. ``fields``: what the act itself
     says, over the facts read from the item (a notice of criticism's confirmed text)."""
+    assert kind in rules.ITEM_KINDS, kind  # the monthly report is no item's: report.py
+
+    async def facts(number: str) -> DocumentFacts:
+        found = papers or await load_papers(session, item)
+        read = await facts_for(session, rt, found, kind, number, now)
+        return replace(read, extra={**read.extra, **fields}) if fields else read
+
+    return await issue_numbered(session, rt, kind, now, facts, item_id=item.id, actor_id=actor_id)
+
+
+async def issue_numbered(
+    session: AsyncSession,
+    rt: Runtime,
+    kind: DocumentKind,
+    now: datetime,
+    facts: Callable[[str], Awaitable[DocumentFacts]],
+    *,
+    item_id: int | None,
+    actor_id: int | None = None,
+) -> Document:
+    """Take the kind's next number, render ``facts(number)`` in a worker thread, keep the
+    .docx by its SHA-256 and add the ``documents`` row, all in the caller's transaction."""
     year = local_date(now, rt.tz).year
     seq = await next_number(session, counter_name(kind), year)
     number = rt.policy.codes.document_number(kind.value, year, seq)
     try:
-        papers = papers or await load_papers(session, item)
-        facts = await facts_for(session, rt, papers, kind, number, now)
-        if fields:
-            facts = replace(facts, extra={**facts.extra, **fields})
-        data = await asyncio.to_thread(rt.templates.render, facts)
+        data = await asyncio.to_thread(rt.templates.render, await facts(number))
         sha256 = hashlib.sha256(data).hexdigest()
         relative = content_path(sha256, "docx")
         await asyncio.to_thread(write_content, rt.media_dir, relative, data)
@@ -75,7 +94,7 @@ async def issue_document(
         )
         raise
     document = Document(
-        item_id=item.id,
+        item_id=item_id,
         kind=kind.value,
         year=year,
         seq=seq,

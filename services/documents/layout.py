@@ -250,3 +250,57 @@ def form_table(
     for column, width in zip(table.columns, widths_mm, strict=True):
         column.width = Mm(width)
     return table
+
+
+TABLE_PT = 10.5  # 五号: the figures' tables
+TABLE_LINE_PT = 15.0
+
+
+def heading(doc: DocumentObject, text: str) -> None:
+    """A first-level heading (一、…) in 黑体 3号, indented two characters as the body."""
+    paragraph(doc, text, font=rules.HEADING_FONT, indent_chars=2)
+
+
+def picture(doc: DocumentObject, field: str) -> None:
+    """A centred paragraph holding an image field (``{{ chart }}``), off the line grid so the
+    image keeps its height."""
+    para = paragraph(doc, field, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    _off_grid(para)
+
+
+def _off_grid(para: Paragraph) -> None:
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    para._p.get_or_add_pPr().append(snap)
+
+
+def grid_table(
+    doc: DocumentObject,
+    header: list[str],
+    rows: list[list[str]],
+    widths_mm: list[float],
+    *,
+    left: tuple[int, ...] = (0,),
+) -> Table:
+    """A ruled table of figures in 五号: the header in 黑体, the ``rows`` in 仿宋 (a row whose
+    first cell is a ``{%tr ... %}`` tag repeats or ends the rows after it), lines set tight and
+    off the page's grid; the columns ``left`` (text) are set flush left, the others centred."""
+    table: Table = doc.add_table(rows=0, cols=len(widths_mm))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for values, font in [(header, rules.HEADING_FONT)] + [(row, rules.BODY_FONT) for row in rows]:
+        cells = table.add_row().cells  # type: ignore[no-untyped-call]
+        for column, (cell, text, width) in enumerate(zip(cells, values, widths_mm, strict=True)):
+            cell.width = Mm(width)
+            para = cell.paragraphs[0]
+            if font == rules.HEADING_FONT or column not in left:
+                para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            para.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+            para.paragraph_format.line_spacing = Pt(TABLE_LINE_PT)
+            _off_grid(para)
+            set_fonts(para.add_run(text), font, TABLE_PT)
+    for column, width in zip(table.columns, widths_mm, strict=True):
+        column.width = Mm(width)
+    return table

@@ -160,12 +160,112 @@ def register(doc: DocumentObject) -> None:
     layout.paragraph(doc, "登记单位：{{ issuer }}　　登记日期：{{ date }}")
 
 
+FIGURES = [
+    "交办",
+    "到期",
+    "按期办结",
+    "按期办结率",
+    "反馈逾期",
+    "升级督办",
+    "约谈",
+    "通报批评",
+    "问责建议",
+]
+FIGURE_FIELDS = ["dispatched", "due", "on_time", "rate", "late", "escalations", "talks"]
+FIGURE_FIELDS += ["criticisms", "referrals"]
+# The name, then two characters a line for each figure but the rate, which has its five.
+FIGURE_WIDTHS = [28.0, 13.0, 13.0, 13.0, 23.0, 13.0, 13.0, 13.0, 14.0, 13.0]
+
+
+def _figures(doc: DocumentObject, first: str, rows: str, *, total: bool) -> None:
+    """A table of the month's figures, one row per entry of ``rows`` (and the total)."""
+    row = [f"{{{{ r.{name} }}}}" for name in ["name", *FIGURE_FIELDS]]
+    body = [[f"{{%tr for r in {rows} %}}"] + [""] * len(FIGURES), row]
+    body.append(["{%tr endfor %}"] + [""] * len(FIGURES))
+    if total:
+        body.append([f"{{{{ total.{name} }}}}" for name in ["name", *FIGURE_FIELDS]])
+    layout.grid_table(doc, [first, *FIGURES], body, FIGURE_WIDTHS)
+
+
+TEXT_FIELDS = ("item", "measures")  # columns of text, set flush left
+
+
+def _listing(
+    doc: DocumentObject, rows: str, columns: list[tuple[str, str, float]], empty: str
+) -> None:
+    """A table of ``rows`` (header, field, width), or one line saying there are none."""
+    layout.tag(doc, f"{{%p if {rows} %}}")
+    body = [[f"{{%tr for r in {rows} %}}"] + [""] * (len(columns) - 1)]
+    body.append([f"{{{{ r.{field} }}}}" for _, field, _ in columns])
+    body.append(["{%tr endfor %}"] + [""] * (len(columns) - 1))
+    text_columns = tuple(
+        i for i, (_, field, _) in enumerate(columns) if field in ("item", "measures")
+    )
+    layout.grid_table(
+        doc, [c[0] for c in columns], body, [c[2] for c in columns], left=text_columns
+    )
+    layout.tag(doc, "{%p else %}")
+    layout.body(doc, empty)
+    layout.tag(doc, "{%p endif %}")
+
+
+def report(doc: DocumentObject) -> None:
+    layout.masthead(doc)
+    layout.title(doc, "{{ month }}督办事项办理情况专报")
+    layout.paragraph(doc, "{{ recipient }}：")
+    layout.body(doc, "现将{{ period }}督办事项办理情况报告如下：")
+    layout.heading(doc, "一、总体情况")
+    layout.body(
+        doc,
+        "{{ period }}，新交办督办事项{{ total.dispatched }}件；到期{{ total.due }}件，"
+        "按期办结{{ total.on_time }}件，按期办结率{{ total.rate }}。反馈逾期{{ total.late }}次，"
+        "升级督办{{ total.escalations }}次，约谈{{ total.talks }}次，通报批评{{ total.criticisms }}"
+        "次，提出问责建议{{ total.referrals }}件。逾期事项{{ overdue|length }}件，"
+        "列入督查事项{{ inspections|length }}件。",
+    )
+    layout.heading(doc, "二、各单位办理情况")
+    _figures(doc, "单位", "unit_rows", total=True)
+    layout.picture(doc, "{{ chart }}")
+    layout.heading(doc, "三、县政府领导分管事项办理情况")
+    _figures(doc, "责任领导", "leader_rows", total=False)
+    layout.paragraph(doc)
+    layout.heading(doc, "四、逾期事项及督办措施")
+    _listing(
+        doc,
+        "overdue",
+        [
+            ("事项", "item", 42),
+            ("牵头单位", "unit", 24),
+            ("逾期天数", "days", 19),
+            ("办理状态", "state", 19),
+            ("督办措施", "measures", 52),
+        ],
+        "本月没有逾期事项。",
+    )
+    layout.paragraph(doc)
+    layout.heading(doc, "五、列入督查事项")
+    _listing(
+        doc,
+        "inspections",
+        [
+            ("事项", "item", 64),
+            ("牵头单位", "unit", 32),
+            ("列入日期", "day", 30),
+            ("办理状态", "state", 30),
+        ],
+        "本月没有新列入督查事项的事项。",
+    )
+    layout.signature(doc)
+    layout.record(doc)
+
+
 BUILDERS: dict[DocumentKind, Callable[[DocumentObject], None]] = {
     DocumentKind.DISPATCH: dispatch,
     DocumentKind.URGING: urging,
     DocumentKind.TALK: talk,
     DocumentKind.CRITICISM: criticism,
     DocumentKind.REGISTER: register,
+    DocumentKind.REPORT: report,
 }
 
 

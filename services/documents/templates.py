@@ -15,13 +15,13 @@ from functools import cache
 from pathlib import Path
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
-from docxtpl import DocxTemplate
+from docx.shared import Mm, Pt
+from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment
 from jinja2 import TemplateError as JinjaError
 
 from domain import documents as rules
-from domain.documents import DocumentFacts, DocumentKind
+from domain.documents import DocumentFacts, DocumentKind, Picture
 from domain.errors import DubanError
 from domain.i18n import N_
 from domain.title_lines import title_capacity, title_lines
@@ -44,13 +44,20 @@ class Templates:
     def render(self, facts: DocumentFacts) -> bytes:
         """The .docx of ``facts`` (CPU-bound: call it in a worker thread)."""
         template = DocxTemplate(str(self.paths[facts.kind]))
-        context = facts.context()
+        context = {
+            name: _image(template, value) if isinstance(value, Picture) else value
+            for name, value in facts.context().items()
+        }
         template.render(context, _environment(), autoescape=True)
         _wrap_titles(template, context["issuer"])
         _fit_issuer(template, context["issuer"])
         out = io.BytesIO()
         template.save(out)
         return out.getvalue()
+
+
+def _image(template: DocxTemplate, picture: Picture) -> InlineImage:
+    return InlineImage(template, io.BytesIO(picture.data), width=Mm(picture.width_mm))
 
 
 def _fit_issuer(template: DocxTemplate, issuer: str) -> None:

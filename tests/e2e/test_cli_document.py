@@ -4,12 +4,13 @@ its one-line errors; a deployment template with a misspelt field stops the comma
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 from docx import Document as open_docx
 
 from services.documents.shipped import SHIPPED
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, SHANGHAI
 from tests.e2e.test_cli import duban
 
 
@@ -60,3 +61,37 @@ def test_document_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
     )
     assert refused.returncode == 2
     assert "talk.docx" in refused.stderr and "'atend_by'" in refused.stderr
+
+
+def test_document_report_writes_the_months_supervision_report(tmp_path: Path) -> None:
+    helped = duban("document", "--help", cwd=tmp_path).stdout
+    assert "--report YYYY-MM" in helped and "督查专报" in helped
+    county(tmp_path)
+    today = datetime.now(SHANGHAI).date()
+    month = f"{today.year}-{today.month:02d}"
+    result = duban("document", "--report", month, "-o", "report.docx", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"督查专报 督查专报〔{today.year}〕1号" in result.stdout
+    doc = open_docx(str(tmp_path / "report.docx"))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert f"{today.year}年{today.month}月督办事项办理情况专报" in text
+    assert any("县教育局" in cell.text for t in doc.tables for r in t.rows for cell in r.cells)
+    again = duban("document", "--report", month, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / f"督查专报〔{today.year}〕2号.docx").is_file()
+
+
+def test_document_report_refuses_a_bad_month_naming_the_argument(tmp_path: Path) -> None:
+    county(tmp_path)
+    for bad in ("2026-13", "2026/11", "november"):
+        refused = duban("document", "--report", bad, cwd=tmp_path)
+        assert refused.returncode == 2, refused.stderr
+        assert "--report" in refused.stderr and "YYYY-MM" in refused.stderr
+    later = datetime.now(SHANGHAI).year + 1
+    future = duban("document", "--report", f"{later}-01", cwd=tmp_path)
+    assert future.returncode == 1 and "--report" in future.stderr and "not begun" in future.stderr
+    both = duban("document", "2026-1", "urging", "--report", "2026-11", cwd=tmp_path)
+    assert both.returncode == 2 and "not both" in both.stderr
+    neither = duban("document", cwd=tmp_path)
+    assert neither.returncode == 2 and "REF KIND" in neither.stderr
+    assert not list(tmp_path.glob("督查专报*.docx"))

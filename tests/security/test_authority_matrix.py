@@ -821,6 +821,15 @@ ROUTES: list[Route] = [
         OFFICE_WEB,
         form=lambda w: {},
     ),
+    # The month's supervision report (督查专报), issued and downloaded by the office only.
+    Route(
+        "POST",
+        "/console/reports",
+        lambda w: "/console/reports",
+        FORM_CALLERS,
+        OFFICE_WEB,
+        form=lambda w: {"month": "2026-11"},
+    ),
     _api(
         "POST", "/api/items/{ref}/withdraw", lambda w: f"/api/items/{w.refs['followed']}/withdraw"
     ),

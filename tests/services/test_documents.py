@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from domain import documents as rules
 from domain.clock import FakeClock
-from domain.documents import DocumentKind
+from domain.documents import ITEM_KINDS, DocumentKind
 from domain.vocabulary import Source, TimeClass
 from services.documents.access import issue_for_item, list_documents
 from services.documents.issue import issue_document
@@ -92,7 +92,7 @@ async def test_each_kind_is_laid_out_and_says_what_the_item_and_policy_say(
     ref = await dispatched(county)
     clock.advance(timedelta(days=13))  # 2026-12-06, due 2026-12-03: three days late
     numbers = {}
-    for kind in DocumentKind:
+    for kind in ITEM_KINDS:
         number, doc = await open_issued(county, ref, kind)
         numbers[kind] = number
         check_layout(doc)
@@ -169,7 +169,7 @@ async def test_the_registration_sheet_records_the_timeline(county: Runtime) -> N
 )
 async def test_hard_titles_make_valid_documents_whole(county: Runtime, title: str) -> None:
     ref = await dispatched(county, title)
-    for kind in DocumentKind:
+    for kind in ITEM_KINDS:
         _, doc = await open_issued(county, ref, kind)
         assert title in text_of(doc)
 
@@ -265,7 +265,7 @@ def test_a_broken_tag_or_file_is_refused(tmp_path: Path) -> None:
 
 async def test_a_deployment_template_changes_the_wording(county: Runtime, tmp_path: Path) -> None:
     folder = own_folder(tmp_path, "urging", ("现下达书面通知，进行催办", "特此催办"))
-    for kind in DocumentKind:  # the other kinds fall back to the shipped ones
+    for kind in ITEM_KINDS:  # the other kinds fall back to the shipped ones
         assert (folder / f"{kind.value}.docx").exists() == (kind is DocumentKind.URGING)
     own = Runtime(
         db=county.db,

@@ -14,11 +14,14 @@ from pathlib import Path
 import pytest
 
 from domain.clock import FakeClock
-from domain.documents import DocumentKind
+from domain.documents import ITEM_KINDS, DocumentKind
+from domain.monthly_report import month_period
 from services.documents.access import issue_for_item
 from services.documents.pdf import convert, find_soffice
+from services.documents.report import report_now
 from services.runtime import Runtime
 from tests.services.test_documents import dispatched
+from tests.services.test_monthly_report import local, overdue_through_the_ladder
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "documents"
 SOFFICE = find_soffice()
@@ -68,6 +71,22 @@ KEY_LINES = {
         "办理过程",
         "交办",
     ],
+    DocumentKind.REPORT: [
+        "××县人民政府督查室",
+        "督查专报〔2026〕1号",
+        "2026年12月督办事项办理情况专报",
+        "县政府主要领导",
+        "一、总体情况",
+        "按期办结率",
+        "二、各单位办理情况",
+        "县教育局",
+        "三、县政府领导分管事项办理情况",
+        "王立新",
+        "四、逾期事项及督办措施",
+        "督办措施",
+        "五、列入督查事项",
+        "2026年12月31日",
+    ],
 }
 
 
@@ -80,9 +99,19 @@ async def test_each_kind_converts_to_a_readable_pdf(county: Runtime, clock: Fake
     ref = await dispatched(county, "推进“城关镇”校园安全隐患排查整治 2026")
     clock.advance(timedelta(days=13))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for kind in DocumentKind:
+    for kind in ITEM_KINDS:
         _, docx = await issue_for_item(county, ref, kind)
         await asyncio.to_thread(check_pdf, kind, docx)
+
+
+async def test_the_monthly_report_converts_to_a_readable_pdf(
+    county: Runtime, clock: FakeClock
+) -> None:
+    await overdue_through_the_ladder(county, clock)
+    clock.set(local(12, 31, 18))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    _, docx = await report_now(county, month_period(2026, 12))
+    await asyncio.to_thread(check_pdf, DocumentKind.REPORT, docx)
 
 
 def check_pdf(kind: DocumentKind, docx: bytes) -> None:
