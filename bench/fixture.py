@@ -4,6 +4,7 @@ Bot API."""
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,3 +56,15 @@ async def populated(
     population = await populate(runtime(db, now), items, people, now, due_share, progress)
     await db.dispose()
     return population
+
+
+def bench_parser(name: str, doc: str | None, *, items: bool = True) -> argparse.ArgumentParser:
+    """``python -m bench.NAME``'s parser: the module docstring's first paragraph as its
+    description, and the population's size (``--items`` unless not ``items``, ``--people``)."""
+    parser = argparse.ArgumentParser(
+        prog=f"python -m bench.{name}", description=(doc or "").split("\n\n")[0]
+    )
+    if items:
+        parser.add_argument("--items", type=int, default=100_000, help="items (100000)")
+    parser.add_argument("--people", type=int, default=10_000, help="roster size (10000)")
+    return parser

@@ -50,7 +50,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select, update
 
-from bench.fixture import populated
+from bench.fixture import bench_parser, populated
 from bench.memory import status
 from bench.sweep import TZ, bench_now, machine
 from bot.metrics import Metrics
@@ -474,11 +474,7 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child_main(sys.argv[2], json.loads(sys.argv[3]))
         return
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.jobqueue", description=__doc__.split("\n\n")[0]
-    )
-    parser.add_argument("--items", type=int, default=100_000, help="open items (100000)")
-    parser.add_argument("--people", type=int, default=10_000, help="roster size (10000)")
+    parser = bench_parser("jobqueue", __doc__)
     parser.add_argument("--runs", type=int, default=3, help="start-ups of each kind (median)")
     parser.add_argument("--due", type=float, default=0.01, help="share in the crash window")
     parser.add_argument("--window", type=float, default=30.0, help="crash window, seconds")

@@ -98,11 +98,9 @@ def main() -> None:
         url, token, api, idle, media = sys.argv[2:7]
         asyncio.run(child(url, token, api, float(idle), Path(media)))
         return
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.memory", description=__doc__.split("\n\n")[0]
-    )
-    parser.add_argument("--items", type=int, default=100_000, help="items in the database")
-    parser.add_argument("--people", type=int, default=10_000, help="roster size")
+    from bench.fixture import bench_parser  # not in the child, whose imports are measured
+
+    parser = bench_parser("memory", __doc__)
     parser.add_argument("--idle", type=float, default=10.0, help="seconds idle before measuring")
     asyncio.run(parent(parser.parse_args()))
 

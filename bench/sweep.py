@@ -42,6 +42,7 @@ from sqlalchemy import delete, insert, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.fixture import bench_parser
 from domain.clock import FakeClock
 from domain.deadlines import end_of_day
 from domain.occasions import ItemFacts, next_check, plan_item
@@ -497,9 +498,7 @@ def item_counts(text: str) -> list[int]:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.sweep", description=__doc__.split("\n\n")[0]
-    )
+    parser = bench_parser("sweep", __doc__, items=False)
     parser.add_argument(
         "--sizes",
         type=item_counts,
@@ -507,7 +506,6 @@ async def main() -> None:
         help="item counts, comma-separated: 100000 or 100k, 1M (default 10k,100k,1M)",
     )
     parser.add_argument("--due", type=float, default=0.01, help="share due at now (0.01)")
-    parser.add_argument("--people", type=int, default=10_000, help="roster size (10000)")
     parser.add_argument("--runs", type=int, default=5, help="passes per size (median)")
     parser.add_argument("--fixed", type=int, default=100, help="due items of the fixed pass")
     parser.add_argument("--postgres", metavar="URL", help="also on this PostgreSQL server")

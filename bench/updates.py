@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from bench.fixture import app_settings, populated
+from bench.fixture import app_settings, bench_parser, populated
 from bench.sweep import PEOPLE_PER_UNIT, Population, machine
 from bot.app import Options, create_app, serve
 from bot.keys import DATABASE, RUNTIME
@@ -220,11 +220,7 @@ def print_profile(profiler: cProfile.Profile) -> None:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.updates", description=__doc__.split("\n\n")[0]
-    )
-    parser.add_argument("--items", type=int, default=100_000, help="items in the database")
-    parser.add_argument("--people", type=int, default=10_000, help="roster size")
+    parser = bench_parser("updates", __doc__)
     parser.add_argument("--users", type=int, default=100, help="contacts acting at once")
     parser.add_argument("--profile", action="store_true", help="cProfile the burst")
     parser.add_argument(

@@ -10,10 +10,11 @@ import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
+from bot.cli_table import Command, add_command, add_group, option
 from bot.settings import Settings
 from domain.clock import SystemClock
 from domain.errors import DubanError
@@ -22,9 +23,6 @@ from services.documents.pdf import find_soffice
 from services.documents.templates import load_templates
 from services.runtime import Runtime
 from storage.db import Database, NotMigrated
-
-if TYPE_CHECKING:
-    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 PROG = "duban"
 
@@ -289,12 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Duban (督办): the supervision office's task-supervision bot.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    _add_db_parser(sub)
-    _add_roster_parser(sub)
-    _add_invite_parser(sub)
-    _add_run_parser(sub)
-    _add_backup_parser(sub)
-    _add_demo_parser(sub)
+    add_group(sub, "db", "database schema", "Manage the database schema.", (DB_UPGRADE,))
+    add_group(sub, "roster", "the roster of people and units", None, (ROSTER_IMPORT,))
+    for command in (INVITE, RUN, BACKUP, DEMO):
+        add_command(sub, command)
 
     from bot.cli_export import add_export_parser
 
@@ -312,84 +308,70 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_db_parser(sub: Subparsers) -> None:
-    db = sub.add_parser("db", help="database schema", description="Manage the database schema.")
-    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    upgrade = db_sub.add_parser(
-        "upgrade", help="migrate to the newest schema", description="Apply Alembic migrations."
-    )
-    upgrade.add_argument("revision", nargs="?", default="head", help="target (default: head)")
-    upgrade.set_defaults(func=cmd_db_upgrade)
-
-
-def _add_roster_parser(sub: Subparsers) -> None:
-    roster = sub.add_parser("roster", help="the roster of people and units")
-    roster_sub = roster.add_subparsers(dest="roster_command", required=True, metavar="ACTION")
-    imp = roster_sub.add_parser(
-        "import",
-        help="import a roster (YAML or Excel)",
-        description="Import people and units from a YAML or Excel roster. Re-importing updates "
-        "in place; a file with any problem imports nothing.",
-    )
-    imp.add_argument("file", help="roster.yaml or roster.xlsx")
-    imp.set_defaults(func=cmd_roster_import)
-
-
-def _add_invite_parser(sub: Subparsers) -> None:
-    invite = sub.add_parser(
-        "invite",
-        help="issue invitation links",
-        description="Issue one-time invitation links to everyone not yet joined. A new invite "
-        "replaces the person's earlier unused one.",
-    )
-    invite.add_argument("--json", action="store_true", help="print a JSON list")
-    invite.add_argument("--days", type=int, default=14, help="days until the links expire")
-    invite.add_argument(
-        "--person", action="append", metavar="KEY", help="only this person (repeatable)"
-    )
-    invite.add_argument("--bot-username", help="the bot's @username, for the links")
-    invite.set_defaults(func=cmd_invite)
-
-
-def _add_run_parser(sub: Subparsers) -> None:
-    run = sub.add_parser(
-        "run",
-        help="run the bot and the web server",
-        description="Run the bot (long polling, or a webhook), the scheduler and the web server.",
-    )
-    run.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
-    run.add_argument(
-        "--webhook",
-        metavar="URL",
-        help="receive updates by webhook at this public HTTPS URL, which must reach "
-        "this server's /telegram/webhook (default: long polling)",
-    )
-    run.add_argument("--insecure-webhook", action="store_true", help=argparse.SUPPRESS)
-    run.set_defaults(func=cmd_run)
-
-
-def _add_backup_parser(sub: Subparsers) -> None:
-    backup = sub.add_parser(
-        "backup",
-        help="copy the database consistently while the bot runs",
-        description="Write a consistent online copy of the SQLite database to FILE (restore by "
-        "putting the copy in place of the database while the bot is stopped). For PostgreSQL "
-        "it prints the pg_dump command to use.",
-    )
-    backup.add_argument("file", help="where to write the copy (must not exist)")
-    backup.set_defaults(func=cmd_backup)
-
-
-def _add_demo_parser(sub: Subparsers) -> None:
-    demo = sub.add_parser(
-        "demo",
-        help="play the example county against a built-in fake Telegram",
-        description="Seed the example county, start a fake Bot API, run the bot and play "
-        "simulated people through it, printing the chat transcript. No token needed.",
-    )
-    demo.add_argument("--no-serve", action="store_true", help="exit when the script ends")
-    demo.add_argument("--workdir", type=Path, help="keep the demo's database and media here")
-    demo.set_defaults(func=cmd_demo)
+DB_UPGRADE = Command(
+    "upgrade",
+    "migrate to the newest schema",
+    "Apply Alembic migrations.",
+    cmd_db_upgrade,
+    (option("revision", nargs="?", default="head", help="target (default: head)"),),
+)
+ROSTER_IMPORT = Command(
+    "import",
+    "import a roster (YAML or Excel)",
+    "Import people and units from a YAML or Excel roster. Re-importing updates in place; a "
+    "file with any problem imports nothing.",
+    cmd_roster_import,
+    (option("file", help="roster.yaml or roster.xlsx"),),
+)
+INVITE = Command(
+    "invite",
+    "issue invitation links",
+    "Issue one-time invitation links to everyone not yet joined. A new invite replaces the "
+    "person's earlier unused one.",
+    cmd_invite,
+    (
+        option("--json", action="store_true", help="print a JSON list"),
+        option("--days", type=int, default=14, help="days until the links expire"),
+        option("--person", action="append", metavar="KEY", help="only this person (repeatable)"),
+        option("--bot-username", help="the bot's @username, for the links"),
+    ),
+)
+RUN = Command(
+    "run",
+    "run the bot and the web server",
+    "Run the bot (long polling, or a webhook), the scheduler and the web server.",
+    cmd_run,
+    (
+        option("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)"),
+        option(
+            "--webhook",
+            metavar="URL",
+            help="receive updates by webhook at this public HTTPS URL, which must reach "
+            "this server's /telegram/webhook (default: long polling)",
+        ),
+        option("--insecure-webhook", action="store_true", help=argparse.SUPPRESS),
+    ),
+)
+BACKUP = Command(
+    "backup",
+    "copy the database consistently while the bot runs",
+    "Write a consistent online copy of the SQLite database to FILE (restore by putting the "
+    "copy in place of the database while the bot is stopped). For PostgreSQL it prints the "
+    "pg_dump command to use.",
+    cmd_backup,
+    (option("file", help="where to write the copy (must not exist)"),),
+)
+DEMO = Command(
+    "demo",
+    "play the example county against a built-in fake Telegram",
+    "Seed the example county, start a fake Bot API, run the bot and play simulated people "
+    "through it, printing the chat transcript. No token needed.",
+    cmd_demo,
+    (
+        option("--no-serve", action="store_true", help="exit when the script ends"),
+        option("--workdir", type=Path, help="keep the demo's database and media here"),
+    ),
+)
 
 
 def main(argv: list[str] | None = None) -> int:

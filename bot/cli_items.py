@@ -8,6 +8,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from bot.cli_table import Command, add_group, option
 from domain.errors import DubanError
 
 
@@ -69,28 +70,34 @@ def cmd_items_import(args: argparse.Namespace, cli: ModuleType) -> None:
 
 def add_items_parser(sub: Any, cli: ModuleType) -> None:
     """Add ``items import``; ``cli`` is the running CLI module (its helpers and its errors)."""
-    items = sub.add_parser("items", help="items (督办事项)", description="Work with items.")
-    items_sub = items.add_subparsers(dest="items_command", required=True, metavar="ACTION")
-    imp = items_sub.add_parser(
+    add_group(sub, "items", "items (督办事项)", "Work with items.", (_import_command(cli),))
+
+
+def _import_command(cli: ModuleType) -> Command:
+    return Command(
         "import",
-        help="register a list of items from Excel",
-        description="Register every row of an Excel list of items (督办事项清单; template: "
+        "register a list of items from Excel",
+        "Register every row of an Excel list of items (督办事项清单; template: "
         "examples/items.xlsx). Columns: title/标题, body/内容, source/来源, class/类别, "
         "lead_unit/牵头单位, co_units/配合单位, leader/责任领导, due/办结时限, "
         "dispatched_at/交办时间. All or nothing: a file with any problem registers nothing and "
         "names each row and field. Rows with dispatched_at were sent earlier and are imported "
         "as dispatched then (deadlines count from that moment).",
+        lambda args: cmd_items_import(args, cli),
+        (
+            option("file", help="the list, an .xlsx workbook (first sheet)"),
+            option(
+                "--dispatch",
+                action="store_true",
+                help="dispatch the other rows now, bypassing approval (default: register as "
+                "drafts)",
+            ),
+            option(
+                "--confirm-load",
+                action="store_true",
+                help="dispatch even when load control warns (a unit with many or similar open "
+                "items)",
+            ),
+            option("--by", metavar="KEY", help="the supervisor registering them (roster key)"),
+        ),
     )
-    imp.add_argument("file", help="the list, an .xlsx workbook (first sheet)")
-    imp.add_argument(
-        "--dispatch",
-        action="store_true",
-        help="dispatch the other rows now, bypassing approval (default: register as drafts)",
-    )
-    imp.add_argument(
-        "--confirm-load",
-        action="store_true",
-        help="dispatch even when load control warns (a unit with many or similar open items)",
-    )
-    imp.add_argument("--by", metavar="KEY", help="the supervisor registering them (roster key)")
-    imp.set_defaults(func=lambda args: cmd_items_import(args, cli))

@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from types import ModuleType
 from typing import Any
 
+from bot.cli_table import Command, add_command, option
+
 
 class OffsetClock:
     """A clock that starts at a given moment and runs on with real time."""
@@ -102,24 +104,30 @@ def cmd_sweep(args: argparse.Namespace, cli: ModuleType) -> None:
 
 
 def add_sweep_parser(sub: Any, cli: ModuleType) -> None:
-    sweep = sub.add_parser(
-        "sweep",
-        help="one reminder/escalation pass, then deliver",
-        description="Queue the reminders, escalations and digests that are due (each once, "
-        "however often this runs), then deliver what is due and exit.",
+    add_command(
+        sub,
+        Command(
+            "sweep",
+            "one reminder/escalation pass, then deliver",
+            "Queue the reminders, escalations and digests that are due (each once, however often "
+            "this runs), then deliver what is due and exit.",
+            lambda args: cmd_sweep(args, cli),
+            (
+                option(
+                    "--now",
+                    metavar="ISO",
+                    help="act as if it were this moment (local time unless a zone is given), "
+                    "e.g. 2026-12-01T09:00",
+                ),
+                option("--no-deliver", action="store_true", help="only queue; do not send"),
+                option(
+                    "--wait",
+                    type=float,
+                    default=120.0,
+                    help="seconds to wait at most for chats' flood waits and other workers "
+                    "(default 120)",
+                ),
+                option("--lease", type=float, default=60.0, help=argparse.SUPPRESS),
+            ),
+        ),
     )
-    sweep.add_argument(
-        "--now",
-        metavar="ISO",
-        help="act as if it were this moment (local time unless a zone is given), "
-        "e.g. 2026-12-01T09:00",
-    )
-    sweep.add_argument("--no-deliver", action="store_true", help="only queue; do not send")
-    sweep.add_argument(
-        "--wait",
-        type=float,
-        default=120.0,
-        help="seconds to wait at most for chats' flood waits and other workers (default 120)",
-    )
-    sweep.add_argument("--lease", type=float, default=60.0, help=argparse.SUPPRESS)
-    sweep.set_defaults(func=lambda args: cmd_sweep(args, cli))

@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 
 from domain.errors import DubanError, NotFound
 from domain.i18n import N_
-from domain.tokens import hash_token
 from services.actors import Actor, actor_by_telegram, load_actor
+from services.one_time_links import Refusals, claim_link, open_link
 from services.runtime import Runtime
 from services.stored_settings import remember_setting, stored_setting
 from storage.models import Invite, Person, Unit, token_row
@@ -99,32 +99,23 @@ async def issue_invites(
     return issued
 
 
+_INVITE_REFUSALS = Refusals(InviteUnknown, InviteUsed, InviteExpired)
+
+
 async def accept_invite(rt: Runtime, token: str, telegram_user_id: int, chat_id: int) -> Actor:
     """Bind a Telegram account to the roster entry the invite was issued for."""
     now = rt.clock.now()
     async with rt.db.session() as session:
-        invite = await session.scalar(
-            select(Invite).where(Invite.token_hash == hash_token(token)).with_for_update()
-        )
-        if invite is None:
-            raise InviteUnknown()
-        if invite.used_at is not None or invite.revoked_at is not None:
-            raise InviteUsed()
-        if invite.expires_at <= now:
-            raise InviteExpired()
+        invite = await open_link(session, Invite, token, now, _INVITE_REFUSALS)
         person = await session.get_one(Person, invite.person_id)
         holder = await session.scalar(
             select(Person).where(Person.telegram_user_id == telegram_user_id)
         )
         if holder is not None and holder.id != person.id:
             raise AccountTaken(name=holder.name)
-        claimed = await session.execute(
-            update(Invite)
-            .where(Invite.id == invite.id, Invite.used_at.is_(None))
-            .values(used_at=now, used_by_telegram_id=telegram_user_id)
+        await claim_link(
+            session, invite, now, _INVITE_REFUSALS, used_by_telegram_id=telegram_user_id
         )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            raise InviteUsed()
         person.telegram_user_id = telegram_user_id
         person.telegram_chat_id = chat_id
         person.bound_at = now

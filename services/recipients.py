@@ -5,21 +5,27 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import ColumnElement
 
 from domain.vocabulary import Role
 from storage.models import Assignment, Person, PersonRole, Unit, UnitContact
 
 
+async def _active_linked(
+    session: AsyncSession,
+    link: type[PersonRole] | type[UnitContact],
+    where: ColumnElement[bool],
+    order_by: InstrumentedAttribute[int],
+) -> list[Person]:
+    """The active people that ``link`` rows matching ``where`` name, in ``order_by``'s order."""
+    query = select(Person).join(link, link.person_id == Person.id).where(where, Person.active)
+    return list(await session.scalars(query.order_by(order_by)))
+
+
 async def role_people(session: AsyncSession, role: Role) -> list[Person]:
     """Every active person with a roster role."""
-    return list(
-        await session.scalars(
-            select(Person)
-            .join(PersonRole, PersonRole.person_id == Person.id)
-            .where(PersonRole.role == role, Person.active)
-            .order_by(Person.id)
-        )
-    )
+    return await _active_linked(session, PersonRole, PersonRole.role == role, Person.id)
 
 
 async def office_people(session: AsyncSession) -> list[Person]:
@@ -28,14 +34,9 @@ async def office_people(session: AsyncSession) -> list[Person]:
 
 
 async def unit_contacts(session: AsyncSession, unit_id: int) -> list[Person]:
-    return list(
-        await session.scalars(
-            select(Person)
-            .join(UnitContact, UnitContact.person_id == Person.id)
-            .where(UnitContact.unit_id == unit_id, Person.active)
-            .order_by(UnitContact.position)
-        )
-    )
+    """A unit's active contacts, in the roster's order."""
+    where = UnitContact.unit_id == unit_id
+    return await _active_linked(session, UnitContact, where, UnitContact.position)
 
 
 async def unit_people(session: AsyncSession, unit_id: int) -> list[Person]:

@@ -101,6 +101,13 @@ class _Kept:
     warnings: list[str] = field(default_factory=list)
 
 
+def _requested_due(rt: Runtime, kind: ReportKind, text: str) -> date | None:
+    """The new due date an extension request's text asks for (none for other kinds)."""
+    if kind != ReportKind.EXTENSION:
+        return None
+    return date_in(text, local_date(rt.clock.now(), rt.tz))
+
+
 async def submit_draft(
     rt: Runtime, actor: Actor, draft_id: int, files: Sequence[EvidenceFile]
 ) -> Submitted:
@@ -111,11 +118,7 @@ async def submit_draft(
             raise InvalidInput(N_("Choose the kind of report first."))
         item = await session.get_one(Item, draft.item_id)
         kind = ReportKind(draft.kind)
-        requested = (
-            date_in(draft.text, local_date(rt.clock.now(), rt.tz))
-            if kind == ReportKind.EXTENSION
-            else None
-        )
+        requested = _requested_due(rt, kind, draft.text)
         content = _Content(
             kind, draft.text, files, requested, draft.media_group_id, draft.first_message_id
         )
@@ -139,8 +142,8 @@ async def submit_report(
     """Submit a report in one step (tests, other front ends)."""
     async with rt.db.session() as session:
         item = await find_item(session, ref)
-        if requested_due is None and kind == ReportKind.EXTENSION:
-            requested_due = date_in(text, local_date(rt.clock.now(), rt.tz))
+        if requested_due is None:
+            requested_due = _requested_due(rt, kind, text)
         result = await _submit(rt, session, actor, item, _Content(kind, text, files, requested_due))
         await session.commit()
     rt.wake_outbox()

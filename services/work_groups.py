@@ -19,6 +19,7 @@ from domain.tokens import hash_token
 from domain.vocabulary import GroupKind, NotificationStatus
 from services.actors import actor_by_telegram, load_actor
 from services.group_notices import fall_back
+from services.one_time_links import Refusals, claim_link, open_link
 from services.outbox.kinds import OFFICE_ALERT
 from services.outbox.queue import enqueue, lock_notifications
 from services.recipients import office_people
@@ -196,21 +197,16 @@ async def _bind(
     return bound
 
 
+_LINK_REFUSALS = Refusals(GroupLinkUnknown, GroupLinkUsed, GroupLinkExpired)
+
+
 async def bind_by_link(
     rt: Runtime, token: str, telegram_user_id: int, chat: GroupChat
 ) -> BoundGroup:
     """Bind the group a one-time link was used in to what the link was made for."""
     now = rt.clock.now()
     async with rt.db.session() as session:
-        link = await session.scalar(
-            select(GroupLink).where(GroupLink.token_hash == hash_token(token)).with_for_update()
-        )
-        if link is None:
-            raise GroupLinkUnknown()
-        if link.used_at is not None:
-            raise GroupLinkUsed()
-        if link.expires_at <= now:
-            raise GroupLinkExpired()
+        link = await open_link(session, GroupLink, token, now, _LINK_REFUSALS)
         person = await session.get_one(Person, link.person_id)
         if person.telegram_user_id != telegram_user_id or not person.active:
             raise GroupLinkNotYours(name=person.name)
@@ -218,13 +214,7 @@ async def bind_by_link(
         target = Target(GroupKind(link.kind), link.unit_id)
         if not may_bind(actor, target):
             raise NotAllowedToBind()
-        claimed = await session.execute(
-            update(GroupLink)
-            .where(GroupLink.id == link.id, GroupLink.used_at.is_(None))
-            .values(used_at=now)
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            raise GroupLinkUsed()
+        await claim_link(session, link, now, _LINK_REFUSALS)
         return await _bind(session, rt, person.id, chat, target)
 
 

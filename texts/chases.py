@@ -60,17 +60,18 @@ def duty_name(t: Text, duty: Duty, quarterly: bool = False) -> str:
     return t(DUTY_NAMES[duty])
 
 
+def _owed(t: Text, facts: OwedFacts, message: str, **more: object) -> str:
+    """``message`` with the unit, what it owes (``what``) and by when (``date``) filled in."""
+    what = duty_name(t, facts.duty, facts.quarterly)
+    return t(message, unit=facts.unit, what=what, date=month_day(t, facts.by), **more)
+
+
 def reminder(t: Text, item: ItemView, facts: OwedFacts) -> str:
     """Before the date, to the contact."""
     return "\n".join(
         (
             header(t, item),
-            t(
-                N_("⏰ {unit}: {what} is due by {date}."),
-                unit=facts.unit,
-                what=duty_name(t, facts.duty, facts.quarterly),
-                date=month_day(t, facts.by),
-            ),
+            _owed(t, facts, N_("⏰ {unit}: {what} is due by {date}.")),
             t(N_("Send it with /report {ref}."), ref=item.ref),
         )
     )
@@ -78,15 +79,9 @@ def reminder(t: Text, item: ItemView, facts: OwedFacts) -> str:
 
 def chase(t: Text, item: ItemView, facts: OwedFacts, *, to_head: bool) -> str:
     """催报: the date has passed, to the contact and the unit head."""
-    what = duty_name(t, facts.duty, facts.quarterly)
     lines = [
         header(t, item),
-        t(
-            N_("⚠️ Chase (催报): {unit} owed {what} by {date}; it has not come."),
-            unit=facts.unit,
-            what=what,
-            date=month_day(t, facts.by),
-        ),
+        _owed(t, facts, N_("⚠️ Chase (催报): {unit} owed {what} by {date}; it has not come.")),
     ]
     if to_head:
         lines.append(t(N_("Please see that your contact sends it today.")))
@@ -106,11 +101,10 @@ def notice(t: Text, item: ItemView, facts: OwedFacts) -> str:
     return "\n".join(
         (
             header(t, item),
-            t(
+            _owed(
+                t,
+                facts,
                 N_("🔺 {unit} owed {what} by {date}; chased on {chased}, it is still missing."),
-                unit=facts.unit,
-                what=duty_name(t, facts.duty, facts.quarterly),
-                date=month_day(t, facts.by),
                 chased=month_day(t, facts.chase_on),
             ),
             t(N_("Please urge the unit.")),

@@ -7,11 +7,12 @@ Errors are ``{"error": "...", "detail": ...}`` with a fitting status.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any, Protocol
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keys import RUNTIME
 from domain.vocabulary import Source, TimeClass
@@ -20,7 +21,7 @@ from services.public_notices import item_notices
 from services.rectification import problems_json, problems_of
 from services.referrals import item_referrals
 from services.talks import item_talks
-from services.views import item_json, load_item, timeline
+from services.views import find_item, item_json, load_item, timeline
 
 
 def error_response(status: int, error: str, detail: Any = None) -> web.Response:
@@ -38,13 +39,38 @@ async def item_response(
         view = await load_item(session, ref, rt.clock.now(), rt.policy)
         entries = await timeline(session, view.id)
         problems = await problems_of(session, view.id)
-        measures = {
-            "talks": [talk.as_json() for talk in await item_talks(session, view.id)],
-            "referrals": [r.as_json() for r in await item_referrals(session, view.id)],
-            "notices": [n.as_json() for n in await item_notices(session, view.id)],
-        }
+        measures = await measures_json(session, view.id, tuple(MEASURES))
     body = item_json(view, entries) | {"problems": problems_json(problems)} | measures
     return web.json_response(body | extra, status=status)
+
+
+class _Measure(Protocol):
+    def as_json(self) -> dict[str, object]: ...
+
+
+# The leaders' measures on an item, by the key each kind stands under in JSON: the item's
+# talks (约谈), referrals for accountability (问责建议) and notices of criticism or praise.
+MEASURES: dict[str, Callable[[AsyncSession, int], Awaitable[Sequence[_Measure]]]] = {
+    "talks": item_talks,
+    "referrals": item_referrals,
+    "notices": item_notices,
+}
+
+
+async def measures_json(
+    session: AsyncSession, item_id: int, kinds: tuple[str, ...]
+) -> dict[str, list[dict[str, object]]]:
+    """The item's measures of these kinds (keys of :data:`MEASURES`), oldest first."""
+    return {kind: [m.as_json() for m in await MEASURES[kind](session, item_id)] for kind in kinds}
+
+
+async def measures_response(request: web.Request, kind: str) -> web.Response:
+    """``GET /api/items/{ref}/KIND``: the item's measures of one kind."""
+    rt = request.app[RUNTIME]
+    async with rt.db.session() as session:
+        item = await find_item(session, request.match_info["ref"])
+        body = await measures_json(session, item.id, (kind,))
+    return web.json_response(body)
 
 
 async def json_body(request: web.Request) -> Any:

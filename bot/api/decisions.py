@@ -20,8 +20,9 @@ console and the statistics show who answered for the unit; its timeline entry ca
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,9 +30,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.api.bodies import item_response, json_body
 from bot.keys import RUNTIME
 from domain.proposals import ANSWER_KIND
+from domain.views import ItemView
 from domain.vocabulary import ItemStatus
 from services import archive, decisions, follow_up, reports
 from services.items import Origin
+from services.runtime import Runtime
 from services.views import find_item
 
 API = Origin(None, via_api=True)
@@ -78,69 +81,63 @@ class Archive(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+BodyT = TypeVar("BodyT", bound=BaseModel)
+# An office decision on the item ``ref`` as a validated body asks it: the item afterwards.
+Decide = Callable[[Runtime, str, BodyT], Awaitable[ItemView]]
+
+
 async def _body(request: web.Request) -> Any:
     if not request.can_read_body:
         return {}
     return await json_body(request)
 
 
-async def close(request: web.Request) -> web.Response:
-    body = Close.model_validate(await _body(request))
-    view = await decisions.close_item(
-        request.app[RUNTIME],
-        API,
-        request.match_info["ref"],
-        answer=body.answer,
-        follow_up_on=body.follow_up_on,
-    )
-    return await item_response(request, view.ref)
+def _decision(
+    model: type[BodyT], decide: Decide[BodyT], *, body_optional: bool = False
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A route that reads the body as ``model``, makes the office's decision on the item
+    ``{ref}`` with it and answers with the item as ``GET /api/items/{ref}`` shows it."""
+
+    async def route(request: web.Request) -> web.Response:
+        raw = await _body(request) if body_optional else await json_body(request)
+        body = model.model_validate(raw)
+        view = await decide(request.app[RUNTIME], request.match_info["ref"], body)
+        return await item_response(request, view.ref)
+
+    return route
 
 
-async def reopen(request: web.Request) -> web.Response:
-    body = Reopen.model_validate(await json_body(request))
-    view = await follow_up.reopen_item(
-        request.app[RUNTIME],
-        API,
-        request.match_info["ref"],
-        body.due,
-        body.problems if body.problems is not None else body.reason,
-    )
-    return await item_response(request, view.ref)
-
-
-async def extend(request: web.Request) -> web.Response:
-    body = Extend.model_validate(await json_body(request))
-    view = await decisions.extend_item(
-        request.app[RUNTIME], API, request.match_info["ref"], body.due, body.reason
-    )
-    return await item_response(request, view.ref)
-
-
-async def archive_route(request: web.Request) -> web.Response:
-    Archive.model_validate(await _body(request))
-    view = await archive.archive_item(request.app[RUNTIME], API, request.match_info["ref"])
-    return await item_response(request, view.ref)
-
-
-async def withdraw(request: web.Request) -> web.Response:
-    body = Withdraw.model_validate(await json_body(request))
-    view = await archive.withdraw_item(
-        request.app[RUNTIME], API, request.match_info["ref"], body.reason
-    )
-    return await item_response(request, view.ref)
-
-
-async def answer(request: web.Request) -> web.Response:
-    body = Answer.model_validate(await json_body(request))
+async def _record_answer(rt: Runtime, ref: str, body: Answer) -> ItemView:
+    kind = ANSWER_KIND[body.answer]
     done = await reports.record_answer(
-        request.app[RUNTIME],
-        request.match_info["ref"],
-        ANSWER_KIND[body.answer],
-        body.text,
-        unit_key=body.unit,
-        person_key=body.person,
+        rt, ref, kind, body.text, unit_key=body.unit, person_key=body.person
     )
-    return await item_response(request, done.item.ref)
+    return done.item
+
+
+close = _decision(
+    Close,
+    lambda rt, ref, body: decisions.close_item(
+        rt, API, ref, answer=body.answer, follow_up_on=body.follow_up_on
+    ),
+    body_optional=True,
+)
+reopen = _decision(
+    Reopen,
+    lambda rt, ref, body: follow_up.reopen_item(
+        rt, API, ref, body.due, body.problems if body.problems is not None else body.reason
+    ),
+)
+extend = _decision(
+    Extend, lambda rt, ref, body: decisions.extend_item(rt, API, ref, body.due, body.reason)
+)
+archive_route = _decision(
+    Archive, lambda rt, ref, body: archive.archive_item(rt, API, ref), body_optional=True
+)
+withdraw = _decision(
+    Withdraw, lambda rt, ref, body: archive.withdraw_item(rt, API, ref, body.reason)
+)
+answer = _decision(Answer, _record_answer)
 
 
 async def return_if_completion(request: web.Request, reason: str) -> web.Response | None:

@@ -12,13 +12,12 @@ from typing import Annotated
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.bodies import json_body
+from bot.api.bodies import json_body, measures_response
 from bot.keys import RUNTIME
 from domain.referrals import ReferralRecord
 from domain.talks import FIELD_LIMIT
 from services import referrals
 from services.items import Origin
-from services.views import find_item
 
 API = Origin(None, via_api=True)
 Text = Annotated[str, Field(min_length=1, max_length=FIELD_LIMIT)]
@@ -42,11 +41,7 @@ async def propose(request: web.Request) -> web.Response:
 
 
 async def listed(request: web.Request) -> web.Response:
-    rt = request.app[RUNTIME]
-    async with rt.db.session() as session:
-        item = await find_item(session, request.match_info["ref"])
-        found = await referrals.item_referrals(session, item.id)
-    return web.json_response({"referrals": [r.as_json() for r in found]})
+    return await measures_response(request, "referrals")
 
 
 def add_routes(app: web.Application) -> None:

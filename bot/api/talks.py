@@ -14,12 +14,11 @@ from typing import Annotated
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.bodies import json_body
+from bot.api.bodies import json_body, measures_response
 from bot.keys import RUNTIME
 from domain.talks import FIELD_LIMIT, TalkRecord
 from services import talks
 from services.items import Origin
-from services.views import find_item
 
 API = Origin(None, via_api=True)
 Text = Annotated[str, Field(min_length=1, max_length=FIELD_LIMIT)]
@@ -43,11 +42,7 @@ async def order(request: web.Request) -> web.Response:
 
 
 async def listed(request: web.Request) -> web.Response:
-    rt = request.app[RUNTIME]
-    async with rt.db.session() as session:
-        item = await find_item(session, request.match_info["ref"])
-        found = await talks.item_talks(session, item.id)
-    return web.json_response({"talks": [talk.as_json() for talk in found]})
+    return await measures_response(request, "talks")
 
 
 async def record(request: web.Request) -> web.Response:
