@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/duban demo
 
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadscope
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

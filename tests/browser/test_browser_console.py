@@ -131,7 +131,7 @@ async def test_office_signs_in_filters_closes_and_downloads(
     target = tmp_path / "ledger.xlsx"
     await download.save_as(str(target))
     book = load_workbook(target)
-    assert book.sheetnames == ["台账", "统计"]
+    assert book.sheetnames == ["台账", "统计", "考核得分", "扣分明细"]
     rows = list(book["台账"].iter_rows(min_row=2, values_only=True))
     assert {row[1] for row in rows} == {edu, transport}
     status_by_ref = {row[1]: row[5] for row in rows}
