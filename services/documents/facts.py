@@ -80,8 +80,7 @@ async def facts_for(
         extra["deadlines"] = _deadlines(rt, item)
     elif kind is DocumentKind.URGING:
         extra["reply_by"] = rules.written_date(today + timedelta(days=policy.reply_days))
-    elif kind is DocumentKind.TALK:
-        recipient = papers.lead
+    elif kind is DocumentKind.TALK:  # the units still open: the ones the talk is with
         extra["attend_by"] = rules.written_date(today + timedelta(days=policy.talk_days))
         extra["urging_numbers"] = await _urging_numbers(session, item.id)
     elif kind is DocumentKind.CRITICISM:
