@@ -668,6 +668,9 @@ class Documents(_Model):
     )
     reply_days: NonNegativeInt = 3  # an urging notice or a criticism asks for a reply this soon
     talk_days: NonNegativeInt = 3  # a talk notice asks the unit head to attend within this
+    # One written urging notice per unit and pass listing its overdue items (one number); false:
+    # one per item. The urging template must then name ``items``.
+    urging_per_unit: bool = True
 
 
 # --- the whole policy ----------------------------------------------------------------------------

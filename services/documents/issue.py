@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -43,18 +44,21 @@ async def issue_document(
     *,
     actor_id: int | None = None,
     papers: ItemPapers | None = None,
+    listed: Sequence[Item] = (),
+    addressed_to: str | None = None,
 ) -> Document:
     """Issue the ``kind`` document of ``item`` at ``now`` in the caller's transaction.
 
     An act that issues a document as part of itself (a dispatch, a ladder level) names it in
     its own timeline entry (``document``, ``number``); a document issued on its own (the CLI,
-    the console) gets one of its own, :func:`record_issued`."""
+    the console) gets one of its own, :func:`record_issued`. An urging notice to one unit about
+    several items lists them (``listed``, ``item`` the first; ``addressed_to`` the unit)."""
     year = local_date(now, rt.tz).year
     seq = await next_number(session, counter_name(kind), year)
     number = rt.policy.codes.document_number(kind.value, year, seq)
     try:
         papers = papers or await load_papers(session, item)
-        facts = await facts_for(session, rt, papers, kind, number, now)
+        facts = await facts_for(session, rt, papers, kind, number, now, listed, addressed_to)
         data = await asyncio.to_thread(rt.templates.render, facts)
         sha256 = hashlib.sha256(data).hexdigest()
         relative = content_path(sha256, "docx")
