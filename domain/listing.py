@@ -62,9 +62,12 @@ def listed_buttons(
     when there are few items; else the first entry's "show all"."""
     rows: dict[str | None, list[Button]] = {}
     for ref, _, own in entries:
-        rows[ref] = [
-            Button(f"{ref} · {b.text}" if ref else b.text, b.data, b.url) for row in own for b in row
-        ]
+        rows[ref] = [_labelled(button, ref) for row in own for button in row]
     if len(rows) > MAX_ITEM_ROWS:
         return [[entries[0][1].show_all]]
     return [row for row in rows.values() if row]
+
+
+def _labelled(button: Button, ref: str | None) -> Button:
+    """``button`` with the item's code before its label."""
+    return Button(f"{ref} · {button.text}" if ref else button.text, button.data, button.url)

@@ -378,7 +378,7 @@ class Notification(Base):
     )
     # A ladder notice's place in a list (``domain.listing``: its heading and its line), for
     # when several reach one chat at once and go as one message; None: never listed.
-    listing: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    listing: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 # --- complaints -----------------------------------------------------------------------------

@@ -44,7 +44,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.outbox.sending import IN_FLIGHT, SEPARATOR
+from bot.outbox.composing import SEPARATOR
+from bot.outbox.sending import IN_FLIGHT
 from domain.clock import FakeClock
 from domain.roster import parse_roster
 from domain.text import ELLIPSIS

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.outbox.composing import merged_rows, plan_groups
 from bot.outbox.pacing import FloodJudge, Pacer
-from bot.outbox.sending import merged_rows, plan_groups
 from domain.policy import Delivery
 from services.outbox.claims import Outgoing
 from tests.conftest import START
