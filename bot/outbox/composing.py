@@ -154,7 +154,7 @@ def plan_groups(outs: list[Outgoing]) -> tuple[list[list[Outgoing]], list[Outgoi
         elif addressee not in full and _joins(group, out):
             group.append(out)
         else:
-            if listable(group[0]):
+            if listable(group[0]) and listable(out):
                 full.add(addressee)
             later.append(out)
     for group in groups:
