@@ -107,7 +107,9 @@ def create_app(
     options = options or Options()
     guard_library_loggers()  # no tokens, update contents or SQL parameters in any log
     policy = load_policy(settings.policy_file)  # a bad policy is refused before anything starts
-    templates = load_templates(policy.documents.templates)  # and so is a bad document template
+    templates = load_templates(
+        policy.documents.templates, listed_urging=policy.documents.urging_per_unit
+    )  # and so is a bad document template
     pdf = options.pdf and policy.documents.pdf
     soffice = find_soffice() if pdf else None
     if soffice is None and pdf:

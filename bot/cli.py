@@ -61,7 +61,9 @@ def sqlite_path(url: str) -> Path | None:
 async def open_runtime(settings: Settings, *, migrated: bool = True) -> Runtime:
     try:
         policy = load_policy(settings.policy_file)
-        templates = load_templates(policy.documents.templates)
+        templates = load_templates(
+            policy.documents.templates, listed_urging=policy.documents.urging_per_unit
+        )
     except DubanError as exc:
         fail(str(exc), 2)
     path = sqlite_path(settings.database_url)

@@ -178,7 +178,7 @@ COMMON_FIELDS = frozenset(
 
 KIND_FIELDS: dict[DocumentKind, frozenset[str]] = {
     DocumentKind.DISPATCH: COMMON_FIELDS | {"deadlines"},
-    DocumentKind.URGING: COMMON_FIELDS | {"overdue_days", "reply_by"},
+    DocumentKind.URGING: COMMON_FIELDS | {"overdue_days", "reply_by", "items"},
     DocumentKind.TALK: COMMON_FIELDS | {"overdue_days", "attend_by", "urging_numbers"},
     DocumentKind.CRITICISM: COMMON_FIELDS
     | {"overdue_days", "urging_numbers", "reply_by", "notice_text"},
@@ -315,6 +315,16 @@ def overdue_days(due: date | None, today: date) -> int:
     if due is None:
         return 0
     return max((today - due).days, 0)
+
+
+def overdue_entry(code: str, title: str, due: date | None, today: date) -> dict[str, Any]:
+    """One overdue item as an urging notice that lists several names it (``items``)."""
+    return {
+        "code": code,
+        "title": title,
+        "due": written_date(due) if due else "长期",
+        "overdue_days": overdue_days(due, today),
+    }
 
 
 def deadline_lines(steps: list[tuple[date | None, str]]) -> list[str]:

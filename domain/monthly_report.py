@@ -97,18 +97,38 @@ class Measure:
     number: str = ""
     level: int = 0  # an escalation's level
 
-    def text(self) -> str:
+    def text(self, numbers: str = "") -> str:
         if self.kind == "escalated":
-            name = "提请分管领导督办" if self.level <= 1 else f"升级督办（第{self.level}级）"
+            name = ESCALATION_NAMES.get(self.level, ESCALATION_NAMES[max(ESCALATION_NAMES)])
         else:
             name = MEASURE_NAMES[self.kind]
-        number = f"（{self.number}）" if self.number else ""
-        return f"{self.day.month}月{self.day.day}日{name}{number}"
+        numbers = numbers or self.number
+        return f"{self.day.month}月{self.day.day}日{name}" + (f"（{numbers}）" if numbers else "")
+
+
+# A ladder step in the regulations' words (never a level number).
+ESCALATION_NAMES = {
+    0: "提请分管领导督办",
+    1: "提请分管领导督办",
+    2: "督查室催办",
+    3: "报县政府主要领导督办",
+    4: "约谈后仍未办结，报主要领导提请问责",
+}
 
 
 def measures_text(measures: list[Measure]) -> str:
-    """The measures in order, ``11月7日下达书面催办通知（催〔2026〕1号）；11月12日约谈…``."""
-    return "；".join(m.text() for m in sorted(measures, key=lambda m: m.day)) or "暂未采取措施"
+    """The measures in order, ``11月7日下达书面催办通知（催〔2026〕1号）；11月12日约谈…``; the
+    same measure on one day once, with all its numbers (one urging notice to each unit)."""
+    grouped: dict[tuple[date, str, int], list[str]] = {}
+    for m in sorted(measures, key=lambda m: m.day):
+        numbers = grouped.setdefault((m.day, m.kind, m.level), [])
+        if m.number and m.number not in numbers:
+            numbers.append(m.number)
+    lines = [
+        Measure(day, kind, level=level).text("、".join(numbers))
+        for (day, kind, level), numbers in grouped.items()
+    ]
+    return "；".join(lines) or "暂未采取措施"
 
 
 def rate_text(rate: float | None) -> str:

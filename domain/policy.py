@@ -686,6 +686,9 @@ class Documents(_Model):
     talk_days: NonNegativeInt = 3  # a talk notice asks the unit head to attend within this
     report_recipient: Annotated[str, Field(min_length=1)] = "县政府主要领导"  # 督查专报's 主送
     monthly_report: MonthlyReportSchedule = MonthlyReportSchedule()
+    # One written urging notice per unit and pass listing its overdue items (one number); false:
+    # one per item. The urging template must then name ``items``.
+    urging_per_unit: bool = True
 
 
 # --- the whole policy ----------------------------------------------------------------------------

@@ -200,17 +200,23 @@ async def _send_list(update: Update, context: DubanContext, view: str) -> None:
 
 
 async def page_chosen(update: Update, context: DubanContext) -> None:
-    async def act(actor: Actor, data: callbacks.Callback) -> tuple[str, int]:
+    async def act(actor: Actor, data: callbacks.Callback) -> tuple[str, int, bool]:
         view, number = data.arg(0), data.int_arg(1)
-        if view not in PAGES:
+        if view not in PAGES or data.args[2:] not in ((), ("new",)):
             raise callbacks.BadCallback(view)
-        return view, number
+        return view, number, data.args[2:] == ("new",)
 
     press = await carry_out(update, context, callbacks.PAGE, act)
     if press is None:
         return
-    text, keyboard = await _list(press.actor, context, *press.result)
+    view, number, new = press.result
+    text, keyboard = await _list(press.actor, context, view, number)
     await press.query.answer()
+    if new:  # from a notice that lists items: the notice stays, the list comes below it
+        chat = update.effective_chat
+        assert chat is not None
+        await context.bot.send_message(chat.id, text, reply_markup=keyboard)
+        return
     try:
         await press.query.edit_message_text(text, reply_markup=keyboard)
     except BadRequest:

@@ -22,7 +22,8 @@ inserted with ON CONFLICT DO NOTHING, so a re-run adds nothing twice; a batch's 
 timeline entries and its items' next check are committed together, so a crash mid-batch leaves
 its items due and the next pass does them as if for the first time. Occasion keys name the due
 date they count from (``escalation:2:2026-12-03``), so a new due date brings new reminders and
-a new ladder.
+a new ladder. The written urging notices of one unit in one batch are one notice listing its
+items (``services.sweep_urging``), issued before the batch's messages are built.
 
 One bad item does not hold up the others: an item whose planning or messages raise is logged
 and left out of its batch (still due, tried again by the next pass, not again by this one); when
@@ -69,6 +70,7 @@ from services.runtime import Runtime
 from services.sweep_batch import SweepWrites, claim_due, write
 from services.sweep_notices import LoadedBatch, load_for_messages, queue_due
 from services.sweep_people import ItemUnits, directory, load_units
+from services.sweep_urging import issue_unit_notices
 from services.talk_commitments import talk_facts
 from services.views import OPEN_STATUSES
 from storage.models import CHECK_NOW, Item
@@ -198,6 +200,7 @@ async def _handle(
     due = {i: [p for p in planned if p.occasion.at <= now] for i, planned in plans.items()}
     batch = await load_for_messages(rt, session, now, people, items, units, due)
     writes = SweepWrites()
+    await issue_unit_notices(rt, session, now, (items, units, due), batch.notices, writes)
     for item_id, planned in plans.items():
         own = SweepWrites()
         if await _queue(batch, items[item_id], units[item_id], planned, due[item_id], own, writes):

@@ -11,20 +11,18 @@ level and due date: its number is kept on the timeline) and mark the item an ins
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import callbacks
 from domain.buttons import Button
 from domain.deadlines import local_date
-from domain.documents import DocumentKind
 from domain.ladder import respects_quiet_hours
+from domain.listing import Listing
 from domain.occasions import PlannedOccasion
 from domain.policy import LadderAction, LadderLevel, Recipient
 from domain.recipients import (
@@ -45,16 +43,16 @@ from domain.reminders import Occasion, OccasionKind, is_late, send_from
 from domain.views import ItemView, PersonRef
 from domain.vocabulary import GroupKind, GroupTopic
 from services.chases import owed_message
-from services.documents.issue import issue_document
 from services.group_notices import live_groups, office_forum
 from services.outbox.kinds import ESCALATION
 from services.outbox.queue import notification_row
 from services.runtime import Runtime
 from services.sweep_batch import QueuedEntry, SweepWrites, timeline_row
 from services.sweep_people import ItemUnits, people_by_id
+from services.sweep_urging import IssuedNotice, NoticeKey, issue_item_notice, issued_notices
 from services.timeline import Kind
 from services.views import build_item_view
-from storage.models import Item, TimelineEvent, WorkGroup
+from storage.models import Item, WorkGroup
 from texts import Text
 from texts import items as item_texts
 from texts import referrals as referral_texts
@@ -74,7 +72,7 @@ class LoadedBatch:
     people: Directory
     names: dict[int, NamedPerson]
     refs: dict[int, PersonRef]
-    notices: dict[tuple[int, int, str], IssuedNotice]  # (item, level, basis) → urging notice
+    notices: dict[NoticeKey, IssuedNotice]  # urging notices issued (``services.sweep_urging``)
     unit_groups: dict[int, WorkGroup] = field(default_factory=dict)  # unit → its live group
     office_forum: WorkGroup | None = None  # the office's group with a topic per item
 
@@ -113,40 +111,10 @@ async def load_for_messages(
         people=people,
         names=names,
         refs={pid: PersonRef(pid, p.key, p.name) for pid, p in names.items()},
-        notices=await _issued_notices(session, urging),
+        notices=await issued_notices(session, urging),
         unit_groups={group.unit_id: group for group in groups if group.unit_id is not None},
         office_forum=await office_forum(session),
     )
-
-
-@dataclass(frozen=True)
-class IssuedNotice:
-    """An urging notice's number, and its document (sent to the units as a file)."""
-
-    code: str
-    document_id: int | None
-
-
-async def _issued_notices(
-    session: AsyncSession, item_ids: Collection[int]
-) -> dict[tuple[int, int, str], IssuedNotice]:
-    notices: dict[tuple[int, int, str], IssuedNotice] = {}
-    if not item_ids:
-        return notices
-    rows = await session.execute(
-        select(TimelineEvent.item_id, TimelineEvent.data).where(
-            TimelineEvent.item_id.in_(set(item_ids)), TimelineEvent.kind == Kind.NOTICE_ISSUED
-        )
-    )
-    for item_id, data in rows:
-        level, basis = (data or {}).get("level"), (data or {}).get("basis")
-        if isinstance(level, int) and isinstance(basis, str):
-            document = data.get("document")
-            notices.setdefault(
-                (item_id, level, basis),
-                IssuedNotice(str(data["code"]), document if isinstance(document, int) else None),
-            )
-    return notices
 
 
 @dataclass
@@ -208,6 +176,7 @@ def _notify(
     not_before: datetime,
     late: bool,
     document_id: int | None = None,
+    listing: Listing | None = None,
 ) -> tuple[str, Addressee]:
     """Add the notification of ``message`` to ``person``; its key and addressee."""
     if person.group_id is None:
@@ -229,6 +198,7 @@ def _notify(
             late=late,
             basis=plan.basis,
             document_id=document_id,
+            listing=listing.as_json() if listing is not None else None,
         )
     )
     return key, person
@@ -375,7 +345,7 @@ async def _queue_level(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
     told = _level_with_groups(
         ctx, level_recipients(level.recipients, ctx.leader, ctx.batch.people, ctx.units)
     )
-    notice = await _issue_notice(ctx, level, plan.basis) if level.urging_notice else None
+    notices = await _notices(ctx, level, plan.basis) if level.urging_notice else {}
     if level.inspection_item and not item.inspection:
         item.inspection = True
         ctx.own.entries.append(
@@ -387,29 +357,33 @@ async def _queue_level(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
                 data={"level": level.level, "basis": plan.basis},
             )
         )
+    codes = "、".join(dict.fromkeys(notice.code for notice in notices.values())) or None
     facts = texts.LadderFacts(
         level=level.level,
         overdue_days=_overdue_days(ctx),
         units=tuple(u.name for u in ctx.units if u.open),
         leader=ctx.leader.name if ctx.leader else None,
-        notice_code=notice.code if notice else None,
+        notice_code=codes,
         inspection=level.inspection_item or item.inspection,
         told=names_told(told),
         makes_inspection=level.inspection_item,
         after_talk=level.after_talk,
-        reply_by=_reply_by(ctx, level) if notice else None,
+        reply_by=_reply_by(ctx, level) if notices else None,
     )
     late = is_late(occasion.at, now)
     quiet = respects_quiet_hours(level, ctx.rt.policy)
     not_before = send_from(occasion, now, ctx.rt.policy, ctx.rt.tz, quiet=quiet)
-    messages: dict[tuple[str | None, str, bool], Message] = {}
+    messages: dict[tuple[str | None, str, bool, str | None], tuple[Message, Listing]] = {}
     keys: list[tuple[str, Addressee]] = []
     for recipient in told:
         person = recipient.person
-        message = messages.get((person.locale, recipient.audience, recipient.can_act))
-        if message is None:
-            message = _escalation_message(ctx, level, facts, recipient)
-            messages[(person.locale, recipient.audience, recipient.can_act)] = message
+        notice = _notice_for(recipient, notices)
+        code = notice.code if notice is not None and recipient.unit is not None else codes
+        cache = (person.locale, recipient.audience, recipient.can_act, code)
+        if cache not in messages:
+            told_facts = replace(facts, notice_code=code)
+            messages[cache] = _escalation_message(ctx, level, told_facts, recipient)
+        message, listing = messages[cache]
         scope = f"a:{recipient.unit.assignment_id}" if recipient.unit is not None else "item"
         keys.append(
             _notify(
@@ -423,10 +397,11 @@ async def _queue_level(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
                 not_before=not_before,
                 late=late,
                 document_id=_document_for(person, notice),
+                listing=listing,
             )
         )
     if keys:
-        describe = partial(_escalated, level, occasion, notice.code if notice else None, late)
+        describe = partial(_escalated, level, occasion, codes, late)
         ctx.own.entries.append(
             QueuedEntry(keys, True, item.id, now, Kind.ESCALATED, None, describe)
         )
@@ -474,39 +449,40 @@ def _document_for(person: Addressee, notice: IssuedNotice | None) -> int | None:
     return notice.document_id
 
 
-async def _issue_notice(ctx: _ItemNotices, level: LadderLevel, basis: str) -> IssuedNotice:
-    """The urging notice for this item, level and due date, issued once: its number taken and
-    its document written in this pass's transaction."""
-    item, now, rt = ctx.item, ctx.now, ctx.rt
-    known = ctx.batch.notices.get((item.id, level.level, basis))
-    if known is not None:
-        return known
-    document = await issue_document(ctx.batch.session, rt, item, DocumentKind.URGING, now)
-    year, seq, code = document.year, document.seq, document.number
-    ctx.kept.entries.append(
-        timeline_row(
-            item.id,
-            now,
-            Kind.NOTICE_ISSUED,
-            detail=code,
-            data={
-                "level": level.level,
-                "basis": basis,
-                "code": code,
-                "year": year,
-                "seq": seq,
-                "document": document.id,
-            },
-        )
-    )
-    notice = IssuedNotice(code, document.id)
-    ctx.batch.notices[(item.id, level.level, basis)] = notice
-    return notice
+def _notice_for(
+    recipient: LevelRecipient, notices: dict[int | None, IssuedNotice]
+) -> IssuedNotice | None:
+    """The notice a unit's people receive: their unit's, else the item's own."""
+    unit = recipient.unit.unit_id if recipient.unit is not None else None
+    return notices.get(unit) or notices.get(None)
+
+
+async def _notices(
+    ctx: _ItemNotices, level: LadderLevel, basis: str
+) -> dict[int | None, IssuedNotice]:
+    """The urging notices of this item, level and due date by unit (None: the item's own):
+    each open unit's notice issued for the batch (``services.sweep_urging``), else one of the
+    item's own, issued once."""
+    item, known = ctx.item, ctx.batch.notices
+    found: dict[int | None, IssuedNotice] = {}
+    for unit in ctx.units:
+        notice = known.get((item.id, level.level, basis, unit.unit_id))
+        if notice is not None:
+            found[unit.unit_id] = notice
+    if all(u.unit_id in found for u in ctx.units if u.open) and found:
+        return found
+    key = (item.id, level.level, basis, None)
+    own = known.get(key)
+    if own is None:
+        own = await issue_item_notice(ctx.rt, ctx.batch.session, ctx.now, key, item, ctx.kept)
+        known[key] = own
+    return found | {None: own}
 
 
 def _escalation_message(
     ctx: _ItemNotices, level: LadderLevel, facts: texts.LadderFacts, recipient: LevelRecipient
-) -> Message:
+) -> tuple[Message, Listing]:
+    """The level's message to ``recipient``, and its place in a list of several."""
     t = ctx.rt.text(recipient.person.locale)
     ref = ctx.item.ref
     buttons: list[Button] = []
@@ -520,7 +496,12 @@ def _escalation_message(
         audience=recipient.audience,
         actions=bool(level.actions) and recipient.can_act,
     )
-    return text, buttons
+    listing = Listing(
+        texts.ladder_heading(t, facts, recipient.audience),
+        texts.ladder_line(t, ctx.view, facts.overdue_days),
+        Button(t.raw(texts.SHOW_ALL), callbacks.make(callbacks.PAGE, "overdue", 1, "new")),
+    )
+    return (text, buttons), listing
 
 
 def _action_button(t: Text, action: LadderAction, ref: str) -> Button:

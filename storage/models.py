@@ -377,6 +377,9 @@ class Notification(Base):
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("work_groups.id", ondelete="CASCADE"), index=True
     )
+    # A ladder notice's place in a list (``domain.listing``: its heading and its line), for
+    # when several reach one chat at once and go as one message; None: never listed.
+    listing: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 # --- complaints -----------------------------------------------------------------------------

@@ -210,6 +210,69 @@ def escalation(
     return _join(*lines)
 
 
+# --- several ladder notices to one person, listed (domain.listing) ------------------------------
+
+SHOW_ALL = N_("📋 All overdue items")
+LIST_TITLE_MAX = 24  # characters of an item's title in a list line
+
+
+def ladder_heading(t: Text, facts: LadderFacts, audience: Audience) -> str:
+    """What the level does, as a heading over the items it lists (the words of
+    :func:`_ladder_headline`, without one item's days and dates)."""
+    if facts.after_talk:
+        return t(
+            N_(
+                "⚖️ Still not done after the talk (约谈); under the rules a referral for "
+                "accountability (问责) may be proposed:"
+            )
+        )
+    if facts.notice_code:
+        by = t(N_("by {date}"), date=month_day(t, facts.reply_by)) if facts.reply_by else ""
+        if audience is Audience.UNIT:
+            return t(
+                N_(
+                    "📄 Written urging notice of the supervision office ({code}): these items of "
+                    "your unit are overdue. Report in writing how they are being handled {by}:"
+                ),
+                code=facts.notice_code,
+                by=by,
+            )
+        return t(
+            N_(
+                "📄 Written urging notice {code} issued: these items are overdue; the units are "
+                "to report in writing {by}:"
+            ),
+            code=facts.notice_code,
+            by=by,
+        )
+    if facts.makes_inspection:
+        return t(
+            N_(
+                "🔴 Overdue: reported to the principal leader and made formal inspection items "
+                "(列入督查):"
+            )
+        )
+    if audience is Audience.LEADER:
+        return t(N_("🔺 Overdue. Under the rules these are put to you to urge:"))
+    if audience is Audience.OFFICE and facts.leader:
+        return t(N_("🔺 Overdue: put to {leader} to urge:"), leader=facts.leader)
+    return t(N_("🔺 Overdue:"))
+
+
+def ladder_line(t: Text, item: ItemView, overdue_days: int) -> str:
+    """One item in a list of ladder notices: light, code, title (shortened), days late."""
+    title = item.title
+    if len(title) > LIST_TITLE_MAX:
+        title = title[: LIST_TITLE_MAX - 1] + "…"
+    return t(
+        N_("{light} <b>{code}</b> {title} · overdue by {days} days"),
+        light=LIGHTS[item.light],
+        code=item.code,
+        title=title,
+        days=overdue_days,
+    )
+
+
 def urged(t: Text, item: ItemView, leader: str) -> str:
     return _join(
         header(t, item),

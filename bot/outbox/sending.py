@@ -4,8 +4,9 @@ happened (DESIGN §3, issue "one chat's flood limit never stalls the others").
 Each round claims a batch of due notifications (whose ``not_before`` has come; oldest first),
 leaving out chats that must still wait (their pacing interval, or a 429's ``retry_after``).
 Per chat it sends one message: notifications of a mergeable kind (before-due and report
-reminders, digests) due to one chat at once are merged into that message; the rest of the chat's
-batch is given back for the chat's next turn. Sends are spaced by :class:`bot.outbox.pacing.Pacer`.
+reminders, digests) due to one chat at once are merged into that message, ladder notices listed
+in it (:mod:`bot.outbox.composing`); the rest of the chat's batch is given back for the chat's
+next turn. Sends are spaced by :class:`bot.outbox.pacing.Pacer`.
 
 Outcomes: sent → marked with the message id; 429 for one chat → that chat's notifications wait
 ``retry_after`` in the outbox while every other chat goes on; 429 for the whole bot (see
@@ -16,7 +17,7 @@ any other 400 (a message Telegram refuses, such as "message is too long") → fa
 never retried, and the office told.
 
 Lengths are counted as Telegram counts them (UTF-16 units of the text after the HTML is
-parsed): merging stops short of :data:`MAX_TEXT`, and a message that would still exceed
+parsed): merging stops short of ``composing.MAX_TEXT``, and a message that would still exceed
 Telegram's limit (4096, a caption 1024) is cut between tags with :func:`domain.text.clip_html`
 and logged, rather than refused. The texts shorten people's own words before that
 (``texts.items.user_text``), so the cut is a last resort.
@@ -36,18 +37,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from telegram import (
     Bot,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     InputFile,
     LinkPreviewOptions,
 )
@@ -63,13 +60,21 @@ from telegram.error import (
 )
 
 from bot.metrics import Metrics
+from bot.outbox.composing import (
+    document_caption,
+    fitted,
+    group_document,
+    keyboard,
+    merged_rows,
+    message_text,
+    plan_groups,
+)
 from bot.outbox.pacing import FloodJudge, Pacer
 from bot.outbox.telegram import failure_reason
-from domain.text import CAPTION_MAX, MESSAGE_MAX, clip_html, visible_len
+from domain.text import CAPTION_MAX, MESSAGE_MAX
 from services.documents.pdf import pdf_of
 from services.outbox import claims, outcomes, pace, topics
 from services.outbox.claims import AttachedDocument, Outgoing
-from services.outbox.kinds import MERGEABLE
 from services.runtime import Runtime
 
 log = logging.getLogger("duban.delivery")
@@ -81,95 +86,6 @@ PRUNE_EVERY = 1000  # sends between two prunings of the shared pacing's old rows
 IN_FLIGHT = 16  # chats sent to at once: 30/s at a 250 ms round trip needs 8; room for slower
 POLL_SECONDS = 1.0
 PAUSE_POLL_SECONDS = 0.1
-MAX_TEXT = 3800  # merged text, in UTF-16 units after HTML parsing (Telegram's limit: 4096)
-MAX_ROWS = 8
-SEPARATOR = "\n\n— — —\n\n"
-
-
-def keyboard(rows: list[Any]) -> InlineKeyboardMarkup | None:
-    if not rows:
-        return None
-    built = [
-        [
-            InlineKeyboardButton(b["text"], url=b["url"])
-            if "url" in b
-            else InlineKeyboardButton(b["text"], callback_data=b["data"])
-            for b in row
-        ]
-        for row in rows
-    ]
-    built = [row for row in built if row]
-    return InlineKeyboardMarkup(built) if built else None
-
-
-def merged_rows(group: list[Outgoing]) -> list[Any]:
-    """Buttons of a merged message: each notification's rows, labels prefixed with the ref."""
-    if len(group) == 1:
-        return group[0].buttons
-    rows: list[Any] = []
-    for out in group:
-        for row in out.buttons:
-            rows.append(
-                [{**b, "text": f"{out.item_ref} · {b['text']}"} if out.item_ref else b for b in row]
-            )
-    return rows
-
-
-def merged_length(group: list[Outgoing]) -> int:
-    """Length of the merged message as Telegram counts it (UTF-16, tags out)."""
-    return visible_len(SEPARATOR.join(o.text for o in group))
-
-
-def document_caption(text: str, name: str) -> str:
-    """A file's caption: the message's first line (the item's code and title) and the file's
-    name, so that the file says what it belongs to in the chat list."""
-    header = text.split("\n", 1)[0]
-    return fitted(f"{header}\n📄 {html.escape(name)}", CAPTION_MAX)
-
-
-def fitted(text: str, limit: int) -> str:
-    """The text, or (logged) the text cut to ``limit`` between tags and entities."""
-    if visible_len(text) <= limit:
-        return text
-    log.warning("notification_clipped", extra={"length": visible_len(text), "limit": limit})
-    return clip_html(text, limit)
-
-
-def plan_groups(outs: list[Outgoing]) -> tuple[list[list[Outgoing]], list[Outgoing]]:
-    """One message per chat: the first notification, with what can merge into it; the rest
-    of that chat's notifications wait for its next turn."""
-    by_chat: dict[tuple[str, int], list[Outgoing]] = {}
-    groups: list[list[Outgoing]] = []
-    later: list[Outgoing] = []
-    for out in outs:
-        addressee = out.addressee
-        if addressee is None:
-            groups.append([out])
-            continue
-        group = by_chat.get(addressee)
-        if group is None:
-            group = [out]
-            by_chat[addressee] = group
-            groups.append(group)
-            continue
-        mergeable = (
-            group[0].kind in MERGEABLE
-            and out.kind in MERGEABLE
-            and group[0].photo_path is None
-            and out.photo_path is None
-            and group[0].document is None
-            and out.document is None
-            and merged_length([*group, out]) <= MAX_TEXT
-            and sum(len(o.buttons) for o in group) + len(out.buttons) <= MAX_ROWS
-            and (not out.forum or out.item_id == group[0].item_id)  # one topic per item
-        )
-        if mergeable:
-            group.append(out)
-        else:
-            later.append(out)
-    for group in groups:
-        group.sort(key=lambda o: (o.not_before, o.id))  # merged: in the order they were due
-    return groups, later
 
 
 def _seconds(value: int | float | timedelta) -> float:
@@ -451,9 +367,10 @@ class Deliverer:
             self._count("late", len(group))
         if len(group) > 1:
             self._count("merged", len(group) - 1)
-        if first.document is not None and not first.photo_path:
+        document = group_document(group)
+        if document is not None and not first.photo_path:
             # Recorded first: a reply to the message finds its item while the files go.
-            await self._send_files(chat_id, SEPARATOR.join(o.text for o in group), first.document)
+            await self._send_files(chat_id, message_text(group), document)
 
     def _outcome(self, chat_id: int, *, refused: bool) -> bool:
         return self.judge.outcome(chat_id, refused)
@@ -461,7 +378,7 @@ class Deliverer:
     async def _send(self, chat_id: int, group: list[Outgoing]) -> int:
         rows = merged_rows(group)
         markup = keyboard(rows)
-        text = SEPARATOR.join(o.text for o in group)
+        text = message_text(group)
         first = group[0]
         thread = await self._topic(chat_id, first)
         if first.photo_path:

@@ -3,6 +3,7 @@ the policy, written as :class:`domain.documents.DocumentFacts`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -69,8 +70,13 @@ async def facts_for(
     kind: DocumentKind,
     number: str,
     now: datetime,
+    listed: Sequence[Item] = (),
+    addressed_to: str | None = None,
 ) -> DocumentFacts:
-    """The facts of the ``kind`` document of ``papers``' item numbered ``number`` at ``now``."""
+    """The facts of the ``kind`` document of ``papers``' item numbered ``number`` at ``now``.
+
+    An urging notice names its overdue items (``items``): ``listed`` when it covers several of
+    one unit (``addressed_to``), else the one item."""
     item, policy, today = papers.item, rt.policy.documents, local_date(now, rt.tz)
     extra: dict[str, Any] = {"overdue_days": rules.overdue_days(item.due_date, today)}
     recipient = "、".join(papers.open_units())
@@ -80,6 +86,10 @@ async def facts_for(
         extra["deadlines"] = _deadlines(rt, item)
     elif kind is DocumentKind.URGING:
         extra["reply_by"] = rules.written_date(today + timedelta(days=policy.reply_days))
+        extra["items"] = [
+            rules.overdue_entry(i.code, i.title, i.due_date, today) for i in (listed or [item])
+        ]
+        recipient = addressed_to or recipient
     elif kind is DocumentKind.TALK:  # the units still open: the ones the talk is with
         extra["attend_by"] = rules.written_date(today + timedelta(days=policy.talk_days))
         extra["urging_numbers"] = await _urging_numbers(session, item.id)

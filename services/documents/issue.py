@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -47,18 +47,22 @@ async def issue_document(
     actor_id: int | None = None,
     papers: ItemPapers | None = None,
     fields: dict[str, Any] | None = None,
+    listed: Sequence[Item] = (),
+    addressed_to: str | None = None,
 ) -> Document:
     """Issue the ``kind`` document of ``item`` at ``now`` in the caller's transaction.
 
     An act that issues a document as part of itself (a dispatch, a ladder level) names it in
     its own timeline entry (``document``, ``number``); a document issued on its own (the CLI,
     the console) gets one of its own, :func:`record_issued`. ``fields``: what the act itself
-    says, over the facts read from the item (a notice of criticism's confirmed text)."""
+    says, over the facts read from the item (a notice of criticism's confirmed text). An urging
+    notice to one unit about several items lists them (``listed``, ``item`` the first;
+    ``addressed_to`` the unit)."""
     assert kind in rules.ITEM_KINDS, kind  # the monthly report is no item's: report.py
 
     async def facts(number: str) -> DocumentFacts:
         found = papers or await load_papers(session, item)
-        read = await facts_for(session, rt, found, kind, number, now)
+        read = await facts_for(session, rt, found, kind, number, now, listed, addressed_to)
         return replace(read, extra={**read.extra, **fields}) if fields else read
 
     return await issue_numbered(session, rt, kind, now, facts, item_id=item.id, actor_id=actor_id)

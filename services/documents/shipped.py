@@ -59,14 +59,33 @@ def dispatch(doc: DocumentObject) -> None:
 
 def urging(doc: DocumentObject) -> None:
     layout.masthead(doc)
-    layout.title(doc, "关于催办“{{ item_title }}”的通知")
+    layout.title(
+        doc,
+        "{% if items|length > 1 %}关于催办逾期督办事项的通知"
+        "{% else %}关于催办“{{ item_title }}”的通知{% endif %}",
+    )
     layout.paragraph(doc, "{{ recipient }}：")
+    layout.tag(doc, "{%p if items|length > 1 %}")
+    layout.body(
+        doc,
+        "交办你单位的下列督办事项，截至{{ date }}均已逾期，经分管领导督办，仍未办结。"
+        "根据督查工作有关规定，现下达书面通知，进行催办：",
+    )
+    layout.tag(doc, "{%p for it in items %}")
+    layout.body(
+        doc,
+        "{{ loop.index }}．“{{ it.title }}”（{{ it.code }}），要求于{{ it.due }}前办结，"
+        "已逾期{{ it.overdue_days }}天。",
+    )
+    layout.tag(doc, "{%p endfor %}")
+    layout.tag(doc, "{%p else %}")
     layout.body(
         doc,
         "{{ dispatched }}交办你单位的“{{ item_title }}”（{{ item_code }}），"
         "要求于{{ due }}前办结。截至{{ date }}，该事项已逾期{{ overdue_days }}天，"
         "经分管领导督办，仍未办结。根据督查工作有关规定，现下达书面通知，进行催办。",
     )
+    layout.tag(doc, "{%p endif %}")
     layout.body(
         doc,
         "请你单位主要负责同志高度重视，认真研究办理，于{{ reply_by }}前将办理情况书面报送"

@@ -95,8 +95,9 @@ def _environment() -> Environment:
     return Environment(autoescape=True)
 
 
-def load_templates(folder: str | Path | None) -> Templates:
-    """The templates to use, each checked: the deployment's ``folder`` first, then shipped."""
+def load_templates(folder: str | Path | None, *, listed_urging: bool = False) -> Templates:
+    """The templates to use, each checked: the deployment's ``folder`` first, then shipped.
+    ``listed_urging`` (``documents.urging_per_unit``): the urging notice must list ``items``."""
     own = Path(folder) if folder else None
     if own is not None and not own.is_dir():
         raise TemplateError(template=str(own), reason="the folder does not exist")
@@ -104,7 +105,12 @@ def load_templates(folder: str | Path | None) -> Templates:
     for kind in DocumentKind:
         name = f"{kind.value}.docx"
         path = own / name if own is not None and (own / name).is_file() else SHIPPED / name
-        check_template(kind, path)
+        used = check_template(kind, path)
+        if kind is DocumentKind.URGING and listed_urging and "items" not in used:
+            raise TemplateError(
+                template=str(path),
+                reason="missing field 'items' (documents.urging_per_unit lists a unit's items)",
+            )
         paths[kind] = path
     return Templates(paths)
 
@@ -115,8 +121,9 @@ def shipped_templates() -> Templates:
     return load_templates(None)
 
 
-def check_template(kind: DocumentKind, path: Path) -> None:
-    """Refuse a template of ``kind`` at ``path`` that cannot be filled as that kind."""
+def check_template(kind: DocumentKind, path: Path) -> set[str]:
+    """Refuse a template of ``kind`` at ``path`` that cannot be filled as that kind; the fields
+    it uses."""
     try:
         used = DocxTemplate(str(path)).get_undeclared_template_variables(_environment())
     except JinjaError as exc:
@@ -128,3 +135,4 @@ def check_template(kind: DocumentKind, path: Path) -> None:
     problem = rules.template_problem(kind, set(used))
     if problem is not None:
         raise TemplateError(template=str(path), reason=problem)
+    return set(used)

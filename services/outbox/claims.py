@@ -19,10 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.chases import parse_basis
 from domain.documents import file_name
+from domain.listing import Listing
 from domain.occasions import basis_due
 from domain.reminders import is_late
 from domain.vocabulary import ItemStatus, NotificationStatus
 from services.chases import still_owed
+from services.outbox.kinds import LISTED
 from services.outbox.queue import lock_notifications
 from services.runtime import Runtime
 from services.views import OPEN_STATUSES
@@ -31,6 +33,7 @@ from storage.models import Assignment, Document, Item, Notification, Person, Wor
 log = logging.getLogger("duban.delivery")
 
 PENDING = NotificationStatus.PENDING
+LISTED_MORE = 400  # a chat's further ladder notices claimed with one of them, to list together
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Outgoing:
     document: AttachedDocument | None = None  # an official document sent with the message
     group_id: int | None = None
     forum: bool = False  # to a forum work group: about an item, it goes into the item's topic
+    listing: Listing | None = None  # its place in a list of ladder notices (``domain.listing``)
 
     @property
     def addressee(self) -> tuple[str, int] | None:
@@ -97,6 +101,7 @@ async def claim(
         if taken is None:
             await session.rollback()
             return []
+        taken |= await _take_listed(session, now, taken, lease)
         rows = (
             await session.execute(
                 select(
@@ -158,11 +163,59 @@ async def _take(
         query = query.where(
             or_(Notification.group_id.is_(None), Notification.group_id.not_in(skip_groups))
         )
+    return await _lease_rows(session, query, now, lease) or None
+
+
+async def _take_listed(
+    session: AsyncSession, now: datetime, taken: set[int], lease: timedelta
+) -> set[int]:
+    """With a chat's ladder notice, the rest of that chat's due ladder notices (up to
+    :data:`LISTED_MORE`), so that a backlog goes as one list, not one message per batch."""
+    addressees = (
+        await session.execute(
+            select(Notification.person_id, Notification.group_id)
+            .where(
+                Notification.id.in_(taken),
+                Notification.kind.in_(LISTED),
+                Notification.listing.is_not(None),
+            )
+            .distinct()
+        )
+    ).all()
+    more: set[int] = set()
+    for person_id, group_id in addressees:
+        to = (
+            Notification.person_id == person_id
+            if person_id is not None
+            else Notification.group_id == group_id
+        )
+        query = (
+            select(Notification.id)
+            .where(
+                to,
+                Notification.status == PENDING,
+                Notification.not_before <= now,
+                Notification.kind.in_(LISTED),
+                Notification.listing.is_not(None),
+                Notification.id.not_in(taken),
+                _free(now),
+            )
+            .order_by(Notification.created_at, Notification.id)
+            .limit(LISTED_MORE)
+        )
+        more |= await _lease_rows(session, query, now, lease)
+    return more
+
+
+async def _lease_rows(
+    session: AsyncSession, query: Any, now: datetime, lease: timedelta
+) -> set[int]:
+    """Lease the pending rows ``query`` selects (skipping locked ones on PostgreSQL)."""
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     candidates = list(await session.scalars(query))
     if not candidates:
-        return None
+        return set()
     return set(
         await session.scalars(
             update(Notification)
@@ -211,6 +264,7 @@ def _outgoing(
         created_at=notification.created_at,
         group_id=notification.group_id,
         forum=forum,
+        listing=Listing.from_json(notification.listing),
     )
 
 

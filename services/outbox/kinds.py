@@ -18,3 +18,6 @@ FORWARDED = "forwarded"
 OFFICE_ALERT = "office_alert"
 # Kinds the sender may merge into one message when several are due to one chat at once.
 MERGEABLE = frozenset({BEFORE_DUE, REPORT_DUE, DIGEST})
+# Ladder notices: several due to one chat at once go as one message that lists them (their
+# rows keep a ``listing``, see ``domain.listing``).
+LISTED = frozenset({ESCALATION, URGE})

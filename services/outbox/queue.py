@@ -48,6 +48,7 @@ class NotificationFields(_Required, total=False):
     late: bool
     basis: str | None
     group_id: int | None
+    listing: dict[str, Any] | None
 
 
 def notification_row(**fields: Unpack[NotificationFields]) -> dict[str, Any]:
@@ -69,6 +70,7 @@ def notification_row(**fields: Unpack[NotificationFields]) -> dict[str, Any]:
         "basis": fields.get("basis"),
         "created_at": fields["created_at"],
         "group_id": fields.get("group_id"),
+        "listing": fields.get("listing"),
     }
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from bot.outbox.composing import MAX_TEXT, merged_length, merged_rows, message_text, plan_groups
 from bot.outbox.pacing import FloodJudge, Pacer
-from bot.outbox.sending import merged_rows, plan_groups
+from domain.buttons import Button
+from domain.listing import MAX_ITEM_ROWS, Listing
 from domain.policy import Delivery
-from services.outbox.claims import Outgoing
+from services.outbox.claims import AttachedDocument, Outgoing
 from tests.conftest import START
 
 
@@ -81,3 +85,54 @@ def test_one_message_per_chat_merging_what_a_digest_would() -> None:
     assert [[o.id for o in group] for group in groups] == [[1, 3], [2]]
     assert [o.id for o in later] == [4, 5, 6]
     assert [row[0]["text"] for row in merged_rows(groups[0])] == ["2026-1 · 详情", "2026-3 · 详情"]
+
+
+def listed(number: int, person: int, heading: str, document: int | None = None) -> Outgoing:
+    line = f"🔴 <b>督〔2026〕{number}号</b> 背街小巷环境卫生整治第{number}段 · 已逾期5天"
+    more = Button("📋 查看全部逾期事项", "pg:overdue:1:new")
+    attached = AttachedDocument(document, "x.docx", "催办通知.docx", None) if document else None
+    return replace(
+        out(number, person, "escalation", text=f"{line}\n{heading}"),
+        listing=Listing(heading, line, more),
+        document=attached,
+    )
+
+
+def test_a_long_list_splits_at_the_length_limit_without_losing_an_item() -> None:
+    """Ladder notices due to one chat are listed as few messages as the length allows, in
+    order; what does not fit waits for the chat's next turn, and no item is lost or doubled."""
+    headings = ["🔺 以下事项已逾期，按规定提请您督办：", "📄 已发出催办通知（催〔2026〕1号）："]
+    pending = [listed(n, 10, headings[n % 2]) for n in range(1, 301)]
+    pending.insert(150, out(999, 10, "before_due"))  # a reminder waits for a turn of its own
+    messages: list[list[Outgoing]] = []
+    while pending:
+        groups, later = plan_groups(pending)
+        assert len(groups) == 1  # one message per chat per turn
+        messages.append(groups[0])
+        pending = later
+    lists = [m for m in messages if len(m) > 1]
+    assert all(merged_length(m) <= MAX_TEXT for m in lists)
+    assert all(merged_length(m) > MAX_TEXT - 200 for m in lists[:-1])  # full before cutting
+    whole = merged_length([o for m in lists for o in m])  # the list in one imagined message
+    assert len(lists) <= whole // (MAX_TEXT - 200) + 1  # as few messages as the length allows
+    ids = [o.id for m in messages for o in m]
+    assert sorted(ids) == sorted([*range(1, 301), 999])
+    for message in lists:
+        text = message_text(message)
+        assert all(o.listing is not None and o.listing.line in text for o in message)
+        labels = [[b["text"] for b in row] for row in merged_rows(message)]
+        if len(message) > MAX_ITEM_ROWS:
+            assert labels == [["📋 查看全部逾期事项"]]
+        else:  # the tail of the list: a button per item
+            assert labels == [[f"{o.item_ref} · 详情"] for o in message]
+
+
+def test_a_list_carries_one_document_at_most() -> None:
+    heading = "📄 督查室催办通知（催〔2026〕1号）：你单位承办的以下事项已逾期："
+    outs = [listed(1, 10, heading, 7), listed(2, 10, heading, 7), listed(3, 10, heading, 8)]
+    groups, later = plan_groups(outs)
+    assert [[o.id for o in g] for g in groups] == [[1, 2]] and [o.id for o in later] == [3]
+    assert [[b["text"] for b in row] for row in merged_rows(groups[0])] == [
+        ["2026-1 · 详情"],
+        ["2026-2 · 详情"],
+    ]

@@ -100,11 +100,21 @@ async def test_two_sweeps_at_once_queue_each_notification_once(
     assert sum("holds the sweep lock" in out for _, out, _ in results) <= 1
     stored = await count(rt, Notification, Notification.kind.in_(SWEEP_KINDS))
     assert stored == total > 50
-    # Each urging notice number was used once, for one item.
-    level2 = await count(rt, TimelineEvent, TimelineEvent.kind == "urging_notice")
+    # Each urging notice number was taken once (a unit's notice lists its items: one number,
+    # an entry on each item), and no item is in two notices of one level and unit.
     async with rt.db.session() as session:
+        issued = (
+            await session.execute(
+                select(TimelineEvent.item_id, TimelineEvent.data).where(
+                    TimelineEvent.kind == "urging_notice"
+                )
+            )
+        ).all()
         counter = await session.get(Counter, ("urging", 2026))
-    assert level2 > 0 and counter is not None and counter.value == level2
+    numbers = {data["code"] for _, data in issued}
+    assert numbers and counter is not None and counter.value == len(numbers)
+    listed = [(item_id, data["level"], data.get("unit")) for item_id, data in issued]
+    assert len(listed) == len(set(listed))
     assert await count(rt, TimelineEvent, TimelineEvent.kind == "inspection_item") > 0
     # A third pass, in this process, finds nothing left to queue.
     again = await run_sweep(rt, START + timedelta(hours=1))

@@ -278,3 +278,21 @@ async def test_a_deployment_template_changes_the_wording(county: Runtime, tmp_pa
     _, doc = await open_issued(own, ref, DocumentKind.URGING)
     assert "特此催办" in text_of(doc)
     shutil.rmtree(folder)
+
+
+def test_an_urging_template_that_cannot_list_items_is_refused_when_notices_go_per_unit(
+    tmp_path: Path,
+) -> None:
+    """A deployment's own urging template from before notices listed a unit's items: fine
+    with one notice per item, refused at start-up when the policy asks for one per unit."""
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    doc = open_docx()
+    doc.add_paragraph("{{ number }} {{ recipient }}：关于催办“{{ item_title }}”的通知")
+    doc.add_paragraph("请于{{ reply_by }}前书面报送。{{ date }}")
+    doc.save(str(folder / "urging.docx"))
+    load_templates(folder)  # one notice per item: it names the one item
+    with pytest.raises(TemplateError) as refused:
+        load_templates(folder, listed_urging=True)
+    assert "urging.docx" in str(refused.value)
+    assert "'items'" in str(refused.value) and "documents.urging_per_unit" in str(refused.value)

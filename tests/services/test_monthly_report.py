@@ -65,7 +65,8 @@ async def test_the_report_says_the_months_figures_overdue_and_measures(
     overdue = next(row for row in rows if row[0].startswith("督〔2026〕1号") and "天" in row[2])
     assert overdue[1:4] == ["县教育局", "28天", "未办结"]
     assert overdue[4] == (
-        "12月4日提请分管领导督办；12月7日下达书面催办通知（催〔2026〕1号）；"
+        # one urging notice to each of the item's two units, on one line
+        "12月4日提请分管领导督办；12月7日下达书面催办通知（催〔2026〕1号、催〔2026〕2号）；"
         "12月14日报县政府主要领导并列入督查事项"
     )
     assert ["督〔2026〕1号 推进校园安全隐患排查整治", "县教育局", "12月14日", "已交办"] in rows

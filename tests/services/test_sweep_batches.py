@@ -178,14 +178,21 @@ async def test_two_sweeps_at_once_take_each_item_once(
         stored = await session.scalar(
             select(func.count()).select_from(Notification).where(Notification.kind.in_(SWEEP_KINDS))
         )
-        notices = await session.scalar(
-            select(func.count())
-            .select_from(TimelineEvent)
-            .where(TimelineEvent.kind == "urging_notice")
-        )
+        issued = (
+            await session.execute(
+                select(TimelineEvent.item_id, TimelineEvent.data).where(
+                    TimelineEvent.kind == "urging_notice"
+                )
+            )
+        ).all()
         counter = await session.get(Counter, ("urging", 2026))
     assert stored == first.reminders + first.escalations + second.reminders + second.escalations
     assert stored is not None and stored > 50
-    assert notices and counter is not None and counter.value == notices
+    # Each number taken once and given (a unit's notice lists its items: one number, several
+    # entries); no item is in two notices of one level and unit.
+    numbers = {data["code"] for _, data in issued}
+    assert numbers and counter is not None and counter.value == len(numbers)
+    listed = [(item_id, data["level"], data.get("unit")) for item_id, data in issued]
+    assert len(listed) == len(set(listed))
     again = await run_sweep(rt, now)
     assert (again.items_checked, again.queued) == (0, 0)

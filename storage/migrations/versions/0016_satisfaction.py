@@ -1,7 +1,7 @@
 """complainants' ratings of their answers (满意度) and their requests for review (异议复核)
 
 Revision ID: 0016_satisfaction
-Revises: 0014_monthly_reports
+Revises: 0015_batched_notices
 Create Date: 2026-12-10 10:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016_satisfaction"
-down_revision: str | None = "0014_monthly_reports"
+down_revision: str | None = "0015_batched_notices"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
