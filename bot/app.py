@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -283,28 +283,24 @@ def _add_jobs(jobs: AsyncIOScheduler, job: SweepJob, rt: Runtime, options: Optio
         coalesce=True,
     )
 
-    async def bulletin() -> None:
-        # The weekly bulletin, once its time has come this week; keyed by the ISO
-        # week, so checking every few minutes sends it once and catches up after a
-        # restart.
-        try:
-            if await job.take():
-                await send_weekly_bulletin(rt)
-        except Exception:
-            log.exception("bulletin_failed")
+    def once_due(
+        name: str, send: Callable[[Runtime], Awaitable[object]]
+    ) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            try:
+                if await job.take():
+                    await send(rt)
+            except Exception:
+                log.exception(f"{name}_failed")
 
-    jobs.add_job(bulletin, "interval", minutes=5, id="bulletin", max_instances=1)
+        return run
 
-    async def monthly_report() -> None:
-        # The supervision report on last month, once its working day and time have come;
-        # the month's row makes it once, whoever runs it and however often.
-        try:
-            if await job.take():
-                await send_monthly_report(rt)
-        except Exception:
-            log.exception("monthly_report_failed")
-
-    jobs.add_job(monthly_report, "interval", minutes=5, id="monthly_report", max_instances=1)
+    # The weekly bulletin once its time has come this week, the supervision report on last
+    # month once its working day and time have come. Each is keyed by its period (the ISO
+    # week, the month), so checking every few minutes makes it once, whoever runs it and
+    # however often, and catches up after a restart.
+    for name, send in (("bulletin", send_weekly_bulletin), ("monthly_report", send_monthly_report)):
+        jobs.add_job(once_due(name, send), "interval", minutes=5, id=name, max_instances=1)
 
 
 async def _public_menu(application: object, translator: Translator, locale: str) -> None:
