@@ -211,22 +211,23 @@ def _fact(
     )
 
 
+# The events a row counts one by one, and the figure each one adds to.
+COUNTED_EVENTS: dict[str, str] = {
+    Kind.RETURNED: "returns",
+    Kind.EXTENSION_APPROVED: "extensions",
+    Kind.TALK_HELD: "talks",
+    Kind.CRITICISM_ISSUED: "criticisms",
+    Kind.REFERRED: "referrals",
+    Kind.REOPENED: "reopenings",
+}
+
+
 def _count_event(row: StatsRow, event: TimelineEvent) -> None:
     if event.kind == Kind.ESCALATED:
         level = _level(event.data)
         row.escalations[level] = row.escalations.get(level, 0) + 1
-    elif event.kind == Kind.RETURNED:
-        row.returns += 1
-    elif event.kind == Kind.EXTENSION_APPROVED:
-        row.extensions += 1
-    elif event.kind == Kind.TALK_HELD:
-        row.talks += 1
-    elif event.kind == Kind.CRITICISM_ISSUED:
-        row.criticisms += 1
-    elif event.kind == Kind.REFERRED:
-        row.referrals += 1
-    elif event.kind == Kind.REOPENED:
-        row.reopenings += 1
+    elif (figure := COUNTED_EVENTS.get(event.kind)) is not None:
+        setattr(row, figure, getattr(row, figure) + 1)
 
 
 def _level(data: dict[str, object] | None) -> int:
