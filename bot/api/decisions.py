@@ -156,10 +156,17 @@ async def return_if_completion(request: web.Request, reason: str) -> web.Respons
     return await item_response(request, view.ref)
 
 
+# The office's decisions on an item, each ``POST /api/items/{ref}/<decision>``.
+DECISIONS = {
+    "close": close,
+    "reopen": reopen,
+    "extend": extend,
+    "archive": archive_route,
+    "withdraw": withdraw,
+    "answer": answer,
+}
+
+
 def add_routes(app: web.Application) -> None:
-    app.router.add_post("/api/items/{ref}/close", close)
-    app.router.add_post("/api/items/{ref}/reopen", reopen)
-    app.router.add_post("/api/items/{ref}/extend", extend)
-    app.router.add_post("/api/items/{ref}/archive", archive_route)
-    app.router.add_post("/api/items/{ref}/withdraw", withdraw)
-    app.router.add_post("/api/items/{ref}/answer", answer)
+    for decision, route in DECISIONS.items():
+        app.router.add_post(f"/api/items/{{ref}}/{decision}", route)

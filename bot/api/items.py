@@ -228,11 +228,15 @@ async def get_units(request: web.Request) -> web.Response:
     )
 
 
+# What the office does with a registered item before it goes out, each
+# ``POST /api/items/{ref}/<step>``.
+DRAFT_STEPS = {"approve": approve, "return": return_draft, "dispatch": dispatch}
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/items", post_item)
     app.router.add_get("/api/items", get_items)
     app.router.add_get("/api/items/{ref}", get_item)
-    app.router.add_post("/api/items/{ref}/approve", approve)
-    app.router.add_post("/api/items/{ref}/return", return_draft)
-    app.router.add_post("/api/items/{ref}/dispatch", dispatch)
+    for step, route in DRAFT_STEPS.items():
+        app.router.add_post(f"/api/items/{{ref}}/{step}", route)
     app.router.add_get("/api/units", get_units)
