@@ -15,6 +15,7 @@ confirmed and sent once, dropped, or expired by the sweep.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -113,14 +114,15 @@ async def draft_criticism(rt: Runtime, origin: Origin, ref: str) -> Drafted:
         text = texts.criticism_draft(rt.text(None), facts)
         notice = await _new(rt, session, origin, NoticeKind.CRITICISM, text, item, basis)
         notice.unit_ids = await _open_units(session, item)
-        record_change(
+        _on_timeline(
             session,
             item,
             now,
             Kind.CRITICISM_ORDERED,
-            actor_id=origin.person_id,
-            detail="、".join(facts.units),
-            data={"notice": notice.id, "basis": basis},
+            origin,
+            facts.units,
+            notice=notice.id,
+            basis=basis,
         )
         drafted = await _preview(rt, session, notice)
         await session.commit()
@@ -172,6 +174,21 @@ async def _new(
     session.add(notice)
     await session.flush()
     return notice
+
+
+def _on_timeline(
+    session: AsyncSession,
+    item: Item,
+    now: datetime,
+    kind: str,
+    origin: Origin,
+    units: Sequence[str],
+    **data: object,
+) -> None:
+    """A step of the notice on its item's timeline, naming the units it is about."""
+    record_change(
+        session, item, now, kind, actor_id=origin.person_id, detail="、".join(units), data=data
+    )
 
 
 async def _deciders(session: AsyncSession) -> list[Person]:
@@ -280,19 +297,17 @@ async def confirm_notice(rt: Runtime, origin: Origin, notice_id: int) -> tuple[N
                 document_id=paper.id if paper is not None else None,
             )
         if item is not None and paper is not None:
-            record_change(
+            _on_timeline(
                 session,
                 item,
                 now,
                 Kind.CRITICISM_ISSUED,
-                actor_id=origin.person_id,
-                detail="、".join(view.units),
-                data={
-                    "notice": notice.id,
-                    "people": queued,
-                    "document": paper.id,
-                    "number": paper.number,
-                },
+                origin,
+                view.units,
+                notice=notice.id,
+                people=queued,
+                document=paper.id,
+                number=paper.number,
             )
         await session.commit()
     rt.wake_outbox()
