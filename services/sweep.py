@@ -54,7 +54,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,10 +69,11 @@ from services.runtime import Runtime
 from services.sweep_batch import SweepWrites, claim_due, write
 from services.sweep_notices import LoadedBatch, load_for_messages, queue_due
 from services.sweep_people import ItemUnits, directory, load_units
+from services.sweep_rows import SweptItem, load_items
 from services.sweep_urging import issue_unit_notices
 from services.talk_commitments import talk_facts
 from services.views import OPEN_STATUSES
-from storage.models import CHECK_NOW, Item
+from storage.models import CHECK_NOW
 
 log = logging.getLogger("duban.sweep")
 
@@ -186,8 +186,7 @@ async def _handle(
     """Plan the claimed items, queue what is due, store each one's next check; the items that
     failed (left out, still due)."""
     ids = [item_id for item_id, _ in claimed]
-    items = {item.id: item for item in await session.scalars(select(Item).where(Item.id.in_(ids)))}
-    session.expunge_all()  # changed in memory here; written below in one statement
+    items = await load_items(session, ids)  # changed in memory here; written in one statement
     units = await load_units(session, ids)
     talks = await talk_facts(session, ids)
     failed: set[int] = set()
@@ -225,7 +224,7 @@ class PlanInputs:
 
 def _plan(
     rt: Runtime,
-    items: dict[int, Item],
+    items: dict[int, SweptItem],
     inputs: PlanInputs,
     ids: list[int],
     now: datetime,
@@ -252,7 +251,7 @@ def _plan(
 
 async def _queue(
     batch: LoadedBatch,
-    item: Item,
+    item: SweptItem,
     units: ItemUnits,
     planned: list[PlannedOccasion],
     due: list[PlannedOccasion],
