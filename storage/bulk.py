@@ -3,18 +3,17 @@
 SQLAlchemy's executemany prepares every parameter of every row on its own (its parameter
 dictionaries, then each column type's conversion), which for a batch of a few thousand rows
 costs more CPU than the database's own work. Here each column's conversion is the one its type
-declares for the dialect (the same text or value SQLAlchemy would send), applied once per
-distinct value (a batch's rows share their times and kinds), and the rows go in as multi-row
-``VALUES`` statements with positional parameters: the statement's text is built once per row
-count and the database parses it once.
+declares for the dialect (the same text or value SQLAlchemy would send), applied a column at a
+time and once per distinct value (a batch's rows share their times and kinds), and the rows go
+in as multi-row ``VALUES`` statements with positional parameters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import JSON, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -29,26 +28,26 @@ class PlainRows:
         self.table = table
         self.columns = list(columns)
         self.dialect = dialect
+        self._types = [table.c[name].type for name in columns]
         self._convert: list[Callable[[Any], Any] | None] = [
-            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+            kind.dialect_impl(dialect).bind_processor(dialect) for kind in self._types
         ]
-        self._known: list[dict[Hashable, Any]] = [{} for _ in columns]
 
-    def values(self, row: dict[str, Any]) -> list[Any]:
-        """The row's values of :attr:`columns`, as the driver takes them."""
-        out: list[Any] = []
-        for name, convert, known in zip(self.columns, self._convert, self._known, strict=True):
-            value = row[name]
-            if convert is None or value is None:
-                out.append(value)
-            elif isinstance(value, (list, dict)):
-                out.append(convert(value))
-            else:
-                found = known.get(value, known)
-                if found is known:
-                    found = known[value] = convert(value)
-                out.append(found)
-        return out
+    def _column(self, index: int, rows: Sequence[dict[str, Any]]) -> list[Any]:
+        """One column's values of ``rows``, converted: once per distinct value, except JSON
+        documents (lists and dicts), converted each."""
+        name, convert = self.columns[index], self._convert[index]
+        raw = [row[name] for row in rows]
+        if convert is None:
+            return raw
+        if isinstance(self._types[index], JSON):
+            return [convert(value) for value in raw]
+        known = {value: convert(value) for value in set(raw)}
+        return [known[value] for value in raw]
+
+    def values(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """Each row's values of :attr:`columns`, as the driver takes them."""
+        return list(zip(*(self._column(i, rows) for i in range(len(self.columns))), strict=True))
 
     def insert_sql(self, rows: int, suffix: str = "") -> str:
         quote = self.dialect.identifier_preparer.quote
@@ -58,14 +57,14 @@ class PlainRows:
             f"{placeholders(self.dialect, rows, len(self.columns))}{suffix}"
         )
 
-    def chunks(self, rows: Sequence[dict[str, Any]]) -> list[tuple[int, list[Any]]]:
+    def chunks(self, rows: Sequence[dict[str, Any]]) -> list[tuple[int, tuple[Any, ...]]]:
         """The rows in runs small enough for one statement: (how many, their values flat)."""
         per = max(1, MAX_PARAMETERS // len(self.columns))
-        found = []
-        for start in range(0, len(rows), per):
-            run = rows[start : start + per]
-            found.append((len(run), [value for row in run for value in self.values(row)]))
-        return found
+        values = self.values(rows)
+        return [
+            (len(run), tuple(value for row in run for value in row))
+            for run in (values[start : start + per] for start in range(0, len(values), per))
+        ]
 
 
 def placeholders(dialect: Dialect, rows: int, columns: int) -> str:
@@ -100,7 +99,7 @@ async def insert_rows(
         suffix = f" ON CONFLICT ({name}) DO NOTHING RETURNING {name}"
     found: list[Any] = []
     for count, values in plain.chunks(rows):
-        result = await conn.exec_driver_sql(plain.insert_sql(count, suffix), tuple(values))
+        result = await conn.exec_driver_sql(plain.insert_sql(count, suffix), values)
         if returning:
             found.extend(row[0] for row in result)
     return found
@@ -119,4 +118,4 @@ async def update_rows(
     marks = placeholders(conn.dialect, 1, len(names) + 1)[1:-1].split(", ")
     sets = ", ".join(f"{quote(name)} = {mark}" for name, mark in zip(names, marks, strict=False))
     sql = f"UPDATE {quote(table.name)} SET {sets} WHERE {quote(key)} = {marks[-1]}"
-    await conn.exec_driver_sql(sql, [tuple(plain.values(row)) for row in rows])
+    await conn.exec_driver_sql(sql, plain.values(rows))
