@@ -15,13 +15,15 @@ one transaction that first claims its items — on PostgreSQL ``SELECT ... FOR U
 LOCKED`` (another sweep's items are passed over), on SQLite a conditional UPDATE ... RETURNING
 that takes the write lock before anything is read — so two sweeps (two processes, SQLite or
 PostgreSQL) never handle one item at once, and what is read about a claimed item is current.
-The batch's assignments, units, contacts and people are read in a few queries for the whole
-batch; its notifications are inserted in one statement (``services.sweep_batch``). Every
-notification has an idempotency key ``item:<id>|<scope>|person:<id>|<occasion key>`` and is
-inserted with ON CONFLICT DO NOTHING, so a re-run adds nothing twice; a batch's notifications,
-timeline entries and its items' next check are committed together, so a crash mid-batch leaves
-its items due and the next pass does them as if for the first time. Occasion keys name the due
-date they count from (``escalation:2:2026-12-03``), so a new due date brings new reminders and
+The batch's items and assignments (as plain rows, only the columns a pass reads:
+``services.sweep_rows``), units, contacts and people are read in a few queries for the whole
+batch; its notifications go in as multi-row statements of values converted once
+(``services.sweep_batch``, ``storage.bulk``). Every notification has an idempotency key
+``item:<id>|<scope>|person:<id>|<occasion key>`` and is inserted with ON CONFLICT DO NOTHING,
+so a re-run adds nothing twice; a batch's notifications, timeline entries and its items' next
+check are committed together, so a crash mid-batch leaves its items due and the next pass does
+them as if for the first time. Occasion keys name the due date they count from
+(``escalation:2:2026-12-03``), so a new due date brings new reminders and
 a new ladder. The written urging notices of one unit in one batch are one notice listing its
 items (``services.sweep_urging``), issued before the batch's messages are built.
 
