@@ -27,6 +27,7 @@ from domain.occasions import ItemFacts, owed_by, periods, talk_owed
 from domain.policy import ReportEvery
 from domain.proposals import proposal_statuses
 from domain.recipients import UnitContacts
+from domain.records import ItemRecord
 from domain.rectification import plan_status
 from domain.reminders import Occasion, OccasionKind
 from domain.talks import TalkFacts
@@ -56,7 +57,7 @@ async def share_reports(
     return {key: tuple(found[key]) for key in assignment_ids}
 
 
-def item_facts(item: Item, open_: bool, talks: tuple[TalkFacts, ...] = ()) -> ItemFacts:
+def item_facts(item: ItemRecord, open_: bool, talks: tuple[TalkFacts, ...] = ()) -> ItemFacts:
     """What an item's plan depends on (``talks``: its recorded talks, ``services.talks``)."""
     return ItemFacts(
         open=open_,

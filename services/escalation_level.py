@@ -4,16 +4,19 @@ sweep when the due date changes (an approved extension resets it to 0)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.occasions import basis_due
+from domain.records import ItemRecord
 from domain.vocabulary import NotificationStatus
 from services.outbox.kinds import ESCALATION
 from storage.models import Item, Notification
 
 
-async def delivered_levels(session: AsyncSession, items: list[Item]) -> dict[int, int]:
+async def delivered_levels(session: AsyncSession, items: Sequence[ItemRecord]) -> dict[int, int]:
     """Each item's highest level delivered for its current due date (absent: none)."""
     rows = await session.execute(
         select(Notification.item_id, Notification.basis, func.max(Notification.level))

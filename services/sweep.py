@@ -15,13 +15,15 @@ one transaction that first claims its items — on PostgreSQL ``SELECT ... FOR U
 LOCKED`` (another sweep's items are passed over), on SQLite a conditional UPDATE ... RETURNING
 that takes the write lock before anything is read — so two sweeps (two processes, SQLite or
 PostgreSQL) never handle one item at once, and what is read about a claimed item is current.
-The batch's assignments, units, contacts and people are read in a few queries for the whole
-batch; its notifications are inserted in one statement (``services.sweep_batch``). Every
-notification has an idempotency key ``item:<id>|<scope>|person:<id>|<occasion key>`` and is
-inserted with ON CONFLICT DO NOTHING, so a re-run adds nothing twice; a batch's notifications,
-timeline entries and its items' next check are committed together, so a crash mid-batch leaves
-its items due and the next pass does them as if for the first time. Occasion keys name the due
-date they count from (``escalation:2:2026-12-03``), so a new due date brings new reminders and
+The batch's items and assignments (as plain rows, only the columns a pass reads:
+``services.sweep_rows``), units, contacts and people are read in a few queries for the whole
+batch; its notifications go in as multi-row statements of values converted once
+(``services.sweep_batch``, ``storage.bulk``). Every notification has an idempotency key
+``item:<id>|<scope>|person:<id>|<occasion key>`` and is inserted with ON CONFLICT DO NOTHING,
+so a re-run adds nothing twice; a batch's notifications, timeline entries and its items' next
+check are committed together, so a crash mid-batch leaves its items due and the next pass does
+them as if for the first time. Occasion keys name the due date they count from
+(``escalation:2:2026-12-03``), so a new due date brings new reminders and
 a new ladder. The written urging notices of one unit in one batch are one notice listing its
 items (``services.sweep_urging``), issued before the batch's messages are built.
 
@@ -54,7 +56,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,10 +71,11 @@ from services.runtime import Runtime
 from services.sweep_batch import SweepWrites, claim_due, write
 from services.sweep_notices import LoadedBatch, load_for_messages, queue_due
 from services.sweep_people import ItemUnits, directory, load_units
+from services.sweep_rows import SweptItem, load_items
 from services.sweep_urging import issue_unit_notices
 from services.talk_commitments import talk_facts
 from services.views import OPEN_STATUSES
-from storage.models import CHECK_NOW, Item
+from storage.models import CHECK_NOW
 
 log = logging.getLogger("duban.sweep")
 
@@ -186,8 +188,7 @@ async def _handle(
     """Plan the claimed items, queue what is due, store each one's next check; the items that
     failed (left out, still due)."""
     ids = [item_id for item_id, _ in claimed]
-    items = {item.id: item for item in await session.scalars(select(Item).where(Item.id.in_(ids)))}
-    session.expunge_all()  # changed in memory here; written below in one statement
+    items = await load_items(session, ids)  # changed in memory here; written in one statement
     units = await load_units(session, ids)
     talks = await talk_facts(session, ids)
     failed: set[int] = set()
@@ -225,7 +226,7 @@ class PlanInputs:
 
 def _plan(
     rt: Runtime,
-    items: dict[int, Item],
+    items: dict[int, SweptItem],
     inputs: PlanInputs,
     ids: list[int],
     now: datetime,
@@ -252,7 +253,7 @@ def _plan(
 
 async def _queue(
     batch: LoadedBatch,
-    item: Item,
+    item: SweptItem,
     units: ItemUnits,
     planned: list[PlannedOccasion],
     due: list[PlannedOccasion],

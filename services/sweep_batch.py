@@ -1,10 +1,11 @@
 """One batch of the sweep, as a transaction: the due items it claims first, and what it writes
-last (its notifications in one statement, its timeline entries, each item's new state).
+last (its notifications, its timeline entries, each item's new state).
 
 Claiming: on PostgreSQL ``SELECT ... FOR UPDATE SKIP LOCKED`` (another sweep's items are passed
 over), on SQLite a conditional UPDATE ... RETURNING that takes the write lock before anything is
 read; so two sweeps never handle one item at once, and what is read about a claimed item is
-current. The writes are plain executemany statements, not ORM bulk operations.
+current. The writes are plain driver statements (``storage.bulk``): multi-row inserts of values
+converted once, not SQLAlchemy's per-parameter executemany, and not ORM bulk operations.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.recipients import Addressee
-from services.outbox.queue import enqueue_many
+from services.outbox.queue import NOTIFICATIONS
+from storage.bulk import insert_rows, update_rows
 from storage.models import Item, TimelineEvent
 
 ITEMS = cast(Table, Item.__table__)
@@ -97,7 +99,12 @@ class SweepWrites:
     ) -> None:
         """The item's new state: when to look again, its escalation level, its inspection mark."""
         self.items.append(
-            {"b_id": item_id, "b_next": next_check, "b_level": level, "b_inspection": inspection}
+            {
+                "id": item_id,
+                "next_check_at": next_check,
+                "escalation_level": level,
+                "inspection": inspection,
+            }
         )
 
 
@@ -126,7 +133,8 @@ class Written:
 async def write(session: AsyncSession, writes: SweepWrites) -> Written:
     """Insert the notifications (those already queued are skipped), the timeline entries (a
     queued entry only for its new notifications), and update the items."""
-    added = await enqueue_many(session, writes.notifications)
+    conn = await session.connection()
+    added = set(await insert_rows(conn, NOTIFICATIONS, writes.notifications, returning="key"))
     written = Written()
     events: list[dict[str, Any]] = []
     for entry in writes.entries:
@@ -140,17 +148,6 @@ async def write(session: AsyncSession, writes: SweepWrites) -> Written:
                     written.reminders += len(queued)
         else:
             events.append(entry)
-    if events:
-        await session.execute(insert(TIMELINE), events)
-    if writes.items:
-        await session.execute(
-            update(ITEMS)
-            .where(ITEMS.c.id == bindparam("b_id"))
-            .values(
-                next_check_at=bindparam("b_next"),
-                escalation_level=bindparam("b_level"),
-                inspection=bindparam("b_inspection"),
-            ),
-            writes.items,
-        )
+    await insert_rows(conn, TIMELINE, events)
+    await update_rows(conn, ITEMS, "id", writes.items)
     return written

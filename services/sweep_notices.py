@@ -11,6 +11,7 @@ level and due date: its number is kept on the timeline) and mark the item an ins
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -39,6 +40,7 @@ from domain.recipients import (
     person_ids,
     reminder_recipients,
 )
+from domain.records import ItemRecord
 from domain.reminders import Occasion, OccasionKind, is_late, send_from
 from domain.views import ItemView, PersonRef
 from domain.vocabulary import GroupKind, GroupTopic
@@ -52,7 +54,7 @@ from services.sweep_people import ItemUnits, people_by_id
 from services.sweep_urging import IssuedNotice, NoticeKey, issue_item_notice, issued_notices
 from services.timeline import Kind
 from services.views import build_item_view
-from storage.models import Item, WorkGroup
+from storage.models import WorkGroup
 from texts import Text
 from texts import items as item_texts
 from texts import referrals as referral_texts
@@ -82,7 +84,7 @@ async def load_for_messages(
     session: AsyncSession,
     now: datetime,
     people: Directory,
-    items: dict[int, Item],
+    items: Mapping[int, ItemRecord],
     units: dict[int, ItemUnits],
     due: dict[int, list[PlannedOccasion]],
 ) -> LoadedBatch:
@@ -123,7 +125,7 @@ class _ItemNotices:
     what is written even when the item fails later)."""
 
     batch: LoadedBatch
-    item: Item
+    item: ItemRecord
     view: ItemView
     units: list[UnitContacts]
     leader: Addressee | None  # the item's deputy leader, when active
@@ -141,7 +143,7 @@ class _ItemNotices:
 
 async def queue_due(
     batch: LoadedBatch,
-    item: Item,
+    item: ItemRecord,
     units: ItemUnits,
     due: list[PlannedOccasion],
     own: SweepWrites,

@@ -12,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.policy import Recipient
 from domain.recipients import Addressee, Directory, NamedPerson, UnitContacts
+from domain.records import ShareRecord
 from domain.vocabulary import AssignmentStatus, Role
 from services.chases import share_reports
-from storage.models import Assignment, Item, Person, PersonRole, Unit, UnitContact
+from services.sweep_rows import SHARE_COLUMNS, SHARES, SweptShare
+from storage.models import Item, Person, PersonRole, Unit, UnitContact
 
 
 async def role_holders(session: AsyncSession, role: Role, as_: Recipient) -> list[Addressee]:
@@ -56,7 +58,7 @@ class ItemUnits:
     and the (assignment, unit key, unit name) rows the item's view is built from."""
 
     units: list[UnitContacts]
-    rows: list[tuple[Assignment, str, str]]
+    rows: list[tuple[ShareRecord, str, str]]
 
 
 async def load_units(session: AsyncSession, item_ids: Collection[int]) -> dict[int, ItemUnits]:
@@ -64,14 +66,14 @@ async def load_units(session: AsyncSession, item_ids: Collection[int]) -> dict[i
     many items there are."""
     if not item_ids:
         return {}
-    rows = (
-        await session.execute(
-            select(Assignment, Unit.key, Unit.name, Unit.head_id, Unit.leader_id)
-            .join(Unit, Unit.id == Assignment.unit_id)
-            .where(Assignment.item_id.in_(item_ids))
-            .order_by(Assignment.item_id, Assignment.role.desc(), Assignment.id)
-        )
-    ).all()
+    found = await session.execute(
+        select(*SHARE_COLUMNS, Unit.key, Unit.name, Unit.head_id, Unit.leader_id)
+        .join(Unit, Unit.id == SHARES.c.unit_id)
+        .where(SHARES.c.item_id.in_(item_ids))
+        .order_by(SHARES.c.item_id, SHARES.c.role.desc(), SHARES.c.id)
+    )
+    width = len(SHARE_COLUMNS)
+    rows = [(SweptShare(*row[:width]), *row[width:]) for row in found]
     contacts = await _unit_contacts(session, {row[0].unit_id for row in rows})
     heads = await people_by_id(session, (row[3] for row in rows))
     reports = await share_reports(session, [row[0].id for row in rows])

@@ -12,7 +12,7 @@ gets a notice of its own as it is handled.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.documents import DocumentKind
 from domain.occasions import PlannedOccasion
 from domain.recipients import UnitContacts
+from domain.records import ItemRecord
 from domain.reminders import OccasionKind
 from services.documents.issue import issue_document
 from services.runtime import Runtime
@@ -70,7 +71,7 @@ async def issued_notices(
 
 
 def _notice_entry(
-    item: Item,
+    item: ItemRecord,
     now: datetime,
     key: NoticeKey,
     document: Document,
@@ -94,7 +95,7 @@ def _notice_entry(
 
 @dataclass(frozen=True)
 class _Wanted:
-    item: Item
+    item: ItemRecord
     basis: str
     unit: UnitContacts
 
@@ -103,7 +104,7 @@ async def issue_unit_notices(
     rt: Runtime,
     session: AsyncSession,
     now: datetime,
-    batch: tuple[dict[int, Item], dict[int, ItemUnits], dict[int, list[PlannedOccasion]]],
+    batch: tuple[Mapping[int, ItemRecord], dict[int, ItemUnits], dict[int, list[PlannedOccasion]]],
     notices: dict[NoticeKey, IssuedNotice],
     kept: SweepWrites,
 ) -> None:
@@ -125,15 +126,16 @@ async def issue_unit_notices(
                 if unit.open and (item_id, level.level, plan.basis, unit.unit_id) not in notices:
                     found = wanted.setdefault((unit.unit_id, level.level), [])
                     found.append(_Wanted(items[item_id], plan.basis, unit))
+    stored = await _stored(session, {w.item.id for listed in wanted.values() for w in listed})
     for (unit_id, level_number), listed in wanted.items():
         try:
             document = await issue_document(
                 session,
                 rt,
-                listed[0].item,
+                stored[listed[0].item.id],
                 DocumentKind.URGING,
                 now,
-                listed=[w.item for w in listed],
+                listed=[stored[w.item.id] for w in listed],
                 addressed_to=listed[0].unit.name,
             )
         except SQLAlchemyError:
@@ -153,11 +155,19 @@ async def issue_item_notice(
     session: AsyncSession,
     now: datetime,
     key: NoticeKey,
-    item: Item,
+    item: ItemRecord,
     kept: SweepWrites,
 ) -> IssuedNotice:
     """The item's own urging notice for ``key`` (its unit None): its number taken and its
     document written in this pass's transaction."""
-    document = await issue_document(session, rt, item, DocumentKind.URGING, now)
+    stored = (await _stored(session, [item.id]))[item.id]
+    document = await issue_document(session, rt, stored, DocumentKind.URGING, now)
     kept.entries.append(_notice_entry(item, now, key, document, 1))
     return IssuedNotice(document.number, document.id)
+
+
+async def _stored(session: AsyncSession, ids: Collection[int]) -> dict[int, Item]:
+    """The stored items ``ids`` (a document reads more of an item than the sweep loads)."""
+    if not ids:
+        return {}
+    return {item.id: item for item in await session.scalars(select(Item).where(Item.id.in_(ids)))}

@@ -16,6 +16,7 @@ from domain.errors import NotFound
 from domain.i18n import N_
 from domain.lights import is_feedback_late, light
 from domain.policy import Policy
+from domain.records import ItemRecord, ShareRecord
 from domain.views import AssignmentView, ItemView, PersonRef, TimelineEntry
 from domain.vocabulary import AssignmentStatus, ItemStatus, Light
 from storage.models import Assignment, Item, Person, TimelineEvent, Unit
@@ -31,7 +32,9 @@ OPEN_STATUSES = frozenset(
 DONE = frozenset({AssignmentStatus.COMPLETED})
 
 
-def item_light(item: Item, assignments: list[Assignment], now: datetime, policy: Policy) -> Light:
+def item_light(
+    item: ItemRecord, assignments: Sequence[ShareRecord], now: datetime, policy: Policy
+) -> Light:
     """The light, derived from the dates every time (DESIGN §2)."""
     status = item.status
     if status not in OPEN_STATUSES:
@@ -56,7 +59,7 @@ def item_light(item: Item, assignments: list[Assignment], now: datetime, policy:
     )
 
 
-def is_overdue(item: Item, now: datetime) -> bool:
+def is_overdue(item: ItemRecord, now: datetime) -> bool:
     return item.status in OPEN_STATUSES and item.due_at is not None and now > item.due_at
 
 
@@ -111,8 +114,8 @@ async def item_view(session: AsyncSession, item: Item, now: datetime, policy: Po
 
 
 def build_item_view(
-    item: Item,
-    rows: Sequence[tuple[Assignment, str, str]],
+    item: ItemRecord,
+    rows: Sequence[tuple[ShareRecord, str, str]],
     people: Mapping[int, PersonRef],
     now: datetime,
     policy: Policy,
