@@ -27,7 +27,7 @@ from domain.vocabulary import NotificationStatus, Source, TimeClass
 from services.items import ItemDraft, Origin, register_item
 from services.sweep import run_sweep
 from storage.db import Database
-from storage.models import Item, Notification, Person
+from storage.models import Assignment, Item, Notification, Person
 from testbench import FakeTelegram
 from testbench.models import BotMessage
 from tests.conftest import START, Bench, import_example_county
@@ -198,3 +198,43 @@ def chase_lines(messages: list[BotMessage], words: str) -> list[str]:
         if words in heading
         for line in lines
     ]
+
+
+async def test_acknowledging_from_a_list_keeps_the_list(backlog: Bench) -> None:
+    """A few items' receipt chases and plan reminders to one contact at once: one message, a
+    row of buttons per item; 签收 on one item acknowledges it and takes only its row away."""
+    bench = backlog
+    await import_example_county(bench.rt)
+    users = await join_people(bench, ["lina"], 57_000)
+    items = await ledger_moved_in(bench, {"edu": 3})
+    lina = users["lina"]
+    before = len(lina.messages)
+    bench.clock.set(local(11, 24, 9))
+    assert (await run_sweep(bench.rt)).failed == 0
+    bot = notification_bot(bench.app[SETTINGS])
+    async with bot:
+        await Deliverer(bench.rt, bot, Metrics()).deliver_until_idle(max_wait=60)
+    sent = [m for m in texts_of(lina.messages[before:]) if not m.plain_text.startswith("☀️")]
+    assert len(sent) == 1, [m.plain_text for m in sent]
+    notice = sent[0]
+    headings = list(sections(notice.text))
+    assert any("尚未签收" in h for h in headings) and any("按期报送" in h for h in headings)
+    assert [[b.text for b in row] for row in notice.buttons] == [
+        [f"{i.ref} · ✅ 签收", f"{i.ref} · 详情"] for i in items
+    ]
+    text = notice.text
+    await lina.press(notice, f"{items[1].ref} · ✅ 签收")
+    await lina.wait_edit(notice, timeout=10)
+    assert notice.text == text  # the list stays as it was
+    assert [row[0].text for row in notice.buttons] == [
+        f"{i.ref} · ✅ 签收" for i in (items[0], items[2])
+    ]
+    async with bench.rt.db.session() as session:
+        acknowledged = {
+            item_id: at
+            for item_id, at in await session.execute(
+                select(Assignment.item_id, Assignment.acknowledged_at)
+            )
+        }
+    assert acknowledged[items[1].id] is not None
+    assert acknowledged[items[0].id] is None and acknowledged[items[2].id] is None
