@@ -8,6 +8,7 @@ Typed answers (reasons, dates, instructions) come back as replies to a prompt; s
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -288,6 +289,20 @@ async def details_pressed(update: Update, context: DubanContext) -> None:
 # --- 签收 -------------------------------------------------------------------------------------
 
 
+async def _left_in_list(query: CallbackQuery) -> bool:
+    """Pressed in a list of several items' notices (a row of buttons per item): the list stays,
+    without the pressed item's row. False for one item's own message."""
+    message = query.message
+    keyboard = message.reply_markup if isinstance(message, Message) else None
+    rows = keyboard.inline_keyboard if keyboard is not None else ()
+    if len(rows) < 2:
+        return False
+    rest = [row for row in rows if all(b.callback_data != query.data for b in row)]
+    with contextlib.suppress(BadRequest):  # pressed twice: the row is gone already
+        await query.edit_message_reply_markup(InlineKeyboardMarkup(rest) if rest else None)
+    return True
+
+
 async def acknowledge_pressed(update: Update, context: DubanContext) -> None:
     rt = context.rt
     press = await carry_out(
@@ -302,6 +317,8 @@ async def acknowledge_pressed(update: Update, context: DubanContext) -> None:
     await query.answer(
         texts.already_acknowledged(t) if done.already else texts.acknowledged_answer(t)
     )
+    if await _left_in_list(query):
+        return
     if in_group(update):  # the group's message, in the group's language, says who signed
         t = rt.text(None)
     text = item_texts.dispatch_notice(t, done.item, done.assignment, rt.tz, rt.clock.now())

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.buttons import Button
 from domain.chases import (
     Owed,
     PeriodState,
@@ -23,6 +24,7 @@ from domain.chases import (
     steps_of,
 )
 from domain.deadlines import end_of_day, local_date
+from domain.listing import Listing
 from domain.occasions import ItemFacts, owed_by, periods, talk_owed
 from domain.policy import ReportEvery
 from domain.proposals import proposal_statuses
@@ -38,6 +40,7 @@ from services.talk_commitments import talk_facts
 from storage.models import Assignment, Item, Report, Unit
 from texts import Text
 from texts import chases as texts
+from texts.reminders import item_listing
 
 
 async def share_reports(
@@ -93,13 +96,11 @@ async def still_owed(session: AsyncSession, rt: Runtime, item: Item, owed: Owed)
     return owed in owed_by(facts, share, now, rt.policy, rt.tz, rt.calendar)
 
 
-def owed_message(
-    t: Text, item: ItemView, unit: str, occasion: Occasion, rt: Runtime, *, to_head: bool
-) -> str:
-    """The text of a deadline's reminder, chase or notice."""
+def owed_facts(item: ItemView, unit: str, occasion: Occasion, rt: Runtime) -> texts.OwedFacts:
+    """What a message about a deadline's occasion says."""
     assert occasion.duty is not None and occasion.target is not None
     days = chase_days(occasion.target, steps_of(occasion.duty, rt.policy), rt.calendar)
-    facts = texts.OwedFacts(
+    return texts.OwedFacts(
         duty=occasion.duty,
         unit=unit,
         by=occasion.target,
@@ -107,11 +108,41 @@ def owed_message(
         notify_on=days.notify_on,
         quarterly=item.time_class == TimeClass.ANNUAL,
     )
+
+
+def owed_message(
+    t: Text, item: ItemView, unit: str, occasion: Occasion, rt: Runtime, *, to_head: bool
+) -> str:
+    """The text of a deadline's reminder, chase or notice."""
+    facts = owed_facts(item, unit, occasion, rt)
     if occasion.kind is OccasionKind.DUTY_REMINDER:
         return texts.reminder(t, item, facts)
     if occasion.kind is OccasionKind.DUTY_CHASE:
         return texts.chase(t, item, facts, to_head=to_head)
     return texts.notice(t, item, facts)
+
+
+def owed_listing(
+    t: Text,
+    item: ItemView,
+    unit: str,
+    occasion: Occasion,
+    rt: Runtime,
+    *,
+    to_head: bool,
+    show_all: Button,
+) -> Listing:
+    """A deadline's reminder, chase or notice as a line in a list of several."""
+    facts = owed_facts(item, unit, occasion, rt)
+    if occasion.kind is OccasionKind.DUTY_REMINDER:
+        heading, said = texts.reminder_heading(t, unit), texts.owed_said(t, facts)
+    elif occasion.kind is OccasionKind.DUTY_CHASE:
+        late = (local_date(rt.clock.now(), rt.tz) - facts.by).days
+        heading = texts.chase_heading(t, unit, to_head=to_head)
+        said = texts.owed_said(t, facts, max(late, 1))
+    else:
+        heading, said = texts.notice_heading(t, unit), texts.owed_said(t, facts)
+    return item_listing(t, heading, item, said, show_all)
 
 
 @dataclass(frozen=True)

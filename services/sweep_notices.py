@@ -44,7 +44,7 @@ from domain.records import ItemRecord
 from domain.reminders import Occasion, OccasionKind, is_late, send_from
 from domain.views import ItemView, PersonRef
 from domain.vocabulary import GroupKind, GroupTopic
-from services.chases import owed_message
+from services.chases import owed_listing, owed_message
 from services.group_notices import live_groups, office_forum
 from services.outbox.kinds import ESCALATION
 from services.outbox.queue import notification_row
@@ -252,14 +252,14 @@ def _queue_reminder(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
     rt, now = ctx.rt, ctx.now
     late = is_late(occasion.at, now)
     not_before = send_from(occasion, now, rt.policy, rt.tz, quiet=True)
-    messages: dict[tuple[str | None, bool], Message] = {}
+    messages: dict[tuple[str | None, bool], tuple[Message, Listing | None]] = {}
     keys = []
     for person in recipients:
         to_head = person.role is Recipient.UNIT_HEAD
-        message = messages.get((person.locale, to_head))
-        if message is None:
-            message = _reminder_message(ctx, person.locale, unit, plan, to_head)
-            messages[(person.locale, to_head)] = message
+        cache = (person.locale, to_head)
+        if cache not in messages:
+            messages[cache] = _reminder_message(ctx, person.locale, unit, plan, to_head)
+        message, listing = messages[cache]
         keys.append(
             _notify(
                 ctx,
@@ -270,6 +270,7 @@ def _queue_reminder(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
                 kind=str(occasion.kind),
                 not_before=not_before,
                 late=late,
+                listing=listing,
             )
         )
     describe = partial(_reminded, occasion, late)
@@ -292,14 +293,21 @@ def _reminder_message(
     unit: UnitContacts,
     plan: PlannedOccasion,
     to_head: bool,
-) -> Message:
+) -> tuple[Message, Listing | None]:
+    """The reminder's message, and (a chase, a deadline's reminder or notice) its place in a
+    list of several (``domain.listing``)."""
     occasion, view = plan.occasion, ctx.view
     t = ctx.rt.text(locale)
     buttons = [_details(t, view.ref)]
+    more = Button(t.raw(texts.SHOW_ITEMS), callbacks.make(callbacks.PAGE, "items", 1, "new"))
+    listing = None
     if occasion.kind is OccasionKind.RECEIPT_CHASE:
         text = texts.receipt_chase(
             t, view, unit.name, ctx.rt.tz, to_head=to_head, hours=occasion.hours
         )
+        heading = texts.receipt_heading(t, unit.name, to_head=to_head)
+        said = texts.receipt_said(t, view, ctx.rt.tz)
+        listing = texts.item_listing(t, heading, view, said, more)
         if not to_head:
             buttons.insert(
                 0,
@@ -312,10 +320,11 @@ def _reminder_message(
         text = texts.before_due(t, view, unit.name, occasion.days)
     elif occasion.duty is not None:
         text = owed_message(t, view, unit.name, occasion, ctx.rt, to_head=to_head)
+        listing = owed_listing(t, view, unit.name, occasion, ctx.rt, to_head=to_head, show_all=more)
     else:
         assert plan.report_on is not None
         text = texts.report_due(t, view, unit.name, plan.report_on, plan.quarterly)
-    return text, buttons
+    return (text, buttons), listing
 
 
 def _reminded(
@@ -498,9 +507,11 @@ def _escalation_message(
         audience=recipient.audience,
         actions=bool(level.actions) and recipient.can_act,
     )
-    listing = Listing(
+    listing = texts.item_listing(
+        t,
         texts.ladder_heading(t, facts, recipient.audience),
-        texts.ladder_line(t, ctx.view, facts.overdue_days),
+        ctx.view,
+        texts.ladder_said(t, facts.overdue_days),
         Button(t.raw(texts.SHOW_ALL), callbacks.make(callbacks.PAGE, "overdue", 1, "new")),
     )
     return (text, buttons), listing

@@ -119,3 +119,56 @@ def late_mark(t: Text, duty: Duty, by: date, quarterly: bool = False) -> str:
         what=duty_name(t, duty, quarterly),
         date=month_day(t, by),
     )
+
+
+# --- several to one person, listed (domain.listing: texts.reminders.item_listing) -------------
+
+
+def reminder_heading(t: Text, unit: str) -> str:
+    """Over a list of reminders before the date: the words of :func:`reminder`."""
+    return t(N_("⏰ {unit}: these are due soon. Send each with /report:"), unit=unit)
+
+
+def chase_heading(t: Text, unit: str, *, to_head: bool) -> str:
+    """Over a list of chases (催报): the words of :func:`chase`."""
+    if to_head:
+        return t(
+            N_(
+                "⚠️ Chase (催报): {unit} has not sent what these items required. Please see that "
+                "your contact sends it today; what is still missing goes to the leader in charge:"
+            ),
+            unit=unit,
+        )
+    return t(
+        N_(
+            "⚠️ Chase (催报): {unit} has not sent what these items required. Send it now with "
+            "/report; what is still missing goes to the leader in charge:"
+        ),
+        unit=unit,
+    )
+
+
+def notice_heading(t: Text, unit: str) -> str:
+    """Over a list of notices that a chased report is still missing: the words of
+    :func:`notice`."""
+    return t(
+        N_(
+            "🔺 {unit} has still not sent what these items required, though chased. Please urge "
+            "the unit:"
+        ),
+        unit=unit,
+    )
+
+
+def owed_said(t: Text, facts: OwedFacts, late_days: int | None = None) -> str:
+    """What a list says of an item's deadline: what is owed and by when, and (a chase) how many
+    days late."""
+    what = duty_name(t, facts.duty, facts.quarterly)
+    if late_days is None:
+        return t(N_("{what} (due {date})"), what=what, date=month_day(t, facts.by))
+    return t(
+        N_("{what} (due {date}, {days} days late)"),
+        what=what,
+        date=month_day(t, facts.by),
+        days=late_days,
+    )

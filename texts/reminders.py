@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from domain.buttons import Button
 from domain.i18n import N_
+from domain.listing import Listing
 from domain.recipients import Audience
 from domain.views import ItemView
 from domain.vocabulary import Light
@@ -210,9 +212,10 @@ def escalation(
     return _join(*lines)
 
 
-# --- several ladder notices to one person, listed (domain.listing) ------------------------------
+# --- several notices to one person, listed (domain.listing) -------------------------------------
 
 SHOW_ALL = N_("📋 All overdue items")
+SHOW_ITEMS = N_("📋 All my items")
 LIST_TITLE_MAX = 24  # characters of an item's title in a list line
 
 
@@ -259,18 +262,43 @@ def ladder_heading(t: Text, facts: LadderFacts, audience: Audience) -> str:
     return t(N_("🔺 Overdue:"))
 
 
-def ladder_line(t: Text, item: ItemView, overdue_days: int) -> str:
-    """One item in a list of ladder notices: light, code, title (shortened), days late."""
+def item_listing(t: Text, heading: str, item: ItemView, said: str, show_all: Button) -> Listing:
+    """An item's place in a list of notices (``domain.listing``): under ``heading``, the item
+    named by light, code and title (shortened; the short name: light and code) and ``said``."""
     title = item.title
     if len(title) > LIST_TITLE_MAX:
         title = title[: LIST_TITLE_MAX - 1] + "…"
+    light = LIGHTS[item.light]
+    name = t(N_("{light} <b>{code}</b> {title}"), light=light, code=item.code, title=title)
+    tag = t(N_("{light} <b>{code}</b>"), light=light, code=item.code)
+    return Listing.of(heading, name, tag, said, show_all)
+
+
+def ladder_said(t: Text, overdue_days: int) -> str:
+    """What a list of ladder notices says of an item: how many days late."""
+    return t(N_("{days} days overdue"), days=overdue_days)
+
+
+def receipt_heading(t: Text, unit: str, *, to_head: bool) -> str:
+    """Over a list of receipt chases (催签收): the words of :func:`receipt_chase`."""
+    if to_head:
+        return t(
+            N_(
+                "⏰ {unit} has still not acknowledged these items. Please see that your contact "
+                "acknowledges them today:"
+            ),
+            unit=unit,
+        )
     return t(
-        N_("{light} <b>{code}</b> {title} · overdue by {days} days"),
-        light=LIGHTS[item.light],
-        code=item.code,
-        title=title,
-        days=overdue_days,
+        N_("⏰ Not acknowledged yet: dispatched to {unit}. Please press Acknowledge now:"),
+        unit=unit,
     )
+
+
+def receipt_said(t: Text, item: ItemView, tz: ZoneInfo) -> str:
+    """What a list of receipt chases says of an item: when it was dispatched."""
+    dispatched = moment(t, item.dispatched_at, tz) if item.dispatched_at else ""
+    return t(N_("dispatched {time}"), time=dispatched)
 
 
 def urged(t: Text, item: ItemView, leader: str) -> str:

@@ -3,10 +3,11 @@ text, buttons and file of the message they make.
 
 A round of the sender sends one message per chat. Notifications of a mergeable kind (before-due
 and report reminders, digests) due to one chat at once are joined into that message, each in
-full between separators. Ladder notices (escalations, urges) due to one chat at once are listed
-(``domain.listing``): under each level's heading, one line per item, with a button per item or,
-for a long list, one that opens the list of overdue items; an urging notice's document (a
-unit's, the same for all its items) goes with the list. What does not fit waits for the chat's
+full between separators. Ladder notices (escalations, urges) and chases (催签收, a deadline's
+reminder, 催报 and the notice upward) due to one chat at once are listed (``domain.listing``):
+under each heading (a level's, a chase's), one line per item, with a button per item or, for a
+long list, one that opens the reader's list of items; an urging notice's document (a unit's,
+the same for all its items) goes with the list. What does not fit waits for the chat's
 next turn, so a backlog reaches a phone in as few messages as Telegram's length allows.
 
 Lengths are counted as Telegram counts them (UTF-16 units of the text after the HTML is
@@ -68,7 +69,7 @@ def merged_rows(group: list[Outgoing]) -> list[Any]:
 
 
 def message_text(group: list[Outgoing]) -> str:
-    """The text of a message: one notification's own, a list of ladder notices, or the
+    """The text of a message: one notification's own, a list (ladder notices, chases), or the
     notifications joined between separators."""
     if len(group) > 1 and is_list(group):
         return listed_text([_listing(o) for o in group])
@@ -136,7 +137,8 @@ def _joins(group: list[Outgoing], out: Outgoing) -> bool:
 def plan_groups(outs: list[Outgoing]) -> tuple[list[list[Outgoing]], list[Outgoing]]:
     """One message per chat: the first notification, with what can merge into it; the rest
     of that chat's notifications wait for its next turn. A list, once full, takes nothing more
-    (what follows waits, in its order, rather than filling the gap out of turn)."""
+    (what follows waits, in its order, rather than filling the gap out of turn); a list is of
+    several items (several notices of one item go one by one, each in full)."""
     by_chat: dict[tuple[str, int], list[Outgoing]] = {}
     full: set[tuple[str, int]] = set()
     groups: list[list[Outgoing]] = []
@@ -159,4 +161,7 @@ def plan_groups(outs: list[Outgoing]) -> tuple[list[list[Outgoing]], list[Outgoi
             later.append(out)
     for group in groups:
         group.sort(key=lambda o: (o.not_before, o.id))  # merged: in the order they were due
+        if len(group) > 1 and is_list(group) and len({o.item_id for o in group}) == 1:
+            later += group[1:]  # one item's notices: each in full, one a turn, not a list
+            del group[1:]
     return groups, later

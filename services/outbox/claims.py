@@ -33,7 +33,7 @@ from storage.models import Assignment, Document, Item, Notification, Person, Wor
 log = logging.getLogger("duban.delivery")
 
 PENDING = NotificationStatus.PENDING
-LISTED_MORE = 400  # a chat's further ladder notices claimed with one of them, to list together
+LISTED_MORE = 400  # a chat's further listed notices claimed with one of them, to list together
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class Outgoing:
     document: AttachedDocument | None = None  # an official document sent with the message
     group_id: int | None = None
     forum: bool = False  # to a forum work group: about an item, it goes into the item's topic
-    listing: Listing | None = None  # its place in a list of ladder notices (``domain.listing``)
+    listing: Listing | None = None  # its place in a list of notices (``domain.listing``)
 
     @property
     def addressee(self) -> tuple[str, int] | None:
@@ -169,8 +169,9 @@ async def _take(
 async def _take_listed(
     session: AsyncSession, now: datetime, taken: set[int], lease: timedelta
 ) -> set[int]:
-    """With a chat's ladder notice, the rest of that chat's due ladder notices (up to
-    :data:`LISTED_MORE`), so that a backlog goes as one list, not one message per batch."""
+    """With a chat's listed notice (ladder notices, chases), the rest of that chat's due listed
+    notices (up to :data:`LISTED_MORE`), so that a backlog goes as one list, not one message per
+    batch."""
     addressees = (
         await session.execute(
             select(Notification.person_id, Notification.group_id)

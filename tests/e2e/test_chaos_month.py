@@ -79,6 +79,7 @@ from tests.e2e.chaos_bench import (
     settings_for,
 )
 from tests.e2e.chaos_model import Expected, ItemFacts, Model, levels_for
+from tests.e2e.test_backlog_ladder import shows
 
 FIRST_DAY = date(2026, 11, 2)
 DAYS = 30
@@ -813,15 +814,14 @@ class Row:
     message_id: int | None
     level: int
     basis: str | None
-    listing: dict[str, Any] | None = None  # a ladder notice listed with others: heading, line
+    listing: dict[str, Any] | None = None  # a notice listed with others: heading, line
 
     def shown_in(self, text: str) -> bool:
         """Whether a message ``text`` shows this notification: in full, or as its line under
-        its heading in a list of ladder notices."""
+        its heading in a list of notices (ladder notices, chases)."""
         if self.text in text:
             return True
-        listing = self.listing
-        return listing is not None and listing["heading"] in text and listing["line"] in text
+        return self.listing is not None and shows(self.listing, text)
 
 
 async def verify(
