@@ -76,7 +76,7 @@ class StateMachine(Generic[S, A]):
         try:
             return self.moves[(status, action)]
         except KeyError:
-            raise Conflict(self._refusal, action=action.value, status=status.value) from None
+            raise Conflict(self._refusal, action=action, status=status) from None
 
     def allowed_actions(self, status: S) -> tuple[A, ...]:
         return tuple(action for (start, action) in self.moves if start == status)

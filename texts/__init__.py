@@ -12,6 +12,7 @@ import gettext
 import html
 import io
 from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,10 @@ __all__ = ["N_", "Markup", "Text", "Translator", "escape", "normalize_locale"]
 LOCALE_DIR = Path(__file__).parent / "locale"
 LOCALES = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
+
+# The names of the vocabulary a message may carry as a parameter (a status, an action), by its
+# type: ``Text`` puts the reader's words in its place (filled by ``texts.items``).
+TERMS: dict[type, Mapping[str, str]] = {}
 
 
 class Markup(str):
@@ -101,7 +106,15 @@ class Text:
         template = self._translator.gettext(self.locale, message)
         if not params:
             return template
-        return template.format_map(_Escaped(params))
+        return template.format_map(_Escaped({k: self._term(v) for k, v in params.items()}))
+
+    def _term(self, value: Any) -> Any:
+        """A vocabulary value (a status, an action) in the reader's words, never its code."""
+        if isinstance(value, StrEnum):
+            name = TERMS.get(type(value), {}).get(value)
+            if name is not None:
+                return self.raw(name)
+        return value
 
     def raw(self, message: str) -> str:
         """The translation itself, unformatted and unescaped (button labels, menus)."""

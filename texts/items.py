@@ -11,6 +11,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime, format_skeleton
 
 from domain.i18n import N_
+from domain.lifecycle import AssignmentAction, ItemAction
 from domain.text import shorten
 from domain.views import AssignmentView, ItemView, TimelineEntry
 from domain.vocabulary import (
@@ -21,7 +22,7 @@ from domain.vocabulary import (
     Source,
     TimeClass,
 )
-from texts import Markup, Text, escape
+from texts import TERMS, Markup, Text, escape
 
 ACKNOWLEDGE = N_("✅ Acknowledge")
 DETAILS = N_("Details")
@@ -72,6 +73,41 @@ ASSIGNMENT_STATUS_NAMES: dict[str, str] = {
     AssignmentStatus.COMPLETION_SUBMITTED: N_("completion awaiting the head's sign-off"),
     AssignmentStatus.CONFIRMED: N_("completion with the office"),
     AssignmentStatus.COMPLETED: N_("completed"),
+}
+
+ACTION_NAMES: dict[str, str] = {
+    ItemAction.EDIT: N_("edit"),
+    ItemAction.SUBMIT_FOR_APPROVAL: N_("submit for approval"),
+    ItemAction.APPROVE: N_("approve"),
+    ItemAction.RETURN_DRAFT: N_("return for revision"),
+    ItemAction.DISPATCH: N_("dispatch"),
+    ItemAction.ACKNOWLEDGE: N_("acknowledge"),
+    ItemAction.REPORT: N_("report"),
+    ItemAction.REQUEST_EXTENSION: N_("request an extension"),
+    ItemAction.APPROVE_EXTENSION: N_("approve an extension"),
+    ItemAction.REFUSE_EXTENSION: N_("refuse an extension"),
+    ItemAction.URGE: N_("urge"),
+    ItemAction.INSTRUCT: N_("instruct"),
+    ItemAction.ESCALATE: N_("escalate"),
+    ItemAction.SUBMIT_COMPLETION: N_("submit completion"),
+    ItemAction.CLOSE: N_("close"),
+    ItemAction.RETURN_COMPLETION: N_("return for rework"),
+    ItemAction.FOLLOW_UP: N_("follow up"),
+    ItemAction.REOPEN: N_("reopen"),
+    ItemAction.ARCHIVE: N_("archive"),
+    ItemAction.WITHDRAW: N_("withdraw"),
+}
+
+ASSIGNMENT_ACTION_NAMES: dict[str, str] = {
+    AssignmentAction.ACKNOWLEDGE: N_("acknowledge"),
+    AssignmentAction.REPORT: N_("report"),
+    AssignmentAction.REQUEST_EXTENSION: N_("request an extension"),
+    AssignmentAction.SUBMIT_COMPLETION: N_("submit completion"),
+    AssignmentAction.CONFIRM: N_("confirm"),
+    AssignmentAction.DECLINE: N_("send back to the contact"),
+    AssignmentAction.CLOSE: N_("close"),
+    AssignmentAction.RETURN_COMPLETION: N_("return for rework"),
+    AssignmentAction.REOPEN: N_("reopen"),
 }
 
 ROLE_NAMES: dict[str, str] = {
@@ -298,3 +334,15 @@ EVENT_NAMES: dict[str, str] = {
     "confidential": N_("marked internal (内部)"),
     "not_confidential": N_("marked no longer internal"),
 }
+
+
+# The vocabulary a refusal names ("事项当前为“草稿”，不能反馈。"), in the reader's words: Text
+# translates a parameter of these types through its table.
+TERMS.update(
+    {
+        ItemStatus: STATUS_NAMES,
+        AssignmentStatus: ASSIGNMENT_STATUS_NAMES,
+        ItemAction: ACTION_NAMES,
+        AssignmentAction: ASSIGNMENT_ACTION_NAMES,
+    }
+)
