@@ -21,7 +21,7 @@ def duban(
     clean["PYTHONPATH"] = str(ROOT)
     clean.update(env or {})
     return subprocess.run(
-        [*DUBAN, *args], cwd=cwd, env=clean, capture_output=True, text=True, timeout=120
+        [*DUBAN, *args], cwd=cwd, env=clean, capture_output=True, text=True, timeout=300
     )
 
 
