@@ -47,8 +47,10 @@ async def claim_due(
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        # Row locks; items another sweep holds are passed over, not waited for.
-        rows = await session.execute(due.with_for_update(skip_locked=True))
+        # Row locks; items another sweep holds are passed over, not waited for. NO KEY UPDATE
+        # (key_share), the lock an UPDATE of the item takes: rows that only point at an item
+        # (timeline, notifications) may still be written meanwhile.
+        rows = await session.execute(due.with_for_update(skip_locked=True, key_share=True))
     else:
         # SQLite: the write lock is taken by this first statement, before anything is read, so
         # the rows it returns are current and no other writer gets in until the commit.

@@ -47,9 +47,14 @@ async def mark_sent(rt: Runtime, sent: list[Outgoing], message_id: int) -> None:
             # The items' rows first, as the sweep takes them (it claims an item, then inserts its
             # notifications, an insert that waits for our update of a conflicting one): in the
             # other order the two deadlock on PostgreSQL, and an aborted mark_sent would send the
-            # message again.
+            # message again. FOR NO KEY UPDATE (key_share): what an UPDATE of the level takes
+            # anyway, so another delivery writing these items' timeline (a foreign key check's
+            # KEY SHARE lock) goes on instead of deadlocking with us.
             await session.execute(
-                select(Item.id).where(Item.id.in_(escalated)).order_by(Item.id).with_for_update()
+                select(Item.id)
+                .where(Item.id.in_(escalated))
+                .order_by(Item.id)
+                .with_for_update(key_share=True)
             )
         await _lock(session, sent)
         items: set[int] = set()
