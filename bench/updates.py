@@ -122,6 +122,24 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+class StatementCounter:
+    """Counts the SQL statements the app runs while ``on``, by verb and by text (its first 150
+    characters). Listens from before the app starts: adding a listener while statements run
+    can break one of them."""
+
+    def __init__(self, db: Database) -> None:
+        self.on = False
+        self.verbs: Counter[str] = Counter()
+        self.texts: Counter[str] = Counter()
+        event.listen(db.engine.sync_engine, "before_cursor_execute", self._count)
+
+    def _count(self, *event_args: Any) -> None:
+        if self.on:
+            statement = str(event_args[2])
+            self.verbs[statement.split(None, 1)[0].upper()] += 1
+            self.texts[" ".join(statement.split())[:150]] += 1
+
+
 @dataclass
 class Burst:
     """What one burst of updates took: each update's latency, the wall and CPU time, and
@@ -145,6 +163,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
         pop = await populated(url, args.items, args.people)
         print(f"  populated in {pop.seconds:.1f} s", flush=True)
         app = create_app(settings, options=Options())
+        counter = StatementCounter(app[DATABASE])  # listening before anything runs
         async with serve(app, "127.0.0.1", 0):
             users = await dispatch_items(fake, app[RUNTIME], pop, args.users)
             print(f"dispatched {len(users)} real items; waiting for their notices", flush=True)
@@ -155,7 +174,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
             if profiler:
                 profiler.enable()
             pacer = Pacer(args.rate) if args.rate else None
-            burst = await measure(fake, app[DATABASE], users, notices, pacer)
+            burst = await measure(fake, counter, users, notices, pacer)
             if profiler:
                 profiler.disable()
                 profiler.dump_stats(str(args.profile_out))
@@ -198,7 +217,7 @@ async def dispatch_items(
 
 async def measure(
     fake: FakeTelegram,
-    db: Database,
+    counter: StatementCounter,
     users: list[tuple[FakeUser, str]],
     notices: list[Any],
     pacer: Pacer | None,
@@ -206,17 +225,7 @@ async def measure(
     """All the contacts act at once (each update in the pacer's next slot, if any); what it
     took."""
     latencies: list[float] = []
-    statements: Counter[str] = Counter()
-    texts: Counter[str] = Counter()
-    counting = True
-
-    def count_statement(*event_args: Any) -> None:
-        if counting:
-            statements[str(event_args[2]).split(None, 1)[0].upper()] += 1
-            texts[" ".join(str(event_args[2]).split())[:150]] += 1
-
-    engine = db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count_statement)
+    counter.on = True
     calls_before = len(fake.calls)
     cpu_started, thread_started = time.process_time(), time.thread_time()
     started = time.perf_counter()
@@ -230,9 +239,16 @@ async def measure(
     cpu = time.process_time() - cpu_started
     loop_cpu = time.thread_time() - thread_started
     calls = Counter(call.method for call in fake.calls[calls_before:])
-    counting = False  # not event.remove: a statement of the deliverer may be starting
+    counter.on = False
     return Burst(
-        latencies, wall, cpu, loop_cpu, calls, statements, texts, fake.stats.throttled_by_limits
+        latencies,
+        wall,
+        cpu,
+        loop_cpu,
+        calls,
+        counter.verbs,
+        counter.texts,
+        fake.stats.throttled_by_limits,
     )
 
 
