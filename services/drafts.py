@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authority import Actor
@@ -135,11 +135,14 @@ async def draft_files(rt: Runtime, actor: Actor, draft_id: int) -> tuple[dict[st
 
 
 async def set_draft_prompt(rt: Runtime, actor: Actor, draft_id: int, message_id: int) -> None:
+    """Remember the message that shows the draft (a draft gone or not the actor's: nothing)."""
     async with rt.db.session() as session:
-        draft = await session.get(ReportDraft, draft_id)
-        if draft is None or draft.person_id != actor.person_id:
-            return
-        draft.prompt_message_id = message_id
+        await session.execute(
+            update(ReportDraft)
+            .where(ReportDraft.id == draft_id, ReportDraft.person_id == actor.person_id)
+            .values(prompt_message_id=message_id)
+            .execution_options(synchronize_session=False)
+        )
         await session.commit()
 
 
