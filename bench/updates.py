@@ -124,8 +124,8 @@ def percentile(values: list[float], share: float) -> float:
 
 class StatementCounter:
     """Counts the SQL statements the app runs while ``on``, by verb and by text (its first 150
-    characters). Listens from before the app starts: adding a listener while statements run
-    can break one of them."""
+    characters). Made before the app has work: adding a listener while a statement runs can
+    break that statement."""
 
     def __init__(self, db: Database) -> None:
         self.on = False
@@ -163,8 +163,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
         pop = await populated(url, args.items, args.people)
         print(f"  populated in {pop.seconds:.1f} s", flush=True)
         app = create_app(settings, options=Options())
-        counter = StatementCounter(app[DATABASE])  # listening before anything runs
         async with serve(app, "127.0.0.1", 0):
+            counter = StatementCounter(app[DATABASE])  # listening before the app has work
             users = await dispatch_items(fake, app[RUNTIME], pop, args.users)
             print(f"dispatched {len(users)} real items; waiting for their notices", flush=True)
             notices = [await user.wait_message(has("签收"), timeout=TIMEOUT) for user, _ in users]
