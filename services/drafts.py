@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authority import Actor
@@ -22,11 +22,11 @@ from domain.reports import MAX_FILES, TEXT_MAX, report_kinds
 from domain.text import check_length
 from domain.views import ItemView
 from domain.vocabulary import ReportKind
-from services.assignments import assignments_of, own_assignment
+from services.assignments import own_assignment
 from services.execution_errors import StaleButton
 from services.rectification import problems_of
 from services.runtime import Runtime
-from services.views import find_item, item_view
+from services.views import ShareRow, find_item, in_item_order, item_view, share_rows
 from storage.models import Item, ReportDraft
 
 
@@ -63,9 +63,10 @@ async def report_menu(rt: Runtime, actor: Actor, ref: str) -> ReportMenu:
     """What the actor may report on this item (a contact or head of one of its units)."""
     async with rt.db.session() as session:
         item = await find_item(session, ref)
-        own_assignment(actor, await assignments_of(session, item.id))
+        rows = await share_rows(session, [item.id])
+        own_assignment(actor, in_item_order(rows))
         _check_open_for_reports(item)
-        view = await item_view(session, item, rt.clock.now(), rt.policy)
+        view = await item_view(session, item, rt.clock.now(), rt.policy, rows=rows)
     return ReportMenu(view, report_kinds(item.time_class))
 
 
@@ -79,11 +80,11 @@ async def choose_kind(rt: Runtime, actor: Actor, ref: str, kind: str) -> DraftVi
         item = await find_item(session, ref)
         if chosen not in report_kinds(item.time_class):
             raise StaleButton()
-        draft = await _open_draft(rt, session, actor, item)
+        draft, rows = await _open_draft(rt, session, actor, item)
         draft.kind = str(chosen)
         draft.updated_at = rt.clock.now()
         await session.commit()
-        return await _draft_view(rt, session, draft)
+        return await _draft_view(rt, session, draft, rows)
 
 
 async def add_content(
@@ -106,7 +107,7 @@ async def add_content(
         item = await session.get(Item, item_id)
         if item is None:
             raise StaleButton()
-        draft = await _open_draft(rt, session, actor, item)
+        draft, rows = await _open_draft(rt, session, actor, item)
         continued = media_group_id is not None and draft.media_group_id == media_group_id
         if text.strip():
             combined = f"{draft.text}\n{text.strip()}" if draft.text else text.strip()
@@ -123,7 +124,7 @@ async def add_content(
             draft.first_message_id = message_id
         draft.updated_at = rt.clock.now()
         await session.commit()
-        return await _draft_view(rt, session, draft, continued)
+        return await _draft_view(rt, session, draft, rows, continued)
 
 
 async def draft_files(rt: Runtime, actor: Actor, draft_id: int) -> tuple[dict[str, Any], ...]:
@@ -134,11 +135,14 @@ async def draft_files(rt: Runtime, actor: Actor, draft_id: int) -> tuple[dict[st
 
 
 async def set_draft_prompt(rt: Runtime, actor: Actor, draft_id: int, message_id: int) -> None:
+    """Remember the message that shows the draft (a draft gone or not the actor's: nothing)."""
     async with rt.db.session() as session:
-        draft = await session.get(ReportDraft, draft_id)
-        if draft is None or draft.person_id != actor.person_id:
-            return
-        draft.prompt_message_id = message_id
+        await session.execute(
+            update(ReportDraft)
+            .where(ReportDraft.id == draft_id, ReportDraft.person_id == actor.person_id)
+            .values(prompt_message_id=message_id)
+            .execution_options(synchronize_session=False)
+        )
         await session.commit()
 
 
@@ -179,8 +183,12 @@ def _check_open_for_reports(item: Item) -> None:
     apply(item.status, ItemAction.REPORT)
 
 
-async def _open_draft(rt: Runtime, session: AsyncSession, actor: Actor, item: Item) -> ReportDraft:
-    assignment = own_assignment(actor, await assignments_of(session, item.id))
+async def _open_draft(
+    rt: Runtime, session: AsyncSession, actor: Actor, item: Item
+) -> tuple[ReportDraft, list[ShareRow]]:
+    """The actor's draft on the item (started if none), with the item's shares as loaded."""
+    rows = await share_rows(session, [item.id])
+    assignment = own_assignment(actor, in_item_order(rows))
     _check_open_for_reports(item)
     draft = await session.scalar(
         select(ReportDraft).where(
@@ -200,17 +208,21 @@ async def _open_draft(rt: Runtime, session: AsyncSession, actor: Actor, item: It
         )
         session.add(draft)
         await session.flush()
-    return draft
+    return draft, rows
 
 
 async def _draft_view(
-    rt: Runtime, session: AsyncSession, draft: ReportDraft, continued: bool = False
+    rt: Runtime,
+    session: AsyncSession,
+    draft: ReportDraft,
+    rows: list[ShareRow],
+    continued: bool = False,
 ) -> DraftView:
     item = await session.get_one(Item, draft.item_id)
     files = tuple(dict(f) for f in draft.files or [])
     return DraftView(
         id=draft.id,
-        item=await item_view(session, item, rt.clock.now(), rt.policy),
+        item=await item_view(session, item, rt.clock.now(), rt.policy, rows=rows),
         kind=draft.kind,
         text=draft.text,
         photos=sum(1 for f in files if f.get("type") == "photo"),

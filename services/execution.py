@@ -28,7 +28,7 @@ from services.notices import Notice, commit_and_view, details_only, record_and_n
 from services.recipients import item_and_office_people
 from services.runtime import Runtime
 from services.timeline import Kind
-from services.views import OPEN_STATUSES, find_item, item_view, timeline
+from services.views import OPEN_STATUSES, find_item, item_view, share_rows_with, timeline
 from storage.models import Assignment, Item
 from texts import execution as texts
 
@@ -48,7 +48,9 @@ async def acknowledge(rt: Runtime, actor: Actor, assignment_id: int) -> Acknowle
     """The unit's contact confirms receipt; pressing again changes nothing."""
     now = rt.clock.now()
     async with rt.db.session() as session:
-        assignment = await session.get(Assignment, assignment_id)
+        # The item's shares with this one among them, held for the view below.
+        rows = await share_rows_with(session, assignment_id)
+        assignment = next((row[0] for row in rows if row[0].id == assignment_id), None)
         if assignment is None:
             raise StaleButton()
         if assignment.unit_id not in actor.contact_of:
@@ -59,7 +61,7 @@ async def acknowledge(rt: Runtime, actor: Actor, assignment_id: int) -> Acknowle
             mark_received(session, item, assignment, actor, now)
             item.updated_at = now
             await session.commit()
-        view = await item_view(session, item, now, rt.policy)
+        view = await item_view(session, item, now, rt.policy, rows=rows)
     own = next(a for a in view.assignments if a.id == assignment_id)
     return Acknowledged(view, own, already)
 

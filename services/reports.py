@@ -48,7 +48,7 @@ from services.recipients import office_people, unit_people
 from services.rectification import answer_problems
 from services.runtime import Runtime
 from services.timeline import Kind, record
-from services.views import find_item, item_view
+from services.views import find_item, in_item_order, item_view, share_rows
 from storage.models import Assignment, Item, Person, Report, Unit
 from texts import Text
 from texts import execution as texts
@@ -209,7 +209,8 @@ async def _submit(
 ) -> Submitted:
     now = rt.clock.now()
     kind = content.kind
-    assignment = own_assignment(actor, await assignments_of(session, item.id))
+    rows = await share_rows(session, [item.id])
+    assignment = own_assignment(actor, in_item_order(rows))
     text = check_report(
         kind,
         time_class=item.time_class,
@@ -261,7 +262,7 @@ async def _submit(
         },
     )
     await _tell(rt, session, actor, item, assignment, report, kept)
-    view = await item_view(session, item, now, rt.policy)
+    view = await item_view(session, item, now, rt.policy, rows=rows)
     owes = _owed_after_answer(rt, item, (*before, (kind, now)), kind, now)
     return Submitted(report.id, view, kind, kept.warnings, problems, owes)
 

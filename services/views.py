@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from domain.errors import NotFound
 from domain.i18n import N_
@@ -83,21 +84,54 @@ async def find_item(session: AsyncSession, ref: str) -> Item:
     return item
 
 
+ShareRow = tuple[Assignment, str, str]
+"""An item's assignment with its unit's key and name, as the item's view lists them."""
+
+
+async def share_rows(session: AsyncSession, item_ids: Sequence[int]) -> list[ShareRow]:
+    """The items' assignments with their units' keys and names, in the view's order (lead
+    unit first); a use case that loads them here hands them to :func:`item_view` later in
+    the same unit of work instead of reading them again."""
+    return await _share_rows(session, Assignment.item_id.in_(item_ids))
+
+
+async def share_rows_with(session: AsyncSession, assignment_id: int) -> list[ShareRow]:
+    """:func:`share_rows` of the item this assignment belongs to (none: no such assignment),
+    in one statement."""
+    item_id = select(Assignment.item_id).where(Assignment.id == assignment_id)
+    return await _share_rows(session, Assignment.item_id == item_id.scalar_subquery())
+
+
+async def _share_rows(session: AsyncSession, where: ColumnElement[bool]) -> list[ShareRow]:
+    rows = await session.execute(
+        select(Assignment, Unit.key, Unit.name)
+        .join(Unit, Unit.id == Assignment.unit_id)
+        .where(where)
+        .order_by(Assignment.role.desc(), Assignment.id)
+    )
+    return [(assignment, key, name) for assignment, key, name in rows]
+
+
+def in_item_order(rows: Sequence[ShareRow]) -> list[Assignment]:
+    """The assignments of ``rows`` in the item's order (as ``assignments_of`` gives them)."""
+    return sorted((row[0] for row in rows), key=lambda assignment: assignment.id)
+
+
 async def views_of(
-    session: AsyncSession, items: Sequence[Item], now: datetime, policy: Policy
+    session: AsyncSession,
+    items: Sequence[Item],
+    now: datetime,
+    policy: Policy,
+    *,
+    rows: Sequence[ShareRow] | None = None,
 ) -> list[ItemView]:
-    """Read models of the items, in their order, from two queries (assignments, people)."""
+    """Read models of the items, in their order, from two queries (assignments, people); one
+    (people) when the items' assignment ``rows`` (:func:`share_rows`) are already loaded."""
     if not items:
         return []
-    rows = (
-        await session.execute(
-            select(Assignment, Unit.key, Unit.name)
-            .join(Unit, Unit.id == Assignment.unit_id)
-            .where(Assignment.item_id.in_([item.id for item in items]))
-            .order_by(Assignment.role.desc(), Assignment.id)
-        )
-    ).all()
-    by_item: dict[int, list[tuple[Assignment, str, str]]] = defaultdict(list)
+    if rows is None:
+        rows = await share_rows(session, [item.id for item in items])
+    by_item: dict[int, list[ShareRow]] = defaultdict(list)
     for assignment, key, name in rows:
         by_item[assignment.item_id].append((assignment, key, name))
     people = await _people(
@@ -108,8 +142,17 @@ async def views_of(
     return [build_item_view(item, by_item[item.id], people, now, policy) for item in items]
 
 
-async def item_view(session: AsyncSession, item: Item, now: datetime, policy: Policy) -> ItemView:
-    (view,) = await views_of(session, [item], now, policy)
+async def item_view(
+    session: AsyncSession,
+    item: Item,
+    now: datetime,
+    policy: Policy,
+    *,
+    rows: Sequence[ShareRow] | None = None,
+) -> ItemView:
+    """The item's read model; ``rows``: its assignments as this unit of work loaded them with
+    :func:`share_rows` (changed in memory since, not read again)."""
+    (view,) = await views_of(session, [item], now, policy, rows=rows)
     return view
 
 
