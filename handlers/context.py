@@ -15,11 +15,12 @@ from telegram.ext import Application, BaseUpdateProcessor, CallbackContext, ExtB
 from telegram.ext import ConversationHandler as PTBConversationHandler
 
 from services.actors import Actor
-from services.complaint_drafts import load_kept, save_sealed
+from services.complaint_drafts import load_sealed, save_sealed
 from services.conversations import (
     NONE,
     Conversation,
     is_stale,
+    load_conversations,
     save_conversations,
 )
 from services.people import whoami
@@ -228,14 +229,15 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     ) -> dict[str, Conversation]:
         """Where each of these conversations stood before the update (a stale one: gone)."""
         chat_id, user_id = key
-        stored, sealed = await load_kept(
-            rt,
-            chat_id,
-            user_id,
-            plain=any(not k.sealed for k in kept.values()),
-            sealed=[name for name, k in kept.items() if k.sealed],
-        )
-        return {name: sealed[name] if name in sealed else stored.get(name, NONE) for name in kept}
+        plain = any(not k.sealed for k in kept.values())
+        stored = await load_conversations(rt, chat_id, user_id) if plain else {}
+        found: dict[str, Conversation] = {}
+        for name, conversation in kept.items():
+            if conversation.sealed:
+                found[name] = await load_sealed(rt, name, chat_id)
+            else:
+                found[name] = stored.get(name, NONE)
+        return found
 
     @staticmethod
     def _restore(

@@ -10,15 +10,13 @@ another secret) reads as gone, and the complainant is told to start again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Select, delete, null, select, type_coerce, union_all
+from sqlalchemy import delete, select
 
 from services.conversations import NONE, Conversation
 from services.runtime import Runtime
-from storage.models import ChatConversation, ComplaintLimit, SealedDraft
+from storage.models import ComplaintLimit, SealedDraft
 from storage.upserts import insert_for
 
 LIFETIME = timedelta(hours=1)  # untouched for longer, a draft is gone
@@ -35,53 +33,9 @@ async def load_sealed(rt: Runtime, name: str, chat_id: int) -> Conversation:
                 select(SealedDraft.sealed, SealedDraft.expires_at).where(SealedDraft.key == key)
             )
         ).first()
-    return NONE if row is None else _opened(rt, chat_id, key, row[0], row[1])
-
-
-async def load_kept(
-    rt: Runtime, chat_id: int, user_id: int, *, plain: bool, sealed: Sequence[str]
-) -> tuple[dict[str, Conversation], dict[str, Conversation]]:
-    """In one read (it runs before every private update): this person's conversations stored
-    in this chat (:func:`services.conversations.load_conversations`; none unless ``plain``), and
-    this chat's sealed conversations named in ``sealed``, each as :func:`load_sealed` gives it.
-    The two tables are only read side by side: nothing links a sealed row to the chat."""
-    keys = {rt.sealer.draft_key(name, chat_id): name for name in sealed}
-    parts: list[Select[*tuple[Any, ...]]] = []  # one or both of the two reads
-    if plain:
-        parts.append(
-            select(
-                ChatConversation.name.label("name"),
-                ChatConversation.state.label("state"),
-                ChatConversation.data.label("data"),
-                ChatConversation.updated_at.label("updated_at"),
-                type_coerce(null(), SealedDraft.sealed.type).label("sealed"),
-                type_coerce(null(), SealedDraft.expires_at.type).label("expires_at"),
-            ).where(ChatConversation.chat_id == chat_id, ChatConversation.user_id == user_id)
-        )
-    if keys:
-        parts.append(
-            select(
-                SealedDraft.key, null(), null(), null(), SealedDraft.sealed, SealedDraft.expires_at
-            ).where(SealedDraft.key.in_(keys))
-        )
-    if not parts:
-        return {}, {}
-    async with rt.db.session() as session:
-        rows = (await session.execute(union_all(*parts) if len(parts) > 1 else parts[0])).all()
-    stored: dict[str, Conversation] = {}
-    found = dict.fromkeys(sealed, NONE)
-    for name, state, data, updated_at, content, expires_at in rows:
-        if content is None:
-            stored[name] = Conversation(state, dict(data or {}), updated_at)
-        else:
-            found[keys[name]] = _opened(rt, chat_id, name, content, expires_at)
-    return stored, found
-
-
-def _opened(
-    rt: Runtime, chat_id: int, key: str, sealed: bytes, expires_at: datetime
-) -> Conversation:
-    """A sealed row's conversation, or GONE when it expired or cannot be read."""
+    if row is None:
+        return NONE
+    sealed, expires_at = row
     if expires_at <= rt.clock.now():
         return GONE
     content = rt.sealer.unseal(chat_id, key, bytes(sealed))
