@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -315,6 +315,12 @@ def overdue_days(due: date | None, today: date) -> int:
     if due is None:
         return 0
     return max((today - due).days, 0)
+
+
+def reply_by(issued_on: date, days: int) -> date:
+    """The day a notice issued on ``issued_on`` asks its written answer by (``reply_days``): the
+    one date its document and every chat message that names the notice state."""
+    return issued_on + timedelta(days=days)
 
 
 def overdue_entry(code: str, title: str, due: date | None, today: date) -> dict[str, Any]:

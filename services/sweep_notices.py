@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import callbacks
 from domain.buttons import Button
 from domain.deadlines import local_date
+from domain.documents import reply_by
 from domain.ladder import respects_quiet_hours
 from domain.listing import Listing
 from domain.occasions import PlannedOccasion
@@ -113,7 +114,7 @@ async def load_for_messages(
         people=people,
         names=names,
         refs={pid: PersonRef(pid, p.key, p.name) for pid, p in names.items()},
-        notices=await issued_notices(session, urging),
+        notices=await issued_notices(session, urging, rt.tz),
         unit_groups={group.unit_id: group for group in groups if group.unit_id is not None},
         office_forum=await office_forum(session),
     )
@@ -379,7 +380,6 @@ async def _queue_level(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
         told=names_told(told),
         makes_inspection=level.inspection_item,
         after_talk=level.after_talk,
-        reply_by=_reply_by(ctx, level) if notices else None,
     )
     late = is_late(occasion.at, now)
     quiet = respects_quiet_hours(level, ctx.rt.policy)
@@ -392,7 +392,7 @@ async def _queue_level(ctx: _ItemNotices, plan: PlannedOccasion) -> None:
         code = notice.code if notice is not None and recipient.unit is not None else codes
         cache = (person.locale, recipient.audience, recipient.can_act, code)
         if cache not in messages:
-            told_facts = replace(facts, notice_code=code)
+            told_facts = replace(facts, notice_code=code, reply_by=_reply_by(ctx, notice, notices))
             messages[cache] = _escalation_message(ctx, level, told_facts, recipient)
         message, listing = messages[cache]
         scope = f"a:{recipient.unit.assignment_id}" if recipient.unit is not None else "item"
@@ -439,12 +439,16 @@ def _level_with_groups(ctx: _ItemNotices, told: list[LevelRecipient]) -> list[Le
     return found
 
 
-def _reply_by(ctx: _ItemNotices, level: LadderLevel) -> date | None:
-    """The day an urging notice asks the written answer by: the eve of the next level."""
-    later = [other for other in ctx.rt.policy.ladder.levels if other.after_days > level.after_days]
-    if ctx.item.due_date is None or not later:
+def _reply_by(
+    ctx: _ItemNotices, notice: IssuedNotice | None, notices: dict[int | None, IssuedNotice]
+) -> date | None:
+    """The day the urging notice a person is told of asks its written answer by, as its
+    document states it (the earliest of the item's notices for those told of them all)."""
+    named = [notice] if notice is not None else list(notices.values())
+    if not named:
         return None
-    return ctx.item.due_date + timedelta(days=later[0].after_days)
+    days = ctx.rt.policy.documents.reply_days
+    return min(reply_by(n.issued_on, days) for n in named)
 
 
 def _overdue_days(ctx: _ItemNotices) -> int:

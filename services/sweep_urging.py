@@ -14,13 +14,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.deadlines import local_date
 from domain.documents import DocumentKind
 from domain.occasions import PlannedOccasion
 from domain.recipients import UnitContacts
@@ -45,27 +47,32 @@ class IssuedNotice:
 
     code: str
     document_id: int | None
+    issued_on: date  # its document asks the written answer by this day plus ``reply_days``
 
 
 async def issued_notices(
-    session: AsyncSession, item_ids: Collection[int]
+    session: AsyncSession, item_ids: Collection[int], tz: ZoneInfo
 ) -> dict[NoticeKey, IssuedNotice]:
     """The urging notices already issued for ``item_ids``, as their timelines record them."""
     notices: dict[NoticeKey, IssuedNotice] = {}
     if not item_ids:
         return notices
     rows = await session.execute(
-        select(TimelineEvent.item_id, TimelineEvent.data).where(
+        select(TimelineEvent.item_id, TimelineEvent.data, TimelineEvent.at).where(
             TimelineEvent.item_id.in_(set(item_ids)), TimelineEvent.kind == Kind.NOTICE_ISSUED
         )
     )
-    for item_id, data in rows:
+    for item_id, data, at in rows:
         level, basis = (data or {}).get("level"), (data or {}).get("basis")
         if isinstance(level, int) and isinstance(basis, str):
             document, unit = data.get("document"), data.get("unit")
             notices.setdefault(
                 (item_id, level, basis, unit if isinstance(unit, int) else None),
-                IssuedNotice(str(data["code"]), document if isinstance(document, int) else None),
+                IssuedNotice(
+                    str(data["code"]),
+                    document if isinstance(document, int) else None,
+                    local_date(at, tz),
+                ),
             )
     return notices
 
@@ -143,7 +150,7 @@ async def issue_unit_notices(
         except Exception:  # each item then gets a notice of its own as it is handled
             log.exception("unit_notice_failed", extra={"unit": unit_id, "items": len(listed)})
             continue
-        notice = IssuedNotice(document.number, document.id)
+        notice = IssuedNotice(document.number, document.id, local_date(now, rt.tz))
         for w in listed:
             key = (w.item.id, level_number, w.basis, unit_id)
             notices[key] = notice
@@ -163,7 +170,7 @@ async def issue_item_notice(
     stored = (await _stored(session, [item.id]))[item.id]
     document = await issue_document(session, rt, stored, DocumentKind.URGING, now)
     kept.entries.append(_notice_entry(item, now, key, document, 1))
-    return IssuedNotice(document.number, document.id)
+    return IssuedNotice(document.number, document.id, local_date(now, rt.tz))
 
 
 async def _stored(session: AsyncSession, ids: Collection[int]) -> dict[int, Item]:

@@ -85,7 +85,7 @@ async def facts_for(
         recipient = "、".join(u.name for _, u in papers.units)
         extra["deadlines"] = _deadlines(rt, item)
     elif kind is DocumentKind.URGING:
-        extra["reply_by"] = rules.written_date(today + timedelta(days=policy.reply_days))
+        extra["reply_by"] = rules.written_date(rules.reply_by(today, policy.reply_days))
         extra["items"] = [
             rules.overdue_entry(i.code, i.title, i.due_date, today) for i in (listed or [item])
         ]
@@ -96,7 +96,7 @@ async def facts_for(
     elif kind is DocumentKind.CRITICISM:
         recipient = policy.criticism_recipient
         copy_to = (*policy.criticism_copy_to, *policy.copy_to)
-        extra["reply_by"] = rules.written_date(today + timedelta(days=policy.reply_days))
+        extra["reply_by"] = rules.written_date(rules.reply_by(today, policy.reply_days))
         extra["urging_numbers"] = await _urging_numbers(session, item.id)
     else:
         extra.update(await _register(session, rt, item))

@@ -75,7 +75,7 @@ async def test_level_two_sends_the_urging_notice_as_a_document(bench_with_pdf: B
     await import_example_county(bench.rt)
     users = await join_people(bench, ["lina", "zhangjun", "qian", "wang"], 31_000)
     await overdue_item(bench)
-    for moment in (local(12, 4, 8), local(12, 7, 8)):  # level 1, then level 2
+    for moment in (local(12, 4, 8), local(12, 8, 8)):  # level 1, then level 2
         bench.clock.set(moment)
         await run_sweep(bench.rt)
         await settle(bench, timeout=60)
@@ -91,10 +91,14 @@ async def test_level_two_sends_the_urging_notice_as_a_document(bench_with_pdf: B
         docx = docx[1:]
         text = "\n".join(p.text for p in open_docx(io.BytesIO(docx[0][0])).paragraphs)
         assert "催〔2026〕1号" in text and "县教育局：" in text
-        assert "于2026年12月10日前将办理情况书面报送" in text
+        assert "于2026年12月11日前将办理情况书面报送" in text
         at = next(i for i, m in enumerate(users[key].messages) if m.document == docx[0])
         # the message, then its file
-        assert "督查室催办通知（催〔2026〕1号）" in users[key].messages[at - 1].plain_text
+        message = users[key].messages[at - 1].plain_text
+        assert "督查室催办通知（催〔2026〕1号）" in message
+        # the message asks the written answer by the day its document does (issued 12-8,
+        # reply_days 3), not by a date of its own
+        assert "于12月11日前书面报送" in message, message
         pdfs = [name for _, name in sent if name.endswith(".pdf")]
         wanted = ["督办通知单督办〔2026〕1号.pdf", "催办通知催〔2026〕1号.pdf"]
         assert pdfs == (wanted if shutil.which("soffice") else [])
