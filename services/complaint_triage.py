@@ -35,7 +35,15 @@ from services.items import ItemDraft, Origin, register_item, require_office
 from services.outbox.queue import notification_key
 from services.runtime import Runtime
 from services.views import find_item
-from storage.models import Attachment, Complaint, ComplaintNote, Item, Notification, WorkGroup
+from storage.models import (
+    Attachment,
+    Complaint,
+    ComplaintNote,
+    ComplaintRating,
+    Item,
+    Notification,
+    WorkGroup,
+)
 
 log = logging.getLogger("duban.complaints")
 
@@ -389,3 +397,26 @@ async def answer_from_closing(
         .values(status=ComplaintStatus.ANSWERED, answer=answer, updated_at=now)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def handling_again_from_reopening(session: AsyncSession, item_id: int, now: datetime) -> None:
+    """When an item that came from complaints is reopened (整改, by a follow-up check or a
+    review), its answered complaints are being handled again, merged ones staying merged, and
+    the ratings of the answer they had no longer stand: the next answer may be rated."""
+    on_item = select(Complaint.id).where(Complaint.item_id == item_id).scalar_subquery()
+    await session.execute(
+        update(ComplaintRating)
+        .where(ComplaintRating.complaint_id.in_(on_item))
+        .values(superseded=True)
+    )
+    for merged, status in ((False, ComplaintStatus.ACCEPTED), (True, ComplaintStatus.MERGED)):
+        followers = Complaint.merged_into_id.is_not(None)
+        await session.execute(
+            update(Complaint)
+            .where(
+                Complaint.item_id == item_id,
+                Complaint.status == ComplaintStatus.ANSWERED,
+                followers if merged else ~followers,
+            )
+            .values(status=status, answer=None, updated_at=now)
+        )

@@ -21,6 +21,7 @@ from domain.lifecycle import AssignmentAction, ItemAction, check_writable
 from domain.rectification import problem_list
 from domain.views import ItemView
 from domain.vocabulary import AssignmentStatus, ItemStatus
+from services import complaint_triage
 from services.assignments import assignments_of, move_share
 from services.deciding import AlreadyDecided, office_decision, redate, via
 from services.items import Origin, require_office
@@ -149,6 +150,7 @@ async def reopen_item(
         item.closed_at = None
         item.follow_up_on = None
         plan_by, data = await start_rectification(rt, session, item, decision.now, due, listed)
+        await complaint_triage.handling_again_from_reopening(session, item.id, decision.now)
         if also is not None:
             await also(session, item, decision.now)
         render = partial(texts.reopened_notice, plan_by=plan_by)

@@ -32,7 +32,7 @@ from domain.satisfaction import (
     reason_text,
 )
 from domain.views import ItemView
-from domain.vocabulary import AssignmentRole, ComplaintStatus
+from domain.vocabulary import AssignmentRole
 from services.complaint_ratings import Feedback, feedback_of, latest_rating
 from services.complaints import PublicStatus, status_by_code, tell_office
 from services.follow_up import reopen_item
@@ -190,23 +190,6 @@ async def _settle_reopened(
     tz: ZoneInfo,
 ) -> None:
     await _decide(session, rating_id, Review.REOPENED, None, origin, local_date(now, tz))
-    on_item = select(Complaint.id).where(Complaint.item_id == item.id).scalar_subquery()
-    await session.execute(
-        update(ComplaintRating)
-        .where(ComplaintRating.complaint_id.in_(on_item))
-        .values(superseded=True)
-    )
-    for merged, status in ((False, ComplaintStatus.ACCEPTED), (True, ComplaintStatus.MERGED)):
-        followers = Complaint.merged_into_id.is_not(None)
-        await session.execute(
-            update(Complaint)
-            .where(
-                Complaint.item_id == item.id,
-                Complaint.status == ComplaintStatus.ANSWERED,
-                followers if merged else ~followers,
-            )
-            .values(status=status, answer=None, updated_at=now)
-        )
 
 
 async def _decide(

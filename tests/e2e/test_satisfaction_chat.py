@@ -13,9 +13,10 @@ from domain.assessment import Period
 from domain.satisfaction import Rating, Review
 from domain.scoring import EventKind
 from domain.vocabulary import ComplaintStatus, ItemStatus, ReportKind
-from services import decisions, reports
+from services import decisions, follow_up, reports
 from services.items import Origin
 from services.people import whoami
+from services.satisfaction import rate_answer
 from services.stats import compute_stats
 from storage.models import Attachment, Complaint, ComplaintRating, Item, RectificationProblem
 from testbench import FakeUser
@@ -195,3 +196,46 @@ async def test_a_dissatisfied_complainant_s_review_reopens_the_item_and_names_no
     for line in debug_log.lines:
         for needle in NEEDLES:
             assert needle not in line, f"{needle!r} logged: {line[:300]}"
+
+
+async def test_a_follow_up_reopening_puts_the_complaint_back_in_hand_and_its_rating_aside(
+    bench: Bench,
+) -> None:
+    """回头看 finds the answered complaint's problem back: the item is reopened by the ordinary
+    follow-up check (not by a review); the complaint is being handled again, the rating of the
+    old answer no longer stands, and the next answer may be rated afresh."""
+    await import_example_county(bench.rt)
+    staff = await join(bench, ["qian", "gaojing", "heyong"])
+    citizen = bench.fake.user(CITIZEN_ID, FIRST_NAME, language_code="zh-hans")
+    code = await complain_in_chat(citizen, gps_jpeg())
+    item = await answer_by_closing(bench, staff)
+    await rate_answer(bench.rt, code, Rating.SATISFIED)
+
+    office = Origin(await whoami(bench.rt, staff["qian"].id))
+    due = (bench.rt.clock.now() + timedelta(days=20)).astimezone(bench.rt.tz).date()
+    await follow_up.reopen_item(bench.rt, office, item.ref, due, "村东头路灯再次损坏")
+    async with bench.rt.db.session() as session:
+        complaint = await session.scalar(select(Complaint))
+        assert complaint is not None and complaint.status == ComplaintStatus.ACCEPTED
+        assert complaint.answer is None
+    [old] = await ratings(bench)
+    assert old.rating is Rating.SATISFIED and old.superseded
+    await citizen.send_text(f"/track {code}")
+    shown = await citizen.wait_message(has_text("已交有关单位办理"))
+    assert "您评价过的答复已撤回" in shown.plain_text
+    assert "您对答复是否满意" not in shown.plain_text  # nothing to rate while it is in hand
+
+    # Answered again by the next closing: rated again, and only the new rating counts.
+    contact = await whoami(bench.rt, staff["gaojing"].id)
+    head = await whoami(bench.rt, staff["heyong"].id)
+    assert contact and head
+    submitted = await reports.submit_report(
+        bench.rt, contact, item.ref, ReportKind.COMPLETION, "村东头三盏路灯已更换线路。"
+    )
+    await decisions.confirm_completion(bench.rt, head, submitted.report_id)
+    await decisions.close_item(bench.rt, office, item.ref, answer="村东头路灯已修复。")
+    await rate_answer(bench.rt, code, Rating.BASIC)
+    assert [(r.rating, r.superseded) for r in await ratings(bench)] == [
+        (Rating.SATISFIED, True),
+        (Rating.BASIC, False),
+    ]
