@@ -26,9 +26,11 @@ class DocumentKind(StrEnum):
     CRITICISM = "criticism"  # 通报 (批评)
     REGISTER = "register"  # 督办事项办理情况登记表, into the archive
     REPORT = "report"  # 督查专报, the month's report to the principal leader (no one item's)
+    PRAISE = "praise"  # 通报 (表扬) of units the office chose (no one item's)
 
 
-ITEM_KINDS = tuple(kind for kind in DocumentKind if kind is not DocumentKind.REPORT)
+NO_ITEM_KINDS = frozenset({DocumentKind.REPORT, DocumentKind.PRAISE})
+ITEM_KINDS = tuple(kind for kind in DocumentKind if kind not in NO_ITEM_KINDS)
 """The kinds issued about one item (``duban document REF KIND``)."""
 
 
@@ -39,7 +41,12 @@ KIND_NAMES: dict[DocumentKind, str] = {
     DocumentKind.CRITICISM: "通报",
     DocumentKind.REGISTER: "督办事项办理情况登记表",
     DocumentKind.REPORT: "督查专报",
+    DocumentKind.PRAISE: "通报",
 }
+
+SEQUENCES: dict[DocumentKind, DocumentKind] = {DocumentKind.PRAISE: DocumentKind.CRITICISM}
+"""Kinds numbered in another kind's yearly sequence: every 通报, of criticism or of praise, takes
+the next 通报 number."""
 
 SOURCE_NAMES: dict[str, str] = {
     Source.SUPERIOR: "上级交办",
@@ -177,6 +184,9 @@ COMMON_FIELDS = frozenset(
 )
 
 KIND_FIELDS: dict[DocumentKind, frozenset[str]] = {
+    DocumentKind.PRAISE: frozenset(
+        {"issuer", "number", "recipient", "date", "copy_to", "units", "notice_text"}
+    ),
     DocumentKind.DISPATCH: COMMON_FIELDS | {"deadlines"},
     DocumentKind.URGING: COMMON_FIELDS | {"overdue_days", "reply_by", "items"},
     DocumentKind.TALK: COMMON_FIELDS | {"overdue_days", "attend_by", "urging_numbers"},
@@ -204,6 +214,7 @@ KIND_FIELDS: dict[DocumentKind, frozenset[str]] = {
 """The fields a template of each kind may use; any other name is a misspelling."""
 
 REQUIRED_FIELDS: dict[DocumentKind, frozenset[str]] = {
+    DocumentKind.PRAISE: frozenset({"number", "units", "notice_text", "date"}),
     DocumentKind.DISPATCH: frozenset(
         {"number", "recipient", "item_title", "due", "deadlines", "date"}
     ),

@@ -654,6 +654,7 @@ _DOCUMENT_CODES = {
     "urging": "urging_notice",
     "talk": "talk_notice",
     "criticism": "criticism_notice",
+    "praise": "criticism_notice",  # one 通报 sequence
     "register": "register_sheet",
     "report": "monthly_report",
 }

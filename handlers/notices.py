@@ -59,8 +59,8 @@ async def _carry_out(
         return texts.ordered(t, drafted.notice, rt.tz, already=False)
     notice_id, step = data.int_arg(0), data.arg(1)
     if step == "ok":
-        _, people = await public_notices.confirm_notice(rt, origin, notice_id)
-        return texts.confirmed(t, people)
+        sent = await public_notices.confirm_notice(rt, origin, notice_id)
+        return texts.confirmed(t, sent.people)
     if step == "drop":
         await public_notices.drop_notice(rt, origin, notice_id)
         return texts.dropped(t)

@@ -26,7 +26,7 @@ from domain import callbacks
 from domain.assessment import year_to_date
 from domain.buttons import Button
 from domain.deadlines import local_date
-from domain.documents import DocumentKind
+from domain.documents import DocumentFacts, DocumentKind
 from domain.errors import NotFound
 from domain.i18n import N_
 from domain.notices import (
@@ -41,7 +41,8 @@ from domain.notices import (
 )
 from domain.occasions import basis_due
 from domain.vocabulary import Role
-from services.documents.issue import issue_document
+from services.documents.facts import praise_facts
+from services.documents.issue import issue_document, issue_numbered
 from services.escalation import open_item
 from services.items import Origin
 from services.outbox.kinds import CRITICISM, OFFICE_ALERT
@@ -69,6 +70,17 @@ class UnknownUnit(NotFound):
 class Drafted:
     notice: NoticeView
     already: bool  # ordered before: the same notice, nothing new
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A confirmed notice: queued to ``people``, with its 通报 document (``document_id``,
+    ``number``)."""
+
+    notice: NoticeView
+    people: int
+    document_id: int
+    number: str
 
 
 async def _criticism_facts(rt: Runtime, session: AsyncSession, item: Item) -> CriticismFacts:
@@ -275,8 +287,8 @@ async def _close(
     return notice
 
 
-async def confirm_notice(rt: Runtime, origin: Origin, notice_id: int) -> tuple[NoticeView, int]:
-    """Send the draft to its distribution, once; how many people it was queued to."""
+async def confirm_notice(rt: Runtime, origin: Origin, notice_id: int) -> Sent:
+    """Send the draft to its distribution, once, with its 通报 document."""
     now = rt.clock.now()
     async with rt.db.session() as session:
         notice = await _close(session, rt, origin, notice_id, NoticeStatus.SENT)
@@ -294,9 +306,9 @@ async def confirm_notice(rt: Runtime, origin: Origin, notice_id: int) -> tuple[N
                 text=texts.sent(t, view, copied_as),
                 not_before=now,
                 created_at=now,
-                document_id=paper.id if paper is not None else None,
+                document_id=paper.id,
             )
-        if item is not None and paper is not None:
+        if item is not None:
             _on_timeline(
                 session,
                 item,
@@ -311,19 +323,26 @@ async def confirm_notice(rt: Runtime, origin: Origin, notice_id: int) -> tuple[N
             )
         await session.commit()
     rt.wake_outbox()
-    return view, queued
+    return Sent(view, queued, paper.id, paper.number)
 
 
 async def _issue_paper(
     rt: Runtime, session: AsyncSession, origin: Origin, item: Item | None, view: NoticeView
-) -> Document | None:
-    """The notice of criticism as a document (通报), numbered in the transaction that confirms
-    it, saying the confirmed text; a notice about no item (praise) goes as its message only."""
-    if item is None:
-        return None
+) -> Document:
+    """The notice as a document (通报), numbered in the transaction that confirms it, saying
+    the confirmed text: of criticism, about its item; of praise, about no item."""
     lines = [line.strip() for line in view.text.splitlines() if line.strip()]
     if lines and lines[0] == texts.heading(rt.text(None), view.kind, view.units):
         lines = lines[1:]  # the draft's first line names it: the document's title does that
+    now = rt.clock.now()
+    if item is None:
+
+        async def facts(number: str) -> DocumentFacts:
+            return praise_facts(rt, view.units, lines, number, now)
+
+        return await issue_numbered(
+            session, rt, DocumentKind.PRAISE, now, facts, item_id=None, actor_id=origin.person_id
+        )
     return await issue_document(
         session,
         rt,

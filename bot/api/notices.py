@@ -67,8 +67,9 @@ async def act(request: web.Request) -> web.Response:
         body = Edit.model_validate(await json_body(request))
         return _notice(await public_notices.edit_notice(rt, API, notice_id, body.text))
     if action == "confirm":
-        view, people = await public_notices.confirm_notice(rt, API, notice_id)
-        return _notice(view, people=people)
+        sent = await public_notices.confirm_notice(rt, API, notice_id)
+        document = {"id": sent.document_id, "number": sent.number}
+        return _notice(sent.notice, people=sent.people, document=document)
     if action == "drop":
         return _notice(await public_notices.drop_notice(rt, API, notice_id))
     raise web.HTTPNotFound()

@@ -121,6 +121,25 @@ async def facts_for(
     )
 
 
+def praise_facts(
+    rt: Runtime, units: Sequence[str], text: Sequence[str], number: str, now: datetime
+) -> DocumentFacts:
+    """A 通报 of praise of ``units`` numbered ``number``: the confirmed ``text`` (its lines),
+    to the same bodies and copied to the same ones as a 通报 of criticism."""
+    policy = rt.policy.documents
+    return DocumentFacts(
+        kind=DocumentKind.PRAISE,
+        issuer=policy.issuer,
+        number=number,
+        recipient=policy.criticism_recipient,
+        issued=local_date(now, rt.tz),
+        lead_unit=units[0] if units else "",
+        co_units=tuple(units[1:]),
+        copy_to=(*policy.criticism_copy_to, *policy.copy_to),
+        extra={"notice_text": list(text)},
+    )
+
+
 def _deadlines(rt: Runtime, item: Item) -> list[str]:
     def day(moment: datetime | None) -> date | None:
         return local_date(moment, rt.tz) if moment else None

@@ -33,8 +33,9 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 
 def counter_name(kind: DocumentKind) -> str:
-    """The ``counters`` row of a kind's yearly sequence (``urging`` is the ladder's own)."""
-    return kind.value
+    """The ``counters`` row of a kind's yearly sequence (``urging`` is the ladder's own; a 通报
+    of praise takes the 通报 sequence, ``rules.SEQUENCES``)."""
+    return rules.SEQUENCES.get(kind, kind).value
 
 
 async def issue_document(
@@ -58,7 +59,7 @@ async def issue_document(
     says, over the facts read from the item (a notice of criticism's confirmed text). An urging
     notice to one unit about several items lists them (``listed``, ``item`` the first;
     ``addressed_to`` the unit)."""
-    assert kind in rules.ITEM_KINDS, kind  # the monthly report is no item's: report.py
+    assert kind in rules.ITEM_KINDS, kind  # the monthly report and praise are no item's
 
     async def facts(number: str) -> DocumentFacts:
         found = papers or await load_papers(session, item)

@@ -235,6 +235,14 @@ criticism = letter(
     ),
 )
 
+praise = letter(
+    "关于对{{ units }}予以通报表扬的通报",
+    # The text the office confirmed (edited or not), after the draft's heading.
+    Each("para", "notice_text"),
+    "希望受到表扬的单位珍惜荣誉，保持成绩；各单位要以先进为榜样，对交办事项做到件件有着落、"
+    "事事有回音。",
+)
+
 report = letter(
     "{{ month }}督办事项办理情况专报",
     "现将{{ period }}督办事项办理情况报告如下：",
@@ -320,6 +328,7 @@ BUILDERS: dict[DocumentKind, Callable[[DocumentObject], None]] = {
     DocumentKind.CRITICISM: criticism,
     DocumentKind.REGISTER: register,
     DocumentKind.REPORT: report,
+    DocumentKind.PRAISE: praise,
 }
 
 

@@ -6,14 +6,19 @@ send nothing. A praise drafted through the API and left unconfirmed expires, the
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+
+import aiohttp
+from docx import Document as open_docx
 
 from services.bulletin import send_weekly_bulletin
 from services.sweep import run_sweep
-from tests.conftest import Bench
+from tests.conftest import Bench, import_example_county
 from tests.e2e.measures_helpers import local, overdue_item, step
 from tests.e2e.reminder_helpers import Inbox, settle
-from tests.e2e.test_whole_loop import api, has
+from tests.e2e.test_documents_delivery import documents, wait_for
+from tests.e2e.test_whole_loop import HEADERS, api, has, join_people
 
 UNIT = ["lina", "zhangjun"]
 DEPUTIES = ["wang", "chen", "liu"]
@@ -112,6 +117,9 @@ async def test_a_notice_of_criticism_drafted_edited_confirmed_and_copied_once(
     await zhao.wait_message(has("已发送给9人"), timeout=10)
     await settle(bench)
     assert any(m.startswith("👍 通报表扬") for m in inbox.new()["hemin"])
+    # One 通报 sequence: the criticism took 1号, the praise takes 2号.
+    name = "通报督通〔2026〕2号.docx"
+    await wait_for(lambda: name in [n for _, n in documents(users["hemin"].messages)], 30)
     status, stats = await api(bench, "GET", "/api/stats?from=2026-12-01&to=2026-12-31")
     (edu,) = [row for row in stats["units"] if row["key"] == "edu"]
     assert (edu["criticisms"], edu["praises"]) == (1, 1)
@@ -138,3 +146,39 @@ async def test_a_notice_of_criticism_drafted_edited_confirmed_and_copied_once(
     assert status == 409, error
     status, error = await api(bench, "POST", "/api/notices", {"unit": "nowhere"})
     assert status == 404, error
+
+
+async def test_a_praise_goes_out_as_a_numbered_notice_document(bench: Bench) -> None:
+    """通报表扬 is a 通报 like a criticism: confirming it issues the document (the next number of
+    the one 通报 sequence), which goes to its distribution as a file; the API names it and
+    serves it to the office."""
+    await import_example_county(bench.rt)
+    users = await join_people(bench, ["qian", "zhao", "hemin", "huangwei"], 61_000)
+    status, drafted = await api(bench, "POST", "/api/notices", {"unit": "health"})
+    assert status == 201
+    notice_id = drafted["notice"]["id"]
+    status, sent = await api(bench, "POST", f"/api/notices/{notice_id}/confirm")
+    assert status == 200 and sent["people"] >= 2
+    assert sent["document"]["number"] == "督通〔2026〕1号"
+    await settle(bench)
+    name = "通报督通〔2026〕1号.docx"
+    for key in ("hemin", "huangwei"):  # copied (县人大办); the praised unit's head
+        await wait_for(lambda: name in [n for _, n in documents(users[key].messages)], 30)  # noqa: B023
+    async with aiohttp.ClientSession(headers=HEADERS) as http:
+        url = f"{bench.base_url}/api/documents/{sent['document']['id']}"
+        async with http.get(url) as response:
+            assert response.status == 200
+            data = await response.read()
+    assert (data, name) in documents(users["hemin"].messages)
+    paragraphs = [p.text for p in open_docx(io.BytesIO(data)).paragraphs if p.text.strip()]
+    text = "\n".join(paragraphs)
+    assert "关于对县卫生健康局予以通报表扬的通报" in text
+    assert "各乡镇人民政府，县直各单位：" in text
+    assert "予以通报表扬" in text and "督通〔2026〕1号" in text
+    assert text.count("关于对县卫生健康局予以通报表扬的通报") == 1  # the heading is the title
+    assert "县委办公室" in text  # copied to the county's bodies
+
+    # Another praise takes the next number.
+    status, again = await api(bench, "POST", "/api/notices", {"unit": "edu"})
+    status, second = await api(bench, "POST", f"/api/notices/{again['notice']['id']}/confirm")
+    assert second["document"]["number"] == "督通〔2026〕2号"

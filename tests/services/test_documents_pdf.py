@@ -16,13 +16,16 @@ import pytest
 from domain.clock import FakeClock
 from domain.documents import ITEM_KINDS, DocumentKind
 from domain.monthly_report import month_period
-from services.documents.access import issue_for_item
+from services import public_notices
+from services.documents.access import document_file, issue_for_item
 from services.documents.pdf import convert, find_soffice
 from services.documents.report import report_now
+from services.items import Origin
 from services.runtime import Runtime
 from tests.services.test_documents import dispatched
 from tests.services.test_monthly_report import local, overdue_through_the_ladder
 
+API = Origin(None, via_api=True)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "documents"
 SOFFICE = find_soffice()
 pytestmark = pytest.mark.skipif(
@@ -71,6 +74,15 @@ KEY_LINES = {
         "办理过程",
         "交办",
     ],
+    DocumentKind.PRAISE: [
+        "××县人民政府督查室",
+        "督通〔2026〕1号",
+        "关于对县卫生健康局予以通报表扬的通报",
+        "各乡镇人民政府",
+        "予以通报表扬",
+        "以先进为榜样",
+        "抄送",
+    ],
     DocumentKind.REPORT: [
         "××县人民政府督查室",
         "督查专报〔2026〕1号",
@@ -112,6 +124,14 @@ async def test_the_monthly_report_converts_to_a_readable_pdf(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     _, docx = await report_now(county, month_period(2026, 12))
     await asyncio.to_thread(check_pdf, DocumentKind.REPORT, docx)
+
+
+async def test_a_praise_converts_to_a_readable_pdf(county: Runtime) -> None:
+    drafted = await public_notices.draft_praise(county, API, "health")
+    sent = await public_notices.confirm_notice(county, API, drafted.notice.id)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    docx = await document_file(county, sent.document_id, None)
+    await asyncio.to_thread(check_pdf, DocumentKind.PRAISE, docx.data)
 
 
 def check_pdf(kind: DocumentKind, docx: bytes) -> None:
