@@ -18,7 +18,8 @@ entries are deleted and the due items' ``next_check_at`` restored): the pass wit
 pass with a fixed ``--fixed`` (100) due whatever the size, and the pass with nothing due (the
 same ``now`` right after a pass). Wall time and this process's CPU time (the database server's
 is not in it) are both given: the machine may be shared. No delivery runs; the once-a-day digest
-is marked as already sent for the day so the pass is the reminders-and-ladder pass.
+is marked as already sent for the day so the pass is the reminders-and-ladder pass. Once populated,
+the heap is frozen (`bot.heap.settle`), as `duban run` and `duban sweep` do after start-up.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.fixture import bench_parser
+from bot import heap
 from domain.clock import FakeClock
 from domain.deadlines import end_of_day
 from domain.occasions import ItemFacts, next_check, plan_item
@@ -436,6 +438,7 @@ async def _populate_and_measure(
     print(f"{backend}, {size:,} items: populating", flush=True)
     pop = await populate(rt, size, args.people, now, args.due, progress)
     print(f"  populated in {pop.seconds:.1f} s", flush=True)
+    heap.settle()  # as `duban run` and `duban sweep` do once started
     figures = await measure(rt, pop, now, args.runs, args.fixed)
     await db.dispose()
     return figures

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
+from bot import heap
 from bot.cli_table import Command, add_command, add_group, option
 from bot.settings import Settings
 from domain.clock import SystemClock
@@ -238,7 +239,13 @@ def cmd_run(args: argparse.Namespace) -> None:
         app = create_app(settings, options=Options(webhook_url=args.webhook))
     except DubanError as exc:
         fail(str(exc))
+    app.on_startup.append(_settle_heap)  # after the app's own contexts have opened
     web.run_app(app, host=settings.web_host, port=settings.web_port, print=None)
+
+
+async def _settle_heap(app: Any) -> None:
+    """Started: freeze the start-up heap (``bot.heap``)."""
+    heap.settle()
 
 
 def cmd_backup(args: argparse.Namespace) -> None:

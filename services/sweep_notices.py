@@ -300,7 +300,6 @@ def _reminder_message(
     occasion, view = plan.occasion, ctx.view
     t = ctx.rt.text(locale)
     buttons = [_details(t, view.ref)]
-    more = Button(t.raw(texts.SHOW_ITEMS), callbacks.make(callbacks.PAGE, "items", 1, "new"))
     listing = None
     if occasion.kind is OccasionKind.RECEIPT_CHASE:
         text = texts.receipt_chase(
@@ -308,7 +307,7 @@ def _reminder_message(
         )
         heading = texts.receipt_heading(t, unit.name, to_head=to_head)
         said = texts.receipt_said(t, view, ctx.rt.tz)
-        listing = texts.item_listing(t, heading, view, said, more)
+        listing = texts.item_listing(t, heading, view, said, _show_items(t))
         if not to_head:
             buttons.insert(
                 0,
@@ -321,11 +320,18 @@ def _reminder_message(
         text = texts.before_due(t, view, unit.name, occasion.days)
     elif occasion.duty is not None:
         text = owed_message(t, view, unit.name, occasion, ctx.rt, to_head=to_head)
-        listing = owed_listing(t, view, unit.name, occasion, ctx.rt, to_head=to_head, show_all=more)
+        listing = owed_listing(
+            t, view, unit.name, occasion, ctx.rt, to_head=to_head, show_all=_show_items(t)
+        )
     else:
         assert plan.report_on is not None
         text = texts.report_due(t, view, unit.name, plan.report_on, plan.quarterly)
     return (text, buttons), listing
+
+
+def _show_items(t: Text) -> Button:
+    """A listed reminder's button to the whole list of the reader's new items."""
+    return Button(t.raw(texts.SHOW_ITEMS), callbacks.make(callbacks.PAGE, "items", 1, "new"))
 
 
 def _reminded(

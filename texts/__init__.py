@@ -71,6 +71,7 @@ class Translator:
         self._translations = {
             locale: _translations(catalog) for locale, catalog in self._catalogs.items()
         }
+        self._texts: dict[str, Text] = {}  # one per locale: a Text keeps nothing else
 
     def catalog(self, locale: str) -> Catalog:
         return self._catalogs[normalize_locale(locale)]
@@ -79,7 +80,11 @@ class Translator:
         return self._translations[normalize_locale(locale)].gettext(message)
 
     def text(self, locale: str | None) -> Text:
-        return Text(self, normalize_locale(locale))
+        normal = normalize_locale(locale)
+        found = self._texts.get(normal)
+        if found is None:
+            found = self._texts[normal] = Text(self, normal)
+        return found
 
 
 def normalize_locale(locale: str | None) -> str:
@@ -101,9 +106,10 @@ class Text:
     def __init__(self, translator: Translator, locale: str) -> None:
         self._translator = translator
         self.locale = locale
+        self._gettext = translator._translations[locale].gettext
 
     def __call__(self, message: str, /, **params: Any) -> str:
-        template = self._translator.gettext(self.locale, message)
+        template = self._gettext(message)
         if not params:
             return template
         return template.format_map(_Escaped({k: self._term(v) for k, v in params.items()}))
@@ -118,7 +124,7 @@ class Text:
 
     def raw(self, message: str) -> str:
         """The translation itself, unformatted and unescaped (button labels, menus)."""
-        return self._translator.gettext(self.locale, message)
+        return self._gettext(message)
 
 
 class _Escaped(dict[str, str]):
