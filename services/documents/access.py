@@ -14,7 +14,13 @@ from domain.authority import Actor, may_view
 from domain.documents import DocumentKind, file_name
 from domain.errors import NotFound
 from domain.i18n import N_
-from services.documents.issue import DOCX_TYPE, issue_document, item_documents, record_issued
+from services.documents.issue import (
+    DOCX_TYPE,
+    is_items_document,
+    issue_document,
+    item_documents,
+    record_issued,
+)
 from services.media import media_path
 from services.runtime import Runtime
 from services.views import find_item
@@ -134,7 +140,9 @@ async def document_file(
         raise DocumentNotFound()  # not an id the database could hold
     async with rt.db.session() as session:
         document = await session.get(Document, document_id)
-        if document is None or (item_id is not None and document.item_id != item_id):
+        if document is None:
+            raise DocumentNotFound()
+        if item_id is not None and not await is_items_document(session, document, item_id):
             raise DocumentNotFound()
         item = await session.get(Item, document.item_id) if document.item_id else None
         if item is not None:

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import documents as rules
@@ -27,7 +27,7 @@ from services.media import write_content
 from services.numbering import next_number
 from services.runtime import Runtime
 from services.timeline import Kind, record
-from storage.models import Counter, Document, Item
+from storage.models import Counter, Document, Item, TimelineEvent
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -137,8 +137,30 @@ def record_issued(session: AsyncSession, document: Document) -> None:
 
 
 async def item_documents(session: AsyncSession, item_id: int) -> list[Document]:
-    """The item's documents, oldest first."""
+    """The item's documents, oldest first: its own, and the urging notices to one of its units
+    that list it with the unit's other overdue items (kept under the first item listed; each
+    listed item's timeline names the notice)."""
+    listed = await _listed_in(session, item_id)
+    mine = Document.item_id == item_id
     rows = await session.scalars(
-        select(Document).where(Document.item_id == item_id).order_by(Document.id)
+        select(Document)
+        .where(or_(mine, Document.id.in_(listed)) if listed else mine)
+        .order_by(Document.id)
     )
     return list(rows)
+
+
+async def is_items_document(session: AsyncSession, document: Document, item_id: int) -> bool:
+    """Whether ``document`` is one of the item's (its own, or a notice listing it)."""
+    return document.item_id == item_id or document.id in await _listed_in(session, item_id)
+
+
+async def _listed_in(session: AsyncSession, item_id: int) -> set[int]:
+    """The documents of the urging notices the item's timeline says it is listed in."""
+    entries = await session.scalars(
+        select(TimelineEvent.data).where(
+            TimelineEvent.item_id == item_id, TimelineEvent.kind == Kind.NOTICE_ISSUED
+        )
+    )
+    found = ((data or {}).get("document") for data in entries)
+    return {document for document in found if isinstance(document, int)}

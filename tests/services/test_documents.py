@@ -8,7 +8,7 @@ import asyncio
 import hashlib
 import io
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,15 +22,22 @@ from domain import documents as rules
 from domain.clock import FakeClock
 from domain.documents import ITEM_KINDS, DocumentKind
 from domain.vocabulary import Source, TimeClass
-from services.documents.access import issue_for_item, list_documents
+from services.documents.access import (
+    DocumentNotFound,
+    document_file,
+    issue_for_item,
+    list_documents,
+)
 from services.documents.issue import issue_document
 from services.documents.shipped import SHIPPED
 from services.documents.templates import TemplateError, load_templates
 from services.items import ItemDraft, Origin, register_item
 from services.media import media_path
 from services.runtime import Runtime
+from services.sweep import run_sweep
 from services.views import find_item, load_item
 from storage.models import Document, TimelineEvent
+from tests.conftest import SHANGHAI
 
 API = Origin(None, via_api=True)
 
@@ -296,3 +303,41 @@ def test_an_urging_template_that_cannot_list_items_is_refused_when_notices_go_pe
         load_templates(folder, listed_urging=True)
     assert "urging.docx" in str(refused.value)
     assert "'items'" in str(refused.value) and "documents.urging_per_unit" in str(refused.value)
+
+
+async def test_a_units_urging_notice_is_among_each_listed_items_documents(
+    county: Runtime, clock: FakeClock
+) -> None:
+    """One urging notice to a unit lists its overdue items; it is kept under the first of them,
+    and every item it lists shows it and serves it; another unit's item does neither."""
+    first, second = (
+        await dispatched(county, "校园安全排查"),
+        await dispatched(county, "食堂卫生整治"),
+    )
+    for day in (4, 7):  # level 1, then level 2 (the written urging notice)
+        clock.set(datetime(2026, 12, day, 8, tzinfo=SHANGHAI))
+        await run_sweep(county)
+    async with county.db.session() as session:
+        notices = list(
+            await session.scalars(select(Document).where(Document.kind == DocumentKind.URGING))
+        )
+    assert len(notices) == 2  # one to each unit (县教育局, 县卫生健康局), each listing both items
+    assert {notice.item_id for notice in notices} == {await item_id(county, first)}
+    for ref in (first, second):
+        listed = [info.number for info in await list_documents(county, ref, None)]
+        for notice in notices:
+            assert notice.number in listed, ref
+            found = await document_file(county, notice.id, None, item_id=await item_id(county, ref))
+            assert found.name.endswith(f"{notice.number}.docx")
+    draft = ItemDraft("道路养护", "", Source.MEETING, TimeClass.GENERAL, lead_unit="civil")
+    other = await register_item(county, API, draft, dispatch=True)
+    assert not {n.number for n in notices} & {
+        d.number for d in await list_documents(county, other.ref, None)
+    }
+    with pytest.raises(DocumentNotFound):
+        await document_file(county, notices[0].id, None, item_id=other.id)
+
+
+async def item_id(rt: Runtime, ref: str) -> int:
+    async with rt.db.session() as session:
+        return (await find_item(session, ref)).id
