@@ -45,7 +45,7 @@ PRAISE = "prs"  # prs:<unit key>                 通报表扬 of a unit (the bul
 # Complaints
 COMPLAINT = "cmp"  # cmp:<step>:<value>           the /complain conversation
 TRIAGE = "tri"  # tri:<complaint id>:<action>     the office's triage
-REVIEW = "rvw"  # rvw:<rating id>:<reopen|uphold>  异议复核: the office decides a review
+REVIEW = "rvw"  # rvw:<rating id>:<reopen|uphold|assign>[:<unit id>]  异议复核: the office decides
 _PART = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
 
 

@@ -67,7 +67,14 @@ class ReviewNotFound(NotFound):
 
 
 class NothingToReopen(Conflict):
-    key = N_("Complaint {id} has no item to reopen: uphold the answer, or answer it anew.")
+    key = N_(
+        "Complaint {id} has no item to reopen: assign it to a unit, uphold the answer, or "
+        "answer it anew."
+    )
+
+
+class HasItem(Conflict):
+    key = N_("Complaint {id} has an item: reopen that item for rectification instead.")
 
 
 # --- rules ----------------------------------------------------------------------------------

@@ -399,6 +399,14 @@ async def answer_from_closing(
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def adopt_item(session: AsyncSession, complaint: Complaint, now: datetime) -> None:
+    """An answered complaint given an item (``complaint.item_id`` set) on review: it and those
+    merged into it are being handled by that item, and the ratings of the old answer no longer
+    stand."""
+    await _propagate(session, complaint, now)
+    await handling_again_from_reopening(session, complaint.item_id or 0, now)
+
+
 async def handling_again_from_reopening(session: AsyncSession, item_id: int, now: datetime) -> None:
     """When an item that came from complaints is reopened (整改, by a follow-up check or a
     review), its answered complaints are being handled again, merged ones staying merged, and

@@ -10,6 +10,7 @@ code's hash, and only its day is kept. The rules are in :mod:`domain.satisfactio
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, datetime
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -19,10 +20,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.buttons import Button
-from domain.complaints import SETTLED, ComplaintNotFound, answer_text, hash_code, normalize_code
+from domain.complaints import (
+    SETTLED,
+    ComplaintNotFound,
+    answer_text,
+    hash_code,
+    normalize_code,
+    title_from_text,
+)
 from domain.deadlines import local_date
 from domain.satisfaction import (
     AlreadyRated,
+    HasItem,
     NothingToReopen,
     Rating,
     Review,
@@ -32,11 +41,12 @@ from domain.satisfaction import (
     reason_text,
 )
 from domain.views import ItemView
-from domain.vocabulary import AssignmentRole
+from domain.vocabulary import AssignmentRole, Source, TimeClass
+from services import complaint_triage
 from services.complaint_ratings import Feedback, feedback_of, latest_rating
 from services.complaints import PublicStatus, status_by_code, tell_office
 from services.follow_up import reopen_item
-from services.items import Origin, require_office
+from services.items import ItemDraft, Origin, register_item, require_office
 from services.runtime import Runtime
 from storage.models import Assignment, Complaint, ComplaintNote, ComplaintRating, Item
 from texts import Text
@@ -140,15 +150,18 @@ async def _ask_for_review(
 
 
 async def pending_review(
-    rt: Runtime, origin: Origin, rating_id: int, *, reopen: bool = False
+    rt: Runtime, origin: Origin, rating_id: int, *, reopen: bool = False, assign: bool = False
 ) -> str:
     """The complaint whose request for review is still to be decided (its public id); refused
-    when it was decided, or (``reopen``) when the complaint has no item to reopen."""
+    when it was decided, when (``reopen``) the complaint has no item to reopen, or when
+    (``assign``) it has one already."""
     require_office(origin)
     async with rt.db.session() as session:
         _, complaint = await _review(session, rating_id)
         if reopen and complaint.item_id is None:
             raise NothingToReopen(id=complaint.public_id)
+        if assign and complaint.item_id is not None:
+            raise HasItem(id=complaint.public_id)
         return complaint.public_id
 
 
@@ -178,6 +191,49 @@ async def reopen_for_review(
     view = await reopen_item(rt, origin, ref, due, [reason, *problems], also=settle)
     log.info("complaint_review_reopened", extra={"complaint": complaint.public_id})
     return view
+
+
+async def assign_for_review(
+    rt: Runtime, origin: Origin, rating_id: int, draft: ItemDraft
+) -> ItemView:
+    """复核不通过, for a complaint the office answered itself (it has no item): the complaint
+    becomes an item (``draft``, source 群众投诉) dispatched to its unit; the complaint (and those
+    merged into it) are being handled, and the next answer may be rated. A complaint with an
+    item is reopened instead (:func:`reopen_for_review`)."""
+    require_office(origin)
+    async with rt.db.session() as session:
+        _, complaint = await _review(session, rating_id)
+        if complaint.item_id is not None:
+            raise HasItem(id=complaint.public_id)
+    view = await register_item(rt, origin, replace(draft, source=Source.COMPLAINT), dispatch=True)
+    now = rt.clock.now()
+    async with rt.db.session() as session:
+        # Decided meanwhile (another instance, a second press): refused; the item stands and
+        # the office sees it in its lists, as when two people accept one complaint.
+        await _decide(session, rating_id, Review.REOPENED, None, origin, local_date(now, rt.tz))
+        complaint = await session.get_one(Complaint, complaint.id)
+        complaint.item_id = view.id
+        await session.flush()
+        await complaint_triage.adopt_item(session, complaint, now)
+        await session.commit()
+    log.info("complaint_review_assigned", extra={"complaint": complaint.public_id})
+    return view
+
+
+async def review_draft(rt: Runtime, rating_id: int, unit_key: str) -> ItemDraft:
+    """The item a review assigns in chat, in the deployment's language: the complaint's words,
+    the office's answer and the complainant's reason for not being satisfied (nothing that
+    names them), to the chosen unit."""
+    async with rt.db.session() as session:
+        row, complaint = await _review(session, rating_id)
+    body = texts.review_item_body(rt.text(None), complaint.text, row.answer, row.reason or "")
+    return ItemDraft(
+        title=title_from_text(complaint.text) or complaint.public_id,
+        body=body,
+        source=Source.COMPLAINT,
+        time_class=TimeClass.GENERAL,
+        lead_unit=unit_key,
+    )
 
 
 async def _settle_reopened(

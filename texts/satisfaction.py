@@ -21,6 +21,7 @@ REVIEW_NAMES: dict[str, str] = {
     Review.UPHELD: N_("answer upheld"),
 }
 REVIEW_REOPEN = N_("Review fails: rectify again")
+REVIEW_ASSIGN = N_("Review fails: assign to a unit")
 REVIEW_UPHOLD = N_("Uphold the answer")
 SATISFACTION = N_("Complainants' satisfaction")
 SATISFACTION_COLUMNS = (
@@ -142,13 +143,56 @@ def office_review(
 
 
 def review_buttons(t: Text, rating_id: int, *, can_reopen: bool) -> list[list[tuple[str, str]]]:
+    """Reopen the complaint's item, or (answered by the office itself) assign it to a unit;
+    or uphold the answer."""
+
     def data(step: str) -> str:
         return callbacks.make(callbacks.REVIEW, rating_id, step)
 
-    row = [(t.raw(REVIEW_UPHOLD), data("uphold"))]
-    if can_reopen:
-        row.insert(0, (t.raw(REVIEW_REOPEN), data("reopen")))
-    return [row]
+    fails = (REVIEW_REOPEN, "reopen") if can_reopen else (REVIEW_ASSIGN, "assign")
+    return [[(t.raw(fails[0]), data(fails[1])), (t.raw(REVIEW_UPHOLD), data("uphold"))]]
+
+
+def unit_buttons(rating_id: int, units: list[tuple[int, str]]) -> list[list[tuple[str, str]]]:
+    """The units to assign a complaint to on review, two a row."""
+    buttons = [
+        (name, callbacks.make(callbacks.REVIEW, rating_id, "unit", unit_id))
+        for unit_id, name in units
+    ]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def choose_unit(t: Text, public_id: str) -> str:
+    return t(
+        N_(
+            "Complaint {id}: choose the unit to handle it. It becomes an item with the "
+            "complaint, your answer and the complainant's reason, dispatched at once."
+        ),
+        id=public_id,
+    )
+
+
+def assigned_done(t: Text, public_id: str, code: str, unit: str) -> str:
+    return t(
+        N_(
+            "✅ Review decided: complaint {id} is now item {code}, dispatched to {unit}. The "
+            "complainant reads that it is being handled, and may rate the next answer."
+        ),
+        id=public_id,
+        code=code,
+        unit=unit,
+    )
+
+
+def review_item_body(t: Text, text: str, answer: str, reason: str) -> str:
+    """What the unit reads of a complaint assigned on review: the complaint, the office's
+    answer that did not satisfy, and why (plain text: an item's body)."""
+    lines = [text, t.raw(N_("The supervision office's answer: {answer}")).format(answer=answer)]
+    if reason:
+        lines.append(
+            t.raw(N_("Why the complainant is not satisfied: {reason}")).format(reason=reason)
+        )
+    return "\n".join(lines)
 
 
 def ask_due(t: Text, public_id: str) -> str:

@@ -227,7 +227,7 @@ async def complaint_action(request: web.Request) -> web.Response:
     elif action == "accept":
         draft = _draft_from_form(request)
         await complaint_triage.accept_complaint(rt, origin, public_id, draft)
-    elif action in ("reopen", "uphold"):
+    elif action in ("reopen", "uphold", "assign"):
         await _decide_review(request, origin, action)
     else:
         raise web.HTTPNotFound()
@@ -240,13 +240,17 @@ async def complaint_action(request: web.Request) -> web.Response:
 
 async def _decide_review(request: web.Request, origin: Origin, action: str) -> None:
     """A complainant's request for review (异议复核): reopen the item (the new due date, more
-    problems one per line) or uphold the answer (the reason)."""
+    problems one per line), assign a complaint without one to a unit (the item's draft), or
+    uphold the answer (the reason)."""
     rt = runtime(request)
     review = _text(request, "review")
     if not review.isdigit() or len(review) > 12:
         raise web.HTTPBadRequest()
     if action == "uphold":
         await satisfaction.uphold_answer(rt, origin, int(review), _text(request, "reason"))
+        return
+    if action == "assign":
+        await satisfaction.assign_for_review(rt, origin, int(review), _draft_from_form(request))
         return
     today = local_date(rt.clock.now(), rt.tz)
     due = find_date(_text(request, "due"), today)

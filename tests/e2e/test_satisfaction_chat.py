@@ -13,7 +13,7 @@ from domain.assessment import Period
 from domain.satisfaction import Rating, Review
 from domain.scoring import EventKind
 from domain.vocabulary import ComplaintStatus, ItemStatus, ReportKind
-from services import decisions, follow_up, reports
+from services import complaint_triage, decisions, follow_up, reports
 from services.items import Origin
 from services.people import whoami
 from services.satisfaction import rate_answer
@@ -239,3 +239,55 @@ async def test_a_follow_up_reopening_puts_the_complaint_back_in_hand_and_its_rat
         (Rating.SATISFIED, True),
         (Rating.BASIC, False),
     ]
+
+
+async def test_a_review_of_the_offices_own_answer_assigns_the_complaint_to_a_unit(
+    bench: Bench,
+) -> None:
+    """Answered by the office itself (no item), rated 不满意: the review can now fail by
+    assigning the complaint to a unit (复核不通过, 交办) — an item with the complaint, the answer
+    and the reason, dispatched — and the complaint is being handled again."""
+    await import_example_county(bench.rt)
+    staff = await join(bench, ["qian", "gaojing", "heyong"])
+    citizen = bench.fake.user(CITIZEN_ID, FIRST_NAME, language_code="zh-hans")
+    code = await complain_in_chat(citizen, gps_jpeg())
+    qian, gaojing = staff["qian"], staff["gaojing"]
+    office = Origin(await whoami(bench.rt, qian.id))
+    answer = "经核实，该路段路灯属村级管理，已转告村委会。"
+    await complaint_triage.answer_complaint(bench.rt, office, "T2026-1", answer)
+    await rate_answer(bench.rt, code, Rating.DISSATISFIED, REASON)
+    review = await qian.wait_message(has_text("异议复核申请"), timeout=10)
+    assert review.button_texts == ["复核不通过，交办单位", "维持原答复"]
+    # Reopening is not offered; forged, it is refused with what to do instead.
+    [rating] = await ratings(bench)
+    assert "交办单位办理" in await refusal(qian, review, f"rvw:{rating.id}:reopen")
+    # A unit's contact may not decide it.
+    assert "督查室" in await refusal(gaojing, gaojing.last, f"rvw:{rating.id}:assign")
+    # A unit that is none: refused, nothing made.
+    await qian.press_data(review, f"rvw:{rating.id}:unit:999999")
+    await qian.wait_callback_answer()
+
+    await qian.press(review, "复核不通过，交办单位")
+    await qian.wait_callback_answer()
+    units = await qian.wait_message(has_text("请选择承办单位"))
+    async with bench.rt.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Item)) == 0
+    first_unit = units.buttons[0][0].value
+    await qian.press(units, "县住房和城乡建设局")
+    await qian.wait_message(has_text("复核已办结"))
+    dispatch = await gaojing.wait_message(has_text("督〔2026〕1号"), timeout=10)
+    assert "青石村路灯坏了三个月没人修" in dispatch.plain_text
+    async with bench.rt.db.session() as session:
+        item = await session.scalar(select(Item))
+        complaint = await session.scalar(select(Complaint))
+    assert item is not None and complaint is not None
+    assert item.source == "complaint"
+    assert f"督查室原答复：{answer}" in item.body and f"群众不满意的原因：{REASON}" in item.body
+    assert (complaint.item_id, complaint.status) == (item.id, ComplaintStatus.ACCEPTED)
+    [decided] = await ratings(bench)
+    assert decided.review is Review.REOPENED and decided.superseded
+    # Decided once: pressing again is refused.
+    assert "已处理" in await refusal(qian, units, first_unit)
+    await citizen.send_text(f"/track {code}")
+    shown = await citizen.wait_message(has_text("已交有关单位办理"))
+    assert "复核不通过" in shown.plain_text and "可再次评价" in shown.plain_text

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from domain.assessment import Period
 from domain.complaints import format_code
 from domain.satisfaction import Rating, Review
-from domain.vocabulary import ComplaintCategory
+from domain.vocabulary import ComplaintCategory, ComplaintStatus
 from services import complaint_triage, complaints
 from services.items import Origin
 from services.satisfaction import rate_answer
 from services.stats import compute_stats
-from storage.models import ComplaintRating
+from storage.models import Complaint, ComplaintRating, Item
 from tests.conftest import Bench, import_example_county
 from tests.e2e.console_helpers import actor_of, csrf_of, join, page, signed_in
 from tests.e2e.test_complaint_web import browser, open_form
@@ -80,6 +80,7 @@ async def test_rated_on_the_web_upheld_on_the_console_read_on_the_web(bench: Ben
         status, html = await page(console, f"{bench.base_url}/console/complaints")
         assert status == 200 and "收费公示牌被挡住" in html and "维持原答复" in html
         assert f"/complaints/{public_id}/reopen" not in html
+        assert f"/complaints/{public_id}/assign" in html  # a unit may take it on instead
         action = f"{bench.base_url}/console/complaints/{public_id}/uphold"
         form = {"csrf": csrf_of(html), "review": str(rating.id), "reason": ""}
         async with console.post(action, data=form, allow_redirects=False) as response:
@@ -124,3 +125,41 @@ async def test_satisfaction_counts_in_the_statistics(bench: Bench) -> None:
     )
     assert before.total.ratings == {} and before.total.satisfaction_rate is None
     assert unrated
+
+
+async def test_a_review_assigns_the_offices_own_answer_to_a_unit_on_the_console(
+    bench: Bench,
+) -> None:
+    await import_example_county(bench.rt)
+    staff = await join(bench, ["qian"])
+    public_id, code = await answered_complaint(bench)
+    await rate_answer(bench.rt, code, Rating.DISSATISFIED, "停车收费公示牌仍被遮挡。")
+    [rating] = await stored(bench)
+    console = await signed_in(bench, staff["qian"])
+    async with console:
+        _, html = await page(console, f"{bench.base_url}/console/complaints")
+        assert f"/complaints/{public_id}/assign" in html and "复核不通过，交办单位" in html
+        action = f"{bench.base_url}/console/complaints/{public_id}/assign"
+        form = {"csrf": csrf_of(html), "review": str(rating.id), "title": "", "unit": "health"}
+        async with console.post(action, data=form, allow_redirects=False) as response:
+            assert response.status >= 400  # no title: refused, nothing made
+        assert await items_count(bench) == 0
+        form |= {"title": "县医院停车收费公示整改", "body": "公示牌移至入口显眼处。"}
+        async with console.post(action, data=form, allow_redirects=False) as response:
+            assert response.status == 303
+        async with console.post(action, data=form, allow_redirects=False) as response:
+            assert response.status == 409  # decided once
+    assert await items_count(bench) == 1
+    [rating] = await stored(bench)
+    assert rating.review is Review.REOPENED and rating.superseded
+    async with bench.rt.db.session() as session:
+        complaint = await session.scalar(select(Complaint))
+        item = await session.scalar(select(Item))
+    assert complaint is not None and item is not None
+    assert complaint.item_id == item.id and complaint.status == ComplaintStatus.ACCEPTED
+    assert item.source == "complaint" and item.title == "县医院停车收费公示整改"
+
+
+async def items_count(bench: Bench) -> int:
+    async with bench.rt.db.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(Item)) or 0)
