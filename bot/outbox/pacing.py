@@ -68,6 +68,23 @@ class Pacer:
         self._next_overall = max(self._next_overall, now) + self.overall_interval - behind
         self._chat_next[chat_id] = now + self.chat_interval(chat_id)
 
+    def book(self, chat_id: int, now: float) -> float:
+        """A send to a chat that is free now books the bot's next moment (now, or a fraction of
+        a second ahead: the sends already booked) and the chat's after it; returns the start.
+        Used by the handlers' sends (:mod:`bot.reply_pacing`), which share this pacer with
+        the outbox, so a chat has one budget whoever writes to it."""
+        start = max(now, self._next_overall)
+        self.take(chat_id, start)
+        return start
+
+    def hold(self, chat_id: int, until: float) -> None:
+        """Nothing goes to the chat before ``until`` (a 429's ``retry_after``)."""
+        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), until)
+
+    def hold_all(self, until: float) -> None:
+        """Nothing goes to any chat before ``until`` (the bot as a whole was refused)."""
+        self._next_overall = max(self._next_overall, until)
+
     def refund(self) -> None:
         """The send was refused before Telegram counted it (a 429): its overall slot is free."""
         self._next_overall -= self.overall_interval
