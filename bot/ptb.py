@@ -24,18 +24,30 @@ from bot.outbox.pacing import Pacer
 from bot.reply_pacing import PacedLimiter
 from handlers.context import BotState, DubanContext, PerChatUpdateProcessor
 
+ATTENDED_SECONDS = 3.0  # after a person's update, the outbox leaves their chat to the answers
+
 
 class DubanApplication(Application[Any, DubanContext, Any, Any, BotState, Any]):
-    """Times every update for the latency histogram."""
+    """Times every update for the latency histogram, and keeps the outbox's notices out of a
+    chat while a person acts there (their answers first; the notices follow when they pause)."""
+
+    pacer: Pacer | None = None
 
     async def process_update(self, update: object) -> None:
         started = time.perf_counter()
+        chat = update.effective_chat if isinstance(update, Update) else None
+        self._attend(chat.id if chat is not None else None)
         try:
             await super().process_update(update)
         finally:
+            self._attend(chat.id if chat is not None else None)
             metrics = self.bot_data.metrics_or_none
             if metrics is not None:
                 metrics.update_handled(update_kind(update), time.perf_counter() - started)
+
+    def _attend(self, chat_id: int | None) -> None:
+        if self.pacer is not None and chat_id is not None:
+            self.pacer.attend(chat_id, time.monotonic() + ATTENDED_SECONDS)
 
 
 def update_kind(update: object) -> str:
@@ -91,5 +103,6 @@ def build_application(
         .build()
     )
     assert isinstance(application, DubanApplication)
+    application.pacer = pacer
     application.bot_data.adopt(state)
     return application

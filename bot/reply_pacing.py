@@ -10,7 +10,8 @@ within one second drew a 429 from the chat's limit, and that stalled all chats. 
   both in the :class:`bot.outbox.pacing.Pacer` the outbox deliverer uses; the wait is this
   request's alone. A work group keeps a burst allowance of its ``group_per_minute`` a minute
   (answers in a group come in bursts), and takes the group's moment in the pacer so the outbox
-  gives way. After the send, the chat's next moment is written to ``send_pace``
+  gives way. After the send, the chat's next moment is written to ``send_pace`` (beside the
+  handler, which goes on at once)
   (:func:`services.outbox.pace.mark_sent`), which the deliverers of every instance read;
 - edits and callback answers are not paced (Telegram's limits count messages sent);
 - a 429 holds that chat for ``retry_after`` (the deliverer sees the hold too) and the request
@@ -84,6 +85,7 @@ class PacedLimiter(BaseRateLimiter[int]):
         self._judge = FloodJudge()
         self._holds: dict[int, float] = {}  # chat id -> no request before (429)
         self._bot_hold = 0.0  # no request before (the bot as a whole refused)
+        self._marking: set[asyncio.Task[None]] = set()  # send_pace marks under way
         self._max_retries = max_retries
         self._server_retries = server_retries
         self._backoff = backoff
@@ -93,7 +95,7 @@ class PacedLimiter(BaseRateLimiter[int]):
         return None
 
     async def shutdown(self) -> None:
-        return None
+        await asyncio.gather(*self._marking, return_exceptions=True)
 
     async def process_request(
         self,
@@ -146,7 +148,7 @@ class PacedLimiter(BaseRateLimiter[int]):
                 self._metrics.sent.labels(endpoint).inc()
             if paced:
                 assert chat_id is not None
-                await self._mark(chat_id)
+                self._mark_later(chat_id)
             return result
 
     async def _slot(self, chat_id: int) -> None:
@@ -194,6 +196,14 @@ class PacedLimiter(BaseRateLimiter[int]):
         if chat_id is not None:
             self._holds[chat_id] = max(self._holds.get(chat_id, 0.0), until)
             self.pacer.hold(chat_id, until)
+
+    def _mark_later(self, chat_id: int) -> None:
+        """Mark the chat in ``send_pace`` beside the handler, not before it goes on: the
+        handler's next step (saving the conversation the answer asks to continue) must not
+        wait behind the mark, or a quick next update on another instance finds it unsaved."""
+        task = asyncio.create_task(self._mark(chat_id))
+        self._marking.add(task)
+        task.add_done_callback(self._marking.discard)
 
     async def _mark(self, chat_id: int) -> None:
         """Tell every instance's outbox the chat was just written to (best effort: the send
