@@ -32,6 +32,7 @@ from bot.keys import (
 )
 from bot.logs import guard_library_loggers
 from bot.metrics import Metrics
+from bot.outbox.pacing import Pacer
 from bot.outbox.sending import Deliverer
 from bot.outbox.telegram import notification_bot
 from bot.ptb import build_application
@@ -193,8 +194,13 @@ async def _telegram(app: web.Application, *, options: Options) -> AsyncIterator[
     token = settings.bot_token.get_secret_value()
     state = BotState()
     state.configure(app[RUNTIME], app[TRANSLATOR], app[METRICS])
+    pacer = Pacer(app[RUNTIME].policy.delivery)  # the handlers' and the outbox's: one budget
     application = build_application(
-        token=token, api_url=settings.telegram_api_url, metrics=app[METRICS], state=state
+        token=token,
+        api_url=settings.telegram_api_url,
+        metrics=app[METRICS],
+        state=state,
+        pacer=pacer,
     )
     handlers.register(application)
     await application.initialize()
@@ -212,7 +218,7 @@ async def _telegram(app: web.Application, *, options: Options) -> AsyncIterator[
         elif options.polling and application.updater is not None:
             await application.updater.start_polling(drop_pending_updates=False)
         log.info("bot_started", extra={"username": application.bot.username})
-        async with _delivery(app, options):
+        async with _delivery(app, options, pacer):
             yield
     finally:
         if application.updater is not None and application.updater.running:
@@ -223,12 +229,13 @@ async def _telegram(app: web.Application, *, options: Options) -> AsyncIterator[
 
 
 @asynccontextmanager
-async def _delivery(app: web.Application, options: Options) -> AsyncIterator[None]:
+async def _delivery(app: web.Application, options: Options, pacer: Pacer) -> AsyncIterator[None]:
     """The outbox has a Bot of its own, without PTB's rate limiter: the Deliverer paces per
-    chat and overall itself, so one chat's 429 never pauses the others."""
+    chat and overall itself, so one chat's 429 never pauses the others; its pacer is the one
+    the handlers' sends take their moments from."""
     notifier = notification_bot(app[SETTINGS])
     await notifier.initialize()
-    deliverer = Deliverer(app[RUNTIME], notifier, app[METRICS])
+    deliverer = Deliverer(app[RUNTIME], notifier, app[METRICS], pacer=pacer)
     app[DELIVERER] = deliverer
     worker = asyncio.create_task(deliverer.run_forever()) if options.delivery else None
     try:

@@ -1,22 +1,18 @@
 """The python-telegram-bot Application, built for this deployment.
 
-The bot talks to whatever Bot API server the settings name, through a rate limiter that
-also retries server errors and timeouts, and counts what it sends for ``/metrics``.
+The bot talks to whatever Bot API server the settings name, through a rate limiter that paces
+each chat as the outbox does (:mod:`bot.reply_pacing`), retries server errors and timeouts, and
+counts what it sends for ``/metrics``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ContextTypes,
@@ -24,88 +20,34 @@ from telegram.ext import (
 )
 
 from bot.metrics import Metrics
-from bot.outbox.telegram import failure_reason
+from bot.outbox.pacing import Pacer
+from bot.reply_pacing import PacedLimiter
 from handlers.context import BotState, DubanContext, PerChatUpdateProcessor
 
-log = logging.getLogger(__name__)
-
-JSON = bool | dict[str, Any] | list[dict[str, Any]]
-
-SENDING = ("send", "edit", "copy", "forward", "delete")
-
-
-class RetryingRateLimiter(AIORateLimiter):
-    """PTB's limiter (overall and group pacing, 429 retries) plus retries of 5xx and timeouts.
-
-    A timeout after Telegram acted can repeat a message once; a lost message cannot be
-    told from a slow one, and a repeat is the lesser harm.
-    """
-
-    def __init__(
-        self,
-        metrics: Metrics,
-        *,
-        max_retries: int = 3,
-        server_retries: int = 3,
-        backoff: float = 0.5,
-    ) -> None:
-        super().__init__(max_retries=max_retries)
-        self._metrics = metrics
-        self._server_retries = server_retries
-        self._backoff = backoff
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, JSON]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> JSON:
-        async def counted(*call_args: Any, **call_kwargs: Any) -> JSON:
-            try:
-                return await callback(*call_args, **call_kwargs)
-            except (RetryAfter, NetworkError) as exc:
-                self._metrics.send_failures.labels(failure_reason(exc)).inc()
-                raise
-
-        attempt = 0
-        while True:
-            try:
-                result = await super().process_request(
-                    counted, args, kwargs, endpoint, data, rate_limit_args
-                )
-            except (BadRequest, Forbidden, RetryAfter):
-                raise
-            except NetworkError:
-                if attempt >= self._server_retries:
-                    self._metrics.send_failures.labels("gave_up").inc()
-                    raise
-                delay = self._backoff * (2**attempt)
-                attempt += 1
-                log.warning(
-                    "bot_api_retry",
-                    extra={"endpoint": endpoint, "attempt": attempt, "delay": delay},
-                )
-                await asyncio.sleep(delay)
-                continue
-            if endpoint.startswith(SENDING):
-                self._metrics.sent.labels(endpoint).inc()
-            return result
+ATTENDED_SECONDS = 3.0  # after a person's update, the outbox leaves their chat to the answers
 
 
 class DubanApplication(Application[Any, DubanContext, Any, Any, BotState, Any]):
-    """Times every update for the latency histogram."""
+    """Times every update for the latency histogram, and keeps the outbox's notices out of a
+    chat while a person acts there (their answers first; the notices follow when they pause)."""
+
+    pacer: Pacer | None = None
 
     async def process_update(self, update: object) -> None:
         started = time.perf_counter()
+        chat = update.effective_chat if isinstance(update, Update) else None
+        self._attend(chat.id if chat is not None else None)
         try:
             await super().process_update(update)
         finally:
+            self._attend(chat.id if chat is not None else None)
             metrics = self.bot_data.metrics_or_none
             if metrics is not None:
                 metrics.update_handled(update_kind(update), time.perf_counter() - started)
+
+    def _attend(self, chat_id: int | None) -> None:
+        if self.pacer is not None and chat_id is not None:
+            self.pacer.attend(chat_id, time.monotonic() + ATTENDED_SECONDS)
 
 
 def update_kind(update: object) -> str:
@@ -126,8 +68,16 @@ def update_kind(update: object) -> str:
 
 
 def build_application(
-    *, token: str, api_url: str, metrics: Metrics, state: BotState
+    *, token: str, api_url: str, metrics: Metrics, state: BotState, pacer: Pacer
 ) -> DubanApplication:
+    """The application; its sends share ``pacer`` with the outbox deliverer (one chat, one
+    budget)."""
+    limiter = PacedLimiter(
+        metrics,
+        pacer,
+        state.runtime,
+        group_per_minute=state.runtime.policy.delivery.group_per_minute,
+    )
     context_types = ContextTypes(context=DubanContext, bot_data=BotState)
     application = (
         ApplicationBuilder()
@@ -142,7 +92,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(RetryingRateLimiter(metrics))
+        .rate_limiter(limiter)
         .concurrent_updates(PerChatUpdateProcessor())
         .job_queue(None)
         .connect_timeout(10)
@@ -153,5 +103,6 @@ def build_application(
         .build()
     )
     assert isinstance(application, DubanApplication)
+    application.pacer = pacer
     application.bot_data.adopt(state)
     return application

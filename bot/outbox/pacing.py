@@ -34,6 +34,7 @@ class Pacer:
         self.group_interval = 60.0 / (limits.group_per_minute * safety)
         self._next_overall = 0.0
         self._chat_next: dict[int, float] = {}
+        self._attended: dict[int, float] = {}  # chat id -> a person acting there, until
 
     def chat_interval(self, chat_id: int) -> float:
         return self.group_interval if chat_id < 0 else self.private_interval
@@ -45,15 +46,23 @@ class Pacer:
     def chat_wait(self, chat_id: int, now: float) -> float:
         return max(0.0, self._chat_next.get(chat_id, 0.0) - now)
 
+    def attend(self, chat_id: int, until: float) -> None:
+        """A person is acting in the chat (an update is handled there): the outbox leaves the
+        chat to the answers until ``until``, so a notice does not take the moment an answer
+        needs (the answers are paced by the chat's moments as well)."""
+        self._attended[chat_id] = max(self._attended.get(chat_id, 0.0), until)
+
     def busy_chats(self, now: float) -> set[int]:
-        """Chats that may not be written to yet (forgetting those that may)."""
-        for chat_id in [c for c, at in self._chat_next.items() if at <= now]:
-            del self._chat_next[chat_id]
-        return set(self._chat_next)
+        """Chats the outbox may not write to yet (forgetting those that may): their pacing,
+        or a person acting there."""
+        for moments in (self._chat_next, self._attended):
+            for chat_id in [c for c, at in moments.items() if at <= now]:
+                del moments[chat_id]
+        return set(self._chat_next) | set(self._attended)
 
     def next_free(self, now: float) -> float | None:
         """When the earliest busy chat becomes free (None: none is busy)."""
-        waiting = [at for at in self._chat_next.values() if at > now]
+        waiting = [at for at in (*self._chat_next.values(), *self._attended.values()) if at > now]
         return min(waiting) if waiting else None
 
     def take(self, chat_id: int, now: float) -> None:
@@ -67,6 +76,23 @@ class Pacer:
         behind = late if 0.0 < late <= CATCH_UP else 0.0  # later than that: it was idle
         self._next_overall = max(self._next_overall, now) + self.overall_interval - behind
         self._chat_next[chat_id] = now + self.chat_interval(chat_id)
+
+    def book(self, chat_id: int, now: float) -> float:
+        """A send to a chat that is free now books the bot's next moment (now, or a fraction of
+        a second ahead: the sends already booked) and the chat's after it; returns the start.
+        Used by the handlers' sends (:mod:`bot.reply_pacing`), which share this pacer with
+        the outbox, so a chat has one budget whoever writes to it."""
+        start = max(now, self._next_overall)
+        self.take(chat_id, start)
+        return start
+
+    def hold(self, chat_id: int, until: float) -> None:
+        """Nothing goes to the chat before ``until`` (a 429's ``retry_after``)."""
+        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), until)
+
+    def hold_all(self, until: float) -> None:
+        """Nothing goes to any chat before ``until`` (the bot as a whole was refused)."""
+        self._next_overall = max(self._next_overall, until)
 
     def refund(self) -> None:
         """The send was refused before Telegram counted it (a 429): its overall slot is free."""

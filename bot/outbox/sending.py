@@ -70,7 +70,7 @@ from bot.outbox.composing import (
     plan_groups,
 )
 from bot.outbox.pacing import FloodJudge, Pacer
-from bot.outbox.telegram import failure_reason
+from bot.outbox.telegram import failure_reason, retry_seconds
 from domain.text import CAPTION_MAX, MESSAGE_MAX
 from services.documents.pdf import pdf_of
 from services.outbox import claims, outcomes, pace, topics
@@ -88,10 +88,6 @@ POLL_SECONDS = 1.0
 PAUSE_POLL_SECONDS = 0.1
 
 
-def _seconds(value: int | float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 class Deliverer:
     def __init__(
         self,
@@ -103,6 +99,7 @@ class Deliverer:
         lease: timedelta = LEASE,
         in_flight: int = IN_FLIGHT,
         monotonic: Callable[[], float] = time.monotonic,
+        pacer: Pacer | None = None,
     ) -> None:
         self.rt = rt
         self.bot = bot
@@ -110,7 +107,7 @@ class Deliverer:
         limits = rt.policy.delivery
         self.batch = batch or max(10, int(limits.overall_per_second * 2))
         self.lease = lease
-        self.pacer = Pacer(limits)
+        self.pacer = pacer or Pacer(limits)  # shared with the handlers' sends in `duban run`
         self._slots = asyncio.Semaphore(in_flight)
         self._sending: set[asyncio.Task[None]] = set()  # messages on the wire
         self._flying: set[int] = set()  # people with a message on the wire
@@ -228,20 +225,20 @@ class Deliverer:
             if self.monotonic() - renewed > self.lease.total_seconds() / 3:
                 await claims.extend(self.rt, sorted(unsent), self.lease)
                 renewed = self.monotonic()
-            await self._pace(group)
+            taken = await self._pace(group)
             unsent -= {o.id for o in group}
-            self._start(group)
+            self._start(group, taken)
         if unsent:  # paused before their turn: back to the outbox
             await claims.release(self.rt, sorted(unsent))
         return len(outs) - len(later)
 
-    def _start(self, group: list[Outgoing]) -> None:
+    def _start(self, group: list[Outgoing], taken: bool) -> None:
         person, chat_group = group[0].person_id, group[0].group_id
         if person is not None:
             self._flying.add(person)
         if chat_group is not None:
             self._flying_groups.add(chat_group)
-        task = asyncio.create_task(self._deliver_in_slot(group))
+        task = asyncio.create_task(self._deliver_in_slot(group, taken))
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
 
@@ -267,11 +264,13 @@ class Deliverer:
 
     # --- one message ---------------------------------------------------------------------------
 
-    async def _pace(self, group: list[Outgoing]) -> None:
-        """Wait for the next overall slot and take the chat's (a group is one chat)."""
+    async def _pace(self, group: list[Outgoing]) -> bool:
+        """Wait for the next overall slot and take the chat's (a group is one chat); False when
+        the chat is not free (a handler's answer took it since the claim: the message then
+        waits for its turn in its own task, :meth:`_chat_turn`, holding no other chat)."""
         chat_id = group[0].chat_id
         if chat_id is None:
-            return
+            return True
         if group[0].person_id is not None:
             self._chat_people[chat_id] = group[0].person_id
         if group[0].group_id is not None:
@@ -279,10 +278,32 @@ class Deliverer:
         wait = self.pacer.overall_wait(self.monotonic())
         if wait > 0:
             await asyncio.sleep(wait)
+        if self.pacer.chat_wait(chat_id, self.monotonic()) > 0:
+            return False
         self.pacer.take(chat_id, self.monotonic())
+        return True
 
-    async def _deliver_in_slot(self, group: list[Outgoing]) -> None:
+    async def _chat_turn(self, chat_id: int | None) -> None:
+        """Wait until the chat is free in this process's pacer, then book its moment and the
+        bot's (the handlers' sends book theirs in the same pacer: one chat, one budget)."""
+        if chat_id is None:
+            return
+        while True:
+            wait = self.pacer.chat_wait(chat_id, self.monotonic())
+            if wait <= 0:
+                break
+            await asyncio.sleep(wait)
+        start = self.pacer.book(chat_id, self.monotonic())
+        if start > self.monotonic():
+            await asyncio.sleep(start - self.monotonic())
+
+    async def _deliver_in_slot(self, group: list[Outgoing], taken: bool) -> None:
         try:
+            if not taken:
+                await self._chat_turn(group[0].chat_id)
+                if self._paused():  # the bot was refused meanwhile: back to the outbox
+                    await claims.release(self.rt, [o.id for o in group])
+                    return
             await self._shared_pace(group[0].chat_id)
             await self._deliver(group)
         except Exception:
@@ -311,6 +332,8 @@ class Deliverer:
             # bunch with the slots after it, so take a new one instead.
             if slot.taken and self.monotonic() - due <= SLOT_LATE:
                 break
+        # the send starts now: the chat's next moment in this process follows from here
+        self.pacer.hold(chat_id, self.monotonic() + self.pacer.chat_interval(chat_id))
         self._slots_taken += 1
         if self._slots_taken % PRUNE_EVERY == 0:
             await pace.prune(self.rt)
@@ -326,7 +349,7 @@ class Deliverer:
         try:
             message_id = await self._send(chat_id, group)
         except RetryAfter as exc:
-            await self._flooded(group, chat_id, _seconds(exc.retry_after))
+            await self._flooded(group, chat_id, retry_seconds(exc))
             return
         except ChatMigrated as exc:  # a group became a supergroup: follow it, send again
             self._outcome(chat_id, refused=False)
@@ -422,7 +445,7 @@ class Deliverer:
             log.warning("document_not_sent", extra={"error": type(exc).__name__})
 
     async def _send_file(self, chat_id: int, data: bytes, name: str, text: str) -> None:
-        self.pacer.take(chat_id, self.monotonic())
+        await self._chat_turn(chat_id)
         await self._shared_pace(chat_id)
         await self.bot.send_document(
             chat_id,

@@ -6,6 +6,8 @@ not import the handlers, the web routes and PTB's Application to send what is du
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
@@ -24,6 +26,12 @@ def notification_bot(settings: Settings) -> Bot:
             connection_pool_size=4, connect_timeout=10, read_timeout=15, write_timeout=30
         ),
     )
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """A 429's ``retry_after`` in seconds (PTB gives whole seconds or a timedelta)."""
+    value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def failure_reason(exc: Exception) -> str:

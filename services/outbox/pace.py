@@ -15,6 +15,9 @@ Every statement writes first (an upsert with ``RETURNING``), so the transaction 
 serialised, never refused. "Now" is the database server's clock in seconds since the epoch, so
 an instance's clock (fast, slow, or a test's fake) plays no part.
 
+A handler's answer marks its chat too (:func:`mark_sent`), so the outbox gives way to it: one
+chat, one budget.
+
 Rows of chats not written to for an hour are pruned now and then (:func:`prune`).
 """
 
@@ -72,6 +75,10 @@ END + CAST(:every AS {f})
 RETURNING next_at - CAST(:every AS {f})
 """
 _MOVE_CHAT = "UPDATE send_pace SET next_at = CAST(:next AS {f}) WHERE key = :key"
+_MARK_CHAT = """
+INSERT INTO send_pace (key, next_at) VALUES (:key, {now} + CAST(:every AS {f}))
+ON CONFLICT (key) DO UPDATE SET next_at = {max}(send_pace.next_at, {now} + CAST(:every AS {f}))
+"""
 _PRUNE = "DELETE FROM send_pace WHERE key <> :bot AND next_at < {now} - CAST(:age AS {f})"
 
 
@@ -117,6 +124,14 @@ async def take_slot(rt: Runtime, chat_id: int, intervals: Intervals) -> Slot:
             )
         await session.commit()
     return Slot(max(0.0, start - now), taken=True)
+
+
+async def mark_sent(rt: Runtime, chat_id: int, every: float) -> None:
+    """A message went to the chat outside the outbox (a handler's answer): no deliverer, in any
+    instance, writes to the chat for ``every`` seconds from now."""
+    async with rt.db.session() as session:
+        await session.execute(_sql(session, _MARK_CHAT), {"key": chat_key(chat_id), "every": every})
+        await session.commit()
 
 
 async def prune(rt: Runtime) -> int:

@@ -136,3 +136,16 @@ def test_a_list_carries_one_document_at_most() -> None:
         ["2026-1 · 详情"],
         ["2026-2 · 详情"],
     ]
+
+
+def test_a_handlers_send_books_the_chat_and_the_bot_and_a_429_holds_them() -> None:
+    pacer = Pacer(Delivery())
+    pacer.take(1, 100.0)  # the outbox sent to chat 1
+    start = pacer.book(2, 100.0)  # a handler's answer to chat 2 takes the bot's next moment
+    assert start == pytest.approx(100.0 + pacer.overall_interval)
+    assert pacer.chat_wait(2, 100.0) == pytest.approx(pacer.overall_interval + 1 / 0.96)
+    assert pacer.busy_chats(100.5) == {1, 2}  # the outbox leaves both chats alone
+    pacer.hold(3, 105.0)  # a 429 for chat 3
+    assert pacer.chat_wait(3, 101.0) == pytest.approx(4.0)
+    pacer.hold_all(110.0)  # the bot as a whole refused
+    assert pacer.overall_wait(101.0) == pytest.approx(9.0)

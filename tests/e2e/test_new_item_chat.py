@@ -47,12 +47,13 @@ async def fill_new_item(
     user: FakeUser, title: str = "推进校园安全隐患排查整治", *, due: str | None = None
 ) -> BotMessage:
     """Walk /new up to the preview: edu leads, health helps, the default leader."""
+    # (each answer picked by its words: a notice paced into the same chat may come between)
     await user.send_text("/new")
-    assert "第 1 步" in (await user.wait_message()).plain_text
+    await user.wait_message(lambda m: "第 1 步" in m.plain_text)
     await user.send_text(title)
-    assert "第 2 步" in (await user.wait_message()).plain_text
+    await user.wait_message(lambda m: "第 2 步" in m.plain_text)
     await user.send_text("全面排查全县中小学校舍安全隐患，建立台账，限期整改。")
-    sources = await user.wait_message()
+    sources = await user.wait_message(lambda m: "会议议定事项" in m.button_texts)
     assert "会议议定事项" in sources.button_texts
     classes = await press(user, sources, "会议议定事项")
     assert "第 4 步" in classes.plain_text
