@@ -75,8 +75,12 @@ END + CAST(:every AS {f})
 RETURNING next_at - CAST(:every AS {f})
 """
 _MOVE_CHAT = "UPDATE send_pace SET next_at = CAST(:next AS {f}) WHERE key = :key"
+# Only a chat the outbox could write to (a person's, a bound work group's) is marked: a chat the
+# database does not know (a complainant's) leaves no trace in it.
 _MARK_CHAT = """
-INSERT INTO send_pace (key, next_at) VALUES (:key, {now} + CAST(:every AS {f}))
+INSERT INTO send_pace (key, next_at) SELECT :key, {now} + CAST(:every AS {f})
+WHERE EXISTS (SELECT 1 FROM people WHERE telegram_chat_id = :chat)
+   OR EXISTS (SELECT 1 FROM work_groups WHERE chat_id = :chat)
 ON CONFLICT (key) DO UPDATE SET next_at = {max}(send_pace.next_at, {now} + CAST(:every AS {f}))
 """
 _PRUNE = "DELETE FROM send_pace WHERE key <> :bot AND next_at < {now} - CAST(:age AS {f})"
@@ -128,9 +132,12 @@ async def take_slot(rt: Runtime, chat_id: int, intervals: Intervals) -> Slot:
 
 async def mark_sent(rt: Runtime, chat_id: int, every: float) -> None:
     """A message went to the chat outside the outbox (a handler's answer): no deliverer, in any
-    instance, writes to the chat for ``every`` seconds from now."""
+    instance, writes to the chat for ``every`` seconds from now. A chat that is no person's or
+    work group's (a complainant's) is not written down: the outbox never writes to it, and the
+    database keeps no trace of who complained."""
+    params = {"key": chat_key(chat_id), "every": every, "chat": chat_id}
     async with rt.db.session() as session:
-        await session.execute(_sql(session, _MARK_CHAT), {"key": chat_key(chat_id), "every": every})
+        await session.execute(_sql(session, _MARK_CHAT), params)
         await session.commit()
 
 

@@ -9,6 +9,7 @@ import asyncio
 import dataclasses
 from datetime import datetime
 
+from sqlalchemy import text
 from telegram import Bot
 
 from bot.metrics import Metrics
@@ -116,3 +117,21 @@ async def test_a_chat_not_free_takes_nothing_and_holds_up_no_other(rt: Runtime) 
     other = await pace.take_slot(rt, 2, every)  # another chat: only the bot's interval later
     assert other.taken and 0.0 < other.wait <= 0.05
     assert await pace.prune(rt) == 0  # nothing is an hour old
+
+
+async def test_an_answer_marks_a_persons_chat_and_never_a_strangers(rt: Runtime) -> None:
+    """A handler's answer tells other instances' outboxes to leave the chat alone for a while;
+    a chat the database does not know (a complainant's) is not written down at all."""
+    now = rt.clock.now()
+    async with rt.db.session() as session:
+        session.add(
+            Person(key="lina", name="李娜", telegram_chat_id=41, created_at=now, updated_at=now)
+        )
+        await session.commit()
+    await pace.mark_sent(rt, 41, 1.0)
+    await pace.mark_sent(rt, 987654321987, 1.0)
+    async with rt.db.session() as session:
+        keys = set(await session.scalars(text("SELECT key FROM send_pace")))
+    assert keys == {pace.chat_key(41)}
+    busy = await pace.take_slot(rt, 41, pace.Intervals(chat=1.0, overall=0.05))
+    assert not busy.taken  # the person's chat waits out the answer
