@@ -129,6 +129,8 @@ async def test_an_item_from_dispatch_up_the_whole_ladder(bench: Bench) -> None:
     assert message.button_texts == ["📣 督办", "✍️ 批示", "🗣 约谈", "详情"]
     await wang.press(message, "📣 督办")
     await wang.wait_callback_answer()
+    # The answer keeps the chat's one-a-second pace after level 1's message: it may come later.
+    await wang.wait_message(lambda m: "督办意见已发送" in m.plain_text)
     await settle(bench)
     urged = inbox.new()
     assert kinds(urged) == {"wang": ["urge-done"], "lina": ["urged"], "zhangjun": ["urged"]}
