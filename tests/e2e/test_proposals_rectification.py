@@ -18,6 +18,7 @@ from tests.e2e.test_chases_life import last_text
 from tests.e2e.test_periodic_reports import second_lines
 from tests.e2e.test_reminders_life import OFFICE, PEOPLE, local, step
 from tests.e2e.test_whole_loop import api, confirm_by_head, join_people, report
+from tests.security.test_web_security import jpeg
 
 
 async def test_a_proposal_answered_b_is_chased_for_its_report_and_follow_ups(
@@ -279,6 +280,48 @@ async def test_the_office_records_an_answer_through_the_api(bench: Bench) -> Non
     assert status == 422
     status, _ = await api(bench, "POST", "/api/items/2026-99/answer", {"class": "A", "text": "x"})
     assert status == 404
+
+
+async def test_an_answer_c_without_its_reason_is_refused_and_loses_nothing(bench: Bench) -> None:
+    """答复C（留作参考） needs the reason: in chat a photo without a caption is refused with the
+    reason's message and the unit answers again; the API refuses blank text the same way."""
+    await import_example_county(bench.rt)
+    users = await join_people(bench, ["lina"], 45_000)
+    draft = ItemDraft("关于增设城区公交线路的建议", "", Source.PROPOSAL, TimeClass.PROPOSAL, "edu")
+    view = await register_item(bench.rt, Origin(None, via_api=True), draft, dispatch=True)
+    await settle(bench)
+    lina = users["lina"]
+    await lina.send_text(f"/report {view.ref}")
+    menu = await lina.wait_message(lambda m: "请选择反馈类型" in m.plain_text, timeout=10)
+    await lina.press(menu, "答复C：留作参考")
+    prompt = await lina.wait_message(lambda m: "请回复本消息" in m.plain_text, timeout=10)
+    await lina.send_photo(jpeg(), reply_to=prompt)
+    preview = await lina.wait_message(lambda m: "✅ 确认提交" in m.button_texts, timeout=10)
+    await lina.press(preview, "✅ 确认提交")
+    # The press is answered at once (files are fetched first); the reason replies to the
+    # preview, which keeps the photo.
+    refusal = "C类答复（留作参考）须用文字写明理由。"
+    await lina.wait_message(lambda m: m.plain_text == refusal, timeout=10)
+    _status, body = await api(bench, "GET", f"/api/items/{view.ref}")
+    assert [e["kind"] for e in acts(body)][-1] == "dispatched"  # nothing recorded
+
+    status, answer = await api(
+        bench, "POST", f"/api/items/{view.ref}/answer", {"class": "C", "text": "  "}
+    )
+    assert (status, answer["error"]) == (
+        422,
+        "An answer C (kept for reference) needs the reason in text.",
+    )
+    # The draft is kept: the reason added to it, the photo still there, it goes through.
+    await lina.send_text("因财力所限，留作参考，列入远期规划研究。", reply_to=preview)
+    again = await lina.wait_message(lambda m: "✅ 确认提交" in m.button_texts, timeout=10)
+    assert "照片 1 张" in again.plain_text
+    await lina.press(again, "✅ 确认提交")
+    await lina.wait_edit(again, timeout=10)
+    assert "已提交" in again.plain_text
+    _status, body = await api(bench, "GET", f"/api/items/{view.ref}")
+    entry = acts(body)[-1]
+    assert (entry["kind"], entry["data"]["answer"]) == ("reported", "C")
 
 
 def acts(item: dict[str, Any]) -> list[dict[str, Any]]:
