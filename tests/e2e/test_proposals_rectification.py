@@ -6,17 +6,24 @@ problems the office listed, which the office then sees answered, by which report
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from domain.clock import FakeClock
 from domain.vocabulary import Source, TimeClass
 from services.items import ItemDraft, Origin, register_item
-from tests.conftest import SHANGHAI, Bench, import_example_county
+from storage.db import Database
+from testbench import FakeTelegram
+from tests.conftest import SHANGHAI, Bench, bench_settings, import_example_county, running
 from tests.e2e.console_helpers import page, signed_in
 from tests.e2e.reminder_helpers import Inbox, settle
 from tests.e2e.test_chases_life import last_text
 from tests.e2e.test_periodic_reports import second_lines
-from tests.e2e.test_reminders_life import OFFICE, PEOPLE, local, step
+from tests.e2e.test_reminders_life import OFFICE, PEOPLE, kinds, local, step
 from tests.e2e.test_whole_loop import api, confirm_by_head, join_people, report
 from tests.security.test_web_security import jpeg
 
@@ -322,6 +329,63 @@ async def test_an_answer_c_without_its_reason_is_refused_and_loses_nothing(bench
     _status, body = await api(bench, "GET", f"/api/items/{view.ref}")
     entry = acts(body)[-1]
     assert (entry["kind"], entry["data"]["answer"]) == ("reported", "C")
+
+
+@pytest.fixture
+async def working_day_rectification(
+    database_url: str, db: Database, clock: FakeClock, fake: FakeTelegram, tmp_path: Path
+) -> AsyncIterator[Bench]:
+    """The bench with ``rectification.working_days: true``."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("rectification:\n  working_days: true\n", encoding="utf-8")
+    settings = bench_settings(fake, database_url, tmp_path, policy_file=policy)
+    async with running(settings, clock, fake) as started:
+        yield started
+
+
+async def test_a_reopened_item_counts_working_days_and_is_reminded_of_its_new_due_date(
+    working_day_rectification: Bench,
+) -> None:
+    """With ``rectification.working_days`` the plan is due 5 working days after the reopening
+    (Thu 10 Dec → Thu 17 Dec, not Tue 15 Dec); the new due date is reminded 3, 1 and 0 days
+    ahead like any due date."""
+    bench = working_day_rectification
+    await import_example_county(bench.rt)
+    users = await join_people(bench, PEOPLE, 46_000)
+    inbox = Inbox(users)
+    draft = ItemDraft("整治县城背街小巷环境卫生", "", Source.MEETING, TimeClass.GENERAL, "edu")
+    view = await register_item(bench.rt, Origin(None, via_api=True), draft, dispatch=True)
+    await settle(bench)
+    lina = users["lina"]
+    bench.clock.set(local(11, 30, 10))
+    await report(lina, view.ref, "办结报告", "背街小巷已全部清理。")
+    await confirm_by_head(users["zhangjun"])
+    status, _ = await api(bench, "POST", f"/api/items/{view.ref}/close", {})
+    assert status == 200
+    await settle(bench)
+
+    bench.clock.set(local(12, 10, 10))
+    body = {"due": "2026-12-31", "problems": ["台账资料不全", "整改照片缺失"]}
+    status, item = await api(bench, "POST", f"/api/items/{view.ref}/reopen", body)
+    assert (status, item["due"]) == (200, "2026-12-31")
+    await settle(bench)
+    assert "请于2026年12月17日前报送整改方案" in inbox.new()["lina"][-1]
+    calendar_day_eve = await step(bench, inbox, local(12, 14, 9))  # not reminded on the 14th
+    assert not any("整改方案" in text for got in calendar_day_eve.values() for text in got)
+    assert "⏰ 请县教育局于12月17日前报送整改方案。" in second_lines(
+        await step(bench, inbox, local(12, 16, 9))
+    ).get("lina", [])
+    bench.clock.set(local(12, 16, 10))
+    await report(lina, view.ref, "研究部署", "整改方案：月底前补齐台账和照片。")
+    await settle(bench)
+    inbox.new()
+
+    for moment, marker in [
+        (local(12, 28, 9), "due-3"),
+        (local(12, 30, 9), "due-1"),
+        (local(12, 31, 9), "due-0"),
+    ]:
+        assert marker in kinds(await step(bench, inbox, moment)).get("lina", []), moment
 
 
 def acts(item: dict[str, Any]) -> list[dict[str, Any]]:
