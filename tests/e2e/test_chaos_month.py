@@ -1106,6 +1106,9 @@ async def verify(
         wanted = words[fate] if code in month.triaged else ("等待处理",)
         assert any(w in shown.plain_text for w in wanted), (fate, shown.plain_text)
     kinds = Counter(e.kind for e in expected)
+    kinds["of them monthly-report chases and notices"] = sum(
+        e.occasion.startswith("periodic_report:") for e in expected
+    )
     say(
         f"chaos month: {len(month.plans)} items, {len(submitted)} reports, "
         f"{len(month.complaints)} complaints; {ticker.runs} sweep runs, {ticker.kills} killed "
