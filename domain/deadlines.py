@@ -198,3 +198,33 @@ def report_after_resolve_due(
         return None
     assert schedule.days is not None
     return _after(resolved_on, schedule.days, rules.working_days, calendar)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTerms:
+    """The reports a class owes besides its deadlines, as a dispatch states them: their rule,
+    from the policy, since their dates follow the dispatch (or the answer) one by one.
+
+    Routine items (常态化事项) report every month by ``monthly_day``; annual key tasks (年度重点
+    工作) every year by each of ``quarterly_on`` (month, day); proposals (建议提案) report within
+    ``after_answer_days`` (working days when ``working_days``) after answering the proposer.
+    """
+
+    monthly_day: int | None = None
+    quarterly_on: tuple[tuple[int, int], ...] = ()
+    after_answer_days: int | None = None
+    working_days: bool = False
+
+
+def report_terms(time_class: TimeClass, policy: Policy) -> ReportTerms | None:
+    """The periodic or after-answer reports of the class (None: it owes none)."""
+    rules = policy.classes[time_class]
+    schedule = rules.reports
+    if schedule is None:
+        return None
+    if schedule.every is ReportEvery.AFTER_RESOLVE:
+        return ReportTerms(after_answer_days=schedule.days, working_days=rules.working_days)
+    if schedule.every is ReportEvery.MONTH:
+        return ReportTerms(monthly_day=schedule.day)
+    assert schedule.day is not None
+    return ReportTerms(quarterly_on=tuple((month, schedule.day) for month in schedule.months or ()))

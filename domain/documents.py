@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
+from domain.deadlines import ReportTerms
 from domain.vocabulary import Source, TimeClass
 
 
@@ -344,9 +345,12 @@ def overdue_entry(code: str, title: str, due: date | None, today: date) -> dict[
     }
 
 
-def deadline_lines(steps: list[tuple[date | None, str]]) -> list[str]:
+def deadline_lines(
+    steps: list[tuple[date | None, str]], reports: ReportTerms | None = None
+) -> list[str]:
     """The dispatch sheet's time limits, one line per date, steps due on one day named together:
-    ``2026年11月24日前签收、研究部署；`` (the last line ends with ``。``)."""
+    ``2026年11月24日前签收、研究部署；``, then the reports the class owes by the policy's rule
+    (``每月25日前报送办理情况；``); the last line ends with ``。``."""
     grouped: list[tuple[date, list[str]]] = []
     for day, step in steps:
         if day is None:
@@ -356,9 +360,24 @@ def deadline_lines(steps: list[tuple[date | None, str]]) -> list[str]:
         else:
             grouped.append((day, [step]))
     lines = [f"{written_date(day)}前{'、'.join(names)}；" for day, names in grouped]
+    if reports is not None:
+        lines.append(f"{reports_rule(reports)}；")
     if lines:
         lines[-1] = lines[-1][:-1] + "。"
     return lines
+
+
+def reports_rule(terms: ReportTerms) -> str:
+    """The reports of a class as the regulations word them: ``每月25日前报送办理情况``,
+    ``每年1月15日、4月15日、7月15日、10月15日前报告上一季度工作进展情况``,
+    ``答复后20日内向交办单位报告办理情况``."""
+    if terms.monthly_day is not None:
+        return f"每月{terms.monthly_day}日前报送办理情况"
+    if terms.quarterly_on:
+        dates = "、".join(f"{month}月{day}日" for month, day in terms.quarterly_on)
+        return f"每年{dates}前报告上一季度工作进展情况"
+    unit = "个工作日" if terms.working_days else "日"
+    return f"答复建议提案人后{terms.after_answer_days}{unit}内向交办单位报告办理情况"
 
 
 EVENT_NAMES: dict[str, str] = {

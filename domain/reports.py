@@ -49,11 +49,11 @@ def check_report(
     if kind not in report_kinds(time_class):
         raise InvalidInput(N_("This kind of report does not fit this item."))
     text = text.strip()
+    if kind == ReportKind.ANSWER_C and not text:  # said first: files alone give no reason
+        raise InvalidInput(N_("An answer C (kept for reference) needs the reason in text."))
     if not text and not files:
         raise InvalidInput(N_("The report is empty: add text, a photo or a file."))
     check_length(text, TEXT_MAX)
-    if kind == ReportKind.ANSWER_C and not text:
-        raise InvalidInput(N_("An answer C (kept for reference) needs the reason in text."))
     if kind == ReportKind.EXTENSION:
         check_requested_due(requested_due, today=today, due_date=due_date)
     return text

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from domain.deadlines import ReportTerms
 from domain.vocabulary import AssignmentRole, AssignmentStatus, ItemStatus, Light
 
 
@@ -61,6 +62,7 @@ class ItemView:
     created_at: datetime
     archived_at: datetime | None = None
     confidential: bool = False  # 内部: never to any work group
+    reports: ReportTerms | None = None  # what the class owes besides its deadlines
 
     @property
     def lead(self) -> AssignmentView | None:

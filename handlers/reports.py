@@ -146,7 +146,14 @@ async def _submit(update: Update, context: DubanContext, actor: Actor, draft_id:
     entries = await drafts.draft_files(context.rt, actor, draft_id)
     await query.answer()
     files = [await _download(context, entry) for entry in entries]
-    done = await reports.submit_draft(context.rt, actor, draft_id, files)
+    try:
+        done = await reports.submit_draft(context.rt, actor, draft_id, files)
+    except DubanError as exc:
+        # The press is answered already (the files take their time): the reason comes as a
+        # reply to the preview, which stays to be completed by a reply and sent again.
+        if isinstance(query.message, Message):
+            await query.message.reply_text(t(exc.key, **exc.params))
+        return
     await _edit(
         update,
         texts.report_submitted(t, done.item, done.kind, done.warnings, done.problems, done.owes),

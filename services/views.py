@@ -13,13 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from domain.deadlines import report_terms
 from domain.errors import NotFound
 from domain.i18n import N_
 from domain.lights import is_feedback_late, light
 from domain.policy import Policy
 from domain.records import ItemRecord, ShareRecord
 from domain.views import AssignmentView, ItemView, PersonRef, TimelineEntry
-from domain.vocabulary import AssignmentStatus, ItemStatus, Light
+from domain.vocabulary import AssignmentStatus, ItemStatus, Light, TimeClass
 from storage.models import Assignment, Item, Person, TimelineEvent, Unit
 
 
@@ -207,6 +208,7 @@ def build_item_view(
         archived_at=item.archived_at,
         created_at=item.created_at,
         confidential=item.confidential,
+        reports=report_terms(TimeClass(item.time_class), policy),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from calendar import monthrange
 from datetime import date, datetime
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_skeleton
 
+from domain.deadlines import ReportTerms
 from domain.i18n import N_
 from domain.lifecycle import AssignmentAction, ItemAction
 from domain.text import shorten
@@ -137,34 +138,61 @@ def month_day(t: Text, value: date) -> str:
     return format_skeleton("MMMd", value, locale=_babel(t.locale))
 
 
-# What a unit owes, in the order it is owed, each with the date of the item that sets it.
-STEPS: tuple[tuple[Callable[[ItemView], datetime | None], str], ...] = (
-    (lambda item: item.acknowledge_by, N_("acknowledge")),
-    (lambda item: item.plan_by, N_("deploy the work")),
-    (lambda item: item.first_feedback_by, N_("report on progress")),
-    (lambda item: item.due_at, N_("complete it")),
-)
+def steps(item: ItemView) -> list[tuple[datetime | None, str]]:
+    """What a unit owes, in the order it is owed, each with the date of the item that sets it;
+    a proposal's due date is the answer to the proposer (交办后3个月内答复建议提案人)."""
+    due = N_("answer the proposer") if item.time_class == TimeClass.PROPOSAL else N_("complete it")
+    return [
+        (item.acknowledge_by, N_("acknowledge")),
+        (item.plan_by, N_("deploy the work")),
+        (item.first_feedback_by, N_("report on progress")),
+        (item.due_at, due),
+    ]
 
 
 def deadlines_line(t: Text, item: ItemView, tz: ZoneInfo) -> str | None:
     """Each step the item's class owes, by its date from the policy: "请于12月4日前签收、研究部署，
-    12月10日前反馈办理情况，12月13日前办结" (steps due on one day are named together)."""
+    12月10日前反馈办理情况，12月13日前办结" (steps due on one day are named together), then the
+    reports it owes by the policy's rule ("每月25日前报送办理情况")."""
     by_day: dict[date, list[str]] = {}
-    for deadline, step in STEPS:
-        moment = deadline(item)
+    for moment, step in steps(item):
         if moment is not None:
             by_day.setdefault(moment.astimezone(tz).date(), []).append(t.raw(step))
-    if not by_day:
-        return None
     clauses = [
         t(
             N_("{steps} by {date}"),
-            steps=Markup(t.raw(N_(", ")).join(steps)),
+            steps=Markup(t.raw(N_(", ")).join(names)),
             date=month_day(t, when),
         )
-        for when, steps in sorted(by_day.items())
+        for when, names in sorted(by_day.items())
     ]
+    if item.reports is not None:
+        clauses.append(reports_clause(t, item.reports))
+    if not clauses:
+        return None
     return t(N_("Deadlines: {deadlines}."), deadlines=Markup(t.raw(N_("; ")).join(clauses)))
+
+
+def reports_clause(t: Text, terms: ReportTerms) -> str:
+    """The reports a class owes, by the policy's rule: monthly by a day, quarterly by dates of
+    the year, or within days after the answer to the proposer."""
+    if terms.monthly_day is not None:
+        return t(N_("report on progress by day {day} of each month"), day=terms.monthly_day)
+    if terms.quarterly_on:
+        dates = t.raw(N_(", ")).join(
+            month_day(t, date(2000, month, min(day, monthrange(2000, month)[1])))
+            for month, day in terms.quarterly_on
+        )
+        return t(N_("report on the last quarter's progress by {dates} each year"), dates=dates)
+    if terms.working_days:
+        return t(
+            N_("report on the handling within {days} working days after the answer"),
+            days=terms.after_answer_days,
+        )
+    return t(
+        N_("report on the handling within {days} days after the answer"),
+        days=terms.after_answer_days,
+    )
 
 
 def moment(t: Text, value: datetime, tz: ZoneInfo) -> str:

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import documents as rules
-from domain.deadlines import local_date
+from domain.deadlines import local_date, report_terms
 from domain.documents import DocumentFacts, DocumentKind, Event
-from domain.vocabulary import AssignmentRole, AssignmentStatus, ItemStatus
+from domain.vocabulary import AssignmentRole, AssignmentStatus, ItemStatus, TimeClass
 from services.runtime import Runtime
 from storage.models import Assignment, Document, Item, Person, TimelineEvent, Unit
 
@@ -144,13 +144,16 @@ def _deadlines(rt: Runtime, item: Item) -> list[str]:
     def day(moment: datetime | None) -> date | None:
         return local_date(moment, rt.tz) if moment else None
 
+    time_class = TimeClass(item.time_class)
+    due = "答复建议提案人" if time_class is TimeClass.PROPOSAL else "办结"
     return rules.deadline_lines(
         [
             (day(item.acknowledge_by), "签收"),
             (day(item.plan_by), "研究部署"),
             (day(item.first_feedback_by), "反馈办理情况"),
-            (item.due_date, "办结"),
-        ]
+            (item.due_date, due),
+        ],
+        report_terms(time_class, rt.policy),
     )
 
 

@@ -4,7 +4,7 @@ owed after a reopening, with the problems (问题清单) answered line by line."
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -154,3 +154,17 @@ def test_numbered_lines_answer_their_problems() -> None:
         3: "已建立制度",
     }
     assert numbered_answers("整改完毕", {1}) == {}
+
+
+def test_with_working_days_the_rectification_plan_counts_working_days() -> None:
+    policy = Policy.model_validate({"rectification": {"working_days": True}})
+    # Reopened Thu 10 Dec 2026: five working days skip the weekend (Thu 17 Dec, not Tue 15).
+    assert plan_due(date(2026, 12, 10), date(2027, 2, 1), policy, CALENDAR) == date(2026, 12, 17)
+    assert plan_due(date(2026, 12, 10), date(2027, 2, 1), POLICY, CALENDAR) == date(2026, 12, 15)
+    # Across the Spring Festival holiday (and its make-up workdays) as the work calendar says.
+    reopened = date(2026, 2, 12)
+    expected = CALENDAR.add_working_days(reopened, 5)
+    assert expected > reopened + timedelta(days=7)
+    assert plan_due(reopened, date(2026, 6, 1), policy, CALENDAR) == expected
+    # Still never after the new due date.
+    assert plan_due(date(2026, 12, 10), date(2026, 12, 14), policy, CALENDAR) == date(2026, 12, 14)

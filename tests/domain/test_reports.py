@@ -121,3 +121,16 @@ def test_the_lifecycle_moves_of_each_kind() -> None:
     for kind in (K.PLAN, K.PROGRESS, K.MONTHLY, K.QUARTERLY):
         assert item_action(kind) is ItemAction.REPORT
         assert assignment_action(kind) is AssignmentAction.REPORT
+
+
+@pytest.mark.parametrize(("text", "files"), [("", 1), ("  \n ", 0), ("", 0)])
+def test_an_answer_c_without_its_reason_is_refused_for_the_reason(text: str, files: int) -> None:
+    """留作参考 needs the reason in words: a photo alone or blank text is refused with that,
+    not as an empty report."""
+    with pytest.raises(InvalidInput) as refused:
+        check(K.ANSWER_C, text, time_class=TimeClass.PROPOSAL, files=files)
+    assert refused.value.key == "An answer C (kept for reference) needs the reason in text."
+    assert check(K.ANSWER_C, "编制所限，留作参考", time_class=TimeClass.PROPOSAL) == (
+        "编制所限，留作参考"
+    )
+    assert check(K.ANSWER_A, "", time_class=TimeClass.PROPOSAL, files=1) == ""

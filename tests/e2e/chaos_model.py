@@ -19,6 +19,12 @@ progress or a completion report; a reminder the chase has overtaken before any s
 not sent, and nothing of it after the due date (the ladder's turn). An extension moves the due
 date only: the plan's and feedback's dates stay.
 
+A routine item (常态化事项) has no due date and owes a monthly report by the 25th: the contact is
+reminded 3 days before at 09:00 (by a sweep on or before the report day; sent whether or not the
+unit has reported already); a missing report is chased to contact and head at 09:00 the next
+working day and told to the deputy leader (only) 2 working days after that. A progress, monthly
+or completion report sent after the dispatch day answers it, on time or late.
+
 The inputs are what the simulation did and when: dispatch, receipt, reports, due dates and
 closing per item, and the moments the sweeps ran (every start of ``duban sweep``, kills
 included).
@@ -38,6 +44,9 @@ CHASE = ((24, "contact"), (48, "head"))
 BEFORE_DUE = (3, 1, 0)
 DUTIES = (("plan", 1, 0), ("first_feedback", 7, 1))  # (duty, days after dispatch, remind before)
 NOTIFY_AFTER = 2  # working days after the chase
+MONTHLY_DAY = 25  # a routine item's monthly report is due by this day of each month
+MONTHLY_REMIND_BEFORE = 3
+PERIODIC_ANSWERS = ("progress", "monthly", "completion")
 LADDER = (
     (1, 0, ("deputy", "office")),
     (2, 3, ("head", "contact", "office")),
@@ -56,11 +65,20 @@ class ItemFacts:
     acked_at: datetime | None = None
     closed_at: datetime | None = None
     general: bool = False  # owes a plan and a first feedback
+    routine: bool = False  # owes a report by MONTHLY_DAY of each month
     reports: list[tuple[str, datetime]] = field(default_factory=list)  # (kind, sent at)
 
     def answered(self, duty: str, moment: datetime) -> bool:
         kinds = {"plan": ("plan", "completion"), "first_feedback": ("progress", "completion")}
         return any(kind in kinds[duty] and at <= moment for kind, at in self.reports)
+
+    def reported_periodically(self, moment: datetime, tz: ZoneInfo) -> bool:
+        """Whether a report answering the (one) missed monthly report came by ``moment``."""
+        dispatched_on = self.dispatched_at.astimezone(tz).date()
+        return any(
+            kind in PERIODIC_ANSWERS and at <= moment and at.astimezone(tz).date() > dispatched_on
+            for kind, at in self.reports
+        )
 
     def due_at(self, moment: datetime) -> date | None:
         current = None
@@ -122,6 +140,8 @@ class Model:
             self._ladder(item, sweeps)
             if item.general:
                 self._duties(item, sweeps)
+            if item.routine:
+                self._monthly(item, sweeps)
         self._digests(items, sweeps)
         return self.expected
 
@@ -217,6 +237,43 @@ class Model:
                         for person in self.recipients(item.unit, role):
                             self.expected.add(Expected(item.ref, key, person, kind))
                     break
+
+    def _monthly(self, item: ItemFacts, sweeps: list[datetime]) -> None:
+        """A routine item's monthly reports whose reminder or chase falls within the sweeps;
+        the month sees one report date pass (a second missed one would be chased alone)."""
+        start = item.dispatched_at.astimezone(self.tz).date()
+        last = sweeps[-1].astimezone(self.tz).date() if sweeps else start
+        report_on = start.replace(day=MONTHLY_DAY)
+        if report_on <= start:
+            report_on = (report_on + timedelta(days=31)).replace(day=MONTHLY_DAY)
+        assert (report_on + timedelta(days=31)).replace(day=MONTHLY_DAY) > last + timedelta(
+            days=MONTHLY_REMIND_BEFORE
+        ), "the model knows one report date a month"
+        remind = self.local(report_on - timedelta(days=MONTHLY_REMIND_BEFORE), REMIND_AT)
+        if item.dispatched_at < remind and any(
+            remind <= sweep
+            and sweep.astimezone(self.tz).date() <= report_on
+            and item.open_at(sweep)
+            for sweep in sweeps
+        ):
+            key = f"report:{report_on.isoformat()}:{MONTHLY_REMIND_BEFORE}d"
+            contact = self.people[item.unit]["contact"]
+            self.expected.add(Expected(item.ref, key, contact, "report_due_soon"))
+        chase_on = _working_days_after(report_on, 1)
+        for kind, step, roles, day in (
+            ("duty_chase", "chase", ("contact", "head"), chase_on),
+            ("duty_notice", "notice", ("deputy",), _working_days_after(chase_on, NOTIFY_AFTER)),
+        ):
+            at = self.local(day, REMIND_AT)
+            for sweep in sweeps:
+                if sweep < at or not item.open_at(sweep):
+                    continue
+                if not item.reported_periodically(sweep, self.tz):
+                    for role in roles:
+                        for person in self.recipients(item.unit, role):
+                            key = f"periodic_report:{step}:{report_on.isoformat()}"
+                            self.expected.add(Expected(item.ref, key, person, kind))
+                break
 
     def _digests(self, items: list[ItemFacts], sweeps: list[datetime]) -> None:
         days: dict[date, datetime] = {}

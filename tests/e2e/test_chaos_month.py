@@ -1,8 +1,10 @@
 """Chaos month (issue 8): a county's month on the injected clock while everything fails.
 
 Eight units get 200 items over the month (10 a day for 20 days, plus complaints the office
-accepts). Contacts acknowledge, report progress, ask for extensions and submit completions in
-chat; heads confirm; the office closes, decides extensions and triages complaints. Each day a
+accepts): general items, items with a date of their own and routine items (常态化) that owe a
+monthly report by the 25th. Contacts acknowledge, report progress, ask for extensions and submit
+completions in chat, and send a routine item's monthly report on time, late or never; heads
+confirm; the office closes, decides extensions and triages complaints. Each day a
 sweep runs (sweep, then deliver): on seven random days the real ``duban sweep --now`` as a
 subprocess, SIGKILLed at random moments and started again, on the others the same steps in this
 process (an interpreter start costs a second); the Bot API fails its sends at random (10% 5xx,
@@ -10,7 +12,8 @@ process (an interpreter start costs a second); the Bot API fails its sends at ra
 all; the chat app crashes mid-flight on some days (its tasks cancelled, its connections closed).
 At the end:
 
-- every reminder, receipt chase, escalation and digest the policy calls for (computed in
+- every reminder, receipt chase, chase of a plan, first feedback or monthly report, notice
+  upward, escalation and digest the policy calls for (computed in
   ``chaos_model`` from what the simulation did, not from the bot's records) was queued, and
   delivered, or reported undeliverable (the blocked contact: passed to the unit head, the office
   told), or cancelled because the item moved on before it could go (closed, extended,
@@ -78,7 +81,7 @@ from tests.e2e.chaos_bench import (
     roster_yaml,
     settings_for,
 )
-from tests.e2e.chaos_model import Expected, ItemFacts, Model, levels_for
+from tests.e2e.chaos_model import MONTHLY_DAY, Expected, ItemFacts, Model, levels_for
 from tests.e2e.test_backlog_ladder import shows
 
 FIRST_DAY = date(2026, 11, 2)
@@ -99,6 +102,7 @@ HANDLED = "已经处理过了"  # a complaint's button pressed after its triage 
 DECIDED = "此事项已处理"  # a decision's button pressed after the decision was taken
 ANSWERED = "answered without a message"
 DUTY_KINDS = frozenset({"duty_reminder", "duty_chase", "duty_notice"})
+REPORT_ON = date(2026, 11, MONTHLY_DAY)  # the routine items' monthly report in the month
 RECEIPT = re.compile(r"查询码[：:]\s*([A-Z0-9-]{6,})")
 
 
@@ -116,7 +120,7 @@ class Plan:
     """One item: what its people will do (drawn from the seed) and what they did."""
 
     unit: str
-    fate: str  # on_time, late, extend_ok, extend_no, never
+    fate: str  # on_time, late, extend_ok, extend_no, never; routine: report_on_time, ...
     ack_delay: int | None  # chat days after the notice arrives; None: never
     progress: bool
     late_by: int
@@ -136,10 +140,15 @@ class Plan:
     reports: list[tuple[str, str]] = field(default_factory=list)  # (kind, token) submitted
     reported: list[tuple[str, datetime]] = field(default_factory=list)  # (kind, when) submitted
     general: bool = True
+    report_day: date | None = None  # routine: the day its monthly report is sent (None: never)
 
     @property
     def due(self) -> date:
         return self.dues[-1][0]
+
+    @property
+    def routine(self) -> bool:
+        return self.fate.startswith("report_")
 
     def completion_day(self) -> date | None:
         first = self.dues[0][0]
@@ -166,6 +175,20 @@ def draw_plan(rng: random.Random, unit: str) -> Plan:
         progress=rng.random() < 0.25,
         late_by=rng.randint(1, 9),
     )
+
+
+def draw_routine(rng: random.Random, unit: str) -> Plan:
+    """A routine item's contact sends the month's report before its day, after it (the day
+    after, when chased, or after the deputy leader is told) or never."""
+    fate = rng.choices(["report_on_time", "report_late", "report_never"], [50, 30, 20])[0]
+    late_by = rng.choice([1, 2, 5])
+    report_day = {
+        "report_on_time": REPORT_ON - timedelta(days=2),
+        "report_late": REPORT_ON + timedelta(days=late_by),
+        "report_never": None,
+    }[fate]
+    ack_delay = rng.choices([0, 1, None], [85, 10, 5])[0]
+    return Plan(unit, fate, ack_delay, False, late_by, general=False, report_day=report_day)
 
 
 def has(*words: str) -> Callable[[BotMessage], bool]:
@@ -438,36 +461,44 @@ class Month:
         self.clock.set(local(day, DISPATCH_AT))
         if day < DISPATCH_DAYS:
             for _ in range(PER_DAY):
-                unit = UNITS[len(self.plans) % len(UNITS)]
-                plan = draw_plan(self.rng, unit)
-                custom = self.rng.random() < 0.4
-                due = local(day, DISPATCH_AT).date() + timedelta(
-                    days=self.rng.randint(4, 14) if custom else 10
-                )
-                view = await register_item(
-                    self.chat.rt,
-                    Origin(None, via_api=True),
-                    ItemDraft(
-                        title=f"混沌月事项{len(self.plans) + 1}",
-                        body="按期办结并反馈。",
-                        source=Source.MEETING,
-                        time_class=TimeClass.CUSTOM if custom else TimeClass.GENERAL,
-                        lead_unit=unit,
-                        due=due if custom else None,
-                    ),
-                    dispatch=True,
-                )
-                assert view.due == due, (view.due, due)  # 一般事项: 10 days
-                plan.general = not custom
-                self._add(plan, view.ref, view.code, due)
+                await self._dispatch_one(day)
         fate = COMPLAINT_DAYS.get(day)
         if fate is not None:
             await self._complain(day, fate)
 
-    def _add(self, plan: Plan, ref: str, code: str, due: date) -> None:
+    async def _dispatch_one(self, day: int) -> None:
+        unit = UNITS[len(self.plans) % len(UNITS)]
+        time_class = self.rng.choices(
+            [TimeClass.GENERAL, TimeClass.CUSTOM, TimeClass.ROUTINE], [50, 35, 15]
+        )[0]
+        plan = draw_plan(self.rng, unit)
+        due: date | None = local(day, DISPATCH_AT).date() + timedelta(
+            days=self.rng.randint(4, 14) if time_class is TimeClass.CUSTOM else 10
+        )
+        if time_class is TimeClass.ROUTINE:
+            plan, due = draw_routine(self.rng, unit), None  # open-ended
+        view = await register_item(
+            self.chat.rt,
+            Origin(None, via_api=True),
+            ItemDraft(
+                title=f"混沌月事项{len(self.plans) + 1}",
+                body="按期办结并反馈。",
+                source=Source.MEETING,
+                time_class=time_class,
+                lead_unit=unit,
+                due=due if time_class is TimeClass.CUSTOM else None,
+            ),
+            dispatch=True,
+        )
+        assert view.due == due, (view.due, due)  # 一般事项: 10 days
+        plan.general = time_class is TimeClass.GENERAL
+        self._add(plan, view.ref, view.code, due)
+
+    def _add(self, plan: Plan, ref: str, code: str, due: date | None) -> None:
         plan.ref, plan.code = ref, code
         plan.dispatched_at = self.clock.now()
-        plan.dues.append((due, self.clock.now()))
+        if due is not None:
+            plan.dues.append((due, self.clock.now()))
         self.plans.append(plan)
         self.by_code[code] = plan
 
@@ -505,6 +536,10 @@ class Month:
                     continue
                 await self.press(user, notice, "✅ 签收")
                 plan.acked_at, plan.acked_day = self.clock.now(), self.day
+                continue
+            if plan.routine:
+                if not plan.reports and plan.report_day is not None and today >= plan.report_day:
+                    await self.report(user, plan, "月度报告", "monthly", "本月工作按计划推进。")
                 continue
             if plan.progress and not plan.progress_done:
                 await self.report(user, plan, "进展", "progress", "本周已完成现场排查。")
@@ -874,6 +909,7 @@ async def verify(
             p.acked_at,
             p.closed_at,
             general=p.general,
+            routine=p.routine,
             reports=p.reported,
         )
         for p in month.plans
@@ -884,7 +920,12 @@ async def verify(
     def occasion(row: Row) -> Expected | None:
         if "|fwd:" in row.key:
             return None
-        if row.kind in DUTY_KINDS or row.kind in ("receipt_chase", "before_due", "escalation"):
+        if row.kind in DUTY_KINDS or row.kind in (
+            "receipt_chase",
+            "before_due",
+            "escalation",
+            "report_due_soon",
+        ):
             return Expected(row.item, row.key.rsplit("|", 1)[1], row.person, row.kind, row.level)
         if row.kind == "digest":
             return Expected(None, f"digest:{row.key.rsplit('|', 1)[1]}", row.person, "digest")
@@ -1020,7 +1061,7 @@ async def verify(
         closed = [e.at for e in timeline if e.kind == "closed"]
         assert closed == ([plan.closed_at] if plan.closed_at else []), plan.ref
         assert (item.status == "closed") == (plan.closed_at is not None), plan.ref
-        assert item.due_date == plan.due, plan.ref
+        assert item.due_date == (plan.due if plan.dues else None), plan.ref
         assert kinds.count("reported") + kinds.count("extension_requested") + kinds.count(
             "completion_submitted"
         ) >= len(plan.reports), plan.ref
@@ -1040,7 +1081,7 @@ async def verify(
             if row.status == "unreachable":
                 assert unreachable[row.id] == 1, (plan.ref, row.key)
         # The level is the highest delivered for the current due date; the ladder's as called.
-        called = levels_for(expected, plan.ref, plan.due)
+        called = levels_for(expected, plan.ref, plan.due) if plan.dues else 0
         if plan.closed_at is None:
             assert item.escalation_level == called, (plan.ref, item.escalation_level, called)
         else:
@@ -1065,6 +1106,9 @@ async def verify(
         wanted = words[fate] if code in month.triaged else ("等待处理",)
         assert any(w in shown.plain_text for w in wanted), (fate, shown.plain_text)
     kinds = Counter(e.kind for e in expected)
+    kinds["of them monthly-report chases and notices"] = sum(
+        e.occasion.startswith("periodic_report:") for e in expected
+    )
     say(
         f"chaos month: {len(month.plans)} items, {len(submitted)} reports, "
         f"{len(month.complaints)} complaints; {ticker.runs} sweep runs, {ticker.kills} killed "

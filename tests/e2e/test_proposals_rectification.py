@@ -6,18 +6,26 @@ problems the office listed, which the office then sees answered, by which report
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from domain.clock import FakeClock
 from domain.vocabulary import Source, TimeClass
 from services.items import ItemDraft, Origin, register_item
-from tests.conftest import SHANGHAI, Bench, import_example_county
+from storage.db import Database
+from testbench import FakeTelegram
+from tests.conftest import SHANGHAI, Bench, bench_settings, import_example_county, running
 from tests.e2e.console_helpers import page, signed_in
 from tests.e2e.reminder_helpers import Inbox, settle
 from tests.e2e.test_chases_life import last_text
 from tests.e2e.test_periodic_reports import second_lines
-from tests.e2e.test_reminders_life import OFFICE, PEOPLE, local, step
+from tests.e2e.test_reminders_life import OFFICE, PEOPLE, kinds, local, step
 from tests.e2e.test_whole_loop import api, confirm_by_head, join_people, report
+from tests.security.test_web_security import jpeg
 
 
 async def test_a_proposal_answered_b_is_chased_for_its_report_and_follow_ups(
@@ -279,6 +287,105 @@ async def test_the_office_records_an_answer_through_the_api(bench: Bench) -> Non
     assert status == 422
     status, _ = await api(bench, "POST", "/api/items/2026-99/answer", {"class": "A", "text": "x"})
     assert status == 404
+
+
+async def test_an_answer_c_without_its_reason_is_refused_and_loses_nothing(bench: Bench) -> None:
+    """答复C（留作参考） needs the reason: in chat a photo without a caption is refused with the
+    reason's message and the unit answers again; the API refuses blank text the same way."""
+    await import_example_county(bench.rt)
+    users = await join_people(bench, ["lina"], 45_000)
+    draft = ItemDraft("关于增设城区公交线路的建议", "", Source.PROPOSAL, TimeClass.PROPOSAL, "edu")
+    view = await register_item(bench.rt, Origin(None, via_api=True), draft, dispatch=True)
+    await settle(bench)
+    lina = users["lina"]
+    await lina.send_text(f"/report {view.ref}")
+    menu = await lina.wait_message(lambda m: "请选择反馈类型" in m.plain_text, timeout=10)
+    await lina.press(menu, "答复C：留作参考")
+    prompt = await lina.wait_message(lambda m: "请回复本消息" in m.plain_text, timeout=10)
+    await lina.send_photo(jpeg(), reply_to=prompt)
+    preview = await lina.wait_message(lambda m: "✅ 确认提交" in m.button_texts, timeout=10)
+    await lina.press(preview, "✅ 确认提交")
+    # The press is answered at once (files are fetched first); the reason replies to the
+    # preview, which keeps the photo.
+    refusal = "C类答复（留作参考）须用文字写明理由。"
+    await lina.wait_message(lambda m: m.plain_text == refusal, timeout=10)
+    _status, body = await api(bench, "GET", f"/api/items/{view.ref}")
+    assert [e["kind"] for e in acts(body)][-1] == "dispatched"  # nothing recorded
+
+    status, answer = await api(
+        bench, "POST", f"/api/items/{view.ref}/answer", {"class": "C", "text": "  "}
+    )
+    assert (status, answer["error"]) == (
+        422,
+        "An answer C (kept for reference) needs the reason in text.",
+    )
+    # The draft is kept: the reason added to it, the photo still there, it goes through.
+    await lina.send_text("因财力所限，留作参考，列入远期规划研究。", reply_to=preview)
+    again = await lina.wait_message(lambda m: "✅ 确认提交" in m.button_texts, timeout=10)
+    assert "照片 1 张" in again.plain_text
+    await lina.press(again, "✅ 确认提交")
+    await lina.wait_edit(again, timeout=10)
+    assert "已提交" in again.plain_text
+    _status, body = await api(bench, "GET", f"/api/items/{view.ref}")
+    entry = acts(body)[-1]
+    assert (entry["kind"], entry["data"]["answer"]) == ("reported", "C")
+
+
+@pytest.fixture
+async def working_day_rectification(
+    database_url: str, db: Database, clock: FakeClock, fake: FakeTelegram, tmp_path: Path
+) -> AsyncIterator[Bench]:
+    """The bench with ``rectification.working_days: true``."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("rectification:\n  working_days: true\n", encoding="utf-8")
+    settings = bench_settings(fake, database_url, tmp_path, policy_file=policy)
+    async with running(settings, clock, fake) as started:
+        yield started
+
+
+async def test_a_reopened_item_counts_working_days_and_is_reminded_of_its_new_due_date(
+    working_day_rectification: Bench,
+) -> None:
+    """With ``rectification.working_days`` the plan is due 5 working days after the reopening
+    (Thu 10 Dec → Thu 17 Dec, not Tue 15 Dec); the new due date is reminded 3, 1 and 0 days
+    ahead like any due date."""
+    bench = working_day_rectification
+    await import_example_county(bench.rt)
+    users = await join_people(bench, PEOPLE, 46_000)
+    inbox = Inbox(users)
+    draft = ItemDraft("整治县城背街小巷环境卫生", "", Source.MEETING, TimeClass.GENERAL, "edu")
+    view = await register_item(bench.rt, Origin(None, via_api=True), draft, dispatch=True)
+    await settle(bench)
+    lina = users["lina"]
+    bench.clock.set(local(11, 30, 10))
+    await report(lina, view.ref, "办结报告", "背街小巷已全部清理。")
+    await confirm_by_head(users["zhangjun"])
+    status, _ = await api(bench, "POST", f"/api/items/{view.ref}/close", {})
+    assert status == 200
+    await settle(bench)
+
+    bench.clock.set(local(12, 10, 10))
+    body = {"due": "2026-12-31", "problems": ["台账资料不全", "整改照片缺失"]}
+    status, item = await api(bench, "POST", f"/api/items/{view.ref}/reopen", body)
+    assert (status, item["due"]) == (200, "2026-12-31")
+    await settle(bench)
+    assert "请于2026年12月17日前报送整改方案" in inbox.new()["lina"][-1]
+    calendar_day_eve = await step(bench, inbox, local(12, 14, 9))  # not reminded on the 14th
+    assert not any("整改方案" in text for got in calendar_day_eve.values() for text in got)
+    assert "⏰ 请县教育局于12月17日前报送整改方案。" in second_lines(
+        await step(bench, inbox, local(12, 16, 9))
+    ).get("lina", [])
+    bench.clock.set(local(12, 16, 10))
+    await report(lina, view.ref, "研究部署", "整改方案：月底前补齐台账和照片。")
+    await settle(bench)
+    inbox.new()
+
+    for moment, marker in [
+        (local(12, 28, 9), "due-3"),
+        (local(12, 30, 9), "due-1"),
+        (local(12, 31, 9), "due-0"),
+    ]:
+        assert marker in kinds(await step(bench, inbox, moment)).get("lina", []), moment
 
 
 def acts(item: dict[str, Any]) -> list[dict[str, Any]]:

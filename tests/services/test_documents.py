@@ -42,12 +42,16 @@ from tests.conftest import SHANGHAI
 API = Origin(None, via_api=True)
 
 
-async def dispatched(rt: Runtime, title: str = "推进校园安全隐患排查整治") -> str:
+async def dispatched(
+    rt: Runtime,
+    title: str = "推进校园安全隐患排查整治",
+    time_class: TimeClass = TimeClass.GENERAL,
+) -> str:
     draft = ItemDraft(
         title=title,
         body="全面排查全县中小学校舍安全隐患。\n建立问题清单，逐项整改。",
         source=Source.MEETING,
-        time_class=TimeClass.GENERAL,
+        time_class=time_class,
         lead_unit="edu",
         co_units=("health",),
         leader="wang",
@@ -141,6 +145,40 @@ async def test_the_dispatch_sheet_lists_the_class_deadlines_by_date(county: Runt
     assert "2026年11月30日前反馈办理情况；" in text
     assert "2026年12月3日前办结。" in text
     assert "建立问题清单，逐项整改。" in text  # the item's body, paragraph by paragraph
+
+
+@pytest.mark.parametrize(
+    ("time_class", "lines"),
+    [
+        (TimeClass.ROUTINE, ["2026年11月24日前签收；", "每月25日前报送办理情况。"]),
+        (
+            TimeClass.ANNUAL,
+            [
+                "2026年11月24日前签收；",
+                "2026年12月31日前办结；",
+                "每年1月15日、4月15日、7月15日、10月15日前报告上一季度工作进展情况。",
+            ],
+        ),
+        (
+            TimeClass.PROPOSAL,
+            [
+                "2026年11月24日前签收；",
+                "2027年2月23日前答复建议提案人；",
+                "答复建议提案人后20日内向交办单位报告办理情况。",
+            ],
+        ),
+    ],
+)
+async def test_the_dispatch_sheet_lists_the_reports_the_class_owes(
+    county: Runtime, time_class: TimeClass, lines: list[str]
+) -> None:
+    """The sheet names the same steps as the chat's notice: the periodic reports by the
+    policy's rule, a proposal's answer and the report after it."""
+    ref = await dispatched(county, time_class=time_class)
+    _, doc = await open_issued(county, ref, DocumentKind.DISPATCH)
+    paragraphs = [p.text for p in doc.paragraphs]
+    start = paragraphs.index(lines[0])
+    assert paragraphs[start : start + len(lines)] == lines
 
 
 async def test_the_notice_of_criticism_goes_to_all_units_with_the_copy_list(
