@@ -6,9 +6,12 @@ Telegram's flood limits enforced (1/s per chat, 30/s overall, 20/min per group).
     .venv/bin/python -m bench.delivery --ptb-count 1000  # PTB's runs are much slower with faults
     .venv/bin/python -m bench.delivery --count 2000 --runs ours,ptb --latency 0,0.1,0.25
     .venv/bin/python -m bench.delivery --count 2000 --runs ours --instances 3 --latency 0.1
+    .venv/bin/python -m bench.delivery --count 2000 --runs ours --instances 3 --postgres URL
 
 Runs:
-- ``ours``: the outbox Deliverer (SQLite outbox, our own pacing, a Bot without PTB's limiter).
+- ``ours``: the outbox Deliverer (SQLite outbox, our own pacing, a Bot without PTB's limiter);
+  ``--instances N`` runs N senders on one outbox, each with an engine of its own, as N processes
+  would; ``--postgres URL`` puts the outbox on a fresh database on that PostgreSQL server.
 - ``ours-fault``: the same, with one chat in ``--fault-every`` (100) answering one 429 with
   ``retry_after`` ``--retry-after`` (30 s).
 - ``ptb``, ``ptb-fault``: the usual alternative — every message sent at once through an ExtBot
@@ -33,6 +36,8 @@ import platform
 import statistics
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +49,7 @@ from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
+from bench.fixture import fresh_postgres
 from bot.metrics import Metrics
 from bot.outbox.sending import IN_FLIGHT, Deliverer
 from domain.clock import SystemClock
@@ -109,16 +115,44 @@ def watch(fake: FakeTelegram, run: Run) -> None:
 
 
 async def run_ours(
-    count: int, fault_every: int, retry_after: int, latency: float, workdir: Path, instances: int
+    count: int,
+    fault_every: int,
+    retry_after: int,
+    latency: float,
+    workdir: Path,
+    instances: int,
+    postgres: str | None = None,
 ) -> Run:
     name = "ours-fault" if fault_every else "ours"
     run = Run(name if instances == 1 else f"{name} ×{instances} instances", count)
+    if postgres:
+        run.name += " (PostgreSQL)"
     fake, run.flooded = await start_fake(count, fault_every, retry_after, latency)
-    db = Database(f"sqlite+aiosqlite:///{workdir / f'{run.name}-{latency * 1000:.0f}ms.db'}")
-    await db.upgrade()
-    rt = Runtime(db=db, clock=SystemClock(), tz=ZoneInfo("Asia/Shanghai"), media_dir=workdir)
+    async with outbox_url(workdir, f"{run.name}-{latency * 1000:.0f}ms", postgres) as url:
+        db = Database(url)
+        await db.upgrade()
+        rt = Runtime(db=db, clock=SystemClock(), tz=ZoneInfo("Asia/Shanghai"), media_dir=workdir)
+        await fill(rt, count)
+        await send(rt, fake, run, instances, retry_after)
+    await fake.stop()
+    return run
+
+
+@asynccontextmanager
+async def outbox_url(workdir: Path, label: str, postgres: str | None) -> AsyncIterator[str]:
+    """The outbox's database: a SQLite file in ``workdir``, or a fresh database on the
+    PostgreSQL server ``postgres`` (dropped afterwards)."""
+    if not postgres:
+        yield f"sqlite+aiosqlite:///{workdir / f'{label}.db'}"
+        return
+    async with fresh_postgres(postgres, "duban_bench_delivery") as url:
+        yield url
+
+
+async def fill(rt: Runtime, count: int) -> None:
+    """One notification due now to each of ``count`` chats."""
     now = datetime.now(UTC)
-    async with db.session() as session:
+    async with rt.db.session() as session:
         people = [
             Person(
                 key=f"b{chat}",
@@ -144,8 +178,12 @@ async def run_ours(
                 created_at=now,
             )
         await session.commit()
+
+
+async def send(rt: Runtime, fake: FakeTelegram, run: Run, instances: int, retry_after: int) -> None:
+    """Deliver the outbox with ``instances`` senders until every chat has its message."""
     # Several instances: a sender each, with an engine of its own, as separate processes have.
-    engines = [db] + [Database(db.url) for _ in range(instances - 1)]
+    engines = [rt.db] + [Database(rt.db.url) for _ in range(instances - 1)]
     bots = [
         Bot(
             fake.token,
@@ -165,7 +203,7 @@ async def run_ours(
     run.started = time.monotonic()
     wait = retry_after * 3 + 60
     await asyncio.gather(*(sender.deliver_until_idle(max_wait=wait) for sender in senders))
-    while len(run.arrivals) < count:  # flooded chats wait out their retry_after
+    while len(run.arrivals) < run.count:  # flooded chats wait out their retry_after
         await asyncio.sleep(0.5)
         await asyncio.gather(*(sender.deliver_until_idle(max_wait=wait) for sender in senders))
     run.throttled_by_limits = fake.stats.throttled_by_limits
@@ -174,8 +212,6 @@ async def run_ours(
         await bot.shutdown()
     for engine in engines:
         await engine.dispose()
-    await fake.stop()
-    return run
 
 
 async def run_ptb(count: int, fault_every: int, retry_after: int, latency: float) -> Run:
@@ -267,6 +303,12 @@ async def main() -> None:
         default=1,
         help="our senders on one outbox, each with its own engine (default 1)",
     )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="our outbox on a fresh database on this PostgreSQL server, e.g. "
+        "postgresql+asyncpg://duban@127.0.0.1:5432/postgres (default: a SQLite file)",
+    )
     args = parser.parse_args()
     try:
         latencies = [float(value) for value in args.latency.split(",")]
@@ -295,11 +337,17 @@ async def run_set(
     for name in wanted:
         if name == "ours":
             results[name] = await run_ours(
-                args.count, 0, args.retry_after, latency, tmp, args.instances
+                args.count, 0, args.retry_after, latency, tmp, args.instances, args.postgres
             )
         elif name == "ours-fault":
             results[name] = await run_ours(
-                args.count, args.fault_every, args.retry_after, latency, tmp, args.instances
+                args.count,
+                args.fault_every,
+                args.retry_after,
+                latency,
+                tmp,
+                args.instances,
+                args.postgres,
             )
         elif name == "ptb":
             results[name] = await run_ptb(ptb_count, 0, args.retry_after, latency)

@@ -1,16 +1,20 @@
 """What the benchmarks that run the real app set up: a migrated SQLite file holding the
-bulk-written population (``bench.sweep.populate``), and the app's settings against the fake
-Bot API."""
+bulk-written population (``bench.sweep.populate``), a fresh database on a PostgreSQL server,
+and the app's settings against the fake Bot API."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.settings import Settings
 
@@ -18,6 +22,23 @@ if TYPE_CHECKING:
     from bench.sweep import Population
 
 API_TOKEN = "bench-api-token"
+
+
+@asynccontextmanager
+async def fresh_postgres(server_url: str, name: str) -> AsyncIterator[str]:
+    """A new, empty database ``name`` on the PostgreSQL server at ``server_url`` (any database
+    of it, e.g. ``.../postgres``): its URL, dropped afterwards."""
+    server = make_url(server_url)
+    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
 
 
 def app_settings(url: str, *, token: str, api: str, media: Path) -> Settings:

@@ -40,10 +40,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, text, update
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.fixture import bench_parser
+from bench.fixture import bench_parser, fresh_postgres
 from bot import heap
 from domain.clock import FakeClock
 from domain.deadlines import end_of_day
@@ -445,20 +443,8 @@ async def _populate_and_measure(
 
 
 async def on_postgres(size: int, args: argparse.Namespace) -> Figures:
-    server = make_url(args.postgres)
-    name = f"duban_bench_sweep_{size}"
-    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        db = Database(server.set(database=name).render_as_string(hide_password=False))
-        figures = await _populate_and_measure(db, "postgresql", size, args)
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
-    return figures
+    async with fresh_postgres(args.postgres, f"duban_bench_sweep_{size}") as url:
+        return await _populate_and_measure(Database(url), "postgresql", size, args)
 
 
 def progress(line: str) -> None:

@@ -3,6 +3,14 @@
 Claiming is safe across processes: candidate rows are read (``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL) and taken with a conditional UPDATE ... RETURNING, so a row is claimed by one
 worker only; a claim is a lease (``claimed_until``) that a crashed worker's successor waits out.
+
+A claim is a lease between instances, so it is taken, renewed and judged expired by the
+database server's clock (:func:`storage.server_clock.server_time`, in the statement), never an
+instance's: one an hour fast would otherwise take every live claim and send it again, one an hour
+slow would keep a dead sender's claims for an hour. A notification's ``not_before`` is another
+thing: the product's moment to send (a reminder's time, a retry's backoff), which stays on the
+injected clock, as every rule of the product does.
+
 A claimed notification whose occasion has passed (its item closed, its basis changed) is
 cancelled instead of handed out.
 """
@@ -29,6 +37,7 @@ from services.outbox.queue import lock_notifications
 from services.runtime import Runtime
 from services.views import OPEN_STATUSES
 from storage.models import Assignment, Document, Item, Notification, Person, WorkGroup
+from storage.server_clock import server_time
 
 log = logging.getLogger("duban.delivery")
 
@@ -81,8 +90,9 @@ class Outgoing:
         return self.late or (self.attempts == 0 and is_late(self.not_before, now))
 
 
-def _free(now: datetime) -> Any:
-    return or_(Notification.claimed_until.is_(None), Notification.claimed_until < now)
+def _free() -> Any:
+    """Not claimed, or its claim has run out by the database server's clock."""
+    return or_(Notification.claimed_until.is_(None), Notification.claimed_until < server_time())
 
 
 async def claim(
@@ -94,7 +104,10 @@ async def claim(
     skip_groups: frozenset[int] = frozenset(),
 ) -> list[Outgoing]:
     """Take up to ``limit`` due notifications, oldest first, leaving out ``skip_people``
-    (chats that must wait). Reminders that no longer fit their item are cancelled here."""
+    (chats that must wait). Reminders that no longer fit their item are cancelled here.
+
+    ``now`` (the injected clock) says which notifications are due; the claims themselves run
+    on the database's clock (see the module's docstring)."""
     now = rt.clock.now()
     async with rt.db.session() as session:
         taken = await _take(session, now, limit, lease, skip_people, skip_groups)
@@ -148,7 +161,7 @@ async def _take(
         .where(
             Notification.status == PENDING,
             Notification.not_before <= now,
-            _free(now),
+            _free(),
         )
         # Oldest first among those due: a notification that waited (a chat's flood wait, a
         # retry, quiet hours) goes before younger ones, not behind the whole backlog.
@@ -163,7 +176,7 @@ async def _take(
         query = query.where(
             or_(Notification.group_id.is_(None), Notification.group_id.not_in(skip_groups))
         )
-    return await _lease_rows(session, query, now, lease) or None
+    return await _lease_rows(session, query, lease) or None
 
 
 async def _take_listed(
@@ -199,18 +212,16 @@ async def _take_listed(
                 Notification.kind.in_(LISTED),
                 Notification.listing.is_not(None),
                 Notification.id.not_in(taken),
-                _free(now),
+                _free(),
             )
             .order_by(Notification.created_at, Notification.id)
             .limit(LISTED_MORE)
         )
-        more |= await _lease_rows(session, query, now, lease)
+        more |= await _lease_rows(session, query, lease)
     return more
 
 
-async def _lease_rows(
-    session: AsyncSession, query: Any, now: datetime, lease: timedelta
-) -> set[int]:
+async def _lease_rows(session: AsyncSession, query: Any, lease: timedelta) -> set[int]:
     """Lease the pending rows ``query`` selects (skipping locked ones on PostgreSQL)."""
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -223,9 +234,9 @@ async def _lease_rows(
             .where(
                 Notification.id.in_(candidates),
                 Notification.status == PENDING,
-                _free(now),
+                _free(),
             )
-            .values(claimed_until=now + lease)
+            .values(claimed_until=server_time(lease))
             .returning(Notification.id)
             .execution_options(synchronize_session=False)
         )
@@ -306,11 +317,12 @@ async def extend(rt: Runtime, ids: list[int], lease: timedelta) -> None:
 
 
 async def _lease(rt: Runtime, ids: list[int], lease: timedelta | None) -> None:
-    """Claim pending notifications for ``lease`` from now (None: give them back)."""
+    """Claim pending notifications for ``lease`` from now by the database's clock (None: give
+    them back)."""
     if not ids:
         return
     async with rt.db.session() as session:
-        until = rt.clock.now() + lease if lease is not None else None
+        until = server_time(lease) if lease is not None else None
         locked = await lock_notifications(
             session, Notification.id.in_(ids), Notification.status == PENDING
         )

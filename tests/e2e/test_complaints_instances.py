@@ -204,3 +204,36 @@ async def test_a_draft_left_an_hour_is_gone_and_swept(
     clock.advance(timedelta(minutes=61))
     await run_sweep(two.rt)
     assert await draft_row(two.rt) is None
+
+
+async def test_cancel_midway_on_the_other_instance_leaves_no_draft(
+    two: TwoInstances, fake: FakeTelegram
+) -> None:
+    """/cancel after three steps, landing on the other instance than the last step: the
+    complainant is told it is cancelled, the sealed draft row is gone, nothing is filed, and
+    the next /complain starts afresh."""
+    citizen = fake.user(111222336, "Tester")
+    two.seen = dict(two.balancer.served)
+    await step(two, lambda: citizen.send_text("/complain"))
+    intro = await citizen.wait_message(has_text("匿名投诉"))
+    await step(two, lambda: citizen.press(intro, "民生问题"))
+    place = await citizen.wait_message(has_text("第 2 步"))
+    await step(two, lambda: citizen.press(place, "县住房和城乡建设局"))
+    await citizen.wait_message(has_text("第 3 步"))
+    await step(two, lambda: citizen.send_text("青石村路灯坏了三个月没人修。"))
+    await citizen.wait_message(has_text("第 4 步"))
+    await citizen.send_text("/cancel")
+    await citizen.wait_message(has_text("已取消"))
+    assert two.landed() != two.last
+
+    async def no_draft() -> bool:
+        async with two.rt.db.session() as session:
+            rows = await session.scalar(select(func.count()).select_from(SealedDraft))
+        return rows == 0
+
+    await wait_for(no_draft)
+    async with two.rt.db.session() as session:  # and nothing was filed
+        assert await session.scalar(select(func.count()).select_from(Complaint)) == 0
+    await citizen.send_text("/complain")  # afresh: the first step, no draft carried over
+    again = await citizen.wait_message(has_text("匿名投诉"))
+    assert "第 4 步" not in again.plain_text and "青石村" not in again.plain_text

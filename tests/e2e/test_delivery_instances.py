@@ -1,13 +1,15 @@
 """Three instances deliver from one outbox through the fake Bot API enforcing Telegram's flood
 limits: one chat's burst and 200 chats' messages go out with no 429 caused by pacing, because a
 chat's next moment and the bot's rate are kept in the database and taken by whichever instance
-sends (``services.outbox.pace``)."""
+sends (``services.outbox.pace``); and two instances an hour apart share the outbox by claims
+the database's clock judges (``services.outbox.claims``)."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from telegram import Bot
@@ -15,7 +17,7 @@ from telegram import Bot
 from bot.metrics import Metrics
 from bot.outbox.sending import Deliverer
 from domain.clock import FakeClock
-from services.outbox import pace
+from services.outbox import claims, pace
 from services.outbox.queue import enqueue
 from services.runtime import Runtime
 from storage.db import Database
@@ -25,6 +27,10 @@ from testbench import FakeTelegram
 FIRST_CHAT = 70_000
 CHATS = 200
 BURST = 6  # messages to one chat at once
+AN_HOUR = timedelta(hours=1)
+SKEWED_CHATS = 40
+DEAD_CLAIMS = 8
+DEAD_LEASE = timedelta(seconds=1)  # the database's clock cannot be moved: a short lease
 
 
 async def people(rt: Runtime, fake: FakeTelegram, count: int, now: datetime) -> list[Person]:
@@ -135,3 +141,65 @@ async def test_an_answer_marks_a_persons_chat_and_never_a_strangers(rt: Runtime)
     assert keys == {pace.chat_key(41)}
     busy = await pace.take_slot(rt, 41, pace.Intervals(chat=1.0, overall=0.05))
     assert not busy.taken  # the person's chat waits out the answer
+
+
+async def test_instances_an_hour_apart_send_each_notification_once(
+    rt: Runtime, clock: FakeClock, fake: FakeTelegram, database_url: str
+) -> None:
+    """Two instances, one's clock an hour fast and one's an hour slow, deliver from one outbox
+    while a third, dead, still holds claims on some of it: nothing is sent twice, nothing is lost,
+    and the dead sender's notifications go only once its lease has run out by the database's
+    clock (the fast clock says at once, the slow one says in an hour)."""
+    now = clock.now()
+    persons = await people(rt, fake, SKEWED_CHATS, now)
+    async with rt.db.session() as session:
+        for person in persons:  # queued two hours ago: due by either clock
+            await enqueue(
+                session,
+                key=f"skew|{person.id}",
+                person_id=person.id,
+                kind="test",
+                text=f"通知{person.id}",
+                not_before=now - 2 * AN_HOUR,
+                created_at=now - 2 * AN_HOUR,
+            )
+        await session.commit()
+    claimed_at = time.monotonic()
+    dead = await claims.claim(rt, limit=DEAD_CLAIMS, lease=DEAD_LEASE)  # never sent or recorded
+    dead_chats = {o.chat_id for o in dead}
+    assert len(dead_chats) == DEAD_CLAIMS
+    first_send: dict[int, float] = {}
+
+    def on_event(entry: object) -> None:
+        chat = getattr(entry, "chat_id", None)
+        if getattr(entry, "sender", None) == "bot" and isinstance(chat, int):
+            first_send.setdefault(chat, time.monotonic() - claimed_at)
+
+    fake.on_event = on_event
+    fake.enforce_limits(per_chat_per_second=1, overall_per_second=30, group_per_minute=20)
+    fake.delay("sendMessage", 0.1, times=10_000, process=True)  # on the wire a while
+    engines = [Database(database_url) for _ in range(2)]
+    bots = [Bot(fake.token, base_url=fake.base_url) for _ in engines]
+    try:
+        for bot in bots:
+            await bot.initialize()
+        instances = [
+            Deliverer(
+                dataclasses.replace(rt, db=db, clock=FakeClock(now + by)), bot, Metrics(), batch=5
+            )
+            for db, bot, by in zip(engines, bots, (-AN_HOUR, AN_HOUR), strict=True)
+        ]
+        handled = await asyncio.gather(*(d.deliver_until_idle(max_wait=30) for d in instances))
+    finally:
+        for bot in bots:
+            await bot.shutdown()
+        for db in engines:
+            await db.dispose()
+    assert all(handled), handled  # both took part
+    for person in persons:
+        assert person.telegram_chat_id is not None
+        got = [m.plain_text for m in fake.user(person.telegram_chat_id, person.name).messages]
+        assert got == [f"通知{person.id}"]  # once: none lost, none twice
+    assert len(fake.calls_to("sendMessage")) == SKEWED_CHATS
+    late = DEAD_LEASE.total_seconds()
+    assert all(first_send[chat] >= late for chat in dead_chats if chat is not None), first_send
