@@ -228,3 +228,47 @@ def report_terms(time_class: TimeClass, policy: Policy) -> ReportTerms | None:
         return ReportTerms(monthly_day=schedule.day)
     assert schedule.day is not None
     return ReportTerms(quarterly_on=tuple((month, schedule.day) for month in schedule.months or ()))
+
+
+# --- the office moves the steps before the due date (调整时限) -------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StepDates:
+    """The days an item's plan (研究部署) and first feedback (首次反馈) are due by; None: the
+    item owes no such step."""
+
+    plan: date | None
+    first_feedback: date | None
+
+
+def moved_steps(
+    now: StepDates, plan: date | None, first_feedback: date | None, due: date | None, today: date
+) -> StepDates:
+    """The step dates after the office gives ``plan`` and/or ``first_feedback`` (None: kept).
+    A step the item does not owe cannot be given; a new date is not in the past, not after the
+    due date, and the plan comes no later than the first feedback."""
+    if plan is None and first_feedback is None:
+        raise InvalidInput(N_("Give a new date for the plan, the first feedback, or both."))
+    for given, owed, field in (
+        (plan, now.plan, "plan_by"),
+        (first_feedback, now.first_feedback, "first_feedback_by"),
+    ):
+        if given is None:
+            continue
+        if owed is None:
+            raise InvalidInput(N_("This item owes no such step."), field=field)
+        if given < today:
+            raise InvalidInput(N_("The new date is in the past."), field=field)
+        if due is not None and given > due:
+            raise InvalidInput(
+                N_("The new date is after the due date {due}."), field=field, due=due.isoformat()
+            )
+    moved = StepDates(plan or now.plan, first_feedback or now.first_feedback)
+    if moved.plan and moved.first_feedback and moved.plan > moved.first_feedback:
+        raise InvalidInput(
+            N_("The plan cannot be due after the first feedback ({day})."),
+            field="plan_by",
+            day=moved.first_feedback.isoformat(),
+        )
+    return moved

@@ -35,6 +35,7 @@ class ItemAction(StrEnum):
     REPORT = "report"  # 反馈 plan / progress / periodic report
     REQUEST_EXTENSION = "request_extension"  # 延期申请
     APPROVE_EXTENSION = "approve_extension"  # 同意延期 (new due date)
+    MOVE_STEPS = "move_steps"  # 调整时限: new plan / first-feedback dates
     REFUSE_EXTENSION = "refuse_extension"  # 不同意延期
     URGE = "urge"  # 催办 / 督办
     INSTRUCT = "instruct"  # 批示
@@ -88,7 +89,12 @@ def _stays(status: S, *actions: A) -> dict[tuple[S, A], S]:
 
 _I = ItemStatus
 _IA = ItemAction
-_OPEN_ITEM_NOTES = (_IA.REQUEST_EXTENSION, _IA.APPROVE_EXTENSION, _IA.REFUSE_EXTENSION)
+_OPEN_ITEM_NOTES = (
+    _IA.REQUEST_EXTENSION,
+    _IA.APPROVE_EXTENSION,
+    _IA.REFUSE_EXTENSION,
+    _IA.MOVE_STEPS,
+)
 _CHASE = (_IA.URGE, _IA.INSTRUCT, _IA.ESCALATE)
 
 ITEMS: StateMachine[ItemStatus, ItemAction] = StateMachine(

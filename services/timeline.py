@@ -23,6 +23,7 @@ class Kind:
     EXTENSION_REQUESTED = "extension_requested"
     EXTENSION_APPROVED = "extension_approved"
     EXTENSION_REFUSED = "extension_refused"
+    STEPS_MOVED = "steps_moved"  # 调整时限: the plan / first-feedback dates
     COMPLETION_SUBMITTED = "completion_submitted"
     CONFIRMED = "confirmed"
     DECLINED = "declined"

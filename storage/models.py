@@ -225,6 +225,8 @@ for _attribute in (
     Item.dispatched_at,
     Item.due_at,
     Item.acknowledge_by,
+    Item.plan_by,
+    Item.first_feedback_by,
     Item.rectify_plan_by,
 ):
     event.listen(_attribute, "set", _schedule_changed)

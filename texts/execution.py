@@ -25,6 +25,7 @@ from texts.items import (
     day,
     due_phrase,
     header,
+    month_day,
     timeline_line,
     units_line,
     user_text,
@@ -256,6 +257,36 @@ def direct_extension_notice(
             user_text(t, reason) if reason else None,
         ]
     )
+
+
+def steps_moved_notice(t: Text, item: ItemView, tz: ZoneInfo, *, reason: str) -> str:
+    """To the item's people: the office moved the plan and/or first-feedback dates (调整时限)."""
+    steps = [
+        t(
+            N_("{step} by {date}"),
+            step=t.raw(name),
+            date=month_day(t, moment.astimezone(tz).date()),
+        )
+        for name, moment in (
+            (PLAN_STEP, item.plan_by),
+            (FEEDBACK_STEP, item.first_feedback_by),
+        )
+        if moment is not None
+    ]
+    return _join(
+        [
+            header(t, item),
+            t(
+                N_("🗓 The office set new dates: {steps}."),
+                steps=Markup(t.raw(N_(", ")).join(steps)),
+            ),
+            user_text(t, reason) if reason else None,
+        ]
+    )
+
+
+PLAN_STEP = N_("plan deployment (研究部署)")
+FEEDBACK_STEP = N_("the first feedback (首次反馈)")
 
 
 # --- chat replies ---------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 ``POST /api/items/{ref}/close`` ``{"answer"?, "follow_up_on"?}`` closes (销号) after the lead
 unit's confirmed completion; ``/reopen`` ``{"due", "problems": [...]}`` (or ``"reason"``, one
 problem per line) reopens a closed item for rectification (整改); ``/extend`` ``{"due",
-"reason"?}`` approves the pending extension request or moves the due date directly;
+"reason"?}`` approves the pending extension request or moves the due date directly; ``/steps``
+``{"plan_by"?, "first_feedback_by"?, "reason"?}`` sets new dates for the plan (研究部署) and the
+first feedback (首次反馈), which an extension leaves as they are;
 ``/return`` ``{"reason"}`` on an item whose completion is with the office returns it for rework
 (registration's route calls :func:`return_if_completion` first; for a draft pending approval it
 returns the draft); ``/archive`` (no body) files a closed item whose follow-up found nothing, or
@@ -32,7 +34,7 @@ from bot.keys import RUNTIME
 from domain.proposals import ANSWER_KIND
 from domain.views import ItemView
 from domain.vocabulary import ItemStatus
-from services import archive, decisions, follow_up, reports
+from services import archive, decisions, follow_up, reports, step_dates
 from services.items import Origin
 from services.runtime import Runtime
 from services.views import find_item
@@ -59,6 +61,14 @@ class Extend(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     due: date
+    reason: Annotated[str, Field(max_length=4000)] = ""
+
+
+class Steps(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    plan_by: date | None = None
+    first_feedback_by: date | None = None
     reason: Annotated[str, Field(max_length=4000)] = ""
 
 
@@ -131,6 +141,17 @@ reopen = _decision(
 extend = _decision(
     Extend, lambda rt, ref, body: decisions.extend_item(rt, API, ref, body.due, body.reason)
 )
+steps = _decision(
+    Steps,
+    lambda rt, ref, body: step_dates.move_steps(
+        rt,
+        API,
+        ref,
+        plan_by=body.plan_by,
+        first_feedback_by=body.first_feedback_by,
+        reason=body.reason,
+    ),
+)
 archive_route = _decision(
     Archive, lambda rt, ref, body: archive.archive_item(rt, API, ref), body_optional=True
 )
@@ -161,6 +182,7 @@ DECISIONS = {
     "close": close,
     "reopen": reopen,
     "extend": extend,
+    "steps": steps,
     "archive": archive_route,
     "withdraw": withdraw,
     "answer": answer,

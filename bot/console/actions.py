@@ -29,6 +29,7 @@ from services import (
     confidentiality,
     decisions,
     satisfaction,
+    step_dates,
     talks,
     work_groups,
 )
@@ -36,6 +37,7 @@ from services.documents.access import DocumentFile
 from services.documents.issue import DOCX_TYPE
 from services.documents.report import report_now
 from services.items import ItemDraft, Origin
+from services.views import find_item, item_view
 from services.web_auth import (
     SignInInvalid,
     check_sign_in,
@@ -132,6 +134,29 @@ async def extension(request: web.Request) -> web.Response:
         due=due,
     )
     raise _back(ref, "extension_approved" if approve else "extension_refused")
+
+
+async def steps(request: web.Request) -> web.Response:
+    """The office sets new plan and/or first-feedback dates (调整时限); a date left as it was
+    is not a change."""
+    origin, ref = await _office_item(request)
+    rt = runtime(request)
+    async with rt.db.session() as session:
+        view = await item_view(session, await find_item(session, ref), rt.clock.now(), rt.policy)
+    given: dict[str, date] = {}
+    for name, now in (("plan_by", view.plan_by), ("first_feedback_by", view.first_feedback_by)):
+        typed = _text(request, name)
+        if typed and (now is None or typed != local_date(now, rt.tz).isoformat()):
+            given[name] = _date(request, name)
+    await step_dates.move_steps(
+        rt,
+        origin,
+        ref,
+        plan_by=given.get("plan_by"),
+        first_feedback_by=given.get("first_feedback_by"),
+        reason=_text(request, "reason"),
+    )
+    raise _back(ref, "steps_moved")
 
 
 async def confidential(request: web.Request) -> web.Response:
@@ -279,6 +304,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(f"{PREFIX}/items/{{ref}}/close", close)
     app.router.add_post(f"{PREFIX}/items/{{ref}}/return", return_item)
     app.router.add_post(f"{PREFIX}/items/{{ref}}/extension", extension)
+    app.router.add_post(f"{PREFIX}/items/{{ref}}/steps", steps)
     app.router.add_post(f"{PREFIX}/items/{{ref}}/confidential", confidential)
     app.router.add_post(f"{PREFIX}/items/{{ref}}/talks/{{id}}", record_talk)
     app.router.add_post(f"{PREFIX}/complaints/{{id}}/{{action}}", complaint_action)

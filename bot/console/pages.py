@@ -302,6 +302,9 @@ async def item_page(request: web.Request) -> web.Response:
         },
         extension=extension,
         may_decide=who.office and view.status == ItemStatus.COMPLETION_SUBMITTED,
+        may_move_steps=who.office
+        and view.status in (ItemStatus.DISPATCHED, ItemStatus.IN_PROGRESS)
+        and (view.plan_by is not None or view.first_feedback_by is not None),
         names=names(t),
         fmt=local(request),
         due=item_texts.due_phrase(t, view, rt.tz, rt.clock.now()),

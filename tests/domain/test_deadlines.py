@@ -10,10 +10,12 @@ import pytest
 from domain.calendar import WorkCalendar
 from domain.deadlines import (
     Milestones,
+    StepDates,
     add_months,
     end_of_day,
     local_date,
     milestones,
+    moved_steps,
     periodic_report_dates,
     report_after_resolve_due,
 )
@@ -246,3 +248,27 @@ def test_proposal_reports_within_20_days_after_the_answer() -> None:
     )
     assert report_after_resolve_due(TimeClass.GENERAL, answered, POLICY, calendar) is None
     assert report_after_resolve_due(TimeClass.ROUTINE, answered, POLICY, calendar) is None
+
+
+def test_the_office_moves_the_steps_within_their_bounds() -> None:
+    now = StepDates(plan=date(2026, 11, 24), first_feedback=date(2026, 11, 30))
+    due, today = date(2026, 12, 3), date(2026, 11, 23)
+    assert moved_steps(now, date(2026, 11, 27), None, due, today) == StepDates(
+        date(2026, 11, 27), date(2026, 11, 30)
+    )
+    assert moved_steps(now, None, date(2026, 12, 3), due, today) == StepDates(
+        date(2026, 11, 24), date(2026, 12, 3)
+    )
+    refusals = [
+        (None, None),  # nothing given
+        (date(2026, 11, 22), None),  # in the past
+        (None, date(2026, 12, 4)),  # after the due date
+        (date(2026, 12, 1), None),  # the plan after the first feedback
+    ]
+    for plan, feedback in refusals:
+        with pytest.raises(InvalidInput):
+            moved_steps(now, plan, feedback, due, today)
+    with pytest.raises(InvalidInput):  # a class without a plan step
+        moved_steps(StepDates(None, date(2026, 11, 30)), date(2026, 11, 25), None, due, today)
+    # Open-ended: no due date bounds them.
+    assert moved_steps(now, None, date(2027, 6, 1), None, today).first_feedback == date(2027, 6, 1)

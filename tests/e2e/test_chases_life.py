@@ -13,6 +13,7 @@ from services.items import ItemDraft, Origin, register_item
 from testbench import FakeUser
 from testbench.models import BotMessage
 from tests.conftest import Bench, import_example_county
+from tests.e2e.console_helpers import csrf_of, join, page, signed_in
 from tests.e2e.reminder_helpers import Inbox, settle
 from tests.e2e.test_reminders_life import OFFICE, PEOPLE, local, step
 from tests.e2e.test_whole_loop import join_people, report
@@ -156,3 +157,94 @@ async def test_a_plan_sent_after_the_chase_stops_it_and_is_marked_late(bench: Be
         body = await response.json()
     reported = [entry for entry in body["timeline"] if entry["kind"] == "reported"]
     assert reported[-1]["data"]["late"] == [{"duty": "plan", "by": "2026-11-24"}]
+
+
+async def test_the_office_moves_the_plan_date_and_the_chases_follow(bench: Bench) -> None:
+    """An extension moves only the due date; the office moves the plan (研究部署) date on its
+    own (``/steps``): the unit is told, the old date is not chased, the new one is."""
+    await import_example_county(bench.rt)
+    users = await join_people(bench, PEOPLE, 43_000)
+    inbox = Inbox(users)
+    draft = ItemDraft(
+        title="整治县城背街小巷环境卫生",
+        body="",
+        source=Source.MEETING,
+        time_class=TimeClass.GENERAL,
+        lead_unit="edu",
+        leader="wang",
+    )
+    # Dispatched Mon 23 Nov 09:00: plan by 24 Nov, first feedback by 30 Nov, due 3 Dec.
+    view = await register_item(bench.rt, Origin(None, via_api=True), draft, dispatch=True)
+    await settle(bench)
+    lina = users["lina"]
+    await lina.press(last_text(lina), "✅ 签收")
+    await lina.wait_callback_answer()
+    await settle(bench)
+    inbox.new()
+    headers = {"Authorization": "Bearer test-api-token"}
+    url = f"{bench.base_url}/api/items/{view.ref}/steps"
+    async with aiohttp.ClientSession(headers=headers) as http:
+        for body, field in (
+            ({}, None),  # nothing given
+            ({"plan_by": "2026-11-20"}, "plan_by"),  # in the past
+            ({"plan_by": "2026-12-10"}, "plan_by"),  # after the due date
+            ({"plan_by": "2026-12-01"}, "plan_by"),  # after the first feedback (30 Nov)
+            ({"plan_by": "明天"}, None),  # not a date
+        ):
+            async with http.post(url, json=body) as response:
+                assert response.status in (400, 422), (body, response.status)
+                refusal = await response.json()
+            assert field is None or field in str(refusal), refusal
+        async with http.post(url, json={"plan_by": "2026-11-27", "reason": "待县委会研究"}) as r:
+            assert r.status == 200
+            moved = await r.json()
+    assert moved["plan_by"].startswith("2026-11-27")
+    await settle(bench)
+    told = inbox.new()
+    assert "督查室调整了时限" in told["lina"][0] and "研究部署11月27日前" in told["lina"][0]
+    assert "待县委会研究" in told["lina"][0]
+    # The old date passes unchased; the reminder and the chase come for the new one.
+    assert kinds(await step(bench, inbox, local(11, 25, 9))) == {"lina": ["digest"]}
+    reminded = await step(bench, inbox, local(11, 27, 9))
+    assert "11月27日前报送研究部署情况" in reminded["lina"][0]
+    chased = await step(bench, inbox, local(11, 30, 9))  # the next working day after Fri 27
+    for key in ("lina", "zhangjun"):
+        assert any("应于11月27日前报送研究部署情况，至今未报" in m for m in chased[key]), key
+    async with (
+        aiohttp.ClientSession(headers=headers) as http,
+        http.get(f"{bench.base_url}/api/items/{view.ref}") as response,
+    ):
+        timeline = (await response.json())["timeline"]
+    (entry,) = [e for e in timeline if e["kind"] == "steps_moved"]
+    assert entry["data"]["plan"] == {"from": "2026-11-24", "to": "2026-11-27"}
+
+
+DRAFT = ItemDraft(
+    title="整治县城背街小巷环境卫生",
+    body="",
+    source=Source.MEETING,
+    time_class=TimeClass.GENERAL,
+    lead_unit="edu",
+    leader="wang",
+)
+
+
+async def test_the_office_moves_the_first_feedback_on_the_console(bench: Bench) -> None:
+    await import_example_county(bench.rt)
+    staff = await join(bench, ["qian", "lina"])
+    view = await register_item(bench.rt, Origin(None, via_api=True), DRAFT, dispatch=True)
+    console = await signed_in(bench, staff["qian"])
+    async with console:
+        _, html = await page(console, f"{bench.base_url}/console/items/{view.ref}")
+        assert 'name="first_feedback_by" value="2026-11-30"' in html
+        action = f"{bench.base_url}/console/items/{view.ref}/steps"
+        form = {"csrf": csrf_of(html), "plan_by": "2026-11-24", "first_feedback_by": "2026-12-05"}
+        async with console.post(action, data=form, allow_redirects=False) as response:
+            assert response.status == 422  # after the due date (3 Dec): refused, nothing moved
+        form["first_feedback_by"] = "2026-12-02"
+        async with console.post(action, data=form, allow_redirects=False) as response:
+            assert response.status == 303
+        _, html = await page(console, f"{bench.base_url}/console/items/{view.ref}?done=steps_moved")
+        assert "新的时限已设定" in html and 'value="2026-12-02"' in html
+    told = await staff["lina"].wait_message(lambda m: "督查室调整了时限" in m.plain_text)
+    assert "首次反馈12月2日前" in told.plain_text and "研究部署11月24日前" in told.plain_text

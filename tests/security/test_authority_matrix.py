@@ -760,6 +760,15 @@ ROUTES: list[Route] = [
     ),
     Route(
         "POST",
+        "/console/items/{ref}/steps",
+        lambda w: f"/console/items/{w.refs['fresh']}/steps",
+        FORM_CALLERS,
+        OFFICE_WEB,
+        "fresh",
+        form=lambda w: {"first_feedback_by": "2026-12-31", "reason": "forged"},
+    ),
+    Route(
+        "POST",
         "/console/complaints/{id}/{action}",
         lambda w: f"/console/complaints/{w.complaint}/reject",
         FORM_CALLERS,
@@ -787,6 +796,7 @@ ROUTES: list[Route] = [
     _api("POST", "/api/items/{ref}/close", lambda w: f"/api/items/{w.refs['with_office']}/close"),
     _api("POST", "/api/items/{ref}/reopen", lambda w: f"/api/items/{w.refs['followed']}/reopen"),
     _api("POST", "/api/items/{ref}/extend", lambda w: f"/api/items/{w.refs['extension']}/extend"),
+    _api("POST", "/api/items/{ref}/steps", lambda w: f"/api/items/{w.refs['fresh']}/steps"),
     _api("POST", "/api/items/{ref}/archive", lambda w: f"/api/items/{w.refs['followed']}/archive"),
     _api("POST", "/api/items/{ref}/answer", lambda w: f"/api/items/{w.refs['fresh']}/answer"),
     Route(
