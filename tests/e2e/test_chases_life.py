@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import aiohttp
 
+from domain.views import ItemView
 from domain.vocabulary import Source, TimeClass
 from services.items import ItemDraft, Origin, register_item
 from testbench import FakeUser
@@ -50,6 +51,27 @@ def kinds(received: dict[str, list[str]]) -> dict[str, list[str]]:
 def last_text(user: FakeUser) -> BotMessage:
     """The last message that is not a file (a dispatch sheet follows its notice)."""
     return next(m for m in reversed(user.messages) if not m.is_document)
+
+
+DRAFT = ItemDraft(
+    title="整治县城背街小巷环境卫生",
+    body="",
+    source=Source.MEETING,
+    time_class=TimeClass.GENERAL,
+    lead_unit="edu",
+    leader="wang",
+)
+
+
+async def acknowledged(bench: Bench, contact: FakeUser, inbox: Inbox) -> ItemView:
+    """``DRAFT`` dispatched, and acknowledged by its contact; the inbox emptied."""
+    view = await register_item(bench.rt, Origin(None, via_api=True), DRAFT, dispatch=True)
+    await settle(bench)
+    await contact.press(last_text(contact), "✅ 签收")
+    await contact.wait_callback_answer()
+    await settle(bench)
+    inbox.new()
+    return view
 
 
 async def test_a_silent_unit_is_chased_for_each_deadline(bench: Bench) -> None:
@@ -128,21 +150,7 @@ async def test_a_plan_sent_after_the_chase_stops_it_and_is_marked_late(bench: Be
     await import_example_county(bench.rt)
     users = await join_people(bench, PEOPLE, 41_000)
     inbox = Inbox(users)
-    draft = ItemDraft(
-        title="整治县城背街小巷环境卫生",
-        body="",
-        source=Source.MEETING,
-        time_class=TimeClass.GENERAL,
-        lead_unit="edu",
-        leader="wang",
-    )
-    view = await register_item(bench.rt, Origin(None, via_api=True), draft, dispatch=True)
-    await settle(bench)
-    lina = users["lina"]
-    await lina.press(last_text(lina), "✅ 签收")
-    await lina.wait_callback_answer()
-    await settle(bench)
-    inbox.new()
+    view = await acknowledged(bench, users["lina"], inbox)
     assert kinds(await step(bench, inbox, local(11, 25, 9)))["zhangjun"] == ["chase"]
     # The plan comes on 26 Nov, after its date: accepted, marked late; no notice on 27 Nov.
     await report(users["lina"], view.ref, "研究部署", "已召开专题会议研究部署。")
@@ -165,22 +173,8 @@ async def test_the_office_moves_the_plan_date_and_the_chases_follow(bench: Bench
     await import_example_county(bench.rt)
     users = await join_people(bench, PEOPLE, 43_000)
     inbox = Inbox(users)
-    draft = ItemDraft(
-        title="整治县城背街小巷环境卫生",
-        body="",
-        source=Source.MEETING,
-        time_class=TimeClass.GENERAL,
-        lead_unit="edu",
-        leader="wang",
-    )
     # Dispatched Mon 23 Nov 09:00: plan by 24 Nov, first feedback by 30 Nov, due 3 Dec.
-    view = await register_item(bench.rt, Origin(None, via_api=True), draft, dispatch=True)
-    await settle(bench)
-    lina = users["lina"]
-    await lina.press(last_text(lina), "✅ 签收")
-    await lina.wait_callback_answer()
-    await settle(bench)
-    inbox.new()
+    view = await acknowledged(bench, users["lina"], inbox)
     headers = {"Authorization": "Bearer test-api-token"}
     url = f"{bench.base_url}/api/items/{view.ref}/steps"
     async with aiohttp.ClientSession(headers=headers) as http:
@@ -217,16 +211,6 @@ async def test_the_office_moves_the_plan_date_and_the_chases_follow(bench: Bench
         timeline = (await response.json())["timeline"]
     (entry,) = [e for e in timeline if e["kind"] == "steps_moved"]
     assert entry["data"]["plan"] == {"from": "2026-11-24", "to": "2026-11-27"}
-
-
-DRAFT = ItemDraft(
-    title="整治县城背街小巷环境卫生",
-    body="",
-    source=Source.MEETING,
-    time_class=TimeClass.GENERAL,
-    lead_unit="edu",
-    leader="wang",
-)
 
 
 async def test_the_office_moves_the_first_feedback_on_the_console(bench: Bench) -> None:
