@@ -78,16 +78,8 @@ async def test_a_silent_unit_is_chased_for_each_deadline(bench: Bench) -> None:
     await import_example_county(bench.rt)
     users = await join_people(bench, PEOPLE, 40_000)
     inbox = Inbox(users)
-    draft = ItemDraft(
-        title="整治县城背街小巷环境卫生",
-        body="",
-        source=Source.MEETING,
-        time_class=TimeClass.GENERAL,
-        lead_unit="edu",
-        leader="wang",
-    )
     # Dispatched Mon 23 Nov 09:00: plan by 24 Nov, first feedback by 30 Nov, due 3 Dec.
-    view = await register_item(bench.rt, Origin(None, via_api=True), draft, dispatch=True)
+    view = await register_item(bench.rt, Origin(None, via_api=True), DRAFT, dispatch=True)
     await settle(bench)
     first = inbox.new()
     assert set(first) == {"lina", "zhangjun", "wang"}
